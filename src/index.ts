@@ -1,0 +1,16 @@
+// crossgrad: F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j> = <u, v>, and its
+// exact gradients dF/dphi and dF/dh, in WebAssembly SIMD. See README.md and SPEC §3.
+
+export { init, info, hostHasSimd, type InitOptions, type RuntimeInfo, type WasmSource } from "./loader.js";
+export {
+  value,
+  gradient,
+  valueAndGradient,
+  gateGradient,
+  pooled,
+  type GradientOptions,
+  type GateGradientOptions,
+  type Pooled,
+} from "./api.js";
+export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";
+export type { DenseGates, FloatArray, FloatArrayOf, Gates, Precision, Shape } from "./types.js";

@@ -1,0 +1,201 @@
+// Loading: the embedded wasm bytes, SIMD detection, one compiled module, one shared promise.
+
+import { scalarWasm, simdWasm } from "./generated/wasm.js";
+import { WasmMemory } from "./memory.js";
+import type { FloatArray, Precision } from "./types.js";
+import { describe } from "./validate.js";
+
+/** What {@link init} can load instead of the embedded module. */
+export type WasmSource = BufferSource | WebAssembly.Module | Response | PromiseLike<Response>;
+
+/** Options of {@link init}. */
+export interface InitOptions {
+  /**
+   * A module to load instead of the embedded one: its bytes, a compiled module, or a (promised)
+   * fetch Response. It must be a build of this package's assembly/ of the same version.
+   */
+  readonly source?: WasmSource;
+  /**
+   * `false` forces the scalar build (slower; for hosts without wasm SIMD and for tests),
+   * `true` insists on SIMD and rejects where the host has none. Default: SIMD when the host
+   * validates it.
+   */
+  readonly simd?: boolean;
+}
+
+/** The module's exports (assembly/index.ts). Counts and byte pointers in, numbers out. */
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  simdBuild(): number;
+  scratchBytesF32(n: number, m: number, k: number): number;
+  scratchBytesF64(n: number, m: number, k: number): number;
+  pooledF32(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
+  pooledF64(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
+  valueF32(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
+  valueF64(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
+  valueAndGradientF32(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
+  valueAndGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
+  gateGradientF32(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
+  gateGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
+}
+
+/** The kernels of one precision, with the facts the wrapper needs about its element type. */
+export interface PrecisionKernels {
+  readonly precision: Precision;
+  readonly bytesPerElement: 4 | 8;
+  readonly ArrayType: { new (length: number): FloatArray; new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray };
+  scratchBytes(n: number, m: number, k: number): number;
+  pooled(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
+  value(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
+  valueAndGradient(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
+  gateGradient(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
+}
+
+/** A loaded module: its memory owner and its kernels. */
+export interface Engine {
+  readonly simd: boolean;
+  readonly memory: WasmMemory;
+  readonly f32: PrecisionKernels;
+  readonly f64: PrecisionKernels;
+}
+
+// The smallest module using a v128 instruction (i8x16.splat, i8x16.popcnt): it validates only
+// where the host has wasm SIMD.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** Whether this host compiles wasm SIMD (v128). */
+export function hostHasSimd(): boolean {
+  return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
+  const resolved = await source;
+  if (resolved instanceof WebAssembly.Module) return resolved;
+  if (typeof Response !== "undefined" && resolved instanceof Response) {
+    if (!resolved.ok) throw new Error(`init: fetching the wasm source failed with HTTP ${resolved.status}`);
+    return WebAssembly.compile(await resolved.arrayBuffer());
+  }
+  if (ArrayBuffer.isView(resolved) || resolved instanceof ArrayBuffer) return WebAssembly.compile(resolved);
+  throw new TypeError(
+    `init: source must be a BufferSource, a WebAssembly.Module or a Response, got ${describe(resolved)}`,
+  );
+}
+
+function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
+  const f32 = precision === "f32";
+  return {
+    precision,
+    bytesPerElement: f32 ? 4 : 8,
+    ArrayType: f32 ? Float32Array : Float64Array,
+    // usize results come back as signed i32: >>> 0 keeps sizes above 2 GiB positive
+    scratchBytes: f32 ? (n, m, k) => e.scratchBytesF32(n, m, k) >>> 0 : (n, m, k) => e.scratchBytesF64(n, m, k) >>> 0,
+    pooled: f32 ? e.pooledF32 : e.pooledF64,
+    value: f32 ? e.valueF32 : e.valueF64,
+    valueAndGradient: f32 ? e.valueAndGradientF32 : e.valueAndGradientF64,
+    gateGradient: f32 ? e.gateGradientF32 : e.gateGradientF64,
+  };
+}
+
+async function load(options: InitOptions, simd: boolean): Promise<Engine> {
+  if (typeof WebAssembly !== "object") throw new Error("crossgrad needs WebAssembly, which this environment lacks");
+  const module = await compileSource(options.source ?? decodeBase64(simd ? simdWasm : scalarWasm));
+  const instance = await WebAssembly.instantiate(module, {});
+  const exports = instance.exports as unknown as Exports;
+  return {
+    simd: exports.simdBuild() !== 0,
+    memory: new WasmMemory(exports.memory, exports.heapBase() >>> 0),
+    f32: precisionKernels(exports, "f32"),
+    f64: precisionKernels(exports, "f64"),
+  };
+}
+
+let pending: Promise<void> | undefined;
+let chosen: { source: WasmSource | undefined; simd: boolean } | undefined;
+let engine: Engine | undefined;
+
+/**
+ * Loads and compiles the wasm module, once. Call it (and await it) before any other function.
+ * Concurrent and later calls share the first call's promise; a later call whose explicit
+ * options differ from the first one's rejects.
+ *
+ * @example
+ * ```ts
+ * import { init, value } from "crossgrad";
+ * await init();
+ * value(new Float32Array([1, 2, 3, 4]), [1, 1], { n: 1, m: 1, k: 2 }); // 11
+ * ```
+ */
+export function init(options: InitOptions = {}): Promise<void> {
+  if (pending && chosen) {
+    const differs =
+      (options.simd !== undefined && options.simd !== chosen.simd) ||
+      (options.source !== undefined && options.source !== chosen.source);
+    if (differs) {
+      return Promise.reject(
+        new Error(
+          `init was already called with { simd: ${chosen.simd}${chosen.source ? ", source" : ""} }; ` +
+            `a later call cannot change the options (got { simd: ${options.simd}${options.source ? ", source" : ""} })`,
+        ),
+      );
+    }
+    return pending;
+  }
+  const hostSimd = hostHasSimd();
+  if (options.simd === true && !hostSimd) {
+    return Promise.reject(new Error("init: { simd: true } was asked for, but this host has no wasm SIMD"));
+  }
+  const simd = options.simd ?? hostSimd;
+  chosen = { source: options.source, simd };
+  const attempt: Promise<void> = load(options, simd).then(
+    (loaded) => {
+      engine = loaded;
+    },
+    (error: unknown) => {
+      // a failed load may be retried, with any options
+      if (pending === attempt) pending = chosen = undefined;
+      throw error;
+    },
+  );
+  pending = attempt;
+  return attempt;
+}
+
+/** The loaded engine, or the Error that tells the caller to await init(). */
+export function requireEngine(caller: string): Engine {
+  if (engine === undefined) {
+    throw new Error(`crossgrad is not initialised: await init() before calling ${caller}()`);
+  }
+  return engine;
+}
+
+/** What init() loaded. */
+export interface RuntimeInfo {
+  /** true for the SIMD build, false for the scalar one. */
+  readonly simd: boolean;
+  /** Bytes of wasm memory reserved so far (it grows on demand and never shrinks). */
+  readonly memoryBytes: number;
+}
+
+/**
+ * Which build init() loaded, and how much wasm memory it holds.
+ *
+ * @example
+ * ```ts
+ * await init();
+ * info().simd; // true on every evergreen browser and Node >= 16
+ * ```
+ */
+export function info(): RuntimeInfo {
+  const e = requireEngine("info");
+  return { simd: e.simd, memoryBytes: e.memory.byteLength };
+}
