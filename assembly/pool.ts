@@ -169,6 +169,8 @@ export function poolWithDots<T>(rows: u32, k: u32, phi: usize, h: usize, out: us
   // scalar tail: columns c..k, row by row, absent rows skipped (same order as the lanes)
   for (let j = c; j < k; j++) store<T>(at<T>(slot, j), -0.0);
   for (let j = k; j < paddedColumns<T>(k); j++) store<T>(at<T>(slot, j), 0);
+  // (without tail columns or dots there is nothing to do per row: skip the gate branches)
+  if (c == k && !dots) return;
   for (let i: u32 = 0; i < n; i++) {
     const r = compact ? load<u32>(rowList + (<usize>i << 2)) : i;
     const g = load<T>(at<T>(h, r));

@@ -3,7 +3,7 @@
 // warm-up; arrays that already live in wasm memory (a Problem's views) are used in place.
 
 import { requireEngine, type PrecisionKernels } from "./loader.js";
-import { allocRegions, REGION_ALIGN, type WasmMemory } from "./memory.js";
+import { allocRegion, REGION_ALIGN, type WasmMemory } from "./memory.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, Gates, Shape } from "./types.js";
 import {
@@ -50,7 +50,7 @@ function reserveArena(memory: WasmMemory, bytes: number, caller: string, what: s
   if (arena?.memory === memory && arena.bytes >= bytes) return arena.ptr;
   if (arena?.memory === memory) memory.free(arena.ptr);
   arena = undefined;
-  const [ptr] = allocRegions(memory, [bytes], caller, what);
+  const ptr = allocRegion(memory, bytes, caller, what);
   arena = { memory, ptr, bytes };
   return ptr;
 }
@@ -71,7 +71,8 @@ interface Prepared {
   view(ptr: number, length: number): FloatArray;
 }
 
-const align = (bytes: number): number => Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN;
+/** Bytes rounded up to the region alignment: sub-regions carved from one region stay aligned. */
+export const align = (bytes: number): number => Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN;
 
 /**
  * Validates a call and lays it out in the arena: phi, h (converted to phi's precision), the
@@ -134,10 +135,20 @@ function prepare(
   };
 }
 
+/**
+ * A copy of a view of wasm memory in a new array. (V8's slice() of such a view is about 15x
+ * slower than allocating and set(): 89 ms against 6 ms for 32 MiB, measured on Node 20.)
+ */
+export function copyOf<A extends FloatArray>(view: A): A {
+  const copy = new (view.constructor as new (length: number) => A)(view.length);
+  copy.set(view);
+  return copy;
+}
+
 /** The result array: `out` (refreshed if it lives in wasm memory that grew), else a copy. */
 function deliver<A extends FloatArray>(c: Prepared, length: number, out: A | undefined): A {
   const result = c.view(c.out, length) as A;
-  if (out === undefined) return result.slice() as A;
+  if (out === undefined) return copyOf(result);
   // an `out` in wasm memory was written in place; if the memory grew meanwhile, its buffer
   // is detached and a view of the new buffer takes its place
   if (c.outInWasm) return out.buffer === c.memory.buffer ? out : result;
@@ -275,5 +286,5 @@ export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Po
   const { n, m, k } = c.s;
   const vAt = c.out + k * c.K.bytesPerElement;
   c.K.pooled(n, m, k, c.phi, c.h, c.out, vAt, c.scratch, c.compact);
-  return { u: c.view(c.out, k).slice() as A, v: c.view(vAt, k).slice() as A };
+  return { u: copyOf(c.view(c.out, k) as A), v: copyOf(c.view(vAt, k) as A) };
 }

@@ -130,23 +130,21 @@ export class WasmMemory {
 }
 
 /**
- * Allocates one region per size, all or none: on failure the regions already taken are freed
- * and a RangeError states the bytes `what` needs, so the caller can go on with smaller work.
+ * One region of `bytes`, or a RangeError stating the bytes `what` needs. A single region, so a
+ * refusal leaves nothing allocated and the memory no larger: the caller can go on with smaller
+ * work. (Callers that need several arrays carve them out of one region.)
  */
-export function allocRegions(memory: WasmMemory, sizes: readonly number[], caller: string, what: string): number[] {
-  const needed = sizes.reduce((sum, bytes) => sum + WasmMemory.regionBytes(bytes), 0);
+export function allocRegion(memory: WasmMemory, bytes: number, caller: string, what: string): number {
+  const needed = WasmMemory.regionBytes(bytes);
   if (needed > WASM32_MAX_BYTES) {
     throw new RangeError(
       `${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory, more than the ` +
         `${formatBytes(WASM32_MAX_BYTES)} a wasm32 memory can hold`,
     );
   }
-  const ptrs: number[] = [];
   try {
-    for (const bytes of sizes) ptrs.push(memory.alloc(bytes));
+    return memory.alloc(bytes);
   } catch (error) {
-    for (const ptr of ptrs) memory.free(ptr);
     throw new RangeError(`${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory: ${(error as Error).message}`);
   }
-  return ptrs;
 }

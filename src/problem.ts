@@ -3,8 +3,8 @@
 // ArrayBuffer, and every view of it then has length 0).
 
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocRegions } from "./memory.js";
-import { shapeText, type Pooled } from "./api.js";
+import { allocRegion } from "./memory.js";
+import { align, copyOf, shapeText, type Pooled } from "./api.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkBoolean, checkNumber, checkShape, type CheckedShape } from "./validate.js";
@@ -72,12 +72,15 @@ export class Problem<P extends Precision = Precision> {
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     this.precision = precision;
     const bytes = this.#K.bytesPerElement;
-    const [phi, h, scratch] = allocRegions(
+    // phi | h | scratch, carved from one region: all or nothing
+    const phiBytes = align(s.elements * bytes), hBytes = align(s.rows * bytes);
+    const phi = allocRegion(
       engine.memory,
-      [s.elements * bytes, s.rows * bytes, this.#K.scratchBytes(s.n, s.m, s.k)],
+      phiBytes + hBytes + this.#K.scratchBytes(s.n, s.m, s.k),
       "createProblem",
       `a ${shapeText(s)} ${precision} problem`,
     );
+    const h = phi + phiBytes, scratch = h + hBytes;
     this.#phi = new Region(phi, s.elements);
     this.#h = new Region(h, s.rows);
     this.#scratch = scratch;
@@ -98,9 +101,9 @@ export class Problem<P extends Precision = Precision> {
   /** A lazily allocated output region of `length` elements, zero-filled once. */
   #output(region: Region | undefined, length: number, caller: string): Region {
     if (region !== undefined) return region;
-    const [ptr] = allocRegions(
+    const ptr = allocRegion(
       this.#engine.memory,
-      [length * this.#K.bytesPerElement],
+      length * this.#K.bytesPerElement,
       `Problem.${caller}`,
       `the output of a ${shapeText(this.#s)} ${this.precision} problem`,
     );
@@ -241,7 +244,7 @@ export class Problem<P extends Precision = Precision> {
     const vAt = out.ptr + s.k * this.#K.bytesPerElement;
     this.#K.pooled(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, vAt, this.#scratch, this.#compact);
     const both = this.#view(out);
-    return { u: both.slice(0, s.k) as FloatArrayOf<P>, v: both.slice(s.k) as FloatArrayOf<P> };
+    return { u: copyOf(both.subarray(0, s.k)) as FloatArrayOf<P>, v: copyOf(both.subarray(s.k)) as FloatArrayOf<P> };
   }
 
   /**
@@ -259,9 +262,7 @@ export class Problem<P extends Precision = Precision> {
     if (this.#disposed) return;
     this.#disposed = true;
     const memory = this.#engine.memory;
-    memory.free(this.#phi.ptr);
-    memory.free(this.#h.ptr);
-    memory.free(this.#scratch);
+    memory.free(this.#phi.ptr); // the region that also holds h and the scratch
     for (const region of [this.#gradient, this.#gateGradient, this.#pooled]) if (region) memory.free(region.ptr);
   }
 }

@@ -1,0 +1,45 @@
+// Roofline kernels for the benchmarks (not shipped): the least work any F + dF/dphi kernel
+// must do. A pure SIMD read of phi bounds F and dF/dh; a copy of (n+m)k floats (read phi,
+// write as much) bounds F + dF/dphi.
+
+/** Sum of every f32 of [ptr, ptr + bytes), 8 accumulators: a pure streaming read. */
+export function readF32(ptr: usize, bytes: usize): f32 {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  const end = ptr + (bytes & ~127);
+  let p = ptr;
+  // 8 vectors a step
+  for (; p < end; p += 128) {
+    a0 = f32x4.add(a0, v128.load(p));
+    a1 = f32x4.add(a1, v128.load(p, 16));
+    a2 = f32x4.add(a2, v128.load(p, 32));
+    a3 = f32x4.add(a3, v128.load(p, 48));
+    a4 = f32x4.add(a4, v128.load(p, 64));
+    a5 = f32x4.add(a5, v128.load(p, 80));
+    a6 = f32x4.add(a6, v128.load(p, 96));
+    a7 = f32x4.add(a7, v128.load(p, 112));
+  }
+  // single vectors
+  for (; p + 16 <= ptr + bytes; p += 16) a0 = f32x4.add(a0, v128.load(p));
+  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** Copy with v128 loads and stores, 8 vectors a step: what a wasm kernel's stores can do. */
+export function copySimd(dst: usize, src: usize, bytes: usize): void {
+  const end = src + (bytes & ~127);
+  let s = src, d = dst;
+  // 8 vectors a step
+  for (; s < end; s += 128, d += 128) {
+    const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+    const x4 = v128.load(s, 64), x5 = v128.load(s, 80), x6 = v128.load(s, 96), x7 = v128.load(s, 112);
+    v128.store(d, x0); v128.store(d, x1, 16); v128.store(d, x2, 32); v128.store(d, x3, 48);
+    v128.store(d, x4, 64); v128.store(d, x5, 80); v128.store(d, x6, 96); v128.store(d, x7, 112);
+  }
+  // the rest
+  memory.copy(d, s, src + bytes - s);
+}
+
+/** memory.copy: the engine's memmove (wider vectors, non-temporal stores when large). */
+export function copyBulk(dst: usize, src: usize, bytes: usize): void {
+  memory.copy(dst, src, bytes);
+}

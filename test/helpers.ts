@@ -1,0 +1,111 @@
+// Shared test data and error bounds.
+import { referencePooled, type NumberArray } from "../src/reference.js";
+import type { FloatArray, Precision, Shape } from "../src/types.js";
+
+/** A seeded uniform [0, 1) generator (mulberry32): tests are reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type GateKind = "off" | "on" | "binary" | "real";
+export const GATE_KINDS: readonly GateKind[] = ["off", "on", "binary", "real"];
+
+/** Random phi on [-1, 1) and gates of the given kind (real gates on [-2, 2), some exactly 0). */
+export function randomProblem(
+  shape: Shape,
+  precision: Precision,
+  gates: GateKind = "binary",
+  seed = 1,
+): { phi: FloatArray; h: FloatArray } {
+  const random = rng(seed);
+  const { n, m, k } = shape;
+  const Type = precision === "f32" ? Float32Array : Float64Array;
+  const phi = new Type((n + m) * k);
+  for (let i = 0; i < phi.length; i++) phi[i] = 2 * random() - 1;
+  const h = new Type(n + m);
+  for (let r = 0; r < n + m; r++) {
+    const x = random();
+    h[r] = gates === "off" ? 0 : gates === "on" ? 1 : gates === "binary" ? (x < 0.5 ? 1 : 0) : x < 0.25 ? 0 : 4 * random() - 2;
+  }
+  return { phi, h };
+}
+
+const abs = (a: NumberArray): Float64Array => Float64Array.from(a, Math.abs);
+
+/**
+ * The "sum of |terms|" behind every result (SPEC §5): |u|_l and |v|_l, and per result the
+ * magnitude its rounding errors scale with. `*Factor` are what an absolute error in u or v
+ * (underflow) is multiplied by on its way into each result.
+ */
+export function magnitudes(phi: NumberArray, h: NumberArray, shape: Shape) {
+  const { n, m, k } = shape;
+  const { u, v } = referencePooled(abs(phi), abs(h), shape);
+  let value = 0, valueFactor = 0;
+  for (let l = 0; l < k; l++) {
+    value += u[l] * v[l];
+    valueFactor += u[l] + v[l];
+  }
+  const gradient = new Float64Array((n + m) * k);
+  const gradientFactor = new Float64Array((n + m) * k);
+  const gate = new Float64Array(n + m);
+  const gateFactor = new Float64Array(n + m);
+  for (let r = 0; r < n + m; r++) {
+    const w = r < n ? v : u;
+    for (let l = 0; l < k; l++) {
+      gradient[r * k + l] = Math.abs(h[r]) * w[l];
+      gradientFactor[r * k + l] = Math.abs(h[r]);
+      gate[r] += Math.abs(phi[r * k + l]) * w[l];
+      gateFactor[r] += Math.abs(phi[r * k + l]);
+    }
+  }
+  return { u, v, value, valueFactor, gradient, gradientFactor, gate, gateFactor };
+}
+
+/** Unit roundoff of each precision. */
+export const UNIT_ROUNDOFF = { f32: 2 ** -24, f64: 2 ** -53 } as const;
+
+/**
+ * Relative error bounds (multiples of the sum of |terms|) for a problem with at most `rows`
+ * rows per group. f64: SPEC §5's 1e-13. f32: the worst case of the blocked-pairwise sum
+ * (up to 64 sequential additions, then one per tree level), plus the rounding of the final
+ * products and, for dF/dh, of a k-term dot product.
+ */
+export function bounds(precision: Precision, rows: number, k: number) {
+  // products that underflow lose up to half the smallest subnormal each: an absolute error
+  // per pooled component, multiplied by the *Factor of magnitudes() in each result
+  const underflow = (rows + k + 2) * (precision === "f32" ? 2 ** -149 : 2 ** -1074);
+  if (precision === "f64") return { pooled: 1e-13, value: 1e-13, gradient: 1e-13, gate: 1e-13, underflow };
+  const u = UNIT_ROUNDOFF.f32;
+  const levels = Math.ceil(Math.log2(Math.max(1, Math.ceil(rows / 64)))) + 1;
+  const pooled = (Math.min(rows, 64) + levels) * u;
+  return { pooled, value: 2 * pooled + 2 * u, gradient: pooled + 2 * u, gate: pooled + (k + 2) * u, underflow };
+}
+
+/** max over i of |actual_i - expected_i| / scale_i (0 / 0 counts as 0; x / 0 as Infinity). */
+export function maxScaledError(actual: NumberArray, expected: NumberArray, scale: NumberArray): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (Number.isNaN(err)) return NaN;
+    if (err === 0) continue;
+    worst = Math.max(worst, err / scale[i]);
+  }
+  return worst;
+}
+
+/** Index of the first element whose bits differ (NaN payloads and -0 count), or -1. */
+export function firstBitDifference(a: FloatArray, b: FloatArray): number {
+  if (a.length !== b.length || a.BYTES_PER_ELEMENT !== b.BYTES_PER_ELEMENT) return 0;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return Math.floor(i / a.BYTES_PER_ELEMENT);
+  return -1;
+}

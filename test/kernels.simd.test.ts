@@ -1,0 +1,6 @@
+import { beforeAll } from "vitest";
+import { init } from "../src/index.js";
+import { kernelSuite } from "./kernel-suite.js";
+
+beforeAll(() => init({ simd: true }));
+kernelSuite("simd");
