@@ -1,7 +1,8 @@
 // F(h; phi) = <u, v> and its gradients for the whole (n + m) x k matrix: the entry points'
 // logic, generic over f32 / f64. Group A is rows 0..n-1, group B rows n..n+m-1 (SPEC §1).
 //
-// Scratch layout (bytes from `scratch`): u | v | pool()'s scratch for max(n, m) rows.
+// Scratch layout (bytes from `scratch`): u | v (T) | u64 | v64 (their float64 values before
+// rounding) | pool()'s scratch for max(n, m) rows.
 
 import { at, paddedColumns } from "./common";
 import { pool, poolScratchBytes, poolWithDots } from "./pool";
@@ -13,36 +14,46 @@ import { rowDots } from "./dots";
   return <usize>paddedColumns<T>(k) << alignof<T>();
 }
 
+// Where everything lives in the scratch of a call with k columns (see the layout above).
+// @ts-ignore: decorator
+@inline function vAt<T>(scratch: usize, k: u32): usize { return scratch + slotBytes<T>(k); }
+// @ts-ignore: decorator
+@inline function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T>(k); }
+// @ts-ignore: decorator
+@inline function v64At<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3); }
+// @ts-ignore: decorator
+@inline function restAt<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 4); }
+
 /** Bytes of scratch every entry point needs for this shape. */
 // @ts-ignore: decorator
 @inline export function scratchBytes<T>(n: u32, m: u32, k: u32): usize {
-  return 2 * slotBytes<T>(k) + poolScratchBytes<T>(max(n, m), k);
+  return 2 * slotBytes<T>(k) + (<usize>paddedColumns<T>(k) << 4) + poolScratchBytes<T>(max(n, m), k);
 }
 
-/** u and v into the first two scratch slots. */
+/** u, v (and their float64 values) into the scratch. */
 // @ts-ignore: decorator
 @inline function poolBoth<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): void {
-  const s = slotBytes<T>(k);
-  const rest = scratch + 2 * s;
-  pool<T>(n, k, phi, h, scratch, rest, compact);
-  pool<T>(m, k, phi + <usize>n * (<usize>k << alignof<T>()), at<T>(h, n), scratch + s, rest, compact);
+  const rest = restAt<T>(scratch, k);
+  pool<T>(n, k, phi, h, scratch, u64At<T>(scratch, k), rest, compact);
+  pool<T>(m, k, phi + <usize>n * (<usize>k << alignof<T>()), at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, compact);
 }
 
 /**
- * <u, v>. f32 products are exact in f64, so f32 calls accumulate in f64 and round once; f64
- * calls use four interleaved sums, combined pairwise.
+ * <u, v> from the float64 pooled sums, before their rounding to T: four interleaved sums,
+ * combined pairwise, then one rounding to T.
  */
 // @ts-ignore: decorator
-@inline function innerProduct<T>(k: u32, u: usize, v: usize): T {
+@inline function innerProduct<T>(k: u32, scratch: usize): T {
+  const u64 = u64At<T>(scratch, k), v64 = v64At<T>(scratch, k);
   let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
   let l: u32 = 0;
   for (; l + 4 <= k; l += 4) {
-    s0 += <f64>load<T>(at<T>(u, l)) * <f64>load<T>(at<T>(v, l));
-    s1 += <f64>load<T>(at<T>(u, l + 1)) * <f64>load<T>(at<T>(v, l + 1));
-    s2 += <f64>load<T>(at<T>(u, l + 2)) * <f64>load<T>(at<T>(v, l + 2));
-    s3 += <f64>load<T>(at<T>(u, l + 3)) * <f64>load<T>(at<T>(v, l + 3));
+    s0 += load<f64>(at<f64>(u64, l)) * load<f64>(at<f64>(v64, l));
+    s1 += load<f64>(at<f64>(u64, l + 1)) * load<f64>(at<f64>(v64, l + 1));
+    s2 += load<f64>(at<f64>(u64, l + 2)) * load<f64>(at<f64>(v64, l + 2));
+    s3 += load<f64>(at<f64>(u64, l + 3)) * load<f64>(at<f64>(v64, l + 3));
   }
-  for (; l < k; l++) s0 += <f64>load<T>(at<T>(u, l)) * <f64>load<T>(at<T>(v, l));
+  for (; l < k; l++) s0 += load<f64>(at<f64>(u64, l)) * load<f64>(at<f64>(v64, l));
   return <T>((s0 + s1) + (s2 + s3));
 }
 
@@ -53,14 +64,14 @@ import { rowDots } from "./dots";
 ): void {
   poolBoth<T>(n, m, k, phi, h, scratch, compact);
   memory.copy(uOut, scratch, <usize>k << alignof<T>());
-  memory.copy(vOut, scratch + slotBytes<T>(k), <usize>k << alignof<T>());
+  memory.copy(vOut, vAt<T>(scratch, k), <usize>k << alignof<T>());
 }
 
 /** F. */
 // @ts-ignore: decorator
 @inline export function value<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): T {
   poolBoth<T>(n, m, k, phi, h, scratch, compact);
-  return innerProduct<T>(k, scratch, scratch + slotBytes<T>(k));
+  return innerProduct<T>(k, scratch);
 }
 
 /** F, and out (+)= scale * dF/dphi: rows of A get h_r v, rows of B get h_r u; phi is read once. */
@@ -70,10 +81,9 @@ import { rowDots } from "./dots";
   scratch: usize, compact: bool,
 ): T {
   poolBoth<T>(n, m, k, phi, h, scratch, compact);
-  const u = scratch, v = scratch + slotBytes<T>(k);
-  gradientRows<T>(n, k, h, v, scale, out, accumulate);
-  gradientRows<T>(m, k, at<T>(h, n), u, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate);
-  return innerProduct<T>(k, u, v);
+  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate);
+  gradientRows<T>(m, k, at<T>(h, n), scratch, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate);
+  return innerProduct<T>(k, scratch);
 }
 
 /**
@@ -85,17 +95,18 @@ import { rowDots } from "./dots";
 @inline export function gateGradient<T>(
   n: u32, m: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize, compact: bool,
 ): T {
-  const u = scratch, v = scratch + slotBytes<T>(k), rest = scratch + 2 * slotBytes<T>(k);
+  const u = scratch, v = vAt<T>(scratch, k), u64 = u64At<T>(scratch, k), v64 = v64At<T>(scratch, k);
+  const rest = restAt<T>(scratch, k);
   const phiB = phi + <usize>n * (<usize>k << alignof<T>());
   const hB = at<T>(h, n), outB = at<T>(out, n);
   if (n <= m) {
-    pool<T>(n, k, phi, h, u, rest, compact);
-    poolWithDots<T>(m, k, phiB, hB, v, rest, u, outB);
+    pool<T>(n, k, phi, h, u, u64, rest, compact);
+    poolWithDots<T>(m, k, phiB, hB, v, v64, rest, u, outB);
     rowDots<T>(n, k, phi, v, out);
   } else {
-    pool<T>(m, k, phiB, hB, v, rest, compact);
-    poolWithDots<T>(n, k, phi, h, u, rest, v, out);
+    pool<T>(m, k, phiB, hB, v, v64, rest, compact);
+    poolWithDots<T>(n, k, phi, h, u, u64, rest, v, out);
     rowDots<T>(m, k, phiB, u, outB);
   }
-  return innerProduct<T>(k, u, v);
+  return innerProduct<T>(k, scratch);
 }

@@ -1,14 +1,17 @@
 // Gated pooled sums: out = sum_r h_r phi_r over the rows of one group (SPEC §1).
 //
-// Accuracy (SPEC §5) and determinism (SPEC §2): rows are summed in fixed blocks of BLOCK_ROWS,
-// sequentially per column inside a block, and the block sums are combined in a fixed pairwise
-// tree: a stack of nodes, where a node covering blocks [s, s + 2^level) merges with its left
-// sibling as soon as both exist. Each block contributes through its own aligned position, so
-// the tree, and every bit of the result, depends only on the row count.
+// Accuracy (SPEC §5) and determinism (SPEC §2): rows are summed in T in fixed blocks of
+// BLOCK_ROWS, sequentially per column inside a block (the SIMD hot loop), and the block sums
+// are combined in float64 in a fixed pairwise tree: a stack of nodes, where a node covering
+// blocks [s, s + 2^level) merges with its left sibling as soon as both exist. The tree costs
+// O(k) per block, about 2% of the work, and leaves the f32 result within about one rounding
+// of the exact sum. Each block has its fixed aligned place in the tree, so every bit of the
+// result depends only on the row count.
 //
-// A row whose gate is exactly 0 contributes -0 (the exact identity of addition) instead of
-// 0 * phi, so NaN in an absent row never leaks in; the compacted and streaming loops below
-// therefore give bit-identical sums, and the caller picks whichever is faster.
+// A row whose gate is exactly 0 adds nothing: its term is masked to zero (never 0 * phi, so
+// NaN in an absent row cannot leak in). Masked terms and skipped rows differ at most in the
+// sign of a zero partial sum, which the final + 0 erases, so the compacted and streaming
+// loops below give bit-identical results and the caller picks whichever is faster.
 //
 // The same pass can also produce the dot products <phi_r, w> of every row with a fixed
 // vector w (dF/dh reads each row once for both): `dots`.
@@ -21,39 +24,49 @@ import { BLOCK_ROWS, STRIP, at, gateMask, laneSum, lanes, negZero, paddedColumns
   return 34 - clz((rows + BLOCK_ROWS - 1) / BLOCK_ROWS);
 }
 
+/** Bytes of one float64 tree node: k padded to whole vectors of T (so also of f64). */
+// @ts-ignore: decorator
+@inline function nodeBytes<T>(k: u32): usize {
+  return <usize>paddedColumns<T>(k) << 3;
+}
+
 /** Bytes of scratch pool() needs for up to `rows` rows of k elements of T. */
 export function poolScratchBytes<T>(rows: u32, k: u32): usize {
   const nodes = <usize>stackNodes(rows);
-  const slotBytes = <usize>paddedColumns<T>(k) << alignof<T>();
-  // node slots | node metadata (start block, level) | active-row list | per-row dot partials
-  return (nodes * slotBytes + nodes * 8 + BLOCK_ROWS * 4 + BLOCK_ROWS * 16 + 15) & ~15;
+  const blockBytes = <usize>paddedColumns<T>(k) << alignof<T>();
+  // block sum (T) | float64 nodes | node metadata (start block, level) | active-row list | dot partials
+  return (blockBytes + nodes * nodeBytes<T>(k) + nodes * 8 + BLOCK_ROWS * 4 + BLOCK_ROWS * 16 + 15) & ~15;
 }
 
 /**
- * out[0..k) = sum over rows of h_r phi_r, in the fixed blocked-pairwise order.
+ * out[0..k) (T) and out64[0..k) (f64, before the final rounding) = sum over rows of h_r phi_r.
  * compact: visit only the active rows of each block (fast in cache); otherwise stream every
  * row with a mask (fast out of cache: no random skips for the prefetcher). Same bits either way.
  */
-export function pool<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize, compact: bool): void {
+export function pool<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, compact: bool): void {
   // one specialised loop per mode, so no mode test is left in the hot loops
-  if (compact) poolWith<T>(rows, k, phi, h, out, scratch, true, false, 0, 0);
-  else poolWith<T>(rows, k, phi, h, out, scratch, false, false, 0, 0);
+  if (compact) poolWith<T>(rows, k, phi, h, out, out64, scratch, true, false, 0, 0);
+  else poolWith<T>(rows, k, phi, h, out, out64, scratch, false, false, 0, 0);
 }
 
 /** pool() that also writes dotOut[r] = <phi_r, w> for every row, in the same single read. */
-export function poolWithDots<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize, w: usize, dotOut: usize): void {
-  poolWith<T>(rows, k, phi, h, out, scratch, false, true, w, dotOut);
+export function poolWithDots<T>(
+  rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, w: usize, dotOut: usize,
+): void {
+  poolWith<T>(rows, k, phi, h, out, out64, scratch, false, true, w, dotOut);
 }
 
 // @ts-ignore: decorator
 @inline function poolWith<T>(
-  rows: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize,
+  rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize,
   compact: bool, dots: bool, w: usize, dotOut: usize,
 ): void {
-  const slotBytes = <usize>paddedColumns<T>(k) << alignof<T>();
   const rowBytes = <usize>k << alignof<T>();
   const nodes = <usize>stackNodes(rows);
-  const meta = scratch + nodes * slotBytes;
+  const node = nodeBytes<T>(k);
+  const blockSlot = scratch;
+  const stack = blockSlot + (<usize>paddedColumns<T>(k) << alignof<T>());
+  const meta = stack + nodes * node;
   const rowList = meta + nodes * 8;
   const dotPartials = rowList + BLOCK_ROWS * 4;
 
@@ -62,67 +75,77 @@ export function poolWithDots<T>(rows: u32, k: u32, phi: usize, h: usize, out: us
     const count = min(BLOCK_ROWS, rows - start);
     const first = <usize>start;
     blockSum<T>(
-      count, k, phi + first * rowBytes, at<T>(h, first), scratch + top * slotBytes,
+      count, k, phi + first * rowBytes, at<T>(h, first), blockSlot,
       rowList, compact, dots, w, dotPartials, at<T>(dotOut, first),
     );
+    widen<T>(k, blockSlot, stack + top * node);
     store<u32>(meta + top * 8, block);
     store<u32>(meta + top * 8, 0, 4);
     top++;
     // merge the top node into its left sibling while it is a right child whose sibling is there
     while (top >= 2) {
-      const node = meta + (top - 1) * 8;
-      const level = load<u32>(node, 4);
-      if (((load<u32>(node) >> level) & 1) == 0 || load<u32>(node - 8, 4) != level) break;
-      addInto<T>(k, scratch + (top - 2) * slotBytes, scratch + (top - 1) * slotBytes);
-      store<u32>(node - 8, level + 1, 4);
+      const m = meta + (top - 1) * 8;
+      const level = load<u32>(m, 4);
+      if (((load<u32>(m) >> level) & 1) == 0 || load<u32>(m - 8, 4) != level) break;
+      addInto(k, stack + (top - 2) * node, stack + (top - 1) * node);
+      store<u32>(m - 8, level + 1, 4);
       top--;
     }
   }
-  foldStack<T>(k, scratch, slotBytes, top, out);
+  foldStack<T>(k, stack, node, top, out, out64);
 }
 
-/** left[0..k) += right[0..k), vector part then scalar tail. */
+/** to[0..k) = float64 of from[0..k) (T). */
 // @ts-ignore: decorator
-@inline function addInto<T>(k: u32, left: usize, right: usize): void {
+@inline function widen<T>(k: u32, from: usize, to: usize): void {
+  let c: u32 = 0;
   if (ASC_FEATURE_SIMD) {
-    // whole vectors
-    const kv = <usize>vectorColumns<T>(k) << alignof<T>();
-    for (let o: usize = 0; o < kv; o += 16) {
-      v128.store(left + o, v128.add<T>(v128.load(left + o), v128.load(right + o)));
-    }
-  }
-  // scalar tail
-  for (let c = vectorColumns<T>(k); c < k; c++) {
-    store<T>(at<T>(left, c), load<T>(at<T>(left, c)) + load<T>(at<T>(right, c)));
-  }
-}
-
-/** out = node_0 + (node_1 + (... + node_top-1)), then -0 normalised to +0; zeros if empty. */
-// @ts-ignore: decorator
-@inline function foldStack<T>(k: u32, slots: usize, slotBytes: usize, top: usize, out: usize): void {
-  const kv = vectorColumns<T>(k);
-  if (ASC_FEATURE_SIMD) {
-    // whole vectors
-    for (let c: u32 = 0; c < kv; c += lanes<T>()) {
-      const o = <usize>c << alignof<T>();
-      let acc = v128.splat<T>(<T>0);
-      if (top > 0) {
-        acc = v128.load(slots + (top - 1) * slotBytes + o);
-        for (let i = top - 1; i > 0; i--) acc = v128.add<T>(v128.load(slots + (i - 1) * slotBytes + o), acc);
-        acc = v128.add<T>(acc, v128.splat<T>(<T>0));
+    const kv = vectorColumns<T>(k);
+    if (sizeof<T>() == 4) {
+      // each f32x4 becomes two f64x2
+      for (; c < kv; c += 4) {
+        const x = v128.load(at<f32>(from, c));
+        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(x));
+        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)), 16);
       }
-      v128.store(out + o, acc);
+    } else {
+      memory.copy(to, from, <usize>kv << 3);
+      c = kv;
     }
   }
   // scalar tail
-  for (let c = kv; c < k; c++) {
-    let acc: T = 0;
-    if (top > 0) {
-      acc = load<T>(at<T>(slots + (top - 1) * slotBytes, c));
-      for (let i = top - 1; i > 0; i--) acc = load<T>(at<T>(slots + (i - 1) * slotBytes, c)) + acc;
-      acc = acc + <T>0;
+  for (; c < k; c++) store<f64>(at<f64>(to, c), <f64>load<T>(at<T>(from, c)));
+}
+
+/** left[0..k) += right[0..k), float64. */
+// @ts-ignore: decorator
+@inline function addInto(k: u32, left: usize, right: usize): void {
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    // whole vectors
+    for (; c + 2 <= k; c += 2) {
+      v128.store(at<f64>(left, c), f64x2.add(v128.load(at<f64>(left, c)), v128.load(at<f64>(right, c))));
     }
-    store<T>(at<T>(out, c), acc);
+  }
+  // scalar tail
+  for (; c < k; c++) store<f64>(at<f64>(left, c), load<f64>(at<f64>(left, c)) + load<f64>(at<f64>(right, c)));
+}
+
+/**
+ * out64 = node_0 + (node_1 + (... + node_top-1)) + 0 (the + 0 turns a -0 into +0), and out
+ * the same rounded to T; zeros when there are no rows.
+ */
+// @ts-ignore: decorator
+@inline function foldStack<T>(k: u32, stack: usize, node: usize, top: usize, out: usize, out64: usize): void {
+  for (let c: u32 = 0; c < k; c++) {
+    let acc: f64 = 0;
+    if (top > 0) {
+      acc = load<f64>(at<f64>(stack + (top - 1) * node, c));
+      for (let i = top - 1; i > 0; i--) acc = load<f64>(at<f64>(stack + (i - 1) * node, c)) + acc;
+      acc = acc + 0;
+    }
+    store<f64>(at<f64>(out64, c), acc);
+    store<T>(at<T>(out, c), <T>acc);
   }
 }
 
@@ -188,10 +211,10 @@ export function poolWithDots<T>(rows: u32, k: u32, phi: usize, h: usize, out: us
   }
 }
 
-/** The term a row adds: g * phi, or -0 where the gate is 0 unless the rows are pre-filtered. */
+/** The term a row adds: g * phi, masked to zero where the gate is 0 unless rows are pre-filtered. */
 // @ts-ignore: decorator
 @inline function term<T>(compact: bool, p: v128, g: v128, mask: v128): v128 {
-  return compact ? v128.mul<T>(p, g) : v128.bitselect(v128.mul<T>(p, g), negZero<T>(), mask);
+  return compact ? v128.mul<T>(p, g) : v128.and(v128.mul<T>(p, g), mask);
 }
 
 /**
