@@ -1,6 +1,7 @@
 // init(): one compiled module, one shared promise, options fixed by the first call, a source
 // override. Each case loads a fresh copy of the library (vi.resetModules), since init() is
-// once per realm.
+// once per realm. Node only: vitest's browser mode cannot reset modules; in Chromium,
+// worker.browser.test.ts checks init() in fresh Web Worker realms instead.
 import { describe, expect, it, vi } from "vitest";
 import { scalarWasm } from "../src/generated/wasm.js";
 
