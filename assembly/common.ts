@@ -4,7 +4,13 @@
 // every vector phase compiles away, leaving the scalar build of the same source.
 
 /** Rows summed sequentially before the pairwise tree takes over (SPEC §2, §5). */
-export const BLOCK_ROWS: u32 = 64;
+export const BLOCK_ROWS: u32 = 256;
+
+/** Streaming pools rows of up to this many bytes in register strips, wider ones row by row. */
+export const STREAM_STRIP_MAX_BYTES: usize = 64;
+
+/** Streaming pools rows of up to this many bytes two at a time (beyond: one at a time). */
+export const STREAM_PAIR_MAX_BYTES: usize = 256;
 
 /** Vectors per strip: eight independent accumulators hide the add latency (SPEC §6). */
 export const STRIP: u32 = 8;
@@ -27,12 +33,6 @@ export const STRIP: u32 = 8;
   return (k + lanes<T>() - 1) & ~(lanes<T>() - 1);
 }
 
-/** -0 in every lane: the exact identity of IEEE addition (x + -0 == x, also for x = +0). */
-// @ts-ignore: decorator
-@inline export function negZero<T>(): v128 {
-  return sizeof<T>() == 4 ? i32x4.splat(0x80000000) : i64x2.splat(0x8000000000000000);
-}
-
 /** Lanes all ones where the gate is not exactly 0 (NaN gates count as on). */
 // @ts-ignore: decorator
 @inline export function gateMask<T>(gate: v128): v128 {
@@ -48,6 +48,36 @@ export const STRIP: u32 = 8;
   } else {
     return f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1) as T;
   }
+}
+
+/** scanGates: some gate is not 0. */
+export const ANY_ACTIVE: i32 = 1;
+/** scanGates: every gate is 0 or 1 (the loops without a multiply apply). */
+export const ALL_BINARY: i32 = 2;
+
+/** ANY_ACTIVE | ALL_BINARY flags of gates h[0..count), vectors first. NaN is active, not binary. */
+// @ts-ignore: decorator
+@inline export function scanGates<T>(h: usize, count: u32): i32 {
+  let r: u32 = 0;
+  let active: i32 = 0, binary: i32 = 1;
+  if (ASC_FEATURE_SIMD) {
+    const zero = v128.splat<T>(<T>0), one = v128.splat<T>(<T>1);
+    let nonzero = v128.splat<i32>(0), zeroOrOne = v128.splat<i32>(-1);
+    for (; r + lanes<T>() <= count; r += lanes<T>()) {
+      const g = v128.load(at<T>(h, r));
+      nonzero = v128.or(nonzero, v128.ne<T>(g, zero));
+      zeroOrOne = v128.and(zeroOrOne, v128.or(v128.eq<T>(g, zero), v128.eq<T>(g, one)));
+    }
+    active = <i32>v128.any_true(nonzero);
+    binary = <i32>v128.all_true<i32>(zeroOrOne);
+  }
+  // scalar tail
+  for (; r < count; r++) {
+    const g = load<T>(at<T>(h, r));
+    active |= <i32>(g != 0);
+    binary &= <i32>(g == 0) | <i32>(g == 1);
+  }
+  return (active ? ANY_ACTIVE : 0) | (binary ? ALL_BINARY : 0);
 }
 
 /** Element i of a T array at byte pointer p. */

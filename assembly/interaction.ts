@@ -81,8 +81,10 @@ import { rowDots } from "./dots";
   scratch: usize, compact: bool,
 ): T {
   poolBoth<T>(n, m, k, phi, h, scratch, compact);
-  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate);
-  gradientRows<T>(m, k, at<T>(h, n), scratch, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate);
+  // pooling is done: its scratch holds the scaled pooled sum of each call in turn
+  const sw = restAt<T>(scratch, k);
+  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate, sw);
+  gradientRows<T>(m, k, at<T>(h, n), scratch, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate, sw);
   return innerProduct<T>(k, scratch);
 }
 

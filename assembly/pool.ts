@@ -9,14 +9,21 @@
 // result depends only on the row count.
 //
 // A row whose gate is exactly 0 adds nothing: its term is masked to zero (never 0 * phi, so
-// NaN in an absent row cannot leak in). Masked terms and skipped rows differ at most in the
-// sign of a zero partial sum, which the final + 0 erases, so the compacted and streaming
-// loops below give bit-identical results and the caller picks whichever is faster.
+// NaN in an absent row cannot leak in). Inside a block every column is summed in row order
+// whichever loop runs: compacted (the active rows only, column strips in registers: fastest
+// in cache) or streaming (every row front to back, accumulators in L1: no random skips for
+// the prefetcher out of cache, SPEC §6). Masked terms and skipped rows differ at most in the
+// sign of a zero partial sum, which the final + 0 erases, so both give bit-identical results
+// and the caller picks the faster one.
 //
-// The same pass can also produce the dot products <phi_r, w> of every row with a fixed
+// The streaming pass can also produce the dot products <phi_r, w> of every row with a fixed
 // vector w (dF/dh reads each row once for both): `dots`.
 
-import { BLOCK_ROWS, STRIP, at, gateMask, laneSum, lanes, negZero, paddedColumns, vectorColumns } from "./common";
+import {
+  ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, STREAM_PAIR_MAX_BYTES, STREAM_STRIP_MAX_BYTES, STRIP, at, gateMask, lanes, paddedColumns,
+  scanGates, vectorColumns,
+} from "./common";
+import { gatedTerm, rowPairPass, rowPass } from "./rowpass";
 
 /** Tree nodes the stack can hold for `rows` rows: bit length of the block count, plus 2. */
 // @ts-ignore: decorator
@@ -34,8 +41,8 @@ import { BLOCK_ROWS, STRIP, at, gateMask, laneSum, lanes, negZero, paddedColumns
 export function poolScratchBytes<T>(rows: u32, k: u32): usize {
   const nodes = <usize>stackNodes(rows);
   const blockBytes = <usize>paddedColumns<T>(k) << alignof<T>();
-  // block sum (T) | float64 nodes | node metadata (start block, level) | active-row list | dot partials
-  return (blockBytes + nodes * nodeBytes<T>(k) + nodes * 8 + BLOCK_ROWS * 4 + BLOCK_ROWS * 16 + 15) & ~15;
+  // block sum (T) | float64 nodes | node metadata (start block, level) | active-row list
+  return (blockBytes + nodes * nodeBytes<T>(k) + nodes * 8 + BLOCK_ROWS * 4 + 15) & ~15;
 }
 
 /**
@@ -68,16 +75,12 @@ export function poolWithDots<T>(
   const stack = blockSlot + (<usize>paddedColumns<T>(k) << alignof<T>());
   const meta = stack + nodes * node;
   const rowList = meta + nodes * 8;
-  const dotPartials = rowList + BLOCK_ROWS * 4;
 
   let top: usize = 0; // nodes on the stack
   for (let start: u32 = 0, block: u32 = 0; start < rows; start += BLOCK_ROWS, block++) {
     const count = min(BLOCK_ROWS, rows - start);
     const first = <usize>start;
-    blockSum<T>(
-      count, k, phi + first * rowBytes, at<T>(h, first), blockSlot,
-      rowList, compact, dots, w, dotPartials, at<T>(dotOut, first),
-    );
+    blockSum<T>(count, k, phi + first * rowBytes, at<T>(h, first), blockSlot, rowList, compact, dots, w, at<T>(dotOut, first));
     widen<T>(k, blockSlot, stack + top * node);
     store<u32>(meta + top * 8, block);
     store<u32>(meta + top * 8, 0, 4);
@@ -149,111 +152,133 @@ export function poolWithDots<T>(
   }
 }
 
-/** One block's gated sum into slot (and its rows' dots with w), column strips then the tail. */
+/**
+ * One block's gated sum into slot (k padded to whole vectors, T); with dots, also its rows'
+ * dots with w into dotOut. Blocks whose gates are all 0 or 1 take loops without the multiply;
+ * a block with no active row (and no dots) is not read at all.
+ */
 // @ts-ignore: decorator
 @inline function blockSum<T>(
   count: u32, k: u32, phi: usize, h: usize, slot: usize, rowList: usize,
-  compact: bool, dots: bool, w: usize, dotPartials: usize, dotOut: usize,
+  compact: bool, dots: bool, w: usize, dotOut: usize,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
-  let n = count;
+  memory.fill(slot, 0, <usize>paddedColumns<T>(k) << alignof<T>());
+  // which loops apply: are all gates 0 or 1, is any on; compact: list the active rows
+  const flags = scanGates<T>(h, count);
+  const binary = (flags & ALL_BINARY) != 0;
+  let active: u32 = <u32>(flags & ANY_ACTIVE);
   if (compact) {
-    // list the active rows without branching on the gates
-    n = 0;
+    active = 0;
     for (let r: u32 = 0; r < count; r++) {
-      store<u32>(rowList + (<usize>n << 2), r);
-      n += <u32>(load<T>(at<T>(h, r)) != 0);
+      store<u32>(rowList + (<usize>active << 2), r);
+      active += <u32>(load<T>(at<T>(h, r)) != 0);
     }
   }
-  if (ASC_FEATURE_SIMD) {
-    if (dots) for (let r: usize = 0; r < count; r++) v128.store(dotPartials + (r << 4), negZero<T>());
+  if (dots) {
+    // every row is read, for its dot
+    for (let r: u32 = 0; r < count; r++) {
+      const row = phi + <usize>r * rowBytes, g = load<T>(at<T>(h, r));
+      const d = binary ? rowPass<T>(k, row, g, slot, true, true, true, w) : rowPass<T>(k, row, g, slot, true, false, true, w);
+      store<T>(at<T>(dotOut, r), d);
+    }
+  } else if (active == 0) {
+    // nothing to add: the slot stays 0
+  } else if (compact) {
+    if (binary) compactSum<T>(active, k, rowBytes, phi, h, rowList, slot, true);
+    else compactSum<T>(active, k, rowBytes, phi, h, rowList, slot, false);
+  } else {
+    if (binary) streamSum<T>(count, k, rowBytes, phi, h, slot, true);
+    else streamSum<T>(count, k, rowBytes, phi, h, slot, false);
   }
+}
+
+/**
+ * Streaming: every row, masked terms. Rows of at most one strip (8 vectors) are summed in
+ * column strips with register accumulators (the strip covers the row, so the access is still
+ * front to back); wider rows go row by row into the slot, which stays in L1: two rows a step
+ * up to 256 bytes a row (half the slot traffic), one row a step beyond (measured faster
+ * there: bench/).
+ */
+// @ts-ignore: decorator
+@inline function streamSum<T>(count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, binary: bool): void {
+  if (ASC_FEATURE_SIMD && rowBytes <= STREAM_STRIP_MAX_BYTES) {
+    stripSums<T>(count, k, rowBytes, phi, h, 0, slot, false, binary);
+    return;
+  }
+  let r: u32 = 0;
+  // two rows a step
+  if (rowBytes <= STREAM_PAIR_MAX_BYTES) {
+    for (; r + 2 <= count; r += 2) {
+      const row = phi + <usize>r * rowBytes;
+      rowPairPass<T>(k, row, row + rowBytes, load<T>(at<T>(h, r)), load<T>(at<T>(h, r + 1)), slot, binary);
+    }
+  }
+  // one row a step
+  for (; r < count; r++) rowPass<T>(k, phi + <usize>r * rowBytes, load<T>(at<T>(h, r)), slot, true, binary, false, 0);
+}
+
+/** Compacted: the listed active rows only, in column strips with register accumulators. */
+// @ts-ignore: decorator
+@inline function compactSum<T>(
+  n: u32, k: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, slot: usize, binary: bool,
+): void {
+  stripSums<T>(n, k, rowBytes, phi, h, rowList, slot, true, binary);
+}
+
+/**
+ * Column strips over n rows (the listed ones if compact, else rows 0..n-1 with masks): strips
+ * of 8 vectors, then at most one of 4, 2 and 1, then the scalar tail row by row.
+ */
+// @ts-ignore: decorator
+@inline function stripSums<T>(
+  n: u32, k: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, slot: usize, compact: bool, binary: bool,
+): void {
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
   let c: u32 = 0;
   if (ASC_FEATURE_SIMD) {
-    // strips of 8 vectors, then at most one strip each of 4, 2 and 1
-    for (; c + STRIP * L <= kv; c += STRIP * L) {
-      strip<T>(8, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, dots, at<T>(w, c), dotPartials);
-    }
-    if (c + 4 * L <= kv) {
-      strip<T>(4, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, dots, at<T>(w, c), dotPartials);
-      c += 4 * L;
-    }
-    if (c + 2 * L <= kv) {
-      strip<T>(2, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, dots, at<T>(w, c), dotPartials);
-      c += 2 * L;
-    }
-    if (c + L <= kv) {
-      strip<T>(1, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, dots, at<T>(w, c), dotPartials);
-      c += L;
-    }
+    for (; c + STRIP * L <= kv; c += STRIP * L) strip<T>(8, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, binary);
+    if (c + 4 * L <= kv) { strip<T>(4, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, binary); c += 4 * L; }
+    if (c + 2 * L <= kv) { strip<T>(2, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, binary); c += 2 * L; }
+    if (c + L <= kv) { strip<T>(1, n, rowBytes, at<T>(phi, c), h, rowList, at<T>(slot, c), compact, binary); c += L; }
   }
-  // scalar tail: columns c..k, row by row, absent rows skipped (same order as the lanes)
-  for (let j = c; j < k; j++) store<T>(at<T>(slot, j), -0.0);
-  for (let j = k; j < paddedColumns<T>(k); j++) store<T>(at<T>(slot, j), 0);
-  // (without tail columns or dots there is nothing to do per row: skip the gate branches)
-  if (c == k && !dots) return;
+  // scalar tail: the rows in order, absent ones skipped
+  if (c == k) return;
   for (let i: u32 = 0; i < n; i++) {
     const r = compact ? load<u32>(rowList + (<usize>i << 2)) : i;
     const g = load<T>(at<T>(h, r));
+    if (g == 0) continue;
     const row = phi + <usize>r * rowBytes;
-    if (g != 0) {
-      for (let j = c; j < k; j++) {
-        store<T>(at<T>(slot, j), load<T>(at<T>(slot, j)) + g * load<T>(at<T>(row, j)));
-      }
-    }
-    if (dots) {
-      let d: T = ASC_FEATURE_SIMD ? laneSum<T>(v128.load(dotPartials + (<usize>r << 4))) : <T>-0.0;
-      for (let j = c; j < k; j++) d += load<T>(at<T>(row, j)) * load<T>(at<T>(w, j));
-      store<T>(at<T>(dotOut, r), d + <T>0);
-    }
+    for (let j = c; j < k; j++) store<T>(at<T>(slot, j), load<T>(at<T>(slot, j)) + g * load<T>(at<T>(row, j)));
   }
 }
 
-/** The term a row adds: g * phi, masked to zero where the gate is 0 unless rows are pre-filtered. */
-// @ts-ignore: decorator
-@inline function term<T>(compact: bool, p: v128, g: v128, mask: v128): v128 {
-  return compact ? v128.mul<T>(p, g) : v128.and(v128.mul<T>(p, g), mask);
-}
-
 /**
- * Sum W vectors (W = 8, 4, 2 or 1) of columns over the block's rows into slot, one register
- * accumulator per vector; with dots, add each row's products with w to its dot partial.
+ * W vectors (8, 4, 2 or 1) of columns summed over the rows, one register accumulator each:
+ * the listed rows if compact (no mask needed), else every row with its gate mask.
  */
 // @ts-ignore: decorator
 @inline function strip<T>(
-  W: u32, n: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, slot: usize,
-  compact: bool, dots: bool, w: usize, dotPartials: usize,
+  W: u32, n: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, slot: usize, compact: bool, binary: bool,
 ): void {
-  let a0 = negZero<T>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  let a0 = v128.splat<T>(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   for (let i: u32 = 0; i < n; i++) {
     const r = compact ? load<u32>(rowList + (<usize>i << 2)) : i;
     const p = phi + <usize>r * rowBytes;
     const g = v128.load_splat<T>(at<T>(h, r));
     const m = gateMask<T>(g);
-    const p0 = v128.load(p);
-    a0 = v128.add<T>(a0, term<T>(compact, p0, g, m));
-    let p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0;
-    if (W > 1) {
-      p1 = v128.load(p, 16);
-      a1 = v128.add<T>(a1, term<T>(compact, p1, g, m));
-    }
+    a0 = v128.add<T>(a0, stripTerm<T>(v128.load(p), g, m, compact, binary));
+    if (W > 1) a1 = v128.add<T>(a1, stripTerm<T>(v128.load(p, 16), g, m, compact, binary));
     if (W > 2) {
-      p2 = v128.load(p, 32); p3 = v128.load(p, 48);
-      a2 = v128.add<T>(a2, term<T>(compact, p2, g, m));
-      a3 = v128.add<T>(a3, term<T>(compact, p3, g, m));
+      a2 = v128.add<T>(a2, stripTerm<T>(v128.load(p, 32), g, m, compact, binary));
+      a3 = v128.add<T>(a3, stripTerm<T>(v128.load(p, 48), g, m, compact, binary));
     }
     if (W > 4) {
-      p4 = v128.load(p, 64); p5 = v128.load(p, 80); p6 = v128.load(p, 96); p7 = v128.load(p, 112);
-      a4 = v128.add<T>(a4, term<T>(compact, p4, g, m));
-      a5 = v128.add<T>(a5, term<T>(compact, p5, g, m));
-      a6 = v128.add<T>(a6, term<T>(compact, p6, g, m));
-      a7 = v128.add<T>(a7, term<T>(compact, p7, g, m));
-    }
-    if (dots) {
-      const dp = dotPartials + (<usize>r << 4);
-      v128.store(dp, v128.add<T>(v128.load(dp), productTree<T>(W, w, p0, p1, p2, p3, p4, p5, p6, p7)));
+      a4 = v128.add<T>(a4, stripTerm<T>(v128.load(p, 64), g, m, compact, binary));
+      a5 = v128.add<T>(a5, stripTerm<T>(v128.load(p, 80), g, m, compact, binary));
+      a6 = v128.add<T>(a6, stripTerm<T>(v128.load(p, 96), g, m, compact, binary));
+      a7 = v128.add<T>(a7, stripTerm<T>(v128.load(p, 112), g, m, compact, binary));
     }
   }
   v128.store(slot, a0);
@@ -262,21 +287,8 @@ export function poolWithDots<T>(
   if (W > 4) { v128.store(slot, a4, 64); v128.store(slot, a5, 80); v128.store(slot, a6, 96); v128.store(slot, a7, 112); }
 }
 
-/** Products of W row vectors with w, summed as a balanced tree: the one dot order of the library. */
+/** A strip row's term: listed rows are active, so only streamed rows need the mask. */
 // @ts-ignore: decorator
-@inline export function productTree<T>(
-  W: u32, w: usize, p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128, p6: v128, p7: v128,
-): v128 {
-  let s = v128.mul<T>(p0, v128.load(w));
-  if (W > 1) s = v128.add<T>(s, v128.mul<T>(p1, v128.load(w, 16)));
-  if (W > 2) {
-    s = v128.add<T>(s, v128.add<T>(v128.mul<T>(p2, v128.load(w, 32)), v128.mul<T>(p3, v128.load(w, 48))));
-  }
-  if (W > 4) {
-    s = v128.add<T>(s, v128.add<T>(
-      v128.add<T>(v128.mul<T>(p4, v128.load(w, 64)), v128.mul<T>(p5, v128.load(w, 80))),
-      v128.add<T>(v128.mul<T>(p6, v128.load(w, 96)), v128.mul<T>(p7, v128.load(w, 112))),
-    ));
-  }
-  return s;
+@inline function stripTerm<T>(p: v128, g: v128, mask: v128, compact: bool, binary: bool): v128 {
+  return compact ? (binary ? p : v128.mul<T>(p, g)) : gatedTerm<T>(p, g, mask, binary);
 }

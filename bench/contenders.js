@@ -1,0 +1,269 @@
+// The contenders of the benchmark: every way a user could compute F and dF/dphi (and the
+// roofline of what any such kernel must move), each set up once per size on the same inputs
+// (f32, half the gates on) and returning the function to time. Environment-agnostic: the
+// runner injects TensorFlow.js and a way to load the benchmark-only wasm kernels.
+
+import { createProblem, valueAndGradient } from "../dist/index.js";
+import { scalarWasm } from "../dist/generated/wasm.js";
+
+/** mulberry32: seeded, so every run times the same data. */
+export function generator(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */
+export function makeInputs(n, m, k, density = 0.5, seed = 1) {
+  const random = generator(seed);
+  const phi = new Float32Array((n + m) * k);
+  for (let i = 0; i < phi.length; i++) phi[i] = 2 * random() - 1;
+  const h = new Float32Array(n + m);
+  for (let r = 0; r < n + m; r++) h[r] = random() < density ? 1 : 0;
+  return { n, m, k, phi, h };
+}
+
+/**
+ * The best plain-JS factored kernel: u and v in float64 skipping absent rows, F = <u, v>, then
+ * the rank-one gradient rows. Returns F; writes dF/dphi into out (a Float32Array).
+ */
+export function plainJsValueAndGradient(phi, h, n, m, k, u, v, out) {
+  u.fill(0);
+  v.fill(0);
+  for (let r = 0; r < n + m; r++) {
+    const g = h[r];
+    if (g === 0) continue;
+    const acc = r < n ? u : v;
+    const o = r * k;
+    let l = 0;
+    for (; l + 4 <= k; l += 4) {
+      acc[l] += g * phi[o + l];
+      acc[l + 1] += g * phi[o + l + 1];
+      acc[l + 2] += g * phi[o + l + 2];
+      acc[l + 3] += g * phi[o + l + 3];
+    }
+    for (; l < k; l++) acc[l] += g * phi[o + l];
+  }
+  let F = 0;
+  for (let l = 0; l < k; l++) F += u[l] * v[l];
+  for (let r = 0; r < n + m; r++) {
+    const g = h[r];
+    const o = r * k;
+    if (g === 0) {
+      out.fill(0, o, o + k);
+      continue;
+    }
+    const w = r < n ? v : u;
+    for (let l = 0; l < k; l++) out[o + l] = g * w[l];
+  }
+  return Math.fround(F);
+}
+
+/** The literal double sum, O(n m k): F and dF/dphi_i = sum_j h_i h_j phi_j (and for B). */
+export function literalDoubleSum(phi, h, n, m, k, out) {
+  out.fill(0);
+  let F = 0;
+  for (let i = 0; i < n; i++) {
+    if (h[i] === 0) continue;
+    for (let j = n; j < n + m; j++) {
+      const w = h[i] * h[j];
+      if (w === 0) continue;
+      let dot = 0;
+      for (let l = 0; l < k; l++) {
+        dot += phi[i * k + l] * phi[j * k + l];
+        out[i * k + l] += w * phi[j * k + l];
+        out[j * k + l] += w * phi[i * k + l];
+      }
+      F += w * dot;
+    }
+  }
+  return F;
+}
+
+/** The scalar build through its raw exports, zero-copy (init() loads one build per realm). */
+async function scalarKernels() {
+  const bytes = Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0));
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return instance.exports;
+}
+
+function layout(exports, regions) {
+  const memory = exports.memory;
+  let at = (exports.heapBase ? exports.heapBase() : 1024) + 64;
+  const ptrs = regions.map((bytes) => {
+    const p = Math.ceil(at / 64) * 64;
+    at = p + bytes;
+    return p;
+  });
+  if (memory.buffer.byteLength < at) memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
+  return ptrs;
+}
+
+/**
+ * Every contender: name, group (what it computes) and setup(inputs) -> { run, dispose }.
+ * `maxWork` skips a contender above that many multiply-adds (the literal double sum).
+ */
+export async function contenders({ tf, tfBackends = [], loadBytes }) {
+  const scalar = await scalarKernels();
+  const roofline = (await WebAssembly.instantiate(await loadBytes("build/bench/roofline.wasm"), {})).instance.exports;
+  const list = [
+    {
+      name: "crossgrad SIMD, Problem",
+      group: "F + dF/dphi",
+      setup({ n, m, k, phi, h }) {
+        const p = createProblem({ n, m, k });
+        p.phi.set(phi);
+        p.h.set(h);
+        return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
+      },
+    },
+    {
+      name: "crossgrad SIMD, copying API into out",
+      group: "F + dF/dphi",
+      setup({ n, m, k, phi, h }) {
+        const out = new Float32Array(phi.length);
+        return { run: () => valueAndGradient(phi, h, { n, m, k }, { out }) };
+      },
+    },
+    {
+      name: "crossgrad SIMD, copying API, new array",
+      group: "F + dF/dphi",
+      setup({ n, m, k, phi, h }) {
+        return { run: () => valueAndGradient(phi, h, { n, m, k }) };
+      },
+    },
+    {
+      name: "crossgrad scalar build",
+      group: "F + dF/dphi",
+      setup({ n, m, k, phi, h }) {
+        const bytes = phi.length * 4;
+        const [phiAt, hAt, outAt, scratch] = layout(scalar, [bytes, h.length * 4, bytes, scalar.scratchBytesF32(n, m, k)]);
+        new Float32Array(scalar.memory.buffer, phiAt, phi.length).set(phi);
+        new Float32Array(scalar.memory.buffer, hAt, h.length).set(h);
+        const compact = bytes <= 4 * 1024 * 1024 ? 1 : 0;
+        return { run: () => scalar.valueAndGradientF32(n, m, k, phiAt, hAt, outAt, 1, 0, scratch, compact) };
+      },
+    },
+    {
+      name: "crossgrad SIMD f64, Problem",
+      group: "F + dF/dphi",
+      setup({ n, m, k, phi, h }) {
+        const p = createProblem({ n, m, k }, { precision: "f64" });
+        p.phi.set(phi);
+        p.h.set(h);
+        return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
+      },
+    },
+    {
+      name: "plain JS, factored",
+      group: "F + dF/dphi",
+      setup({ n, m, k, phi, h }) {
+        const u = new Float64Array(k), v = new Float64Array(k), out = new Float32Array(phi.length);
+        return { run: () => plainJsValueAndGradient(phi, h, n, m, k, u, v, out) };
+      },
+    },
+    {
+      name: "plain JS, literal double sum",
+      group: "F + dF/dphi",
+      maxWork: 2 ** 31,
+      work: ({ n, m, k }) => (n / 2) * (m / 2) * k,
+      setup({ n, m, k, phi, h }) {
+        const out = new Float32Array(phi.length);
+        return { run: () => literalDoubleSum(phi, h, n, m, k, out) };
+      },
+    },
+    {
+      name: "roofline: copy (n+m)k floats",
+      group: "roofline",
+      setup({ phi }) {
+        const bytes = phi.length * 4;
+        const [src, dst] = layout(roofline, [bytes, bytes]);
+        new Float32Array(roofline.memory.buffer, src, phi.length).set(phi);
+        return { run: () => roofline.copySimd(dst, src, bytes) };
+      },
+    },
+    {
+      name: "roofline: SIMD read of phi",
+      group: "roofline",
+      setup({ phi }) {
+        const bytes = phi.length * 4;
+        const [src] = layout(roofline, [bytes]);
+        new Float32Array(roofline.memory.buffer, src, phi.length).set(phi);
+        return { run: () => roofline.readF32(src, bytes) };
+      },
+    },
+    {
+      name: "crossgrad SIMD, F only",
+      group: "F",
+      setup({ n, m, k, phi, h }) {
+        const p = createProblem({ n, m, k });
+        p.phi.set(phi);
+        p.h.set(h);
+        return { run: () => p.value(), dispose: () => p.dispose() };
+      },
+    },
+    {
+      name: "crossgrad SIMD, dF/dh",
+      group: "dF/dh",
+      setup({ n, m, k, phi, h }) {
+        const p = createProblem({ n, m, k });
+        p.phi.set(phi);
+        p.h.set(h);
+        return { run: () => p.gateGradient(), dispose: () => p.dispose() };
+      },
+    },
+  ];
+  for (const backend of tfBackends) {
+    list.push(
+      {
+        name: `TF.js ${backend}, tensors resident`,
+        group: "F + dF/dphi",
+        async setup(inputs) {
+          await tf.setBackend(backend);
+          return tfContender(tf, inputs, false);
+        },
+      },
+      {
+        name: `TF.js ${backend}, with upload`,
+        group: "F + dF/dphi",
+        async setup(inputs) {
+          await tf.setBackend(backend);
+          return tfContender(tf, inputs, true);
+        },
+      },
+    );
+  }
+  return list;
+}
+
+/**
+ * tf.valueAndGrads of the factored formulation F = <hA^T phiA, hB^T phiB>, gradient with
+ * respect to phi, on the current backend. Resident: phi and h live as tensors; with upload:
+ * phi is uploaded and the gradient downloaded on every call.
+ */
+function tfContender(tf, { n, m, k, phi, h }, upload) {
+  const hA = tf.tensor2d(h.subarray(0, n), [1, n]);
+  const hB = tf.tensor2d(h.subarray(n), [1, m]);
+  const F = (p) => tf.sum(tf.mul(tf.matMul(hA, p.slice([0, 0], [n, k])), tf.matMul(hB, p.slice([n, 0], [m, k]))));
+  const valueAndGrads = tf.valueAndGrads(F);
+  const resident = tf.tensor2d(phi, [n + m, k]);
+  const run = () => {
+    const result = tf.tidy(() => {
+      const p = upload ? tf.tensor2d(phi, [n + m, k]) : resident;
+      const { value, grads } = valueAndGrads([p]);
+      if (upload) return [value.dataSync()[0], grads[0].dataSync()];
+      return [value, grads[0]];
+    });
+    if (!upload) tf.dispose(result);
+  };
+  return {
+    run,
+    dispose: () => {
+      tf.dispose([hA, hB, resident]);
+    },
+  };
+}

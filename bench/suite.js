@@ -1,0 +1,63 @@
+// The benchmark suite: every contender of bench/contenders.js on every size, timed side by
+// side in one process with tinybench (median of the samples). Runs in Node (bench/node.mjs)
+// and in Chromium (bench/browser/); the runner injects TensorFlow.js and a byte loader.
+
+import { Bench } from "tinybench";
+import { contenders, makeInputs } from "./contenders.js";
+
+/** Rows per group n = m, and k: SPEC §6 and the benchmark issue. */
+export const SIZES = [
+  { n: 256, k: 64 },
+  { n: 1024, k: 64 },
+  { n: 4096, k: 64 },
+  { n: 16384, k: 64 },
+  { n: 65536, k: 64 },
+  { n: 16384, k: 8 },
+  { n: 16384, k: 256 },
+  { n: 500_000, k: 32 },
+];
+
+/** CI's quick mode: a few small sizes, a few milliseconds each, so the suite never rots. */
+export const QUICK_SIZES = [
+  { n: 256, k: 64 },
+  { n: 4096, k: 8 },
+];
+
+/** Bytes a kernel of this group must move at least (f32): the basis of the GB/s column. */
+export function bytesMoved(group, { n, m, k }) {
+  const phi = (n + m) * k * 4;
+  return group === "F + dF/dphi" || group === "roofline: copy" ? 2 * phi : phi;
+}
+
+/**
+ * Runs the suite. Returns { sizes: [{ n, m, k, results: [{ name, group, ms, rme, samples }] }] }.
+ * options: tf and tfBackends (TensorFlow.js and the backends to time), loadBytes(path),
+ * quick, sizes, log(line).
+ */
+export async function runSuite({ tf, tfBackends = [], loadBytes, quick = false, sizes, log = () => {} }) {
+  const all = await contenders({ tf, tfBackends, loadBytes });
+  const timing = quick
+    ? { time: 30, warmupTime: 5, iterations: 2, warmupIterations: 1 }
+    : { time: 600, warmupTime: 100, iterations: 5, warmupIterations: 2 };
+  const out = [];
+  for (const { n, k } of sizes ?? (quick ? QUICK_SIZES : SIZES)) {
+    const inputs = makeInputs(n, n, k);
+    const results = [];
+    for (const c of all) {
+      if (c.maxWork !== undefined && c.work(inputs) > c.maxWork) continue;
+      const { run, dispose } = await c.setup(inputs);
+      const bench = new Bench(timing);
+      bench.add(c.name, run);
+      await bench.run();
+      const task = bench.tasks[0];
+      dispose?.();
+      if (task.result?.error) throw task.result.error;
+      const latency = task.result.latency;
+      const entry = { name: c.name, group: c.group, ms: latency.p50, rme: latency.rme, samples: latency.samplesCount ?? 0 };
+      results.push(entry);
+      log(`n = m = ${n}, k = ${k}: ${c.name}: ${entry.ms.toPrecision(4)} ms`);
+    }
+    out.push({ n, m: n, k, results });
+  }
+  return { sizes: out };
+}
