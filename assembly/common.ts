@@ -9,8 +9,11 @@ export const BLOCK_ROWS: u32 = 256;
 /** Streaming pools rows of up to this many bytes in register strips, wider ones row by row. */
 export const STREAM_STRIP_MAX_BYTES: usize = 64;
 
-/** Streaming pools rows of up to this many bytes two at a time (beyond: one at a time). */
-export const STREAM_PAIR_MAX_BYTES: usize = 256;
+/**
+ * Rows of up to this many bytes are streamed two at a time (pooling, binary gradient rows);
+ * wider ones one at a time, which measured faster there (bench/kernels.mjs, k = 256).
+ */
+export const PAIR_MAX_ROW_BYTES: usize = 256;
 
 /** Vectors per strip: eight independent accumulators hide the add latency (SPEC §6). */
 export const STRIP: u32 = 8;

@@ -6,15 +6,13 @@
 // 1 a row is scale * w (precomputed once) or zeros: no multiply per element. Both loops give
 // the same bits, since coef = scale * 1 rounds to the same T as the precomputed factor.
 
-import { ALL_BINARY, BLOCK_ROWS, at, gateMask, lanes, scanGates, vectorColumns } from "./common";
+import { ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, at, gateMask, lanes, scanGates, vectorColumns } from "./common";
 
 /** out[r] (+)= scale * h_r * w for rows 0..rows-1 of k elements; sw is k padded elements of scratch. */
 export function gradientRows<T>(
   rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, sw: usize,
 ): void {
-  // sw = scale * w: the row of every gate 1
-  const s = <T>scale;
-  for (let c: u32 = 0; c < k; c++) store<T>(at<T>(sw, c), s * load<T>(at<T>(w, c)));
+  scaledRow<T>(k, w, scale, sw);
   const rowBytes = <usize>k << alignof<T>();
   for (let start: u32 = 0; start < rows; start += BLOCK_ROWS) {
     const count = min(BLOCK_ROWS, rows - start);
@@ -25,7 +23,8 @@ export function gradientRows<T>(
       if (binary) blockRows<T>(count, k, hb, w, sw, scale, ob, true, true);
       else blockRows<T>(count, k, hb, w, sw, scale, ob, true, false);
     } else {
-      if (binary) blockRows<T>(count, k, hb, w, sw, scale, ob, false, true);
+      if (binary && rowBytes <= PAIR_MAX_ROW_BYTES) binaryRowPairs<T>(count, k, hb, sw, ob);
+      else if (binary) blockRows<T>(count, k, hb, w, sw, scale, ob, false, true);
       else blockRows<T>(count, k, hb, w, sw, scale, ob, false, false);
     }
   }
@@ -36,40 +35,104 @@ export function gradientRows<T>(
   count: u32, k: u32, h: usize, w: usize, sw: usize, scale: f64, out: usize, accumulate: bool, binary: bool,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
+  for (let r: u32 = 0; r < count; r++) {
+    gradientRow<T>(k, out + <usize>r * rowBytes, load<T>(at<T>(h, r)), scale, w, sw, accumulate, binary);
+  }
+}
+
+/**
+ * One gradient row: row (+)= scale * gate * w. binary: the gate is 0 or 1, so the row is
+ * sw = scale * w or zeros. Absent rows are zeroed (writing) or left alone (accumulating).
+ */
+// @ts-ignore: decorator
+@inline export function gradientRow<T>(
+  k: u32, row: usize, gate: T, scale: f64, w: usize, sw: usize, accumulate: bool, binary: bool,
+): void {
+  // an absent row is left as it is when accumulating
+  if (accumulate && gate == 0) return;
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
-  for (let r: u32 = 0; r < count; r++) {
-    const gate = load<T>(at<T>(h, r));
-    // an absent row is left as it is when accumulating
-    if (accumulate && gate == 0) continue;
-    // binary: the row is sw (or zeros); otherwise coef * w
-    const coef = <T>(scale * <f64>gate);
-    const from = binary ? sw : w;
-    const row = out + <usize>r * rowBytes;
-    let c: u32 = 0;
-    if (ASC_FEATURE_SIMD) {
-      const cv = v128.splat<T>(coef);
-      const m = gateMask<T>(v128.splat<T>(gate));
+  const coef = <T>(scale * <f64>gate);
+  const from = binary ? sw : w;
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const cv = v128.splat<T>(coef);
+    const m = gateMask<T>(v128.splat<T>(gate));
+    // 4 vectors a step
+    for (; c + 4 * L <= kv; c += 4 * L) {
+      const o = <usize>c << alignof<T>();
+      rowVector<T>(row + o, from + o, 0, cv, m, accumulate, binary);
+      rowVector<T>(row + o, from + o, 16, cv, m, accumulate, binary);
+      rowVector<T>(row + o, from + o, 32, cv, m, accumulate, binary);
+      rowVector<T>(row + o, from + o, 48, cv, m, accumulate, binary);
+    }
+    // single vectors
+    for (; c < kv; c += L) {
+      const o = <usize>c << alignof<T>();
+      rowVector<T>(row + o, from + o, 0, cv, m, accumulate, binary);
+    }
+  }
+  // scalar tail
+  for (; c < k; c++) {
+    const value = gate == 0 ? <T>0 : binary ? load<T>(at<T>(sw, c)) : coef * load<T>(at<T>(w, c));
+    const p = at<T>(row, c);
+    store<T>(p, accumulate ? load<T>(p) + value : value);
+  }
+}
+
+/** sw[0..k) = scale * w: the gradient row of every gate 1. */
+// @ts-ignore: decorator
+@inline export function scaledRow<T>(k: u32, w: usize, scale: f64, sw: usize): void {
+  const s = <T>scale;
+  for (let c: u32 = 0; c < k; c++) store<T>(at<T>(sw, c), s * load<T>(at<T>(w, c)));
+}
+
+/**
+ * Writing rows whose gates are all 0 or 1: each row is sw masked by its gate, two rows a step
+ * so that each vector of sw is loaded once for both (the hot loop of binary training data).
+ * Only for rows of up to PAIR_MAX_ROW_BYTES: on wider rows two streams a row apart measured
+ * slower than one (bench/kernels.mjs, k = 256).
+ */
+// @ts-ignore: decorator
+@inline function binaryRowPairs<T>(count: u32, k: u32, h: usize, sw: usize, out: usize): void {
+  const rowBytes = <usize>k << alignof<T>();
+  const L = lanes<T>();
+  const kv = vectorColumns<T>(k);
+  let r: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    // two rows a step, whole vectors
+    for (; r + 2 <= count; r += 2) {
+      const m0 = gateMask<T>(v128.load_splat<T>(at<T>(h, r))), m1 = gateMask<T>(v128.load_splat<T>(at<T>(h, r + 1)));
+      const row0 = out + <usize>r * rowBytes, row1 = row0 + rowBytes;
+      let o: usize = 0;
+      const end = <usize>kv << alignof<T>();
       // 4 vectors a step
-      for (; c + 4 * L <= kv; c += 4 * L) {
-        const o = <usize>c << alignof<T>();
-        rowVector<T>(row + o, from + o, 0, cv, m, accumulate, binary);
-        rowVector<T>(row + o, from + o, 16, cv, m, accumulate, binary);
-        rowVector<T>(row + o, from + o, 32, cv, m, accumulate, binary);
-        rowVector<T>(row + o, from + o, 48, cv, m, accumulate, binary);
+      for (; o + 64 <= end; o += 64) {
+        const x0 = v128.load(sw + o), x1 = v128.load(sw + o, 16), x2 = v128.load(sw + o, 32), x3 = v128.load(sw + o, 48);
+        v128.store(row0 + o, v128.and(x0, m0)); v128.store(row0 + o, v128.and(x1, m0), 16);
+        v128.store(row0 + o, v128.and(x2, m0), 32); v128.store(row0 + o, v128.and(x3, m0), 48);
+        v128.store(row1 + o, v128.and(x0, m1)); v128.store(row1 + o, v128.and(x1, m1), 16);
+        v128.store(row1 + o, v128.and(x2, m1), 32); v128.store(row1 + o, v128.and(x3, m1), 48);
       }
       // single vectors
-      for (; c < kv; c += L) {
-        const o = <usize>c << alignof<T>();
-        rowVector<T>(row + o, from + o, 0, cv, m, accumulate, binary);
+      for (; o < end; o += 16) {
+        const x = v128.load(sw + o);
+        v128.store(row0 + o, v128.and(x, m0));
+        v128.store(row1 + o, v128.and(x, m1));
+      }
+      // scalar tail of both rows
+      for (let c = kv; c < k; c++) {
+        const x = load<T>(at<T>(sw, c));
+        store<T>(at<T>(row0, c), load<T>(at<T>(h, r)) != 0 ? x : 0);
+        store<T>(at<T>(row1, c), load<T>(at<T>(h, r + 1)) != 0 ? x : 0);
       }
     }
-    // scalar tail
-    for (; c < k; c++) {
-      const value = gate == 0 ? <T>0 : binary ? load<T>(at<T>(sw, c)) : coef * load<T>(at<T>(w, c));
-      const p = at<T>(row, c);
-      store<T>(p, accumulate ? load<T>(p) + value : value);
-    }
+  }
+  // the odd row (every row in the scalar build)
+  for (; r < count; r++) {
+    const on = load<T>(at<T>(h, r)) != 0;
+    const row = out + <usize>r * rowBytes;
+    for (let c: u32 = 0; c < k; c++) store<T>(at<T>(row, c), on ? load<T>(at<T>(sw, c)) : 0);
   }
 }
 

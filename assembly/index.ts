@@ -3,6 +3,7 @@
 // never allocate. `compact` picks the in-cache loop (visit active rows only) over the
 // streaming one; both give the same bits.
 
+import * as B from "./batch";
 import * as I from "./interaction";
 
 export function scratchBytesF32(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f32>(n, m, k); }
@@ -38,6 +39,104 @@ export function gateGradientF32(n: u32, m: u32, k: u32, phi: usize, h: usize, ou
 }
 export function gateGradientF64(n: u32, m: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize, compact: bool): f64 {
   return I.gateGradient<f64>(n, m, k, phi, h, out, scratch, compact);
+}
+
+// Sparse gates: `count` listed rows (index: u32, strictly increasing), weights (T) or 0 for
+// all 1, split = listed rows in group A.
+
+export function sparseValueF32(n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, scratch: usize): f32 {
+  return I.sparseValue<f32>(n, m, k, phi, count, index, weight, split, scratch);
+}
+export function sparseValueF64(n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, scratch: usize): f64 {
+  return I.sparseValue<f64>(n, m, k, phi, count, index, weight, split, scratch);
+}
+
+export function sparsePooledF32(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, u: usize, v: usize, scratch: usize,
+): void {
+  I.sparsePooled<f32>(n, m, k, phi, count, index, weight, split, u, v, scratch);
+}
+export function sparsePooledF64(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, u: usize, v: usize, scratch: usize,
+): void {
+  I.sparsePooled<f64>(n, m, k, phi, count, index, weight, split, u, v, scratch);
+}
+
+export function sparseValueAndGradientF32(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32,
+  out: usize, scale: f64, accumulate: bool, dense: bool, scratch: usize,
+): f32 {
+  return I.sparseValueAndGradient<f32>(n, m, k, phi, count, index, weight, split, out, scale, accumulate, dense, scratch);
+}
+export function sparseValueAndGradientF64(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32,
+  out: usize, scale: f64, accumulate: bool, dense: bool, scratch: usize,
+): f64 {
+  return I.sparseValueAndGradient<f64>(n, m, k, phi, count, index, weight, split, out, scale, accumulate, dense, scratch);
+}
+
+export function sparseGateGradientF32(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, out: usize, scratch: usize,
+): f32 {
+  return I.sparseGateGradient<f32>(n, m, k, phi, count, index, weight, split, out, scratch);
+}
+export function sparseGateGradientF64(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, out: usize, scratch: usize,
+): f64 {
+  return I.sparseGateGradient<f64>(n, m, k, phi, count, index, weight, split, out, scratch);
+}
+
+// Batches: `sets` gate sets as CSR (indptr: u32, sets + 1 entries; splits: u32 per set, the
+// position where its group-B rows begin) or as dense rows of n + m gates.
+
+export function batchPooledListedF32(
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, indptr: usize, index: usize, weight: usize, splits: usize,
+  u: usize, v: usize, values: usize, scratch: usize,
+): void {
+  B.batchPooledListed<f32>(n, m, k, phi, sets, indptr, index, weight, splits, u, v, values, scratch);
+}
+export function batchPooledListedF64(
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, indptr: usize, index: usize, weight: usize, splits: usize,
+  u: usize, v: usize, values: usize, scratch: usize,
+): void {
+  B.batchPooledListed<f64>(n, m, k, phi, sets, indptr, index, weight, splits, u, v, values, scratch);
+}
+
+export function batchPooledDenseF32(
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, h: usize, u: usize, v: usize, values: usize, scratch: usize, compact: bool,
+): void {
+  B.batchPooledDense<f32>(n, m, k, phi, sets, h, u, v, values, scratch, compact);
+}
+export function batchPooledDenseF64(
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, h: usize, u: usize, v: usize, values: usize, scratch: usize, compact: bool,
+): void {
+  B.batchPooledDense<f64>(n, m, k, phi, sets, h, u, v, values, scratch, compact);
+}
+
+export function batchGradientListedF32(
+  n: u32, m: u32, k: u32, sets: u32, indptr: usize, index: usize, weight: usize, splits: usize,
+  u: usize, v: usize, setWeights: usize, scale: f64, out: usize, accumulate: bool, dense: bool, scratch: usize,
+): void {
+  B.batchGradientListed<f32>(n, m, k, sets, indptr, index, weight, splits, u, v, setWeights, scale, out, accumulate, dense, scratch);
+}
+export function batchGradientListedF64(
+  n: u32, m: u32, k: u32, sets: u32, indptr: usize, index: usize, weight: usize, splits: usize,
+  u: usize, v: usize, setWeights: usize, scale: f64, out: usize, accumulate: bool, dense: bool, scratch: usize,
+): void {
+  B.batchGradientListed<f64>(n, m, k, sets, indptr, index, weight, splits, u, v, setWeights, scale, out, accumulate, dense, scratch);
+}
+
+export function batchGradientDenseF32(
+  n: u32, m: u32, k: u32, sets: u32, h: usize, u: usize, v: usize, setWeights: usize, scale: f64,
+  out: usize, accumulate: bool, scratch: usize,
+): void {
+  B.batchGradientDense<f32>(n, m, k, sets, h, u, v, setWeights, scale, out, accumulate, scratch);
+}
+export function batchGradientDenseF64(
+  n: u32, m: u32, k: u32, sets: u32, h: usize, u: usize, v: usize, setWeights: usize, scale: f64,
+  out: usize, accumulate: bool, scratch: usize,
+): void {
+  B.batchGradientDense<f64>(n, m, k, sets, h, u, v, setWeights, scale, out, accumulate, scratch);
 }
 
 /** First byte the host may lay out: everything below belongs to the module. */

@@ -8,6 +8,7 @@ import { at, paddedColumns } from "./common";
 import { pool, poolScratchBytes, poolWithDots } from "./pool";
 import { gradientRows } from "./gradient";
 import { rowDots } from "./dots";
+import { dotsListed, gradientListed, poolListed } from "./sparse";
 
 // @ts-ignore: decorator
 @inline function slotBytes<T>(k: u32): usize {
@@ -16,13 +17,13 @@ import { rowDots } from "./dots";
 
 // Where everything lives in the scratch of a call with k columns (see the layout above).
 // @ts-ignore: decorator
-@inline function vAt<T>(scratch: usize, k: u32): usize { return scratch + slotBytes<T>(k); }
+@inline export function vAt<T>(scratch: usize, k: u32): usize { return scratch + slotBytes<T>(k); }
 // @ts-ignore: decorator
-@inline function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T>(k); }
+@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T>(k); }
 // @ts-ignore: decorator
-@inline function v64At<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3); }
+@inline export function v64At<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3); }
 // @ts-ignore: decorator
-@inline function restAt<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 4); }
+@inline export function restAt<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 4); }
 
 /** Bytes of scratch every entry point needs for this shape. */
 // @ts-ignore: decorator
@@ -32,7 +33,7 @@ import { rowDots } from "./dots";
 
 /** u, v (and their float64 values) into the scratch. */
 // @ts-ignore: decorator
-@inline function poolBoth<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): void {
+@inline export function poolBoth<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): void {
   const rest = restAt<T>(scratch, k);
   pool<T>(n, k, phi, h, scratch, u64At<T>(scratch, k), rest, compact);
   pool<T>(m, k, phi + <usize>n * (<usize>k << alignof<T>()), at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, compact);
@@ -43,7 +44,7 @@ import { rowDots } from "./dots";
  * combined pairwise, then one rounding to T.
  */
 // @ts-ignore: decorator
-@inline function innerProduct<T>(k: u32, scratch: usize): T {
+@inline export function innerProduct<T>(k: u32, scratch: usize): T {
   const u64 = u64At<T>(scratch, k), v64 = v64At<T>(scratch, k);
   let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
   let l: u32 = 0;
@@ -110,5 +111,71 @@ import { rowDots } from "./dots";
     poolWithDots<T>(n, k, phi, h, u, u64, rest, v, out);
     rowDots<T>(m, k, phiB, u, outB);
   }
+  return innerProduct<T>(k, scratch);
+}
+
+// Sparse gates: `count` listed rows (global indices, strictly increasing), weights or 0, and
+// `split`, the number of listed rows in group A (index < n).
+
+/** u, v (and their float64 values) of the listed rows into the scratch. */
+// @ts-ignore: decorator
+@inline export function poolListedBoth<T>(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, scratch: usize,
+): void {
+  const rest = restAt<T>(scratch, k);
+  poolListed<T>(split, k, phi, index, weight, 0, n, scratch, u64At<T>(scratch, k), rest);
+  const weightB = weight == 0 ? <usize>0 : at<T>(weight, split);
+  poolListed<T>(count - split, k, phi, index + (<usize>split << 2), weightB, n, m, vAt<T>(scratch, k), v64At<T>(scratch, k), rest);
+}
+
+/** F of sparse gates. */
+// @ts-ignore: decorator
+@inline export function sparseValue<T>(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, scratch: usize,
+): T {
+  poolListedBoth<T>(n, m, k, phi, count, index, weight, split, scratch);
+  return innerProduct<T>(k, scratch);
+}
+
+/** u and v of sparse gates into uOut and vOut. */
+// @ts-ignore: decorator
+@inline export function sparsePooled<T>(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32,
+  uOut: usize, vOut: usize, scratch: usize,
+): void {
+  poolListedBoth<T>(n, m, k, phi, count, index, weight, split, scratch);
+  memory.copy(uOut, scratch, <usize>k << alignof<T>());
+  memory.copy(vOut, vAt<T>(scratch, k), <usize>k << alignof<T>());
+}
+
+/**
+ * F and scale * dF/dphi of sparse gates: the listed rows' gradient rows into out, at their
+ * own rows (dense: out is (n + m) x k, and without accumulate every other row is zeroed) or
+ * in list order (out is count x k).
+ */
+// @ts-ignore: decorator
+@inline export function sparseValueAndGradient<T>(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32,
+  out: usize, scale: f64, accumulate: bool, dense: bool, scratch: usize,
+): T {
+  poolListedBoth<T>(n, m, k, phi, count, index, weight, split, scratch);
+  const rowBytes = <usize>k << alignof<T>();
+  if (dense && !accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
+  const sw = restAt<T>(scratch, k);
+  const weightB = weight == 0 ? <usize>0 : at<T>(weight, split);
+  const outB = dense ? out : out + <usize>split * rowBytes;
+  gradientListed<T>(split, k, index, weight, vAt<T>(scratch, k), scale, out, accumulate, dense, sw);
+  gradientListed<T>(count - split, k, index + (<usize>split << 2), weightB, scratch, scale, outB, accumulate, dense, sw);
+  return innerProduct<T>(k, scratch);
+}
+
+/** F, and dF/dh at the listed rows (in list order) into out. */
+// @ts-ignore: decorator
+@inline export function sparseGateGradient<T>(
+  n: u32, m: u32, k: u32, phi: usize, count: u32, index: usize, weight: usize, split: u32, out: usize, scratch: usize,
+): T {
+  poolListedBoth<T>(n, m, k, phi, count, index, weight, split, scratch);
+  dotsListed<T>(split, k, phi, index, vAt<T>(scratch, k), out);
+  dotsListed<T>(count - split, k, phi, index + (<usize>split << 2), scratch, at<T>(out, split));
   return innerProduct<T>(k, scratch);
 }

@@ -1,24 +1,28 @@
-// The copying API: plain arrays in, new arrays (or `out`) back. Inputs are copied into one
-// reusable scratch region of wasm memory, so repeated calls allocate no wasm memory after
-// warm-up; arrays that already live in wasm memory (a Problem's views) are used in place.
+// The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
+import { copyOf, deliver, place, shapeText, type Input, type Placed } from "./call.js";
 import { requireEngine, type PrecisionKernels } from "./loader.js";
-import { allocRegion, REGION_ALIGN, type WasmMemory } from "./memory.js";
+import type { WasmMemory } from "./memory.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, Gates, Shape } from "./types.js";
 import {
+  checkAnyGates,
   checkBoolean,
-  checkGates,
   checkNumber,
   checkOut,
   checkPhi,
   checkShape,
+  type CheckedGates,
   type CheckedShape,
 } from "./validate.js";
 
 /** Options of {@link gradient} and {@link valueAndGradient}. */
 export interface GradientOptions<A extends FloatArray = FloatArray> {
-  /** Write (or add) the gradient here instead of a new array: phi's type, length (n + m) * k. */
+  /**
+   * Write (or add) the gradient here instead of a new array: phi's type, length (n + m) * k.
+   * With sparse gates it may also have index.length * k elements: the listed rows' gradient
+   * rows in list order (the default layout for sparse gates).
+   */
   readonly out?: A;
   /** Multiplies the gradient, e.g. by L'(F) for a loss L, or by a negative learning rate. Default 1. */
   readonly scale?: number;
@@ -28,7 +32,7 @@ export interface GradientOptions<A extends FloatArray = FloatArray> {
 
 /** Options of {@link gateGradient}. */
 export interface GateGradientOptions<A extends FloatArray = FloatArray> {
-  /** Write dF/dh here instead of a new array: phi's type, length n + m. */
+  /** Write dF/dh here instead of a new array: phi's type, length n + m (index.length for sparse gates). */
   readonly out?: A;
 }
 
@@ -38,161 +42,88 @@ export interface Pooled<A extends FloatArray = FloatArray> {
   readonly v: A;
 }
 
-/** Text of a shape for error messages. */
-export function shapeText(s: Shape): string {
-  return `{ n: ${s.n}, m: ${s.m}, k: ${s.k} }`;
-}
+export { shapeText, copyOf };
 
-// The functional API's scratch: one region, grown to the largest call seen and then reused.
-let arena: { memory: WasmMemory; ptr: number; bytes: number } | undefined;
-
-function reserveArena(memory: WasmMemory, bytes: number, caller: string, what: string): number {
-  if (arena?.memory === memory && arena.bytes >= bytes) return arena.ptr;
-  if (arena?.memory === memory) memory.free(arena.ptr);
-  arena = undefined;
-  const ptr = allocRegion(memory, bytes, caller, what);
-  arena = { memory, ptr, bytes };
-  return ptr;
-}
-
-/** A call's inputs in wasm memory, and where its output and scratch go. */
-interface Prepared {
+/** A checked call: the engine's kernels and memory, the shape and the gates. */
+interface Call {
+  readonly caller: string;
   readonly K: PrecisionKernels;
   readonly memory: WasmMemory;
   readonly s: CheckedShape;
-  readonly phi: number;
-  readonly h: number;
-  readonly out: number;
-  readonly scratch: number;
-  readonly compact: number;
-  /** `out` lives in wasm memory and the kernel wrote it in place. */
-  readonly outInWasm: boolean;
-  /** A view of `length` elements of phi's type at byte `ptr`, over the current buffer. */
-  view(ptr: number, length: number): FloatArray;
+  readonly phi: FloatArray;
+  readonly gates: CheckedGates;
 }
 
-/** Bytes rounded up to the region alignment: sub-regions carved from one region stay aligned. */
-export const align = (bytes: number): number => Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN;
-
-/**
- * Validates a call and lays it out in the arena: phi, h (converted to phi's precision), the
- * output (outElements of phi's type; `out` copied in when `readOut`), then kernel scratch.
- */
-function prepare(
-  caller: string,
-  phiArg: unknown,
-  hArg: unknown,
-  shapeArg: unknown,
-  outElements: number,
-  out?: FloatArray,
-  readOut = false,
-): Prepared {
+function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): Call {
   const e = requireEngine(caller);
-  const s = checkShape(shapeArg, caller);
-  const precision = checkPhi(phiArg, s, caller);
-  const phi = phiArg as FloatArray;
-  const gates = checkGates(hArg, s, caller);
-  const K = e[precision];
-  const bytes = K.bytesPerElement;
-  const memory = e.memory;
-
-  // arrays already in wasm memory (a Problem's views) stay where they are; their offsets are
-  // taken now, before a growth below detaches the views
-  const inWasm = (a: unknown): boolean => a instanceof K.ArrayType && a.buffer === memory.buffer;
-  const phiAt = inWasm(phi) ? phi.byteOffset : -1;
-  const hAt = inWasm(gates) ? (gates as FloatArray).byteOffset : -1;
-  const outAt = out !== undefined && inWasm(out) ? out.byteOffset : -1;
-
-  const phiBytes = phiAt < 0 ? align(s.elements * bytes) : 0;
-  const hBytes = hAt < 0 ? align(s.rows * bytes) : 0;
-  const outBytes = outAt < 0 ? align(outElements * bytes) : 0;
-  const scratchBytes = K.scratchBytes(s.n, s.m, s.k);
-  const base = reserveArena(
-    memory,
-    phiBytes + hBytes + outBytes + scratchBytes,
-    caller,
-    `a ${shapeText(s)} ${precision} call`,
-  );
-  const view = (ptr: number, length: number): FloatArray => new K.ArrayType(memory.buffer, ptr, length);
-
-  const phiPtr = phiAt < 0 ? base : phiAt;
-  const hPtr = hAt < 0 ? base + phiBytes : hAt;
-  const outPtr = outAt < 0 ? base + phiBytes + hBytes : outAt;
-  if (phiAt < 0) view(phiPtr, s.elements).set(phi);
-  if (hAt < 0) view(hPtr, s.rows).set(gates);
-  if (readOut && out !== undefined && outAt < 0) view(outPtr, outElements).set(out);
-  return {
-    K,
-    memory,
-    s,
-    phi: phiPtr,
-    h: hPtr,
-    out: outPtr,
-    scratch: base + phiBytes + hBytes + outBytes,
-    compact: compactFor(s.elements * bytes),
-    outInWasm: outAt >= 0,
-    view,
-  };
+  const s = checkShape(shape, caller);
+  const precision = checkPhi(phi, s, caller);
+  return { caller, K: e[precision], memory: e.memory, s, phi: phi as FloatArray, gates: checkAnyGates(h, s, precision, caller) };
 }
 
-/**
- * A copy of a view of wasm memory in a new array. (V8's slice() of such a view is about 15x
- * slower than allocating and set(): 89 ms against 6 ms for 32 MiB, measured on Node 20.)
- */
-export function copyOf<A extends FloatArray>(view: A): A {
-  const copy = new (view.constructor as new (length: number) => A)(view.length);
-  copy.set(view);
-  return copy;
+/** The gate arguments of the kernels, once placed. */
+interface GatePointers {
+  /** dense: the gates' pointer; sparse: the index's */
+  readonly at: number;
+  readonly count: number;
+  readonly weight: number;
+  readonly split: number;
 }
 
-/** The result array: `out` (refreshed if it lives in wasm memory that grew), else a copy. */
-function deliver<A extends FloatArray>(c: Prepared, length: number, out: A | undefined): A {
-  const result = c.view(c.out, length) as A;
-  if (out === undefined) return copyOf(result);
-  // an `out` in wasm memory was written in place; if the memory grew meanwhile, its buffer
-  // is detached and a view of the new buffer takes its place
-  if (c.outInWasm) return out.buffer === c.memory.buffer ? out : result;
-  out.set(result);
-  return out;
+/** Places phi and the gates (then out and scratch) for the kernels. */
+function placeCall(c: Call, outElements: number, out: FloatArray | undefined, readOut: boolean): Placed & { gates: GatePointers } {
+  const { K, s, gates } = c;
+  const inputs: Input[] = [{ data: c.phi, type: K.ArrayType }];
+  if (gates.sparse) {
+    inputs.push({ data: gates.index, type: Uint32Array });
+    if (gates.weight) inputs.push({ data: gates.weight, type: K.ArrayType });
+  } else {
+    inputs.push({ data: gates.h, type: K.ArrayType });
+  }
+  const what = `a ${shapeText(s)} ${K.precision} call`;
+  const p = place(c.caller, what, K, c.memory, inputs, outElements, out, readOut, K.scratchBytes(s.n, s.m, s.k));
+  const [, at, weight = 0] = p.inputs;
+  const count = gates.sparse ? gates.index.length : s.rows;
+  return Object.assign(p, { gates: { at, count, weight, split: gates.sparse ? gates.split : 0 } });
 }
 
-function gradientOptions<A extends FloatArray>(
-  options: GradientOptions<A> | undefined,
-  precision: "f32" | "f64",
-  elements: number,
-  caller: string,
-): { out: A | undefined; scale: number; accumulate: boolean } {
-  const out = options?.out === undefined ? undefined : (checkOut(options.out, precision, elements, "(n + m) * k", caller) as A);
-  const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
-  const accumulate =
-    options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
-  return { out, scale, accumulate };
-}
+const compactOf = (c: Call): number => compactFor(c.s.elements * c.K.bytesPerElement, c.s.k * c.K.bytesPerElement);
 
 /**
  * F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j>, computed as <u, v> in
- * O((n + m) k). An f32 call returns exactly the f32 result.
+ * O((n + m) k) (O(index.length k) with sparse gates whose phi lives in wasm memory). An f32
+ * call returns exactly the f32 result.
  *
  * @param phi - (n + m) x k, row-major; Float32Array for f32, Float64Array for f64 kernels.
- * @param h - one gate per row (length n + m); a gate of exactly 0 makes its row absent.
+ * @param h - one gate per row (length n + m), or sparse gates { index, weight? }; a gate of
+ *   exactly 0 makes its row absent.
  * @param shape - rows 0..n-1 form group A, rows n..n+m-1 group B, k components each.
  * @example
  * ```ts
  * // A = rows 0-1, B = row 2, k = 2; the gate of row 1 is off
  * const phi = new Float64Array([1, 2, 30, 40, 3, 4]);
  * value(phi, [1, 0, 1], { n: 2, m: 1, k: 2 }); // <(1,2), (3,4)> = 11
+ * value(phi, { index: new Uint32Array([0, 2]) }, { n: 2, m: 1, k: 2 }); // the same gates: 11
  * ```
  */
 export function value(phi: FloatArray, h: Gates, shape: Shape): number {
-  const c = prepare("value", phi, h, shape, 0);
-  return c.K.value(c.s.n, c.s.m, c.s.k, c.phi, c.h, c.scratch, c.compact);
+  const c = checkCall("value", phi, h, shape);
+  const p = placeCall(c, 0, undefined, false);
+  const { n, m, k } = c.s;
+  const [phiAt] = p.inputs;
+  const g = p.gates;
+  return c.gates.sparse
+    ? c.K.sparseValue(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.scratch)
+    : c.K.value(n, m, k, phiAt, g.at, p.scratch, compactOf(c));
 }
 
 /**
  * dF/dphi: row r of A gets h_r v, row r of B gets h_r u; rows whose gate is 0 get exact zeros.
- * With options: out (+)= scale * dF/dphi.
+ * With options: out (+)= scale * dF/dphi. With sparse gates the result holds the listed
+ * rows only (index.length x k, in list order), unless `out` is (n + m) x k: then each listed
+ * row's gradient goes to its own row, and without `accumulate` every other row is zeroed.
  *
- * @returns `out`, or a new array of phi's type, length (n + m) * k.
+ * @returns `out`, or a new array of phi's type.
  * @example
  * ```ts
  * const phi = new Float64Array([1, 2, 30, 40, 3, 4]);
@@ -200,6 +131,8 @@ export function value(phi: FloatArray, h: Gates, shape: Shape): number {
  * // Float64Array [3, 4, 0, 0, 1, 2]: row 0 gets v = (3,4), row 1 is off, row 2 gets u = (1,2)
  * gradient(phi, [1, 0, 1], { n: 2, m: 1, k: 2 }, { scale: -0.5 });
  * // Float64Array [-1.5, -2, 0, 0, -0.5, -1]
+ * gradient(phi, { index: new Uint32Array([0, 2]) }, { n: 2, m: 1, k: 2 });
+ * // Float64Array [3, 4, 1, 2]: the rows of 0 and 2
  * ```
  */
 export function gradient<A extends FloatArray>(phi: A, h: Gates, shape: Shape, options?: GradientOptions<A>): A {
@@ -208,7 +141,7 @@ export function gradient<A extends FloatArray>(phi: A, h: Gates, shape: Shape, o
 
 /**
  * F and dF/dphi from one pass over phi (the gradient never reads phi again: it is rank one
- * per group). Options as {@link gradient}; `value` is F itself, not scaled.
+ * per group). Options and sparse layout as {@link gradient}; `value` is F itself, not scaled.
  *
  * @example
  * ```ts
@@ -228,26 +161,36 @@ export function valueAndGradient<A extends FloatArray>(
 
 function valueAndGradientCall<A extends FloatArray>(
   caller: string,
-  phi: A,
+  phiArg: A,
   h: Gates,
   shape: Shape,
   options: GradientOptions<A> | undefined,
 ): { value: number; gradient: A } {
-  // checked here for the out option's expected type and length; prepare() checks again (cheap)
-  const s = checkShape(shape, caller);
-  const precision = checkPhi(phi, s, caller);
-  const { out, scale, accumulate } = gradientOptions(options, precision, s.elements, caller);
+  const c = checkCall(caller, phiArg, h, shape);
+  const { n, m, k, elements } = c.s;
+  // a sparse call's out is dense if it has (n + m) k elements, else it holds the listed rows
+  const dense = !c.gates.sparse || options?.out?.length === elements;
+  const length = dense ? elements : (c.gates as { index: Uint32Array }).index.length * k;
+  const formula = c.gates.sparse ? "index.length * k (or (n + m) * k for every row)" : "(n + m) * k";
+  const out = options?.out === undefined ? undefined : (checkOut(options.out, c.K.precision, length, formula, caller) as A);
+  const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
+  const accumulate = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
   const add = accumulate && out !== undefined;
-  const c = prepare(caller, phi, h, shape, s.elements, out, add);
-  const F = c.K.valueAndGradient(s.n, s.m, s.k, c.phi, c.h, c.out, scale, add ? 1 : 0, c.scratch, c.compact);
-  return { value: F, gradient: deliver(c, s.elements, out) };
+  const p = placeCall(c, length, out, add);
+  const [phiAt] = p.inputs;
+  const g = p.gates;
+  const F = c.gates.sparse
+    ? c.K.sparseValueAndGradient(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.out, scale, add ? 1 : 0, dense ? 1 : 0, p.scratch)
+    : c.K.valueAndGradient(n, m, k, phiAt, g.at, p.out, scale, add ? 1 : 0, p.scratch, compactOf(c));
+  return { value: F, gradient: deliver(p, c.memory, length, out) };
 }
 
 /**
  * dF/dh: <phi_r, v> for r in A, <phi_r, u> for r in B, for every row (also those whose gate
- * is 0: that is how much switching the row on would change F).
+ * is 0: that is how much switching the row on would change F). With sparse gates, for the
+ * listed rows only (in list order).
  *
- * @returns `out`, or a new array of phi's type, length n + m.
+ * @returns `out`, or a new array of phi's type, length n + m (index.length for sparse gates).
  * @example
  * ```ts
  * const phi = new Float64Array([1, 2, 30, 40, 3, 4]);
@@ -261,13 +204,19 @@ export function gateGradient<A extends FloatArray>(
   shape: Shape,
   options?: GateGradientOptions<A>,
 ): A {
-  const caller = "gateGradient";
-  const s = checkShape(shape, caller);
-  const precision = checkPhi(phi, s, caller);
-  const out = options?.out === undefined ? undefined : (checkOut(options.out, precision, s.rows, "n + m", caller) as A);
-  const c = prepare(caller, phi, h, shape, s.rows, out);
-  c.K.gateGradient(s.n, s.m, s.k, c.phi, c.h, c.out, c.scratch, c.compact);
-  return deliver(c, s.rows, out);
+  const c = checkCall("gateGradient", phi, h, shape);
+  const { n, m, k, rows } = c.s;
+  const length = c.gates.sparse ? c.gates.index.length : rows;
+  const out =
+    options?.out === undefined
+      ? undefined
+      : (checkOut(options.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
+  const p = placeCall(c, length, out, false);
+  const [phiAt] = p.inputs;
+  const g = p.gates;
+  if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.out, p.scratch);
+  else c.K.gateGradient(n, m, k, phiAt, g.at, p.out, p.scratch, compactOf(c));
+  return deliver(p, c.memory, length, out);
 }
 
 /**
@@ -282,9 +231,13 @@ export function gateGradient<A extends FloatArray>(
  * ```
  */
 export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Pooled<A> {
-  const c = prepare("pooled", phi, h, shape, 2 * checkShape(shape, "pooled").k);
+  const c = checkCall("pooled", phi, h, shape);
   const { n, m, k } = c.s;
-  const vAt = c.out + k * c.K.bytesPerElement;
-  c.K.pooled(n, m, k, c.phi, c.h, c.out, vAt, c.scratch, c.compact);
-  return { u: copyOf(c.view(c.out, k) as A), v: copyOf(c.view(vAt, k) as A) };
+  const p = placeCall(c, 2 * k, undefined, false);
+  const [phiAt] = p.inputs;
+  const g = p.gates;
+  const vAt = p.out + k * c.K.bytesPerElement;
+  if (c.gates.sparse) c.K.sparsePooled(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.out, vAt, p.scratch);
+  else c.K.pooled(n, m, k, phiAt, g.at, p.out, vAt, p.scratch, compactOf(c));
+  return { u: copyOf(p.view(p.out, k) as A), v: copyOf(p.view(vAt, k) as A) };
 }

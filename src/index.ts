@@ -12,5 +12,16 @@ export {
   type GateGradientOptions,
   type Pooled,
 } from "./api.js";
+export { batchPooled, batchGradient, type BatchPooled } from "./batch.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";
-export type { DenseGates, FloatArray, FloatArrayOf, Gates, Precision, Shape } from "./types.js";
+export type {
+  DenseGates,
+  DenseGateSets,
+  FloatArray,
+  FloatArrayOf,
+  GateSets,
+  Gates,
+  Precision,
+  Shape,
+  SparseGates,
+} from "./types.js";

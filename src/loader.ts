@@ -38,13 +38,46 @@ interface Exports {
   valueAndGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
   gateGradientF32(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
   gateGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
+  [sparseOrBatch: string]: unknown;
+}
+
+/** Sparse gates in wasm memory: `count` indices (u32), weights (0: all 1), split = rows in A. */
+export interface SparseArgs {
+  count: number;
+  index: number;
+  weight: number;
+  split: number;
+}
+
+/** Kernels on sparse gates and on batches of gate sets (assembly/index.ts). */
+interface SparseKernels {
+  sparseValue(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, scratch: number): number;
+  sparsePooled(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, u: number, v: number, scratch: number): void;
+  sparseValueAndGradient(
+    n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number,
+    out: number, scale: number, accumulate: number, dense: number, scratch: number,
+  ): number;
+  sparseGateGradient(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, out: number, scratch: number): number;
+  batchPooledListed(
+    n: number, m: number, k: number, phi: number, sets: number, indptr: number, index: number, weight: number, splits: number,
+    u: number, v: number, values: number, scratch: number,
+  ): void;
+  batchPooledDense(n: number, m: number, k: number, phi: number, sets: number, h: number, u: number, v: number, values: number, scratch: number, compact: number): void;
+  batchGradientListed(
+    n: number, m: number, k: number, sets: number, indptr: number, index: number, weight: number, splits: number,
+    u: number, v: number, setWeights: number, scale: number, out: number, accumulate: number, dense: number, scratch: number,
+  ): void;
+  batchGradientDense(
+    n: number, m: number, k: number, sets: number, h: number, u: number, v: number, setWeights: number, scale: number,
+    out: number, accumulate: number, scratch: number,
+  ): void;
 }
 
 /** The kernels of one precision, with the facts the wrapper needs about its element type. */
-export interface PrecisionKernels {
+export interface PrecisionKernels extends SparseKernels {
   readonly precision: Precision;
   readonly bytesPerElement: 4 | 8;
-  readonly ArrayType: { new (length: number): FloatArray; new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray };
+  readonly ArrayType: { new (length: number): FloatArray; new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray; readonly BYTES_PER_ELEMENT: number };
   scratchBytes(n: number, m: number, k: number): number;
   pooled(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
   value(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
@@ -91,6 +124,17 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   );
 }
 
+const SPARSE_KERNELS = [
+  "sparseValue",
+  "sparsePooled",
+  "sparseValueAndGradient",
+  "sparseGateGradient",
+  "batchPooledListed",
+  "batchPooledDense",
+  "batchGradientListed",
+  "batchGradientDense",
+] as const satisfies readonly (keyof SparseKernels)[];
+
 function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
   const f32 = precision === "f32";
   return {
@@ -103,6 +147,7 @@ function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
     value: f32 ? e.valueF32 : e.valueF64,
     valueAndGradient: f32 ? e.valueAndGradientF32 : e.valueAndGradientF64,
     gateGradient: f32 ? e.gateGradientF32 : e.gateGradientF64,
+    ...(Object.fromEntries(SPARSE_KERNELS.map((name) => [name, e[name + (f32 ? "F32" : "F64")]])) as unknown as SparseKernels),
   };
 }
 

@@ -4,7 +4,8 @@
 
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import { allocRegion } from "./memory.js";
-import { align, copyOf, shapeText, type Pooled } from "./api.js";
+import type { Pooled } from "./api.js";
+import { align, copyOf, shapeText } from "./call.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkBoolean, checkNumber, checkShape, type CheckedShape } from "./validate.js";
@@ -84,7 +85,7 @@ export class Problem<P extends Precision = Precision> {
     this.#phi = new Region(phi, s.elements);
     this.#h = new Region(h, s.rows);
     this.#scratch = scratch;
-    this.#compact = compactFor(s.elements * bytes);
+    this.#compact = compactFor(s.elements * bytes, s.k * bytes);
     // regions may be reused memory: a new Problem starts from zeros
     this.#view(this.#phi).fill(0);
     this.#view(this.#h).fill(0);

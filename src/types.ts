@@ -15,8 +15,36 @@ export type FloatArrayOf<P extends Precision> = P extends "f64" ? Float64Array :
  */
 export type DenseGates = Uint8Array | Float32Array | Float64Array | readonly number[];
 
-/** Gates as accepted by every function. */
-export type Gates = DenseGates;
+/**
+ * Sparse gates: the active rows as global row indices (strictly increasing, below n + m),
+ * with optional weights of phi's type (1 when absent); every other row is absent. Calls with
+ * sparse gates cost O(index.length * k) (the gradient returns the listed rows only, unless
+ * given a dense `out`).
+ */
+export interface SparseGates<A extends FloatArray = FloatArray> {
+  readonly index: Uint32Array;
+  readonly weight?: A;
+}
+
+/** Gates as accepted by every function: one per row, or sparse. */
+export type Gates = DenseGates | SparseGates;
+
+/**
+ * A batch of gate sets in CSR form, one set per row: set b lists the rows
+ * index[indptr[b]..indptr[b+1]) (strictly increasing within the set), with weights as
+ * sparse gates have.
+ */
+export interface GateSets<A extends FloatArray = FloatArray> {
+  readonly indptr: Uint32Array;
+  readonly index: Uint32Array;
+  readonly weight?: A;
+}
+
+/** A batch of `count` dense gate sets: `gates` holds count rows of n + m gates. */
+export interface DenseGateSets {
+  readonly gates: Uint8Array | Float32Array | Float64Array;
+  readonly count: number;
+}
 
 /** Rows 0..n-1 form group A, rows n..n+m-1 group B; every row has k components. */
 export interface Shape {

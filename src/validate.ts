@@ -2,7 +2,7 @@
 // Errors follow SPEC §4: TypeError for types, RangeError for sizes; messages name the caller,
 // the argument, what was expected and what was given.
 
-import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
+import type { DenseGates, DenseGateSets, FloatArray, GateSets, Precision, Shape } from "./types.js";
 
 /** A short description of a value for error messages: its constructor name or type. */
 export function describe(value: unknown): string {
@@ -68,6 +68,107 @@ export function checkPhi(phi: unknown, shape: CheckedShape, caller: string): Pre
   return precision;
 }
 
+/** Gates after checking: dense, or sparse with `split` = how many listed rows are in group A. */
+export type CheckedGates =
+  | { readonly sparse: false; readonly h: DenseGates }
+  | { readonly sparse: true; readonly index: Uint32Array; readonly weight?: FloatArray; readonly split: number };
+
+/** Dense or sparse gates, checked against the shape and phi's precision. */
+export function checkAnyGates(h: unknown, shape: CheckedShape, precision: Precision, caller: string): CheckedGates {
+  if (typeof h === "object" && h !== null && !Array.isArray(h) && !ArrayBuffer.isView(h)) {
+    const sparse = h as { index?: unknown; weight?: unknown };
+    if ("index" in sparse) {
+      const index = checkIndex(sparse.index, 0, (sparse.index as Uint32Array)?.length ?? 0, shape.rows, "h.index", caller);
+      const weight = checkWeight(sparse.weight, precision, index.length, "h.weight", caller);
+      return { sparse: true, index, weight, split: splitAt(index, 0, index.length, shape.n) };
+    }
+  }
+  return { sparse: false, h: checkGates(h, shape, caller) };
+}
+
+/**
+ * index[from..to) as strictly increasing row indices below `rows`: TypeError for another type,
+ * RangeError naming the first bad entry.
+ */
+function checkIndex(index: unknown, from: number, to: number, rows: number, name: string, caller: string): Uint32Array {
+  if (!(index instanceof Uint32Array)) throw new TypeError(`${caller}(): ${name} must be a Uint32Array, got ${describe(index)}`);
+  for (let i = from; i < to; i++) {
+    if (index[i] >= rows) {
+      throw new RangeError(`${caller}(): ${name}[${i}] = ${index[i]} is out of range: rows go from 0 to n + m - 1 = ${rows - 1}`);
+    }
+    if (i > from && index[i] <= index[i - 1]) {
+      const what = index[i] === index[i - 1] ? "repeats" : "is less than";
+      throw new RangeError(
+        `${caller}(): ${name}[${i}] = ${index[i]} ${what} ${name}[${i - 1}] = ${index[i - 1]}: indices must be strictly increasing`,
+      );
+    }
+  }
+  return index;
+}
+
+function checkWeight(weight: unknown, precision: Precision, length: number, name: string, caller: string): FloatArray | undefined {
+  if (weight === undefined) return undefined;
+  const wanted = precision === "f32" ? Float32Array : Float64Array;
+  if (!(weight instanceof wanted)) throw new TypeError(`${caller}(): ${name} must be a ${wanted.name} like phi, got ${describe(weight)}`);
+  checkLength(caller, name, weight.length, length, "index.length");
+  return weight;
+}
+
+/** The first position in index[from..to) whose row is in group B (>= n). */
+function splitAt(index: Uint32Array, from: number, to: number, n: number): number {
+  let lo = from, hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (index[mid] < n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Gate sets after checking: CSR with each set's split, or dense rows of n + m gates. */
+export type CheckedGateSets =
+  | { readonly dense: false; readonly count: number; readonly indptr: Uint32Array; readonly index: Uint32Array; readonly weight?: FloatArray; readonly splits: Uint32Array }
+  | { readonly dense: true; readonly count: number; readonly gates: Uint8Array | Float32Array | Float64Array };
+
+/** A batch of gate sets: CSR ({ indptr, index, weight? }) or dense ({ gates, count }). */
+export function checkGateSets(sets: unknown, shape: CheckedShape, precision: Precision, caller: string): CheckedGateSets {
+  if (typeof sets !== "object" || sets === null) {
+    throw new TypeError(`${caller}(): sets must be { indptr, index, weight? } or { gates, count }, got ${describe(sets)}`);
+  }
+  const s = sets as Partial<GateSets & DenseGateSets>;
+  if (s.gates !== undefined) {
+    const count = s.count;
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      throw new RangeError(`${caller}(): sets.count must be a non-negative integer, got ${formatValue(count)}`);
+    }
+    if (!(s.gates instanceof Uint8Array || s.gates instanceof Float32Array || s.gates instanceof Float64Array)) {
+      throw new TypeError(`${caller}(): sets.gates must be a Uint8Array, Float32Array or Float64Array, got ${describe(s.gates)}`);
+    }
+    checkLength(caller, "sets.gates", s.gates.length, count * shape.rows, "count * (n + m)");
+    return { dense: true, count, gates: s.gates };
+  }
+  const { indptr } = s;
+  if (!(indptr instanceof Uint32Array)) throw new TypeError(`${caller}(): sets.indptr must be a Uint32Array, got ${describe(indptr)}`);
+  if (!(s.index instanceof Uint32Array)) throw new TypeError(`${caller}(): sets.index must be a Uint32Array, got ${describe(s.index)}`);
+  const index = s.index;
+  if (indptr.length < 1) throw new RangeError(`${caller}(): sets.indptr.length must be at least 1 (sets + 1), got 0`);
+  const count = indptr.length - 1;
+  if (indptr[0] !== 0) throw new RangeError(`${caller}(): sets.indptr[0] must be 0, got ${indptr[0]}`);
+  if (indptr[count] !== index.length) {
+    throw new RangeError(`${caller}(): sets.indptr[${count}] must be index.length = ${index.length}, got ${indptr[count]}`);
+  }
+  const splits = new Uint32Array(count);
+  for (let b = 0; b < count; b++) {
+    if (indptr[b + 1] < indptr[b]) {
+      throw new RangeError(`${caller}(): sets.indptr[${b + 1}] = ${indptr[b + 1]} is less than sets.indptr[${b}] = ${indptr[b]}`);
+    }
+    checkIndex(index, indptr[b], indptr[b + 1], shape.rows, "sets.index", caller);
+    splits[b] = splitAt(index, indptr[b], indptr[b + 1], shape.n);
+  }
+  const weight = checkWeight(s.weight, precision, index.length, "sets.weight", caller);
+  return { dense: false, count, indptr, index, weight, splits };
+}
+
 /** Dense gates: Uint8Array, Float32Array, Float64Array or an array of numbers, length n + m. */
 export function checkGates(h: unknown, shape: CheckedShape, caller: string): DenseGates {
   if (Array.isArray(h)) {
@@ -84,7 +185,7 @@ export function checkGates(h: unknown, shape: CheckedShape, caller: string): Den
     return h;
   }
   throw new TypeError(
-    `${caller}(): h must be a Uint8Array, Float32Array, Float64Array or number[], got ${describe(h)}`,
+    `${caller}(): h must be a Uint8Array, Float32Array, Float64Array, number[] or { index, weight? }, got ${describe(h)}`,
   );
 }
 

@@ -73,9 +73,9 @@ export const UNIT_ROUNDOFF = { f32: 2 ** -24, f64: 2 ** -53 } as const;
 
 /**
  * Relative error bounds (multiples of the sum of |terms|) for a problem with at most `rows`
- * rows per group. f64: SPEC §5's 1e-13. f32: the worst case of the blocked-pairwise sum
- * (up to 64 sequential additions, then one per tree level), plus the rounding of the final
- * products and, for dF/dh, of a k-term dot product.
+ * rows per group. f64: SPEC §5's 1e-13. f32: the worst case of the blocked sum (up to 256
+ * sequential additions in a block; the float64 tree adds next to nothing), plus the final
+ * rounding, the rounding of the final products and, for dF/dh, of a k-term dot product.
  */
 export function bounds(precision: Precision, rows: number, k: number) {
   // products that underflow lose up to half the smallest subnormal each: an absolute error
@@ -83,8 +83,7 @@ export function bounds(precision: Precision, rows: number, k: number) {
   const underflow = (rows + k + 2) * (precision === "f32" ? 2 ** -149 : 2 ** -1074);
   if (precision === "f64") return { pooled: 1e-13, value: 1e-13, gradient: 1e-13, gate: 1e-13, underflow };
   const u = UNIT_ROUNDOFF.f32;
-  const levels = Math.ceil(Math.log2(Math.max(1, Math.ceil(rows / 64)))) + 1;
-  const pooled = (Math.min(rows, 64) + levels) * u;
+  const pooled = (Math.min(rows, 256) + 2) * u;
   return { pooled, value: 2 * pooled + 2 * u, gradient: pooled + 2 * u, gate: pooled + (k + 2) * u, underflow };
 }
 

@@ -75,8 +75,9 @@ function expectWithinBounds(phi: FloatArray, h: ArrayLike<number>, shape: Shape)
   }
 }
 
-/** Group sizes around the 64-row block edges and the first levels of the pairwise tree. */
-const GROUP_SIZES = [0, 1, 2, 3, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257, 1023, 1025];
+/** Group sizes around the 256-row block edges, the first levels of the pairwise tree, and
+ * the 2- and 4-row steps of the streaming loops. */
+const GROUP_SIZES = [0, 1, 2, 3, 5, 63, 64, 255, 256, 257, 511, 512, 513, 767, 768, 769, 1023, 1024, 1025, 2049];
 
 export function kernelSuite(build: "simd" | "scalar"): void {
   it(`runs the ${build} build`, () => {
@@ -211,6 +212,32 @@ export function kernelSuite(build: "simd" | "scalar"): void {
         engine.memory.free(scratch);
         engine.memory.free(out);
         p.dispose();
+      }
+    });
+
+    it("give the same bits whether or not a block takes the loops for gates of 0 and 1", () => {
+      // group A: 600 rows (3 blocks), binary gates; then the same with one extra gate of 0.5
+      // on a row of zeros in each block, which forces the general loops but adds nothing
+      const shape = { n: 600, m: 300, k: 37 };
+      const { phi, h } = randomProblem(shape, precision, "binary", 12);
+      const zeroRows = [10, 300, 590, 610, 850];
+      for (const r of zeroRows) {
+        phi.fill(0, r * shape.k, (r + 1) * shape.k);
+        h[r] = 0;
+      }
+      const binary = { pooled: pooled(phi, h, shape), gradient: gradient(phi, h, shape), value: value(phi, h, shape) };
+      const general = h.slice();
+      for (const r of zeroRows) general[r] = 0.5;
+      const both = valueAndGradient(phi, general, shape);
+      const p = pooled(phi, general, shape);
+      expect(firstBitDifference(p.u, binary.pooled.u)).toBe(-1);
+      expect(firstBitDifference(p.v, binary.pooled.v)).toBe(-1);
+      expect(both.value).toBe(binary.value);
+      // rows with gate 1 get the same bits from both loops (rows of gate 0.5 differ, as they should)
+      for (let r = 0; r < shape.n + shape.m; r++) {
+        if (zeroRows.includes(r)) continue;
+        const row = (g: FloatArray) => g.subarray(r * shape.k, (r + 1) * shape.k);
+        expect(firstBitDifference(row(both.gradient), row(binary.gradient))).toBe(-1);
       }
     });
 

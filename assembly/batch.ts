@@ -1,0 +1,92 @@
+// Batches of gate sets over one phi (SPEC §3): values F_b for every set, then the weighted
+// gradient sum sum_b w_b dF_b/dphi. Training computes w_b = L'(F_b) between the two phases;
+// the second never reads phi, since each set's gradient is rank one in its pooled sums, kept
+// from the first phase. Sets are CSR rows (indptr, index, weight: sparse.ts) or dense rows
+// of n + m gates.
+
+import { at } from "./common";
+import { gradientRows } from "./gradient";
+import { innerProduct, poolBoth, poolListedBoth, restAt, vAt } from "./interaction";
+import { gradientListed } from "./sparse";
+
+/** Entry e of a u32 array. */
+// @ts-ignore: decorator
+@inline function u32At(p: usize, e: u32): u32 {
+  return load<u32>(p + (<usize>e << 2));
+}
+
+/**
+ * Phase 1, CSR sets: for every set b, u_b and v_b (k elements of T each) into u and v, and
+ * F_b into values. splits[b] is the position in index where set b's group-B rows begin.
+ */
+// @ts-ignore: decorator
+@inline export function batchPooledListed<T>(
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, indptr: usize, index: usize, weight: usize, splits: usize,
+  u: usize, v: usize, values: usize, scratch: usize,
+): void {
+  const vectorBytes = <usize>k << alignof<T>();
+  for (let b: u32 = 0; b < sets; b++) {
+    const first = u32At(indptr, b);
+    const w = weight == 0 ? <usize>0 : at<T>(weight, first);
+    poolListedBoth<T>(n, m, k, phi, u32At(indptr, b + 1) - first, index + (<usize>first << 2), w, u32At(splits, b) - first, scratch);
+    memory.copy(u + <usize>b * vectorBytes, scratch, vectorBytes);
+    memory.copy(v + <usize>b * vectorBytes, vAt<T>(scratch, k), vectorBytes);
+    store<T>(at<T>(values, b), innerProduct<T>(k, scratch));
+  }
+}
+
+/** Phase 1, dense sets: h holds `sets` rows of n + m gates. */
+// @ts-ignore: decorator
+@inline export function batchPooledDense<T>(
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, h: usize, u: usize, v: usize, values: usize, scratch: usize, compact: bool,
+): void {
+  const vectorBytes = <usize>k << alignof<T>();
+  for (let b: u32 = 0; b < sets; b++) {
+    poolBoth<T>(n, m, k, phi, at<T>(h, <usize>b * (n + m)), scratch, compact);
+    memory.copy(u + <usize>b * vectorBytes, scratch, vectorBytes);
+    memory.copy(v + <usize>b * vectorBytes, vAt<T>(scratch, k), vectorBytes);
+    store<T>(at<T>(values, b), innerProduct<T>(k, scratch));
+  }
+}
+
+/**
+ * Phase 2, CSR sets: out (+)= scale * sum_b setWeights[b] * dF_b/dphi. dense: out is
+ * (n + m) x k (zeroed first unless accumulating; a row in several sets gets their sum);
+ * otherwise one row per listed entry, in CSR order.
+ */
+// @ts-ignore: decorator
+@inline export function batchGradientListed<T>(
+  n: u32, m: u32, k: u32, sets: u32, indptr: usize, index: usize, weight: usize, splits: usize,
+  u: usize, v: usize, setWeights: usize, scale: f64, out: usize, accumulate: bool, dense: bool, scratch: usize,
+): void {
+  const rowBytes = <usize>k << alignof<T>();
+  if (dense && !accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
+  const sw = restAt<T>(scratch, k);
+  for (let b: u32 = 0; b < sets; b++) {
+    const first = u32At(indptr, b), split = u32At(splits, b), end = u32At(indptr, b + 1);
+    const coef = scale * <f64>load<T>(at<T>(setWeights, b));
+    const wA = weight == 0 ? <usize>0 : at<T>(weight, first), wB = weight == 0 ? <usize>0 : at<T>(weight, split);
+    // rows of a set may recur in other sets: a dense out always accumulates across sets
+    const add = dense || accumulate;
+    const outA = dense ? out : out + <usize>first * rowBytes, outB = dense ? out : out + <usize>split * rowBytes;
+    gradientListed<T>(split - first, k, index + (<usize>first << 2), wA, v + <usize>b * rowBytes, coef, outA, add, dense, sw);
+    gradientListed<T>(end - split, k, index + (<usize>split << 2), wB, u + <usize>b * rowBytes, coef, outB, add, dense, sw);
+  }
+}
+
+/** Phase 2, dense sets: out (+)= scale * sum_b setWeights[b] * dF_b/dphi, out (n + m) x k. */
+// @ts-ignore: decorator
+@inline export function batchGradientDense<T>(
+  n: u32, m: u32, k: u32, sets: u32, h: usize, u: usize, v: usize, setWeights: usize, scale: f64,
+  out: usize, accumulate: bool, scratch: usize,
+): void {
+  const rowBytes = <usize>k << alignof<T>();
+  if (!accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
+  const sw = restAt<T>(scratch, k);
+  for (let b: u32 = 0; b < sets; b++) {
+    const coef = scale * <f64>load<T>(at<T>(setWeights, b));
+    const hb = at<T>(h, <usize>b * (n + m));
+    gradientRows<T>(n, k, hb, v + <usize>b * rowBytes, coef, out, true, sw);
+    gradientRows<T>(m, k, at<T>(hb, n), u + <usize>b * rowBytes, coef, out + <usize>n * rowBytes, true, sw);
+  }
+}

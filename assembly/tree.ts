@@ -1,0 +1,127 @@
+// The fixed pairwise tree that combines block sums, in float64 (SPEC §2, §5).
+//
+// The tree over the blocks 0..N-1 of a group is canonical: a node covers the aligned blocks
+// [s, s + 2^level), its value is left child + right child, and the result folds the maximal
+// nodes (the binary decomposition of N) from the right: node_0 + (node_1 + (...)). Blocks are
+// pushed in increasing order; a block with no active row may be left out: an empty subtree is
+// zero, the exact identity of addition, so a node with one empty child takes the other
+// child's value ("promotion"). Dense passes push every block; sparse passes push only the
+// blocks their rows fall in; both give the same bits.
+//
+// Layout from `tree`: node values (nodeBytes each, float64) | node metadata (start, level: u32).
+
+import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
+
+/** Tree nodes a stack can hold for `rows` rows: bit length of the block count, plus 2. */
+// @ts-ignore: decorator
+@inline export function treeNodes(rows: u32): u32 {
+  return 34 - clz((rows + BLOCK_ROWS - 1) / BLOCK_ROWS);
+}
+
+/** Bytes of one float64 node: k padded to whole vectors of T (so also of f64). */
+// @ts-ignore: decorator
+@inline export function nodeBytes<T>(k: u32): usize {
+  return <usize>paddedColumns<T>(k) << 3;
+}
+
+/** Bytes of a tree for up to `rows` rows. */
+// @ts-ignore: decorator
+@inline export function treeBytes<T>(rows: u32, k: u32): usize {
+  const nodes = <usize>treeNodes(rows);
+  return nodes * nodeBytes<T>(k) + nodes * 8;
+}
+
+/**
+ * Completes every node whose parent ends at or before block `limit` (no later block can fall
+ * in it): merges it with its left sibling, or promotes it when the sibling is empty. Returns
+ * the new number of nodes. limit = N (the block count) at the end finishes the tree.
+ */
+// @ts-ignore: decorator
+@inline export function settle<T>(k: u32, tree: usize, nodes: usize, top: usize, limit: u32): usize {
+  const node = nodeBytes<T>(k);
+  const meta = tree + nodes * node;
+  while (top > 0) {
+    const m = meta + (top - 1) * 8;
+    const start = load<u32>(m), level = load<u32>(m, 4);
+    const parentStart = start & ~((<u32>2 << level) - 1);
+    // the parent ends after limit (limit >= parentStart: the node lies before limit)
+    if (limit - parentStart < (<u32>2 << level)) break;
+    if (start != parentStart && top >= 2 && load<u32>(m - 8) == parentStart && load<u32>(m - 8, 4) == level) {
+      // right child with its left sibling below it: merge (left + right)
+      addInto(k, tree + (top - 2) * node, tree + (top - 1) * node);
+      top--;
+    }
+    // the node (merged or promoted) now covers its parent
+    store<u32>(meta + (top - 1) * 8, parentStart);
+    store<u32>(meta + (top - 1) * 8, level + 1, 4);
+  }
+  return top;
+}
+
+/** Pushes the sum of block `block` (k elements of T at blockSlot) as a leaf; returns the new top. */
+// @ts-ignore: decorator
+@inline export function pushBlock<T>(k: u32, tree: usize, nodes: usize, top: usize, block: u32, blockSlot: usize): usize {
+  top = settle<T>(k, tree, nodes, top, block);
+  const node = nodeBytes<T>(k);
+  widen<T>(k, blockSlot, tree + top * node);
+  const m = tree + nodes * node + top * 8;
+  store<u32>(m, block);
+  store<u32>(m, 0, 4);
+  return top + 1;
+}
+
+/**
+ * Finishes the tree of `blocks` blocks and folds it: out64 = node_0 + (node_1 + (...)) + 0
+ * (the + 0 turns a -0 into +0), and out the same rounded to T; zeros for an empty tree.
+ */
+// @ts-ignore: decorator
+@inline export function foldTree<T>(k: u32, tree: usize, nodes: usize, top: usize, blocks: u32, out: usize, out64: usize): void {
+  top = settle<T>(k, tree, nodes, top, blocks);
+  const node = nodeBytes<T>(k);
+  for (let c: u32 = 0; c < k; c++) {
+    let acc: f64 = 0;
+    if (top > 0) {
+      acc = load<f64>(at<f64>(tree + (top - 1) * node, c));
+      for (let i = top - 1; i > 0; i--) acc = load<f64>(at<f64>(tree + (i - 1) * node, c)) + acc;
+      acc = acc + 0;
+    }
+    store<f64>(at<f64>(out64, c), acc);
+    store<T>(at<T>(out, c), <T>acc);
+  }
+}
+
+/** to[0..k) = float64 of from[0..k) (T). */
+// @ts-ignore: decorator
+@inline function widen<T>(k: u32, from: usize, to: usize): void {
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const kv = vectorColumns<T>(k);
+    if (sizeof<T>() == 4) {
+      // each f32x4 becomes two f64x2
+      for (; c < kv; c += 4) {
+        const x = v128.load(at<f32>(from, c));
+        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(x));
+        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)), 16);
+      }
+    } else {
+      memory.copy(to, from, <usize>kv << 3);
+      c = kv;
+    }
+  }
+  // scalar tail
+  for (; c < k; c++) store<f64>(at<f64>(to, c), <f64>load<T>(at<T>(from, c)));
+}
+
+/** left[0..k) += right[0..k), float64. */
+// @ts-ignore: decorator
+@inline function addInto(k: u32, left: usize, right: usize): void {
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    // whole vectors
+    for (; c + 2 <= k; c += 2) {
+      v128.store(at<f64>(left, c), f64x2.add(v128.load(at<f64>(left, c)), v128.load(at<f64>(right, c))));
+    }
+  }
+  // scalar tail
+  for (; c < k; c++) store<f64>(at<f64>(left, c), load<f64>(at<f64>(left, c)) + load<f64>(at<f64>(right, c)));
+}
