@@ -3,7 +3,8 @@
 // (f32, half the gates on) and returning the function to time. Environment-agnostic: the
 // runner injects TensorFlow.js and a way to load the benchmark-only wasm kernels.
 
-import { createProblem, valueAndGradient } from "../dist/index.js";
+import { batchGradient, batchPooled, createProblem, gradient, value, valueAndGradient } from "../dist/index.js";
+import { compactFor } from "../dist/tuning.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
 
 /** mulberry32: seeded, so every run times the same data. */
@@ -25,6 +26,28 @@ export function makeInputs(n, m, k, density = 0.5, seed = 1) {
   const h = new Float32Array(n + m);
   for (let r = 0; r < n + m; r++) h[r] = random() < density ? 1 : 0;
   return { n, m, k, phi, h };
+}
+
+/** Every `step`-th row of `rows`, as a sparse gate index (1% of the rows for step = 100). */
+export function everyRow(rows, step) {
+  return Uint32Array.from({ length: Math.ceil(rows / step) }, (_, i) => i * step);
+}
+
+/** `count` CSR gate sets of `perGroup` random rows of A and of B each: a training mini-batch. */
+export function trainingSets(n, m, count, perGroup, seed = 3) {
+  const random = generator(seed);
+  const indptr = new Uint32Array(count + 1);
+  const index = [];
+  for (let b = 0; b < count; b++) {
+    const pick = (first, rows) => {
+      const chosen = new Set();
+      while (chosen.size < Math.min(perGroup, rows)) chosen.add(first + Math.floor(random() * rows));
+      return [...chosen].sort((x, y) => x - y);
+    };
+    index.push(...pick(0, n), ...pick(n, m));
+    indptr[b + 1] = index.length;
+  }
+  return { indptr, index: Uint32Array.from(index) };
 }
 
 /**
@@ -144,7 +167,7 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
         const [phiAt, hAt, outAt, scratch] = layout(scalar, [bytes, h.length * 4, bytes, scalar.scratchBytesF32(n, m, k)]);
         new Float32Array(scalar.memory.buffer, phiAt, phi.length).set(phi);
         new Float32Array(scalar.memory.buffer, hAt, h.length).set(h);
-        const compact = bytes <= 4 * 1024 * 1024 ? 1 : 0;
+        const compact = compactFor(bytes, k * 4);
         return { run: () => scalar.valueAndGradientF32(n, m, k, phiAt, hAt, outAt, 1, 0, scratch, compact) };
       },
     },
@@ -197,6 +220,58 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       },
     },
     {
+      name: "crossgrad sparse 1%, Problem",
+      group: "F + dF/dphi",
+      bytes: ({ n, m, k }) => 2 * everyRow(n + m, 100).length * k * 4,
+      setup({ n, m, k, phi }) {
+        const p = createProblem({ n, m, k });
+        p.phi.set(phi);
+        const gates = { index: everyRow(n + m, 100) };
+        const out = new Float32Array(gates.index.length * k);
+        return { run: () => valueAndGradient(p.phi, gates, { n, m, k }, { out }), dispose: () => p.dispose() };
+      },
+    },
+    {
+      name: "crossgrad batch of 64 sets, batchPooled + batchGradient",
+      group: "batch",
+      bytes: ({ k }) => 2 * 64 * 32 * k * 4,
+      setup({ n, m, k, phi }) {
+        const p = createProblem({ n, m, k });
+        p.phi.set(phi);
+        const sets = trainingSets(n, m, 64, 16);
+        const out = new Float32Array(sets.index.length * k);
+        return {
+          run: () => {
+            const pooledSets = batchPooled(p.phi, sets, { n, m, k });
+            const weights = Array.from(pooledSets.values, (F) => Math.tanh(F));
+            batchGradient(sets, { n, m, k }, pooledSets, weights, { out });
+          },
+          dispose: () => p.dispose(),
+        };
+      },
+    },
+    {
+      name: "crossgrad loop of 64 single calls (value, then gradient)",
+      group: "batch",
+      bytes: ({ k }) => 2 * 64 * 32 * k * 4,
+      setup({ n, m, k, phi }) {
+        const p = createProblem({ n, m, k });
+        p.phi.set(phi);
+        const sets = trainingSets(n, m, 64, 16);
+        const single = Array.from({ length: 64 }, (_, b) => ({ index: sets.index.subarray(sets.indptr[b], sets.indptr[b + 1]) }));
+        const outs = single.map((g) => new Float32Array(g.index.length * k));
+        return {
+          run: () => {
+            for (let b = 0; b < 64; b++) {
+              const weight = Math.tanh(value(p.phi, single[b], { n, m, k }));
+              gradient(p.phi, single[b], { n, m, k }, { out: outs[b], scale: weight });
+            }
+          },
+          dispose: () => p.dispose(),
+        };
+      },
+    },
+    {
       name: "crossgrad SIMD, F only",
       group: "F",
       setup({ n, m, k, phi, h }) {
@@ -230,6 +305,9 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       {
         name: `TF.js ${backend}, with upload`,
         group: "F + dF/dphi",
+        // 23 s a call at 500,000 rows per group, k = 32: left out above 2^24 elements
+        maxWork: 2 ** 24,
+        work: ({ n, m, k }) => (n + m) * k,
         async setup(inputs) {
           await tf.setBackend(backend);
           return tfContender(tf, inputs, true);

@@ -14,6 +14,15 @@ import { runSuite } from "./suite.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
+// --render: rewrite the report from the last results, without measuring
+const render = process.argv.includes("--render");
+
+if (render) {
+  const name = quick ? "node-quick" : "node";
+  const results = JSON.parse(readFileSync(join(root, "bench", "results", `${name}.json`), "utf8"));
+  writeReport(results, name);
+  process.exit(0);
+}
 
 await init();
 const require = createRequire(import.meta.url);
@@ -33,11 +42,17 @@ results.machine = `${cpus()[0].model.trim()}, ${cpus().length} cores, ${Math.rou
 results.runtime = `Node ${process.version} (V8 ${process.versions.v8}), crossgrad ${info().simd ? "SIMD" : "scalar"} build, TensorFlow.js ${tf.version.tfjs}`;
 results.quick = quick;
 
-const name = quick ? "node-quick" : "node";
-const dir = join(root, "bench", "results");
-mkdirSync(dir, { recursive: true });
-const report = markdown(results, { title: "crossgrad benchmark: Node", command: quick ? "npm run bench -- --quick" : "npm run bench" });
-writeFileSync(join(dir, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
-writeFileSync(join(dir, `${name}.md`), report + "\n");
-if (!quick) writeFileSync(join(dir, `${name}.svg`), svgChart(results, { title: `crossgrad vs the alternatives, F + dF/dphi (${results.runtime.split(",")[0]})` }) + "\n");
-console.log(report);
+writeReport(results, quick ? "node-quick" : "node");
+
+/** bench/results/<name>.{json,md,svg} */
+function writeReport(results, name) {
+  const dir = join(root, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const command = results.quick ? "npm run bench -- --quick" : "npm run bench";
+  const report = markdown(results, { title: "crossgrad benchmark: Node", command });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(join(dir, `${name}.md`), report + "\n");
+  const title = `crossgrad vs the alternatives, F + dF/dphi (${results.runtime.split(",")[0]})`;
+  if (!results.quick) writeFileSync(join(dir, `${name}.svg`), svgChart(results, { title }) + "\n");
+  console.log(report);
+}

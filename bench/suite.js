@@ -23,10 +23,14 @@ export const QUICK_SIZES = [
   { n: 4096, k: 8 },
 ];
 
-/** Bytes a kernel of this group must move at least (f32): the basis of the GB/s column. */
-export function bytesMoved(group, { n, m, k }) {
+/**
+ * Bytes a contender must move at least (f32), the basis of the GB/s column: phi read and the
+ * gradient written for F + dF/dphi and the copy, phi read otherwise; a contender may say.
+ */
+function bytesMoved(contender, { n, m, k }) {
+  if (contender.bytes) return contender.bytes({ n, m, k });
   const phi = (n + m) * k * 4;
-  return group === "F + dF/dphi" || group === "roofline: copy" ? 2 * phi : phi;
+  return contender.group === "F + dF/dphi" || contender.name.startsWith("roofline: copy") ? 2 * phi : phi;
 }
 
 /**
@@ -53,7 +57,14 @@ export async function runSuite({ tf, tfBackends = [], loadBytes, quick = false, 
       dispose?.();
       if (task.result?.error) throw task.result.error;
       const latency = task.result.latency;
-      const entry = { name: c.name, group: c.group, ms: latency.p50, rme: latency.rme, samples: latency.samplesCount ?? 0 };
+      const entry = {
+        name: c.name,
+        group: c.group,
+        ms: latency.p50,
+        rme: latency.rme,
+        samples: latency.samplesCount ?? 0,
+        bytes: bytesMoved(c, inputs),
+      };
       results.push(entry);
       log(`n = m = ${n}, k = ${k}: ${c.name}: ${entry.ms.toPrecision(4)} ms`);
     }
