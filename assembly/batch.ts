@@ -90,3 +90,26 @@ import { gradientListed } from "./sparse";
     gradientRows<T>(m, k, at<T>(hb, n), u + <usize>b * rowBytes, coef, out + <usize>n * rowBytes, true, sw);
   }
 }
+
+/**
+ * Copies the `count` sets ids[0..count) of a CSR collection (indptr, index, weight or 0,
+ * splits) into a batch in CSR form (outIndptr gets count + 1 entries); returns its entries.
+ */
+// @ts-ignore: decorator
+@inline export function gatherSets<T>(
+  count: u32, ids: usize, indptr: usize, index: usize, weight: usize, splits: usize,
+  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize,
+): u32 {
+  let nnz: u32 = 0;
+  store<u32>(outIndptr, 0);
+  for (let b: u32 = 0; b < count; b++) {
+    const id = u32At(ids, b);
+    const first = u32At(indptr, id), end = u32At(indptr, id + 1);
+    memory.copy(outIndex + (<usize>nnz << 2), index + (<usize>first << 2), <usize>(end - first) << 2);
+    if (weight != 0) memory.copy(at<T>(outWeight, nnz), at<T>(weight, first), <usize>(end - first) << alignof<T>());
+    store<u32>(outSplits + (<usize>b << 2), nnz + u32At(splits, id) - first);
+    nnz += end - first;
+    store<u32>(outIndptr + (<usize>(b + 1) << 2), nnz);
+  }
+  return nnz;
+}

@@ -5,6 +5,7 @@
 
 import * as B from "./batch";
 import * as I from "./interaction";
+import * as O from "./optimize";
 
 export function scratchBytesF32(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f32>(n, m, k); }
 export function scratchBytesF64(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f64>(n, m, k); }
@@ -137,6 +138,77 @@ export function batchGradientDenseF64(
   out: usize, accumulate: bool, scratch: usize,
 ): void {
   B.batchGradientDense<f64>(n, m, k, sets, h, u, v, setWeights, scale, out, accumulate, scratch);
+}
+
+export function gatherSetsF32(
+  count: u32, ids: usize, indptr: usize, index: usize, weight: usize, splits: usize,
+  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize,
+): u32 {
+  return B.gatherSets<f32>(count, ids, indptr, index, weight, splits, outIndptr, outIndex, outWeight, outSplits);
+}
+export function gatherSetsF64(
+  count: u32, ids: usize, indptr: usize, index: usize, weight: usize, splits: usize,
+  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize,
+): u32 {
+  return B.gatherSets<f64>(count, ids, indptr, index, weight, splits, outIndptr, outIndex, outWeight, outSplits);
+}
+
+// Optimizer steps on a list of rows (optimize.ts).
+
+export function sgdRowsF32(
+  count: u32, list: usize, k: u32, phi: usize, grad: usize, velocity: usize,
+  lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64, l2: f64,
+): void {
+  O.sgdRows<f32>(count, list, k, phi, grad, velocity, lr, mu, nesterov, decay, gradScale, l2);
+}
+export function sgdRowsF64(
+  count: u32, list: usize, k: u32, phi: usize, grad: usize, velocity: usize,
+  lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64, l2: f64,
+): void {
+  O.sgdRows<f64>(count, list, k, phi, grad, velocity, lr, mu, nesterov, decay, gradScale, l2);
+}
+export function adagradRowsF32(
+  count: u32, list: usize, k: u32, phi: usize, grad: usize, accum: usize, lr: f64, eps: f64, decay: f64, gradScale: f64, l2: f64,
+): void {
+  O.adagradRows<f32>(count, list, k, phi, grad, accum, lr, eps, decay, gradScale, l2);
+}
+export function adagradRowsF64(
+  count: u32, list: usize, k: u32, phi: usize, grad: usize, accum: usize, lr: f64, eps: f64, decay: f64, gradScale: f64, l2: f64,
+): void {
+  O.adagradRows<f64>(count, list, k, phi, grad, accum, lr, eps, decay, gradScale, l2);
+}
+export function adamRowsF32(
+  count: u32, list: usize, k: u32, phi: usize, grad: usize, mom: usize, vel: usize,
+  lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64, l2: f64,
+): void {
+  O.adamRows<f32>(count, list, k, phi, grad, mom, vel, lr, b1, b2, eps, c1, c2, decay, gradScale, l2);
+}
+export function adamRowsF64(
+  count: u32, list: usize, k: u32, phi: usize, grad: usize, mom: usize, vel: usize,
+  lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64, l2: f64,
+): void {
+  O.adamRows<f64>(count, list, k, phi, grad, mom, vel, lr, b1, b2, eps, c1, c2, decay, gradScale, l2);
+}
+export function gradientNormSquaredF32(count: u32, list: usize, k: u32, phi: usize, grad: usize, l2: f64): f64 {
+  return O.gradientNormSquared<f32>(count, list, k, phi, grad, l2);
+}
+export function gradientNormSquaredF64(count: u32, list: usize, k: u32, phi: usize, grad: usize, l2: f64): f64 {
+  return O.gradientNormSquared<f64>(count, list, k, phi, grad, l2);
+}
+export function rowsNormSquaredF32(count: u32, list: usize, k: u32, phi: usize): f64 {
+  return O.rowsNormSquared<f32>(count, list, k, phi);
+}
+export function rowsNormSquaredF64(count: u32, list: usize, k: u32, phi: usize): f64 {
+  return O.rowsNormSquared<f64>(count, list, k, phi);
+}
+export function zeroRowsF32(count: u32, list: usize, k: u32, a: usize): void {
+  O.zeroRows<f32>(count, list, k, a);
+}
+export function zeroRowsF64(count: u32, list: usize, k: u32, a: usize): void {
+  O.zeroRows<f64>(count, list, k, a);
+}
+export function distinctRows(count: u32, index: usize, marks: usize, list: usize): u32 {
+  return O.distinctRows(count, index, marks, list);
 }
 
 /** First byte the host may lay out: everything below belongs to the module. */

@@ -14,6 +14,20 @@ export {
 } from "./api.js";
 export { batchPooled, batchGradient, type BatchPooled } from "./batch.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";
+export {
+  createModel,
+  loadModel,
+  Model,
+  type EpochReport,
+  type FitOptions,
+  type History,
+  type LearningRate,
+  type Loss,
+  type ModelOptions,
+  type Observations,
+  type OptimizerOptions,
+} from "./train.js";
+export { auc, logLoss, rmse, sigmoid } from "./metrics.js";
 export type {
   DenseGates,
   DenseGateSets,

@@ -49,7 +49,7 @@ export interface SparseArgs {
   split: number;
 }
 
-/** Kernels on sparse gates and on batches of gate sets (assembly/index.ts). */
+/** Kernels on sparse gates, batches of gate sets and optimizer steps (assembly/index.ts). */
 interface SparseKernels {
   sparseValue(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, scratch: number): number;
   sparsePooled(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, u: number, v: number, scratch: number): void;
@@ -71,6 +71,25 @@ interface SparseKernels {
     n: number, m: number, k: number, sets: number, h: number, u: number, v: number, setWeights: number, scale: number,
     out: number, accumulate: number, scratch: number,
   ): void;
+  gatherSets(
+    count: number, ids: number, indptr: number, index: number, weight: number, splits: number,
+    outIndptr: number, outIndex: number, outWeight: number, outSplits: number,
+  ): number;
+  sgdRows(
+    count: number, list: number, k: number, phi: number, grad: number, velocity: number,
+    lr: number, mu: number, nesterov: number, decay: number, gradScale: number, l2: number,
+  ): void;
+  adagradRows(
+    count: number, list: number, k: number, phi: number, grad: number, accum: number,
+    lr: number, eps: number, decay: number, gradScale: number, l2: number,
+  ): void;
+  adamRows(
+    count: number, list: number, k: number, phi: number, grad: number, mom: number, vel: number,
+    lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, decay: number, gradScale: number, l2: number,
+  ): void;
+  gradientNormSquared(count: number, list: number, k: number, phi: number, grad: number, l2: number): number;
+  rowsNormSquared(count: number, list: number, k: number, phi: number): number;
+  zeroRows(count: number, list: number, k: number, a: number): void;
 }
 
 /** The kernels of one precision, with the facts the wrapper needs about its element type. */
@@ -88,6 +107,8 @@ export interface PrecisionKernels extends SparseKernels {
 /** A loaded module: its memory owner and its kernels. */
 export interface Engine {
   readonly simd: boolean;
+  /** The distinct rows of index[0..count) into list (marks: one zero byte per row); returns how many. */
+  distinctRows(count: number, index: number, marks: number, list: number): number;
   readonly memory: WasmMemory;
   readonly f32: PrecisionKernels;
   readonly f64: PrecisionKernels;
@@ -133,6 +154,13 @@ const SPARSE_KERNELS = [
   "batchPooledDense",
   "batchGradientListed",
   "batchGradientDense",
+  "gatherSets",
+  "sgdRows",
+  "adagradRows",
+  "adamRows",
+  "gradientNormSquared",
+  "rowsNormSquared",
+  "zeroRows",
 ] as const satisfies readonly (keyof SparseKernels)[];
 
 function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
@@ -158,6 +186,7 @@ async function load(options: InitOptions, simd: boolean): Promise<Engine> {
   const exports = instance.exports as unknown as Exports;
   return {
     simd: exports.simdBuild() !== 0,
+    distinctRows: exports.distinctRows as Engine["distinctRows"],
     memory: new WasmMemory(exports.memory, exports.heapBase() >>> 0),
     f32: precisionKernels(exports, "f32"),
     f64: precisionKernels(exports, "f64"),

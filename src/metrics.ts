@@ -1,0 +1,81 @@
+// Metrics for predictions against targets, in float64.
+
+function checkPair(caller: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) {
+    throw new RangeError(`${caller}(): predictions and targets must have the same length, got ${a.length} and ${b.length}`);
+  }
+}
+
+/**
+ * Root mean squared error of predictions against targets.
+ *
+ * @example
+ * ```ts
+ * rmse([1, 2, 3], [1, 2, 5]); // sqrt(4 / 3) = 1.1547...
+ * ```
+ */
+export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
+  checkPair("rmse", predictions, targets);
+  let sum = 0;
+  for (let i = 0; i < predictions.length; i++) sum += (predictions[i] - targets[i]) ** 2;
+  return predictions.length ? Math.sqrt(sum / predictions.length) : NaN;
+}
+
+/** log(1 + exp(x)) without overflow. */
+export function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+/** 1 / (1 + exp(-x)) without overflow. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/**
+ * Mean log-loss (binary cross-entropy) of scores taken as logits (the model's F) against
+ * labels 0/1, computed stably from the logits.
+ *
+ * @example
+ * ```ts
+ * logLoss([0, 0], [0, 1]); // log 2 = 0.6931...
+ * ```
+ */
+export function logLoss(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
+  checkPair("logLoss", logits, labels);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += softplus(labels[i] > 0.5 ? -logits[i] : logits[i]);
+  return logits.length ? sum / logits.length : NaN;
+}
+
+/**
+ * Area under the ROC curve of scores for labels 0/1: the probability that a random positive
+ * scores above a random negative (ties count one half). NaN without both classes.
+ *
+ * @example
+ * ```ts
+ * auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]); // 0.75
+ * ```
+ */
+export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  checkPair("auc", scores, labels);
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  // rank-sum (Mann-Whitney U) with average ranks for ties
+  let rankSum = 0, positives = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && scores[order[j]] === scores[order[i]]) j++;
+    const rank = (i + j + 1) / 2;
+    for (let t = i; t < j; t++) {
+      if (labels[order[t]] > 0.5) {
+        rankSum += rank;
+        positives++;
+      }
+    }
+    i = j;
+  }
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}

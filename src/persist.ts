@@ -1,0 +1,87 @@
+// crossgrad's model file format (version 1), little-endian:
+//
+//   offset  bytes  field
+//        0      4  magic "CGRD"
+//        4      4  format version, u32 (1)
+//        8      1  precision: 1 = f32, 2 = f64
+//        9      3  reserved, 0
+//       12      4  n, u32
+//       16      4  m, u32
+//       20      4  k, u32
+//       24      8  byte length of phi, u64 = (n + m) * k * (4 or 8)
+//       32      .  phi, row-major, IEEE 754
+//      end      4  CRC-32 (as zlib's) of every byte before it
+//
+// Decoding checks every field and the checksum before anything is returned.
+
+import type { FloatArray, Precision, Shape } from "./types.js";
+import { describe } from "./validate.js";
+
+const MAGIC = [0x43, 0x47, 0x52, 0x44]; // "CGRD"
+export const FORMAT_VERSION = 1;
+const HEADER = 32;
+
+let table: Uint32Array | undefined;
+
+/** CRC-32 (reflected, polynomial 0xEDB88320), as zlib and PNG compute it. */
+export function crc32(bytes: Uint8Array): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let j = 0; j < 8; j++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[i] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The bytes of a model file. */
+export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray): Uint8Array<ArrayBuffer> {
+  const phiBytes = phi.length * phi.BYTES_PER_ELEMENT;
+  const bytes = new Uint8Array(HEADER + phiBytes + 4);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint8(8, precision === "f32" ? 1 : 2);
+  view.setUint32(12, shape.n, true);
+  view.setUint32(16, shape.m, true);
+  view.setUint32(20, shape.k, true);
+  view.setBigUint64(24, BigInt(phiBytes), true);
+  for (let i = 0; i < phi.length; i++) {
+    if (precision === "f32") view.setFloat32(HEADER + 4 * i, phi[i], true);
+    else view.setFloat64(HEADER + 8 * i, phi[i], true);
+  }
+  view.setUint32(HEADER + phiBytes, crc32(bytes.subarray(0, HEADER + phiBytes)), true);
+  return bytes;
+}
+
+/** A decoded model file, or an Error saying what is wrong with it. */
+export function decodeModel(bytes: unknown, caller: string): Shape & { precision: Precision; phi: FloatArray } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(bytes)}`);
+  const bad = (why: string) => new Error(`${caller}(): not a valid crossgrad model file: ${why}`);
+  if (bytes.length < HEADER + 4) throw bad(`${bytes.length} bytes, shorter than the ${HEADER + 4}-byte minimum`);
+  if (!MAGIC.every((b, i) => bytes[i] === b)) throw bad('it does not start with "CGRD"');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(4, true);
+  if (version !== FORMAT_VERSION) throw bad(`format version ${version}; this crossgrad reads version ${FORMAT_VERSION}`);
+  const code = view.getUint8(8);
+  if (code !== 1 && code !== 2) throw bad(`precision code ${code} (1 = f32, 2 = f64)`);
+  const precision: Precision = code === 1 ? "f32" : "f64";
+  const n = view.getUint32(12, true), m = view.getUint32(16, true), k = view.getUint32(20, true);
+  const size = precision === "f32" ? 4 : 8;
+  const phiBytes = Number(view.getBigUint64(24, true));
+  const expected = (n + m) * k * size;
+  if (phiBytes !== expected) throw bad(`it declares ${phiBytes} bytes of phi, but n = ${n}, m = ${m}, k = ${k} in ${precision} take ${expected}`);
+  if (bytes.length !== HEADER + phiBytes + 4) throw bad(`${bytes.length} bytes, but its header describes ${HEADER + phiBytes + 4}: truncated or padded`);
+  const stored = view.getUint32(HEADER + phiBytes, true);
+  const actual = crc32(bytes.subarray(0, HEADER + phiBytes));
+  if (stored !== actual) throw bad(`checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt`);
+  const phi = precision === "f32" ? new Float32Array((n + m) * k) : new Float64Array((n + m) * k);
+  for (let i = 0; i < phi.length; i++) {
+    phi[i] = precision === "f32" ? view.getFloat32(HEADER + 4 * i, true) : view.getFloat64(HEADER + 8 * i, true);
+  }
+  return { n, m, k, precision, phi };
+}

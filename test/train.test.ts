@@ -1,0 +1,319 @@
+// Training: optimizer steps against plain JS, convergence on planted data for each loss,
+// reproducibility, divergence handling, early stopping, save/load.
+import { beforeAll, describe, expect, it } from "vitest";
+import { plantedProblem, sliceObservations } from "../examples/planted.js";
+import {
+  auc,
+  createModel,
+  init,
+  loadModel,
+  logLoss,
+  rmse,
+  sigmoid,
+  value,
+  type FloatArray,
+  type Precision,
+} from "../src/index.js";
+import { requireEngine } from "../src/loader.js";
+import { firstBitDifference, rng } from "./helpers.js";
+
+beforeAll(() => init());
+
+type Step = { lr: number; mu: number; nesterov: boolean; b1: number; b2: number; eps: number; decay: number; scale: number; l2: number; t: number };
+
+/** The textbook update rules, in float64 with the kernel's rounding of the coefficients to T. */
+function reference(kind: "sgd" | "adagrad" | "adam", phi: number[], grad: number[], s1: number[], s2: number[], p: Step, round: (x: number) => number) {
+  for (let i = 0; i < phi.length; i++) {
+    const g = round(p.scale) * (grad[i] + round(2 * p.l2) * phi[i]);
+    if (kind === "sgd") {
+      let step = g;
+      if (p.mu !== 0) {
+        s1[i] = round(p.mu) * s1[i] + g;
+        step = p.nesterov ? g + round(p.mu) * s1[i] : s1[i];
+      }
+      phi[i] = phi[i] - round(p.lr) * step - round(p.lr) * round(p.decay) * phi[i];
+    } else if (kind === "adagrad") {
+      s1[i] += g * g;
+      phi[i] = phi[i] - (round(p.lr) * g) / (Math.sqrt(s1[i]) + round(p.eps)) - round(p.lr) * round(p.decay) * phi[i];
+    } else {
+      s1[i] = round(p.b1) * s1[i] + round(1 - p.b1) * g;
+      s2[i] = round(p.b2) * s2[i] + round(1 - p.b2) * g * g;
+      const c1 = round(1 - p.b1 ** p.t), c2 = round(1 - p.b2 ** p.t);
+      phi[i] = phi[i] - (round(p.lr) * (s1[i] / c1)) / (Math.sqrt(s2[i] / c2) + round(p.eps)) - round(p.lr) * round(p.decay) * phi[i];
+    }
+  }
+}
+
+describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precision) => {
+  const k = 11, rows = 9;
+  const cases = [
+    ["sgd", { mu: 0, nesterov: false }],
+    ["sgd", { mu: 0.9, nesterov: false }],
+    ["sgd", { mu: 0.9, nesterov: true }],
+    ["adagrad", {}],
+    ["adam", {}],
+  ] as const;
+  it.each(cases)("%s %o matches the plain-JS update on the listed rows only, for 3 steps", (kind, extra) => {
+    const engine = requireEngine("test");
+    const K = engine[precision];
+    const bytes = rows * k * K.bytesPerElement;
+    const [phiAt, gradAt, s1At, s2At, listAt] = [0, 1, 2, 3, 4].map(() => engine.memory.alloc(bytes));
+    const view = (at: number) => new K.ArrayType(engine.memory.buffer, at, rows * k);
+    const random = rng(9);
+    view(phiAt).set(Array.from({ length: rows * k }, () => 2 * random() - 1));
+    view(s1At).fill(0);
+    view(s2At).fill(0);
+    const listed = [1, 4, 8];
+    new Uint32Array(engine.memory.buffer, listAt, 3).set(listed);
+    const round = precision === "f32" ? Math.fround : (x: number) => x;
+    const js = { phi: Array.from(view(phiAt)), s1: new Array(rows * k).fill(0), s2: new Array(rows * k).fill(0) };
+    const untouched = view(phiAt).slice();
+    for (let t = 1; t <= 3; t++) {
+      const grad = Array.from({ length: rows * k }, () => 2 * random() - 1);
+      view(gradAt).set(grad);
+      const p: Step = { lr: 0.05, b1: 0.9, b2: 0.999, eps: 1e-7, decay: 0.01, scale: 0.7, l2: 0.02, t, mu: 0, nesterov: false, ...extra };
+      if (kind === "sgd") K.sgdRows(3, listAt, k, phiAt, gradAt, p.mu ? s1At : 0, p.lr, p.mu, p.nesterov ? 1 : 0, p.decay, p.scale, p.l2);
+      if (kind === "adagrad") K.adagradRows(3, listAt, k, phiAt, gradAt, s1At, p.lr, p.eps, p.decay, p.scale, p.l2);
+      if (kind === "adam") K.adamRows(3, listAt, k, phiAt, gradAt, s1At, s2At, p.lr, p.b1, p.b2, p.eps, 1 - p.b1 ** t, 1 - p.b2 ** t, p.decay, p.scale, p.l2);
+      for (const r of listed) {
+        const at = (a: number[]) => a.slice(r * k, (r + 1) * k);
+        const [phi, g, s1, s2] = [at(js.phi), at(grad), at(js.s1), at(js.s2)];
+        reference(kind, phi, g, s1, s2, p, round);
+        js.phi.splice(r * k, k, ...phi);
+        js.s1.splice(r * k, k, ...s1);
+        js.s2.splice(r * k, k, ...s2);
+      }
+    }
+    const got = view(phiAt);
+    const tol = precision === "f32" ? 2e-6 : 1e-14;
+    for (let i = 0; i < rows * k; i++) {
+      const r = Math.floor(i / k);
+      if (listed.includes(r)) expect(Math.abs(got[i] - js.phi[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(js.phi[i])));
+      else expect(got[i]).toBe(untouched[i]); // rows not listed are never touched
+    }
+    for (const at of [phiAt, gradAt, s1At, s2At, listAt]) engine.memory.free(at);
+  });
+});
+
+describe("fit on planted data", () => {
+  const shape = { n: 300, m: 300, k: 8 };
+
+  it("reaches the noise floor with squared loss (validation MSE within 25% of noise^2 = 0.01)", () => {
+    const { observations } = plantedProblem({ ...shape, count: 66000, noise: 0.1, seed: 11 });
+    const train = sliceObservations(observations, 0, 60000), validation = sliceObservations(observations, 60000, 66000);
+    const model = createModel(shape, { seed: 2 });
+    const history = model.fit(train, { epochs: 25, validation, optimizer: { type: "adam", learningRate: (e) => 0.02 * 0.85 ** Math.max(0, e - 5) } });
+    const last = history.epochs.at(-1)!;
+    expect(last.validationLoss).toBeLessThan(0.0125);
+    expect(last.loss).toBeLessThan(0.0125);
+    expect(rmse(model.predict(validation), validation.y!)).toBeCloseTo(Math.sqrt(last.validationLoss!), 10);
+    model.dispose();
+  });
+
+  it("learns labels with logistic loss (validation log-loss within 0.04 of the Bayes rate, AUC within 0.02)", () => {
+    // labels drawn with probability sigmoid(3 F*): F holds the Bayes-optimal logits
+    const { observations, F } = plantedProblem({ ...shape, count: 130000, loss: "logistic", seed: 12 });
+    const train = sliceObservations(observations, 0, 120000), validation = sliceObservations(observations, 120000, 130000);
+    const model = createModel(shape, { seed: 3 });
+    model.fit(train, { loss: "logistic", epochs: 15, optimizer: { type: "adam", learningRate: (e) => 0.02 * 0.8 ** Math.max(0, e - 3) } });
+    const bayes = F.subarray(120000);
+    const scores = model.predict(validation);
+    expect(logLoss(scores, validation.y!)).toBeLessThan(logLoss(bayes, validation.y!) + 0.04);
+    expect(auc(scores, validation.y!)).toBeGreaterThan(auc(bayes, validation.y!) - 0.02);
+    model.dispose();
+  });
+
+  it("ranks positives first with bpr (validation bpr loss below the planted phi*'s own, from log 2 untrained)", () => {
+    // each positive is the best of 8 random B rows under phi*; negatives are drawn uniformly
+    const { observations, phi } = plantedProblem({ ...shape, count: 33000, loss: "bpr", seed: 13 });
+    const train = sliceObservations(observations, 0, 30000), validation = sliceObservations(observations, 30000, 33000);
+    const planted = createModel(shape, { phi, precision: "f64" });
+    const model = createModel(shape, { seed: 4, scale: 0.01 });
+    expect(model.evaluate(validation, "bpr")).toBeCloseTo(Math.log(2), 2);
+    const history = model.fit(train, { loss: "bpr", epochs: 10, validation, optimizer: { type: "adam", learningRate: 0.01 } });
+    expect(history.epochs.at(-1)!.validationLoss).toBeLessThan(planted.evaluate(validation, "bpr"));
+    model.dispose();
+    planted.dispose();
+  });
+
+  it.each(["sgd", "adagrad", "adam"] as const)("lowers the loss with %s, momentum, l2, decay and clipping", (type) => {
+    const { observations } = plantedProblem({ ...shape, count: 20000, seed: 14 });
+    const model = createModel(shape, { seed: 5 });
+    const before = model.evaluate(observations);
+    const optimizer = type === "sgd" ? { type, learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4 } : { type, weightDecay: 1e-4 };
+    model.fit(observations, { epochs: 5, l2: 1e-5, clipNorm: 5, optimizer });
+    expect(model.evaluate(observations)).toBeLessThan(before / 4);
+    model.dispose();
+  });
+});
+
+describe("training runs", () => {
+  const shape = { n: 120, m: 80, k: 5 };
+  const { observations } = plantedProblem({ ...shape, count: 5000, seed: 21 });
+
+  it("are reproducible bit for bit with the same seed, and differ with another", () => {
+    const run = (seed: number) => {
+      const model = createModel(shape, { seed: 1 });
+      model.fit(observations, { epochs: 3, seed, batchSize: 64 });
+      const phi = model.phi.slice();
+      model.dispose();
+      return phi;
+    };
+    expect(firstBitDifference(run(7), run(7))).toBe(-1);
+    expect(firstBitDifference(run(7), run(8))).not.toBe(-1);
+  });
+
+  it("continue with fitPartial exactly as one longer fit", () => {
+    const options = { epochs: 2, seed: 3, optimizer: { type: "adam" as const, learningRate: (e: number) => 0.02 / (1 + e) } };
+    const a = createModel(shape, { seed: 1 });
+    a.fit(observations, { ...options, epochs: 4 });
+    const b = createModel(shape, { seed: 1 });
+    b.fit(observations, options);
+    const history = b.fitPartial(observations, options);
+    expect(history.epochs.map((e) => e.epoch)).toEqual([2, 3]);
+    expect(firstBitDifference(a.phi, b.phi)).toBe(-1);
+    a.dispose();
+    b.dispose();
+  });
+
+  it("leave the rows no observation lists untouched", () => {
+    const model = createModel({ n: 200, m: 100, k: 4 }, { seed: 1 });
+    const before = model.phi.slice();
+    const listed = { indptr: new Uint32Array([0, 2, 4]), index: new Uint32Array([3, 250, 7, 260]), y: [1, -1] };
+    model.fit(listed, { epochs: 3 });
+    const after = model.phi;
+    for (let r = 0; r < 300; r++) {
+      const same = firstBitDifference(after.subarray(r * 4, r * 4 + 4), before.subarray(r * 4, r * 4 + 4)) === -1;
+      expect(same).toBe(![3, 7, 250, 260].includes(r));
+    }
+    model.dispose();
+  });
+
+  it("throw a clear error when the loss diverges, with the parameters of the last good epoch restored", () => {
+    const model = createModel(shape, { seed: 1 });
+    let lastGood: FloatArray | undefined;
+    const options = {
+      epochs: 40,
+      optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : 1e6) },
+      onEpoch: () => void (lastGood = model.phi.slice()),
+    };
+    expect(() => model.fit(observations, options)).toThrow(/training diverged in epoch 2 \(loss (NaN|Infinity)\); the parameters were restored to the end of epoch 1/);
+    expect(firstBitDifference(model.phi, lastGood!)).toBe(-1);
+    model.dispose();
+  });
+
+  it("stop early on the validation loss and restore the best epoch", () => {
+    const train = sliceObservations(observations, 0, 200), validation = sliceObservations(observations, 4000, 5000);
+    const model = createModel(shape, { seed: 1 });
+    let best: FloatArray | undefined;
+    let bestLoss = Infinity;
+    const history = model.fit(train, {
+      epochs: 200,
+      patience: 3,
+      validation,
+      optimizer: { type: "adam", learningRate: 0.05 },
+      onEpoch: (r) => {
+        if (r.validationLoss! < bestLoss) [bestLoss, best] = [r.validationLoss!, model.phi.slice()];
+      },
+    });
+    expect(history.stoppedEarly).toBe(true);
+    expect(history.epochs.length).toBeLessThan(200);
+    expect(history.epochs.length - 1 - history.bestEpoch).toBe(3);
+    expect(firstBitDifference(model.phi, best!)).toBe(-1);
+    model.dispose();
+  });
+
+  it("report epochs, losses, the learning rate and the elapsed time to onEpoch", () => {
+    const model = createModel(shape, { seed: 1 });
+    const reports: unknown[] = [];
+    let batches = 0;
+    const history = model.fit(observations, { epochs: 2, batchSize: 1000, onEpoch: (r) => void reports.push(r), onBatch: () => void batches++ });
+    expect(reports).toEqual(history.epochs);
+    expect(batches).toBe(10);
+    const stopped = model.fit(observations, { epochs: 5, onEpoch: (r, stop) => r.epoch === 1 && stop() });
+    expect(stopped.epochs.length).toBe(2);
+    expect(stopped.stoppedEarly).toBe(true);
+    expect(history.epochs[1]).toMatchObject({ epoch: 1, learningRate: 0.01 });
+    expect(history.epochs[1].elapsed).toBeGreaterThan(history.epochs[0].elapsed);
+    model.dispose();
+  });
+
+  it("predict F of every observation, as value() does", () => {
+    const model = createModel(shape, { seed: 1 });
+    model.fit(observations, { epochs: 1 });
+    const scores = model.predict(observations);
+    for (const b of [0, 17, 4999]) {
+      const index = observations.index.subarray(observations.indptr[b], observations.indptr[b + 1]);
+      expect(scores[b]).toBe(value(model.phi, { index }, shape));
+    }
+    model.dispose();
+  });
+
+  it("refuse bad options and observations with the argument named", () => {
+    const model = createModel(shape);
+    expect(() => model.fit(observations, { loss: "hinge" as never })).toThrow('options.loss must be "squared", "logistic" or "bpr", got "hinge"');
+    expect(() => model.fit(observations, { batchSize: 0 })).toThrow("options.batchSize must be an integer of at least 1, got 0");
+    expect(() => model.fit({ ...observations, y: [1] })).toThrow("observations.y.length must be the number of observations = 5000, got 1");
+    expect(() => model.fit({ ...observations }, { loss: "logistic" })).toThrow("observations.y[0] must be 0 or 1");
+    expect(() => model.fit({ indptr: new Uint32Array([0, 1]), index: new Uint32Array([0]) }, { loss: "bpr" })).toThrow(
+      "observation 0 lists 0 rows of group B; bpr needs at least 1",
+    );
+    model.dispose();
+    expect(() => model.fit(observations)).toThrow("Model.fit(): this Model was disposed");
+  });
+});
+
+describe("saving models", () => {
+  const shape = { n: 10, m: 7, k: 3 };
+  it.each(["f32", "f64"] as const)("round-trips a %s model bit for bit", (precision) => {
+    const model = createModel(shape, { precision, seed: 9 });
+    const copy = loadModel(model.save());
+    expect(copy.precision).toBe(precision);
+    expect(copy.shape).toEqual(shape);
+    expect(firstBitDifference(copy.phi, model.phi)).toBe(-1);
+    const other = createModel(shape, { precision, seed: 10 });
+    other.load(model.save());
+    expect(firstBitDifference(other.phi, model.phi)).toBe(-1);
+    for (const m of [model, copy, other]) m.dispose();
+  });
+
+  it("refuses a corrupt, truncated, foreign or mismatched file with a clear error, changing nothing", () => {
+    const model = createModel(shape, { seed: 9 });
+    const bytes = model.save();
+    const target = createModel(shape, { seed: 11 });
+    const before = target.phi.slice();
+    const flipped = bytes.slice();
+    flipped[40] ^= 1;
+    const version = bytes.slice();
+    version[4] = 9;
+    const cases: [Uint8Array, RegExp][] = [
+      [flipped, /checksum mismatch .*: the file is corrupt/],
+      [bytes.subarray(0, bytes.length - 5), /truncated or padded/],
+      [new TextEncoder().encode("hello, this is not a model file at all"), /does not start with "CGRD"/],
+      [version, /format version 9; this crossgrad reads version 1/],
+      [createModel({ n: 10, m: 7, k: 4 }).save(), /the file holds a \{ n: 10, m: 7, k: 4 \} f32 model, this model is \{ n: 10, m: 7, k: 3 \} f32/],
+      [createModel(shape, { precision: "f64" }).save(), /f64 model, this model is .* f32/],
+    ];
+    for (const [file, message] of cases) {
+      expect(() => target.load(file)).toThrow(message);
+      expect(firstBitDifference(target.phi, before)).toBe(-1);
+    }
+    expect(() => loadModel(flipped)).toThrow("loadModel(): not a valid crossgrad model file: checksum mismatch");
+    model.dispose();
+    target.dispose();
+  });
+});
+
+describe("metrics", () => {
+  it("compute RMSE, log-loss from logits and AUC with ties", () => {
+    expect(rmse([1, 2, 3], [1, 2, 5])).toBeCloseTo(Math.sqrt(4 / 3), 15);
+    expect(logLoss([0, 0], [0, 1])).toBeCloseTo(Math.log(2), 15);
+    expect(logLoss([40, -40], [1, 0])).toBeCloseTo(Math.log1p(Math.exp(-40)), 20);
+    expect(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBe(0.75);
+    expect(auc([1, 1, 1, 1], [0, 1, 0, 1])).toBe(0.5);
+    expect(sigmoid(-800)).toBe(0);
+    expect(() => rmse([1], [1, 2])).toThrow(RangeError);
+  });
+});
+
+
