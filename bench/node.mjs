@@ -11,6 +11,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { init, info } from "../dist/index.js";
 import { markdown, svgChart } from "./report.js";
 import { runSuite } from "./suite.js";
+import { trainingBenchmark } from "./training.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
@@ -37,6 +38,7 @@ const results = await runSuite({
   quick,
   log: (line) => console.error(line),
 });
+results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
 results.date = started.toISOString().slice(0, 10);
 results.machine = `${cpus()[0].model.trim()}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 results.runtime = `Node ${process.version} (V8 ${process.versions.v8}), crossgrad ${info().simd ? "SIMD" : "scalar"} build, TensorFlow.js ${tf.version.tfjs}`;

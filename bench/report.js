@@ -66,6 +66,22 @@ export function checks(results) {
   return lines.join("\n");
 }
 
+/** Epochs per second of crossgrad's fit() against TensorFlow.js on the same model and data. */
+export function trainingTable(t) {
+  const p = t.problem;
+  return [
+    `Squared loss on a planted problem: n = m = ${p.n}, k = ${p.k}, ${p.observations} observations, batches of ${p.batchSize}, ${p.optimizer};`,
+    "Median epoch time (crossgrad over " + t.crossgrad.epochs + " epochs, TF.js over " + t.tfjs.epochs + ").",
+    "",
+    "| trainer | ms an epoch | epochs per second | loss after its epochs | ratio |",
+    "|---|---:|---:|---:|---:|",
+    `| **crossgrad fit()** | ${t.crossgrad.epochMs.toFixed(1)} | ${t.crossgrad.epochsPerSecond.toFixed(1)} | ${t.crossgrad.lastLoss.toFixed(4)} | 1 |`,
+    `| TF.js ${t.tfjs.backend} | ${t.tfjs.epochMs.toFixed(0)} | ${t.tfjs.epochsPerSecond.toFixed(2)} | ${t.tfjs.lastLoss.toFixed(4)} | ${t.ratio.toFixed(1)}x slower |`,
+    "",
+    `Target (issue: training): at least 10x; measured ${t.ratio.toFixed(1)}x: ${t.ratio >= 10 ? "met" : "**not met**"}.`,
+  ].join("\n");
+}
+
 /** The whole report: machine, runtime, the checks, and every size's table. */
 export function markdown(results, { title, command }) {
   return [
@@ -82,6 +98,7 @@ export function markdown(results, { title, command }) {
     "",
     checks(results),
     "",
+    ...(results.training ? ["## Training", "", trainingTable(results.training), ""] : []),
     "## Every contender",
     "",
     sizeTables(results),

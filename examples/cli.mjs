@@ -1,105 +1,162 @@
 #!/usr/bin/env node
-// crossgrad demo: F, its gradients, a finite-difference check and the speed against the
-// plain-JS float64 reference, on a random problem. Run: npm start [-- --n 4096 --m 4096
-// --k 64 --precision f32 --seed 1]
+// crossgrad's main job: check the gradients, then watch a model learn. It plants a hidden
+// phi*, draws random gate sets (observations) with noisy targets from F(phi*; set), fits a
+// fresh model by mini-batch gradient descent, prints the training and validation loss of
+// every epoch, writes an SVG loss curve, and compares the validation error with the noise
+// floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 ...]; --help.
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createProblem, gradient, gateGradient, info, init, value } from "../dist/index.js";
-import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../dist/reference.js";
+import { auc, createModel, gateGradient, gradient, info, init, logLoss, value, valueAndGradient } from "../dist/index.js";
+import { referenceGradient, referenceValue } from "../dist/reference.js";
+import { lossCurveSvg } from "./loss-curve.js";
+import { plantedProblem, sliceObservations } from "./planted.js";
 
 const { values: args } = parseArgs({
   options: {
-    n: { type: "string", default: "4096" },
-    m: { type: "string", default: "4096" },
-    k: { type: "string", default: "64" },
+    n: { type: "string", default: "1000" },
+    m: { type: "string", default: "1000" },
+    k: { type: "string", default: "8" },
+    loss: { type: "string", default: "squared" },
+    optimizer: { type: "string", default: "adam" },
+    epochs: { type: "string", default: "30" },
+    observations: { type: "string", default: "400000" },
     precision: { type: "string", default: "f32" },
     seed: { type: "string", default: "1" },
+    svg: { type: "string", default: "crossgrad-loss.svg" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
-  console.log("usage: npm start -- [--n rows of A] [--m rows of B] [--k columns] [--precision f32|f64] [--seed s]");
+  console.log(`usage: npm start -- [options]
+  --n, --m, --k        rows of group A, rows of group B, columns            [1000, 1000, 8]
+  --loss               squared | logistic | bpr                              [squared]
+  --optimizer          adam | adagrad | sgd                                  [adam]
+  --epochs             epochs of training                                    [30]
+  --observations       training observations (plus 10% for validation)      [400000]
+  --precision          f32 | f64                                             [f32]
+  --seed               seeds phi*, the data and the training                 [1]
+  --svg                where to write the loss curve                         [crossgrad-loss.svg]`);
   process.exit(0);
 }
-const shape = { n: Number(args.n), m: Number(args.m), k: Number(args.k) };
-const precision = args.precision;
+const n = Number(args.n), m = Number(args.m), k = Number(args.k), shape = { n, m, k };
+const epochs = Number(args.epochs), count = Number(args.observations), seed = Number(args.seed);
+const { loss, precision } = args;
+if (!["squared", "logistic", "bpr"].includes(loss)) throw new RangeError(`--loss must be squared, logistic or bpr, got ${loss}`);
+if (!["adam", "adagrad", "sgd"].includes(args.optimizer)) throw new RangeError(`--optimizer must be adam, adagrad or sgd, got ${args.optimizer}`);
 if (precision !== "f32" && precision !== "f64") throw new RangeError(`--precision must be f32 or f64, got ${precision}`);
-
-/** mulberry32: a small seeded generator, so a run is reproducible. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Median milliseconds of fn over about half a second. */
-function time(fn) {
-  fn();
-  const times = [];
-  const until = performance.now() + 500;
-  while (performance.now() < until || times.length < 3) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  return times.sort((a, b) => a - b)[times.length >> 1];
-}
-
-const norm = (a) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+const Type = precision === "f32" ? Float32Array : Float64Array;
+const tty = process.stdout.isTTY;
 
 await init();
-const problem = createProblem(shape, { precision });
-const random = generator(Number(args.seed));
-const phi = problem.phi;
-for (let i = 0; i < phi.length; i++) phi[i] = 2 * random() - 1;
-const h = problem.h;
-for (let r = 0; r < h.length; r++) h[r] = random() < 0.5 ? 1 : 0;
-const active = h.reduce((s, g) => s + (g !== 0 ? 1 : 0), 0);
+console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}; n = ${n}, m = ${m}, k = ${k}\n`);
 
-const { value: F, gradient: dphi } = problem.valueAndGradient();
-const dphiNorm = norm(dphi); // read before the next call rewrites memory views
-const dh = problem.gateGradient();
-console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}`);
-console.log(`shape n = ${shape.n}, m = ${shape.m}, k = ${shape.k}; ${active} of ${shape.n + shape.m} gates on`);
-console.log(`F            = ${F}`);
-console.log(`|dF/dphi|    = ${dphiNorm.toPrecision(8)}`);
-console.log(`|dF/dh|      = ${norm(dh).toPrecision(8)}`);
-
-// Central differences of F in float64 at a few entries: F is linear in each single entry, so
-// they agree with the gradients up to rounding.
-const phi64 = Float64Array.from(problem.phi), h64 = Float64Array.from(problem.h);
-const g64 = gradient(phi64, h64, shape), dh64 = gateGradient(phi64, h64, shape);
-let worst = 0;
-for (let trial = 0; trial < 8 && phi64.length > 0; trial++) {
-  const i = Math.floor(random() * phi64.length), r = Math.floor(random() * h64.length);
-  const x = phi64[i], g = h64[r], step = 1e-3;
-  phi64[i] = x + step; const fPlus = value(phi64, h64, shape);
-  phi64[i] = x - step; const fMinus = value(phi64, h64, shape);
-  phi64[i] = x;
-  h64[r] = g + step; const hPlus = value(phi64, h64, shape);
-  h64[r] = g - step; const hMinus = value(phi64, h64, shape);
-  h64[r] = g;
-  const scale = 1 + Math.abs(F);
-  worst = Math.max(worst, Math.abs((fPlus - fMinus) / (2 * step) - g64[i]) / scale, Math.abs((hPlus - hMinus) / (2 * step) - dh64[r]) / scale);
+// 1. The gradients, checked: F is linear in each single entry of phi and of h, so central
+// differences agree with dF/dphi and dF/dh up to rounding; and the speed against the plain
+// float64 reference, on random phi with half the gates on.
+{
+  let state = seed >>> 0;
+  const random = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+  const phi = Type.from({ length: (n + m) * k }, () => 2 * random() - 1);
+  const h = Type.from({ length: n + m }, () => (random() < 0.5 ? 1 : 0));
+  const phi64 = Float64Array.from(phi), h64 = Float64Array.from(h);
+  const g64 = gradient(phi64, h64, shape), dh64 = gateGradient(phi64, h64, shape);
+  let worst = 0;
+  for (let trial = 0; trial < 8; trial++) {
+    const i = Math.floor(random() * phi64.length), r = Math.floor(random() * h64.length);
+    const central = (array, at) => {
+      const x = array[at];
+      array[at] = x + 1e-3;
+      const plus = value(phi64, h64, shape);
+      array[at] = x - 1e-3;
+      const minus = value(phi64, h64, shape);
+      array[at] = x;
+      return (plus - minus) / 2e-3;
+    };
+    const scale = 1 + Math.abs(value(phi64, h64, shape));
+    worst = Math.max(worst, Math.abs(central(phi64, i) - g64[i]) / scale, Math.abs(central(h64, r) - dh64[r]) / scale);
+  }
+  const out = new Type(phi.length);
+  const { value: F } = valueAndGradient(phi, h, shape, { out });
+  const reference = referenceGradient(phi, h, shape);
+  let gradientError = 0;
+  for (let i = 0; i < out.length; i++) gradientError = Math.max(gradientError, Math.abs(out[i] - reference[i]) / (1 + Math.abs(reference[i])));
+  const time = (fn) => {
+    fn();
+    const times = [];
+    for (const until = performance.now() + 300; performance.now() < until || times.length < 3; ) {
+      const t = performance.now();
+      fn();
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[times.length >> 1];
+  };
+  const wasm = time(() => valueAndGradient(phi, h, shape, { out }));
+  const js = time(() => (referenceValue(phi, h, shape), referenceGradient(phi, h, shape)));
+  console.log("gradient check on random phi, half the gates on");
+  console.log(`  F = ${F.toPrecision(8)} (float64 reference ${referenceValue(phi, h, shape).toPrecision(8)})`);
+  console.log(`  dF/dphi against the reference: worst relative error ${gradientError.toExponential(2)}`);
+  console.log(`  central differences against dF/dphi and dF/dh (f64, 16 entries): worst ${worst.toExponential(2)}`);
+  console.log(`  F + dF/dphi: ${wasm.toFixed(3)} ms, plain-JS float64 reference ${js.toFixed(2)} ms: ${(js / wasm).toFixed(0)}x faster\n`);
 }
-console.log(`finite differences vs gradients (f64, 16 entries): worst relative error ${worst.toExponential(2)}`);
 
-// Speed: the zero-copy Problem against the plain-JS float64 reference, same inputs.
-const phiJs = Array.from(problem.phi), hJs = Array.from(problem.h);
-const wasm = time(() => problem.valueAndGradient());
-const js = time(() => {
-  referenceValue(phiJs, hJs, shape);
-  referenceGradient(phiJs, hJs, shape);
+// 2. Training on a planted problem.
+const planted = plantedProblem({ n, m, k, count: Math.round(count * 1.1), loss, noise: 0.1, seed });
+const train = sliceObservations(planted.observations, 0, count);
+const validation = sliceObservations(planted.observations, count, Math.round(count * 1.1));
+const optimizer = {
+  adam: { type: "adam", learningRate: (e) => 0.01 * 0.85 ** Math.max(0, e - 5) },
+  adagrad: { type: "adagrad", learningRate: 0.1 },
+  sgd: { type: "sgd", learningRate: (e) => 0.5 * 0.9 ** e, momentum: 0.9, nesterov: true },
+}[args.optimizer];
+const floorText = {
+  squared: "the noise variance",
+  logistic: "the log-loss of the true logits",
+  bpr: "the bpr loss of the planted phi*",
+}[loss];
+console.log(`training on ${count} observations of a planted phi* (${loss} loss, ${args.optimizer}), validating on ${validation.indptr.length - 1}`);
+
+const model = createModel(shape, { precision, seed, scale: loss === "bpr" ? 0.01 : 0.1 });
+const width = 30;
+const history = model.fit(train, {
+  loss,
+  optimizer,
+  epochs,
+  seed,
+  batchSize: 256,
+  validation,
+  onBatch: (batch, batches) => {
+    if (tty && (batch % 64 === 0 || batch === batches)) {
+      const done = Math.round((width * batch) / batches);
+      process.stdout.write(`\r  [${"#".repeat(done)}${" ".repeat(width - done)}] ${batch}/${batches} batches`);
+    }
+  },
+  onEpoch: (r) => {
+    if (tty) process.stdout.write("\r" + " ".repeat(width + 30) + "\r");
+    console.log(
+      `  epoch ${String(r.epoch + 1).padStart(3)}/${epochs}  training loss ${r.loss.toFixed(5)}  validation loss ${r.validationLoss.toFixed(5)}` +
+        `  (${(r.elapsed / 1000).toFixed(1)} s)`,
+    );
+  },
 });
-const wasmDh = time(() => problem.gateGradient());
-const jsDh = time(() => referenceGateGradient(phiJs, hJs, shape));
-console.log(`F + dF/dphi: crossgrad ${wasm.toFixed(3)} ms, plain-JS reference ${js.toFixed(3)} ms: ${(js / wasm).toFixed(1)}x`);
-console.log(`dF/dh:       crossgrad ${wasmDh.toFixed(3)} ms, plain-JS reference ${jsDh.toFixed(3)} ms: ${(jsDh / wasmDh).toFixed(1)}x`);
-const abs = referencePooled(phiJs.map(Math.abs), hJs.map(Math.abs), shape);
-const sumOfTerms = abs.u.reduce((s, x, l) => s + x * abs.v[l], 0);
-const error = Math.abs(F - referenceValue(phiJs, hJs, shape)) / (sumOfTerms || 1);
-console.log(`F against the float64 reference: error ${error.toExponential(2)} of the sum of |terms|`);
-problem.dispose();
+
+// the validation error against the best possible
+const last = history.epochs.at(-1);
+let floor;
+if (loss === "squared") floor = 0.01;
+else if (loss === "logistic") floor = logLoss(planted.F.subarray(count), validation.y);
+else {
+  const truth = createModel(shape, { precision: "f64", phi: planted.phi });
+  floor = truth.evaluate(validation, "bpr");
+  truth.dispose();
+}
+console.log(`\nvalidation loss ${last.validationLoss.toFixed(5)} against ${floorText} ${floor.toFixed(5)}: ${(last.validationLoss / floor).toFixed(3)}x`);
+if (loss === "squared") console.log(`validation RMSE ${Math.sqrt(last.validationLoss).toFixed(4)} against the noise's standard deviation 0.1000`);
+if (loss === "logistic") {
+  console.log(`validation AUC ${auc(model.predict(validation), validation.y).toFixed(4)} against ${auc(planted.F.subarray(count), validation.y).toFixed(4)} for the true logits`);
+}
+writeFileSync(
+  args.svg,
+  lossCurveSvg(history.epochs, { title: `crossgrad: ${loss} loss on a planted problem (n = ${n}, m = ${m}, k = ${k})`, floor, floorLabel: "best possible" }),
+);
+console.log(`loss curve: ${args.svg}; ${(last.elapsed / 1000).toFixed(1)} s of training, ${((epochs * count) / (last.elapsed / 1000) / 1e6).toFixed(2)} M observations/s`);
+model.dispose();
