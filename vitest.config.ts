@@ -1,22 +1,6 @@
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
-
-// Debian's Chromium (apt-get install chromium), headless; the flags keep it off the network.
-const chromium = playwright({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  },
-});
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./scripts/chromium.mjs";
 
 export default defineConfig({
   // cross-origin isolation: SharedArrayBuffer (and so wasm threads) in the browser project
@@ -34,8 +18,8 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/**/*.test.ts"],
-          // *.browser.test.ts need a browser (Web Workers, the page)
-          exclude: ["test/**/*.browser.test.ts"],
+          // *.browser.test.ts need a browser (Web Workers, the page); test/e2e drives Chromium
+          exclude: ["test/**/*.browser.test.ts", "test/e2e/**"],
           testTimeout: 60_000,
         },
       },
@@ -45,14 +29,25 @@ export default defineConfig({
           name: "browser",
           include: ["test/**/*.test.ts"],
           // *.node.test.ts need Node (worker_threads, the file system, child processes)
-          exclude: ["test/**/*.node.test.ts"],
+          exclude: ["test/**/*.node.test.ts", "test/e2e/**"],
           testTimeout: 120_000,
           browser: {
             enabled: true,
             headless: true,
-            provider: chromium,
+            provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
             instances: [{ browser: "chromium" }],
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Node tests that drive Chromium with Playwright: the demo page, bundled apps
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.e2e.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,0 +1,31 @@
+// Trains a model on a planted problem off the main thread, posting every epoch.
+import { auc, createModel, init, logLoss } from "../../dist/index.js";
+import { plantedProblem, sliceObservations } from "../planted.js";
+
+self.onmessage = async ({ data: { loss, epochs, observations } }) => {
+  try {
+    await init();
+    const n = 500, m = 500, k = 8;
+    self.postMessage({ status: `planting phi* and drawing ${observations} observations...` });
+    const planted = plantedProblem({ n, m, k, count: Math.round(observations * 1.1), loss, seed: 1 });
+    const train = sliceObservations(planted.observations, 0, observations);
+    const validation = sliceObservations(planted.observations, observations, Math.round(observations * 1.1));
+    const floor = loss === "squared" ? 0.01 : logLoss(planted.F.subarray(observations), validation.y);
+    const model = createModel({ n, m, k }, { seed: 1 });
+    const history = model.fit(train, {
+      loss,
+      epochs,
+      validation,
+      optimizer: { type: "adam", learningRate: (e) => 0.01 * 0.85 ** Math.max(0, e - 5) },
+      onEpoch: (epoch) => self.postMessage({ epoch, floor, status: `epoch ${epoch.epoch + 1}/${epochs}: validation loss ${epoch.validationLoss.toFixed(5)}` }),
+    });
+    const last = history.epochs.at(-1);
+    const extra = loss === "logistic" ? `, AUC ${auc(model.predict(validation), validation.y).toFixed(4)}` : "";
+    self.postMessage({
+      done: `done: validation loss ${last.validationLoss.toFixed(5)}, ${(last.validationLoss / floor).toFixed(3)}x the best possible ${floor.toFixed(5)}${extra}; ${(last.elapsed / 1000).toFixed(1)} s`,
+    });
+    model.dispose();
+  } catch (error) {
+    self.postMessage({ error: String(error?.stack ?? error) });
+  }
+};
