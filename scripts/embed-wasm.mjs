@@ -18,7 +18,7 @@ for (const [target, file] of Object.entries(builds)) {
   });
   const bytes = readFileSync(join(root, file));
   lines.push(`/** The ${target} build of assembly/index.ts (${bytes.length} bytes). */`);
-  lines.push(`export const ${target}Wasm = "${bytes.toString("base64")}";`);
+  lines.push(`export const ${target}Wasm: string = "${bytes.toString("base64")}";`);
 }
 mkdirSync(join(root, "src", "generated"), { recursive: true });
 writeFileSync(join(root, "src", "generated", "wasm.ts"), lines.join("\n") + "\n");

@@ -1,0 +1,44 @@
+// What `npm pack` ships: what users need (dist/: JavaScript and types; README, LICENSE) and
+// nothing else; a size budget; nothing that keeps it from running in browsers or from
+// Node's require(). Node only (it runs npm and reads files).
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { GZIP_BUDGET, measure, shippedFiles } from "../scripts/size.mjs";
+
+describe("the package", () => {
+  const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" });
+  const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
+
+  it("holds dist's JavaScript and types, the README, the license and package.json, nothing else", () => {
+    for (const file of files) expect(file).toMatch(/^(dist\/[\w/.-]+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/);
+    for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/generated/wasm.js", "dist/reference.js", "LICENSE", "README.md"]) {
+      expect(files).toContain(needed);
+    }
+    expect(files.some((f) => /^(src|test|assembly|bench|examples|scripts)\//.test(f))).toBe(false);
+  });
+
+  it(`fits the size budget: ${GZIP_BUDGET / 1024} KiB gzipped for the JavaScript with both wasm builds`, () => {
+    const { gzip } = measure();
+    expect(gzip).toBeLessThanOrEqual(GZIP_BUDGET);
+  });
+
+  it("has no node: imports and no top-level await on the browser path, so require() works too", () => {
+    for (const file of shippedFiles()) {
+      const source = readFileSync(file, "utf8");
+      expect(source, file).not.toMatch(/from\s+["']node:|import\(["']node:/);
+    }
+    // Node refuses to require() an ES module graph with top-level await
+    const lib = createRequire(import.meta.url)("../dist/index.js");
+    expect(typeof lib.init).toBe("function");
+  });
+
+  it("lists types first in its exports map and declares no side effects", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(Object.keys(pkg.exports["."])[0]).toBe("types");
+    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.type).toBe("module");
+    expect(pkg.dependencies ?? {}).toEqual({});
+  });
+});
