@@ -6,6 +6,10 @@
 import * as B from "./batch";
 import * as I from "./interaction";
 import * as O from "./optimize";
+import * as P from "./pool";
+import * as G from "./gradient";
+import * as D from "./dots";
+import * as Tr from "./tree";
 
 export function scratchBytesF32(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f32>(n, m, k); }
 export function scratchBytesF64(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f64>(n, m, k); }
@@ -210,6 +214,36 @@ export function zeroRowsF64(count: u32, list: usize, k: u32, a: usize): void {
 export function distinctRows(count: u32, index: usize, marks: usize, list: usize): u32 {
   return O.distinctRows(count, index, marks, list);
 }
+
+// Ranges of rows (chunked and threaded passes): pooled nodes of a range, their combination,
+// F from float64 pooled sums, and gradient or dot rows of a range.
+
+export function rangeScratchBytesF32(rows: u32, first: u32, k: u32): usize { return P.rangeScratchBytes<f32>(rows, first, k); }
+export function rangeScratchBytesF64(rows: u32, first: u32, k: u32): usize { return P.rangeScratchBytes<f64>(rows, first, k); }
+export function poolRangeF32(rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool): u32 {
+  return P.poolRange<f32>(rows, k, phi, h, first, meta, values, scratch, compact);
+}
+export function poolRangeF64(rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool): u32 {
+  return P.poolRange<f64>(rows, k, phi, h, first, meta, values, scratch, compact);
+}
+export function combineScratchBytesF32(count: u32, k: u32): usize { return Tr.combineScratchBytes<f32>(count, k); }
+export function combineScratchBytesF64(count: u32, k: u32): usize { return Tr.combineScratchBytes<f64>(count, k); }
+export function combineF32(count: u32, k: u32, meta: usize, values: usize, blocks: u32, out: usize, out64: usize, scratch: usize): void {
+  Tr.combine<f32>(count, k, meta, values, blocks, out, out64, scratch);
+}
+export function combineF64(count: u32, k: u32, meta: usize, values: usize, blocks: u32, out: usize, out64: usize, scratch: usize): void {
+  Tr.combine<f64>(count, k, meta, values, blocks, out, out64, scratch);
+}
+export function dot64F32(k: u32, u64: usize, v64: usize): f32 { return I.dot64<f32>(k, u64, v64); }
+export function dot64F64(k: u32, u64: usize, v64: usize): f64 { return I.dot64<f64>(k, u64, v64); }
+export function gradientRowsF32(rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, sw: usize): void {
+  G.gradientRows<f32>(rows, k, h, w, scale, out, accumulate, sw);
+}
+export function gradientRowsF64(rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, sw: usize): void {
+  G.gradientRows<f64>(rows, k, h, w, scale, out, accumulate, sw);
+}
+export function rowDotsF32(rows: u32, k: u32, phi: usize, w: usize, out: usize): void { D.rowDots<f32>(rows, k, phi, w, out); }
+export function rowDotsF64(rows: u32, k: u32, phi: usize, w: usize, out: usize): void { D.rowDots<f64>(rows, k, phi, w, out); }
 
 /** First byte the host may lay out: everything below belongs to the module. */
 export function heapBase(): usize { return __heap_base; }

@@ -39,13 +39,18 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   pool<T>(m, k, phi + <usize>n * (<usize>k << alignof<T>()), at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, compact);
 }
 
+/** F = <u, v> from the float64 pooled sums in the scratch. */
+// @ts-ignore: decorator
+@inline export function innerProduct<T>(k: u32, scratch: usize): T {
+  return dot64<T>(k, u64At<T>(scratch, k), v64At<T>(scratch, k));
+}
+
 /**
- * <u, v> from the float64 pooled sums, before their rounding to T: four interleaved sums,
+ * <u64, v64> of float64 pooled sums, before their rounding to T: four interleaved sums,
  * combined pairwise, then one rounding to T.
  */
 // @ts-ignore: decorator
-@inline export function innerProduct<T>(k: u32, scratch: usize): T {
-  const u64 = u64At<T>(scratch, k), v64 = v64At<T>(scratch, k);
+@inline export function dot64<T>(k: u32, u64: usize, v64: usize): T {
   let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
   let l: u32 = 0;
   for (; l + 4 <= k; l += 4) {

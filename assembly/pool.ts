@@ -22,7 +22,7 @@ import {
   scanGates, vectorColumns,
 } from "./common";
 import { gatedTerm, rowPairPass, rowPass } from "./rowpass";
-import { foldTree, pushBlock, treeBytes, treeNodes } from "./tree";
+import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./tree";
 
 /** Bytes of the block sum (T) every pooling pass keeps in its scratch. */
 // @ts-ignore: decorator
@@ -30,10 +30,16 @@ import { foldTree, pushBlock, treeBytes, treeNodes } from "./tree";
   return <usize>paddedColumns<T>(k) << alignof<T>();
 }
 
+/** Bytes of scratch for a pass over `rows` rows whose tree holds `nodes` nodes. */
+// @ts-ignore: decorator
+@inline function passScratchBytes<T>(nodes: usize, k: u32): usize {
+  // block sum (T) | tree: nodes (float64) and their metadata | active-row list (u32) | their gates (T)
+  return (blockSlotBytes<T>(k) + treeBytes<T>(nodes, k) + BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>() + 15) & ~15;
+}
+
 /** Bytes of scratch pool() needs for up to `rows` rows of k elements of T. */
 export function poolScratchBytes<T>(rows: u32, k: u32): usize {
-  // block sum (T) | tree | active-row list (u32) | their gates (T)
-  return (blockSlotBytes<T>(k) + treeBytes<T>(rows, k) + BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>() + 15) & ~15;
+  return passScratchBytes<T>(treeNodes(rows), k);
 }
 
 /**
@@ -42,38 +48,88 @@ export function poolScratchBytes<T>(rows: u32, k: u32): usize {
  * row with a mask (fast out of cache: no random skips for the prefetcher). Same bits either way.
  */
 export function pool<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, compact: bool): void {
-  // one specialised loop per mode, so no mode test is left in the hot loops
-  if (compact) poolWith<T>(rows, k, phi, h, out, out64, scratch, true, false, 0, 0);
-  else poolWith<T>(rows, k, phi, h, out, out64, scratch, false, false, 0, 0);
+  const nodes = <usize>treeNodes(rows);
+  const top = compact ? passCompact<T>(rows, k, phi, h, 0, nodes, scratch) : passStream<T>(rows, k, phi, h, 0, nodes, scratch);
+  foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
 }
 
 /** pool() that also writes dotOut[r] = <phi_r, w> for every row, in the same single read. */
 export function poolWithDots<T>(
   rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, w: usize, dotOut: usize,
 ): void {
-  poolWith<T>(rows, k, phi, h, out, out64, scratch, false, true, w, dotOut);
+  const nodes = <usize>treeNodes(rows);
+  const top = passDots<T>(rows, k, phi, h, nodes, scratch, w, dotOut);
+  foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
 }
 
 // @ts-ignore: decorator
-@inline function poolWith<T>(
-  rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize,
+@inline function blocksOf(rows: u32): u32 {
+  return (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+}
+
+/**
+ * Tree nodes a pass over blocks [first, first + blocks) may leave: besides the usual right
+ * edge, the left edge's nodes wait for siblings before the range. Twice the bit length of the
+ * last block, plus 2.
+ */
+// @ts-ignore: decorator
+@inline function rangeNodes(first: u32, blocks: u32): u32 {
+  return 2 * (32 - clz(first + blocks)) + 2;
+}
+
+/** Bytes of scratch poolRange() needs. */
+export function rangeScratchBytes<T>(rows: u32, first: u32, k: u32): usize {
+  return passScratchBytes<T>(rangeNodes(first, blocksOf(rows)), k);
+}
+
+/**
+ * The pooled sum of a range of one group's rows starting at block `first`, as the nodes of
+ * the group's tree it completes (chunked and threaded passes; combine() joins the ranges):
+ * metadata (start block, level: u32 each) to meta and k float64 values a node to values.
+ * Returns the number of nodes.
+ */
+export function poolRange<T>(
+  rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool,
+): u32 {
+  const nodes = <usize>rangeNodes(first, blocksOf(rows));
+  let top = compact ? passCompact<T>(rows, k, phi, h, first, nodes, scratch) : passStream<T>(rows, k, phi, h, first, nodes, scratch);
+  const tree = scratch + blockSlotBytes<T>(k);
+  top = settle<T>(k, tree, nodes, top, first + blocksOf(rows), false);
+  copyNodes<T>(k, tree, nodes, top, meta, values);
+  return <u32>top;
+}
+
+// One instance of each loop, shared by whole-group and range passes: blocks are numbered from
+// `first`, and a range (first > 0) never promotes across its start. They return the tree's top.
+
+function passCompact<T>(rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize): usize {
+  return passWith<T>(rows, k, phi, h, first, nodes, scratch, true, false, 0, 0);
+}
+function passStream<T>(rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize): usize {
+  return passWith<T>(rows, k, phi, h, first, nodes, scratch, false, false, 0, 0);
+}
+function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize): usize {
+  return passWith<T>(rows, k, phi, h, 0, nodes, scratch, false, true, w, dotOut);
+}
+
+// @ts-ignore: decorator
+@inline function passWith<T>(
+  rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize,
   compact: bool, dots: bool, w: usize, dotOut: usize,
-): void {
+): usize {
   const rowBytes = <usize>k << alignof<T>();
   const blockSlot = scratch;
   const tree = blockSlot + blockSlotBytes<T>(k);
-  const nodes = <usize>treeNodes(rows);
-  const rowList = tree + treeBytes<T>(rows, k);
+  const rowList = tree + treeBytes<T>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
   let top: usize = 0;
-  let blocks: u32 = 0;
-  for (let start: u32 = 0; start < rows; start += BLOCK_ROWS, blocks++) {
-    const count = min(BLOCK_ROWS, rows - start);
-    const first = <usize>start;
-    blockSum<T>(count, k, phi + first * rowBytes, at<T>(h, first), blockSlot, rowList, gateList, compact, dots, w, at<T>(dotOut, first));
-    top = pushBlock<T>(k, tree, nodes, top, blocks, blockSlot);
+  for (let b: u32 = 0; b < blocksOf(rows); b++) {
+    const start = <usize>b * BLOCK_ROWS;
+    const count = min(BLOCK_ROWS, rows - <u32>start);
+    blockSum<T>(count, k, phi + start * rowBytes, at<T>(h, start), blockSlot, rowList, gateList, compact, dots, w, at<T>(dotOut, start));
+    top = pushBlock<T>(k, tree, nodes, top, first + b, blockSlot, first == 0);
   }
-  foldTree<T>(k, tree, nodes, top, blocks, out, out64);
+  return top;
 }
 
 /**

@@ -23,7 +23,7 @@ export function poolListed<T>(
   const blockSlot = scratch;
   const tree = blockSlot + blockSlotBytes<T>(k);
   const nodes = <usize>treeNodes(rows);
-  const rowList = tree + treeBytes<T>(rows, k);
+  const rowList = tree + treeBytes<T>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
   let top: usize = 0;
   for (let i: u32 = 0; i < count; ) {

@@ -24,20 +24,21 @@ import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
   return <usize>paddedColumns<T>(k) << 3;
 }
 
-/** Bytes of a tree for up to `rows` rows. */
+/** Bytes of a tree of `nodes` nodes: their values, then their metadata. */
 // @ts-ignore: decorator
-@inline export function treeBytes<T>(rows: u32, k: u32): usize {
-  const nodes = <usize>treeNodes(rows);
-  return nodes * nodeBytes<T>(k) + nodes * 8;
+@inline export function treeBytes<T>(nodes: usize, k: u32): usize {
+  return nodes * (nodeBytes<T>(k) + 8);
 }
 
 /**
  * Completes every node whose parent ends at or before block `limit` (no later block can fall
  * in it): merges it with its left sibling, or promotes it when the sibling is empty. Returns
  * the new number of nodes. limit = N (the block count) at the end finishes the tree.
+ * promote = false for a pass over a range of blocks that does not start at 0: a missing left
+ * sibling may then lie before the range, so such a node waits, unmerged, for combine().
  */
 // @ts-ignore: decorator
-@inline export function settle<T>(k: u32, tree: usize, nodes: usize, top: usize, limit: u32): usize {
+@inline export function settle<T>(k: u32, tree: usize, nodes: usize, top: usize, limit: u32, promote: bool = true): usize {
   const node = nodeBytes<T>(k);
   const meta = tree + nodes * node;
   while (top > 0) {
@@ -50,6 +51,9 @@ import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
       // right child with its left sibling below it: merge (left + right)
       addInto(k, tree + (top - 2) * node, tree + (top - 1) * node);
       top--;
+    } else if (!promote && start != parentStart) {
+      // a right child whose left sibling may lie before this range
+      break;
     }
     // the node (merged or promoted) now covers its parent
     store<u32>(meta + (top - 1) * 8, parentStart);
@@ -60,14 +64,36 @@ import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
 
 /** Pushes the sum of block `block` (k elements of T at blockSlot) as a leaf; returns the new top. */
 // @ts-ignore: decorator
-@inline export function pushBlock<T>(k: u32, tree: usize, nodes: usize, top: usize, block: u32, blockSlot: usize): usize {
-  top = settle<T>(k, tree, nodes, top, block);
+@inline export function pushBlock<T>(
+  k: u32, tree: usize, nodes: usize, top: usize, block: u32, blockSlot: usize, promote: bool = true,
+): usize {
+  top = settle<T>(k, tree, nodes, top, block, promote);
   const node = nodeBytes<T>(k);
   widen<T>(k, blockSlot, tree + top * node);
   const m = tree + nodes * node + top * 8;
   store<u32>(m, block);
   store<u32>(m, 0, 4);
   return top + 1;
+}
+
+/** Pushes a node (start block, level, k float64 values at `values`); returns the new top. */
+// @ts-ignore: decorator
+@inline export function pushNode<T>(k: u32, tree: usize, nodes: usize, top: usize, start: u32, level: u32, values: usize): usize {
+  top = settle<T>(k, tree, nodes, top, start);
+  const node = nodeBytes<T>(k);
+  memory.copy(tree + top * node, values, <usize>k << 3);
+  const m = tree + nodes * node + top * 8;
+  store<u32>(m, start);
+  store<u32>(m, level, 4);
+  return top + 1;
+}
+
+/** Copies node i's metadata (start, level) to meta[i] and its k values to values + i k (float64). */
+// @ts-ignore: decorator
+@inline export function copyNodes<T>(k: u32, tree: usize, nodes: usize, top: usize, meta: usize, values: usize): void {
+  const node = nodeBytes<T>(k);
+  memory.copy(meta, tree + nodes * node, top * 8);
+  for (let i: usize = 0; i < top; i++) memory.copy(values + i * (<usize>k << 3), tree + i * node, <usize>k << 3);
 }
 
 /**
@@ -124,4 +150,22 @@ import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
   }
   // scalar tail
   for (; c < k; c++) store<f64>(at<f64>(left, c), load<f64>(at<f64>(left, c)) + load<f64>(at<f64>(right, c)));
+}
+
+/** Bytes of scratch combine() needs for `count` nodes. */
+export function combineScratchBytes<T>(count: u32, k: u32): usize {
+  return (treeBytes<T>(<usize>count + 2, k) + 15) & ~15;
+}
+
+/**
+ * Joins the nodes of a group's ranges (poolRange's output, ranges in order) into the group's
+ * tree of `blocks` blocks and folds it into out (T) and out64: the bits of one pass.
+ */
+export function combine<T>(count: u32, k: u32, meta: usize, values: usize, blocks: u32, out: usize, out64: usize, scratch: usize): void {
+  const nodes = <usize>count + 2;
+  let top: usize = 0;
+  for (let i: usize = 0; i < count; i++) {
+    top = pushNode<T>(k, scratch, nodes, top, load<u32>(meta + i * 8), load<u32>(meta + i * 8, 4), values + i * (<usize>k << 3));
+  }
+  foldTree<T>(k, scratch, nodes, top, blocks, out, out64);
 }
