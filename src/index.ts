@@ -15,6 +15,15 @@ export {
 export { batchPooled, batchGradient, type BatchPooled } from "./batch.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";
 export {
+  CHUNK_ALIGNMENT,
+  combinePooled,
+  gateGradientChunk,
+  gradientChunk,
+  poolChunk,
+  type PooledNodes,
+  type PooledPart,
+} from "./chunks.js";
+export {
   createModel,
   loadModel,
   Model,

@@ -49,7 +49,7 @@ export interface SparseArgs {
   split: number;
 }
 
-/** Kernels on sparse gates, batches of gate sets and optimizer steps (assembly/index.ts). */
+/** Kernels on sparse gates, batches, optimizer steps and ranges of rows (assembly/index.ts). */
 interface SparseKernels {
   sparseValue(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, scratch: number): number;
   sparsePooled(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, u: number, v: number, scratch: number): void;
@@ -90,6 +90,13 @@ interface SparseKernels {
   gradientNormSquared(count: number, list: number, k: number, phi: number, grad: number, l2: number): number;
   rowsNormSquared(count: number, list: number, k: number, phi: number): number;
   zeroRows(count: number, list: number, k: number, a: number): void;
+  rangeScratchBytes(rows: number, first: number, k: number): number;
+  poolRange(rows: number, k: number, phi: number, h: number, first: number, meta: number, values: number, scratch: number, compact: number): number;
+  combineScratchBytes(count: number, k: number): number;
+  combine(count: number, k: number, meta: number, values: number, blocks: number, out: number, out64: number, scratch: number): void;
+  dot64(k: number, u64: number, v64: number): number;
+  gradientRows(rows: number, k: number, h: number, w: number, scale: number, out: number, accumulate: number, sw: number): void;
+  rowDots(rows: number, k: number, phi: number, w: number, out: number): void;
 }
 
 /** The kernels of one precision, with the facts the wrapper needs about its element type. */
@@ -161,6 +168,13 @@ const SPARSE_KERNELS = [
   "gradientNormSquared",
   "rowsNormSquared",
   "zeroRows",
+  "rangeScratchBytes",
+  "poolRange",
+  "combineScratchBytes",
+  "combine",
+  "dot64",
+  "gradientRows",
+  "rowDots",
 ] as const satisfies readonly (keyof SparseKernels)[];
 
 function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {

@@ -1,0 +1,256 @@
+// Chunked passes: a table too large for one wasm memory (beyond 4 GiB), or spread over
+// workers, processes or machines, processed a range of rows at a time. Each chunk's pooled
+// sums come back as the nodes of the pairwise tree it completes; combinePooled() joins the
+// chunks' nodes in the same tree, so the result has the bits of one call over the whole
+// table. The gradient and dF/dh of a chunk then need only the chunk and the pooled sums.
+
+import { copyOf, place, shapeText } from "./call.js";
+import { requireEngine } from "./loader.js";
+import { compactFor } from "./tuning.js";
+import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
+import {
+  checkBoolean,
+  checkGates,
+  checkLength,
+  checkNumber,
+  checkOut,
+  checkShape,
+  describe,
+  precisionOf,
+  type CheckedShape,
+} from "./validate.js";
+
+/**
+ * Chunks start on a block boundary of their group: a multiple of 256 rows from the start of
+ * group A (row 0) or of group B (row n). They end on one too, or at n, or at n + m.
+ */
+export const CHUNK_ALIGNMENT = 256;
+
+/** At most this many tree nodes per group: two per level of a 32-bit block count, plus 2. */
+const MAX_NODES = 2 * 33 + 2;
+
+/** The tree nodes a chunk completed in one group: their first block, level and k float64 sums. */
+export interface PooledNodes {
+  readonly blocks: Uint32Array;
+  readonly levels: Uint32Array;
+  readonly sums: Float64Array;
+}
+
+/** What {@link poolChunk} returns: plain typed arrays, to send to whoever combines. */
+export interface PooledPart {
+  /** The whole table's shape. */
+  readonly shape: Shape;
+  readonly precision: Precision;
+  /** First row of the chunk, and how many. */
+  readonly start: number;
+  readonly rows: number;
+  /** Nodes of group A's tree and of group B's. */
+  readonly a: PooledNodes;
+  readonly b: PooledNodes;
+}
+
+function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: number): CheckedShape {
+  const s = checkShape(shapeArg, caller);
+  if (typeof start !== "number" || !Number.isInteger(start) || start < 0 || start + rows > s.rows) {
+    throw new RangeError(`${caller}(): start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${String(start)}`);
+  }
+  const aligned = (row: number) => (row < s.n ? row % CHUNK_ALIGNMENT === 0 : (row - s.n) % CHUNK_ALIGNMENT === 0 || row === s.rows);
+  if (!aligned(start) || !(aligned(start + rows) || start + rows === s.n)) {
+    throw new RangeError(
+      `${caller}(): a chunk of rows ${start}..${start + rows - 1} does not start and end on a block boundary: ` +
+        `chunks start at a multiple of ${CHUNK_ALIGNMENT} rows from 0 or from n = ${s.n}, and end on one, at n or at n + m`,
+    );
+  }
+  return s;
+}
+
+/** The chunk's rows of group A and of group B: [first row in the chunk, count, first block in its group]. */
+function parts(s: CheckedShape, start: number, rows: number): [number, number, number][] {
+  const aRows = Math.max(0, Math.min(s.n, start + rows) - start);
+  const bFirst = Math.max(start, s.n);
+  return [
+    [0, aRows, start / CHUNK_ALIGNMENT],
+    [aRows, rows - aRows, (bFirst - s.n) / CHUNK_ALIGNMENT],
+  ];
+}
+
+/**
+ * The pooled sums of a chunk of rows start..start+rows-1 of a table of `shape`, as tree nodes
+ * for {@link combinePooled}. phi holds the chunk's rows (rows x k), h their gates.
+ *
+ * @example
+ * ```ts
+ * const shape = { n: 1024, m: 1024, k: 16 };
+ * const parts = [0, 512, 1024, 1536].map((start) => poolChunk(phiRows(start, 512), gates(start, 512), shape, start));
+ * const { u, v, value } = combinePooled(parts); // the bits of one call over the whole table
+ * ```
+ */
+export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Shape, start: number): PooledPart {
+  const caller = "poolChunk";
+  const e = requireEngine(caller);
+  const precision = precisionOf(phi, caller);
+  const k = checkShape(shape, caller).k;
+  const rows = k === 0 ? (Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0) : phi.length / k;
+  if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
+  const s = checkChunk(caller, shape, start, rows);
+  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller);
+  const K = e[precision];
+  const nodeBytes = MAX_NODES * (8 + 8 * k);
+  const scratch = Math.max(...parts(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k) >>> 0));
+  const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
+    { data: phi, type: K.ArrayType },
+    { data: gates, type: K.ArrayType },
+  ], Math.ceil((2 * nodeBytes) / K.bytesPerElement), undefined, false, scratch);
+  const [phiAt, hAt] = p.inputs;
+  const compact = compactFor(rows * k * K.bytesPerElement, k * K.bytesPerElement);
+  const [a, b] = parts(s, start, rows).map(([offset, count, first], g): PooledNodes => {
+    const meta = p.out + g * nodeBytes, values = meta + MAX_NODES * 8;
+    const nodes = count ? K.poolRange(count, k, phiAt + offset * k * K.bytesPerElement, hAt + offset * K.bytesPerElement, first, meta, values, p.scratch, compact) : 0;
+    const metaView = new Uint32Array(e.memory.buffer, meta, 2 * nodes);
+    return {
+      blocks: Uint32Array.from({ length: nodes }, (_, i) => metaView[2 * i]),
+      levels: Uint32Array.from({ length: nodes }, (_, i) => metaView[2 * i + 1]),
+      sums: new Float64Array(e.memory.buffer, values, nodes * k).slice(),
+    };
+  });
+  return { shape: { n: s.n, m: s.m, k }, precision, start, rows, a, b };
+}
+
+/**
+ * Joins the chunks of a table (in any order; disjoint; a missing chunk counts as rows whose
+ * gates are all 0) into the pooled sums u and v and F = <u, v>, with the bits of one call
+ * over the whole table.
+ *
+ * @example
+ * ```ts
+ * const { u, v, value } = combinePooled(parts);
+ * ```
+ */
+export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v: FloatArray; value: number } {
+  const caller = "combinePooled";
+  const e = requireEngine(caller);
+  if (!Array.isArray(parts) || parts.length === 0) throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
+  const { shape, precision }: PooledPart = parts[0];
+  const s = checkShape(shape, caller);
+  const sorted = [...parts].sort((x, y) => x.start - y.start);
+  sorted.forEach((part, i) => {
+    if (part.precision !== precision || part.shape.n !== s.n || part.shape.m !== s.m || part.shape.k !== s.k) {
+      throw new RangeError(`${caller}(): every part must come from the same ${shapeText(s)} ${precision} table; the part at row ${part.start} does not`);
+    }
+    if (i > 0 && part.start < sorted[i - 1].start + sorted[i - 1].rows) {
+      throw new RangeError(`${caller}(): the parts at rows ${sorted[i - 1].start} and ${part.start} overlap`);
+    }
+  });
+  const K = e[precision];
+  const k = s.k;
+  const groups = [sorted.map((p) => p.a), sorted.map((p) => p.b)];
+  const counts = groups.map((g) => g.reduce((sum, nodes) => sum + nodes.blocks.length, 0));
+  const nodeBytes = Math.max(...counts) * (8 + 8 * k);
+  const scratch = K.combineScratchBytes(Math.max(...counts), k) >>> 0;
+  // out: u | v (T) | u64 | v64 | nodes' metadata | nodes' sums
+  const Type = precision === "f32" ? Float32Array : Float64Array;
+  const outBytes = 2 * k * (K.bytesPerElement + 8) + 8 + nodeBytes;
+  const p = place(caller, `combining a ${shapeText(s)} ${precision} table`, K, e.memory, [], Math.ceil(outBytes / K.bytesPerElement), undefined, false, scratch);
+  const u = p.out, v = u + k * K.bytesPerElement, u64 = Math.ceil((v + k * K.bytesPerElement) / 8) * 8, v64 = u64 + 8 * k;
+  const meta = v64 + 8 * k;
+  groups.forEach((group, g) => {
+    const metaView = new Uint32Array(e.memory.buffer, meta, 2 * counts[g]);
+    const sums = new Float64Array(e.memory.buffer, meta + 8 * counts[g], counts[g] * k);
+    let i = 0;
+    for (const nodes of group) {
+      for (let j = 0; j < nodes.blocks.length; j++, i++) {
+        metaView[2 * i] = nodes.blocks[j];
+        metaView[2 * i + 1] = nodes.levels[j];
+      }
+      sums.set(nodes.sums, (i - nodes.blocks.length) * k);
+    }
+    const rows = g === 0 ? s.n : s.m;
+    K.combine(counts[g], k, meta, meta + 8 * counts[g], Math.ceil(rows / CHUNK_ALIGNMENT), g === 0 ? u : v, g === 0 ? u64 : v64, p.scratch);
+  });
+  const value = K.dot64(k, u64, v64);
+  return { u: copyOf(new Type(e.memory.buffer, u, k)), v: copyOf(new Type(e.memory.buffer, v, k)), value };
+}
+
+function checkPooled(caller: string, pooled: unknown, precision: Precision, k: number): { u: FloatArray; v: FloatArray } {
+  if (typeof pooled !== "object" || pooled === null) throw new TypeError(`${caller}(): pooled must be { u, v }, got ${describe(pooled)}`);
+  const { u, v } = pooled as { u: unknown; v: unknown };
+  return { u: checkOut(u, precision, k, "k", caller), v: checkOut(v, precision, k, "k", caller) };
+}
+
+/**
+ * dF/dphi for a chunk of rows start..start+rows-1, given the pooled sums of the whole table
+ * (from {@link combinePooled}); h holds the chunk's gates. Options as gradient()'s.
+ *
+ * @returns `out`, or a new array of rows x k of the pooled sums' type.
+ * @example
+ * ```ts
+ * const pooled = combinePooled(parts);
+ * const g = gradientChunk(gates(512, 512), shape, 512, pooled); // rows 512..1023
+ * ```
+ */
+export function gradientChunk<A extends FloatArray>(
+  h: DenseGates,
+  shape: Shape,
+  start: number,
+  pooled: { u: A; v: A },
+  options?: { out?: A; scale?: number; accumulate?: boolean },
+): A {
+  const caller = "gradientChunk";
+  const e = requireEngine(caller);
+  const k = checkShape(shape, caller).k;
+  const precision = precisionOf(pooled?.u, caller);
+  const { u, v } = checkPooled(caller, pooled, precision, k);
+  const rows = (h as ArrayLike<number>)?.length ?? 0;
+  const s = checkChunk(caller, shape, start, rows);
+  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller);
+  const out = options?.out === undefined ? undefined : (checkOut(options.out, precision, rows * k, "rows * k", caller) as A);
+  const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
+  const add = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller) && out !== undefined;
+  const K = e[precision];
+  const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
+    { data: gates, type: K.ArrayType },
+    { data: u, type: K.ArrayType },
+    { data: v, type: K.ArrayType },
+  ], rows * k, out, add, (k + 4) * K.bytesPerElement);
+  const [hAt, uAt, vAt] = p.inputs;
+  for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
+    if (count) K.gradientRows(count, k, hAt + offset * K.bytesPerElement, w, scale, p.out + offset * k * K.bytesPerElement, add ? 1 : 0, p.scratch);
+  }
+  const result = p.view(p.out, rows * k) as A;
+  if (out === undefined) return copyOf(result);
+  if (!p.outInWasm) out.set(result);
+  return out;
+}
+
+/**
+ * dF/dh for a chunk of rows start..start+rows-1 (phi holds them, rows x k), given the pooled
+ * sums of the whole table.
+ *
+ * @example
+ * ```ts
+ * const dh = gateGradientChunk(phiRows(512, 512), shape, 512, combinePooled(parts));
+ * ```
+ */
+export function gateGradientChunk<A extends FloatArray>(phi: A, shape: Shape, start: number, pooled: { u: A; v: A }): A {
+  const caller = "gateGradientChunk";
+  const e = requireEngine(caller);
+  const precision = precisionOf(phi, caller);
+  const k = checkShape(shape, caller).k;
+  const { u, v } = checkPooled(caller, pooled, precision, k);
+  if (k === 0) throw new RangeError(`${caller}(): k = 0 leaves a chunk's row count unknown; dF/dh is 0 for every row`);
+  const rows = phi.length / k;
+  if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
+  const s = checkChunk(caller, shape, start, rows);
+  checkLength(caller, "phi", phi.length, rows * k, "rows * k");
+  const K = e[precision];
+  const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
+    { data: phi, type: K.ArrayType },
+    { data: u, type: K.ArrayType },
+    { data: v, type: K.ArrayType },
+  ], rows, undefined, false, 0);
+  const [phiAt, uAt, vAt] = p.inputs;
+  for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
+    if (count) K.rowDots(count, k, phiAt + offset * k * K.bytesPerElement, w, p.out + offset * K.bytesPerElement);
+  }
+  return copyOf(p.view(p.out, rows) as A);
+}

@@ -1,0 +1,106 @@
+// Chunked passes: a table processed a block-aligned chunk of rows at a time gives the bits
+// of one call over the whole table, whatever the chunking and the order of the parts.
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  CHUNK_ALIGNMENT,
+  combinePooled,
+  gateGradient,
+  gateGradientChunk,
+  gradient,
+  gradientChunk,
+  init,
+  pooled,
+  poolChunk,
+  value,
+} from "../src/index.js";
+import { firstBitDifference, randomProblem, rng } from "./helpers.js";
+
+beforeAll(() => init());
+
+/** Random chunk boundaries: block-aligned in each group, with n and n + m among them. */
+function boundaries(n: number, m: number, seed: number): number[] {
+  const random = rng(seed);
+  const cuts = new Set([0, n, n + m]);
+  for (let i = 0; i < 6; i++) {
+    const group = random() < 0.5;
+    const rows = group ? n : m;
+    const cut = Math.floor((random() * rows) / CHUNK_ALIGNMENT) * CHUNK_ALIGNMENT + (group ? 0 : n);
+    cuts.add(cut);
+  }
+  // sometimes let a chunk run across n
+  if (random() < 0.5 && n % CHUNK_ALIGNMENT === 0) cuts.delete(n);
+  return [...cuts].sort((a, b) => a - b);
+}
+
+describe.each(["f32", "f64"] as const)("%s chunks", (precision) => {
+  it.each([
+    { n: 3000, m: 1500, k: 37 },
+    { n: 1024, m: 2600, k: 64 },
+    { n: 700, m: 10, k: 8 },
+    { n: 5000, m: 5000, k: 3 },
+  ])("give the bits of one call at $n, $m, $k", (shape) => {
+    const { phi, h } = randomProblem(shape, precision, "real", shape.n + shape.k);
+    const { k } = shape;
+    for (const seed of [1, 2, 3]) {
+      const cuts = boundaries(shape.n, shape.m, seed);
+      const chunks = cuts.slice(0, -1).map((start, i) => ({ start, rows: cuts[i + 1] - start }));
+      const parts = chunks.map(({ start, rows }) => poolChunk(phi.subarray(start * k, (start + rows) * k), h.subarray(start, start + rows), shape, start));
+      const combined = combinePooled(parts.reverse());
+      const whole = pooled(phi, h, shape);
+      expect(firstBitDifference(combined.u, whole.u)).toBe(-1);
+      expect(firstBitDifference(combined.v, whole.v)).toBe(-1);
+      expect(combined.value).toBe(value(phi, h, shape));
+      const g = gradient(phi, h, shape), dh = gateGradient(phi, h, shape);
+      for (const { start, rows } of chunks) {
+        expect(firstBitDifference(gradientChunk(h.subarray(start, start + rows), shape, start, combined), g.subarray(start * k, (start + rows) * k))).toBe(-1);
+        const dhChunk = gateGradientChunk(phi.subarray(start * k, (start + rows) * k), shape, start, combined);
+        expect(firstBitDifference(dhChunk, dh.subarray(start, start + rows))).toBe(-1);
+      }
+    }
+  });
+
+  it("count a missing chunk as rows whose gates are all 0", () => {
+    const shape = { n: 2048, m: 1000, k: 16 };
+    const { phi, h } = randomProblem(shape, precision, "binary", 5);
+    const k = shape.k;
+    const kept = [[0, 512], [1024, 1024], [2048, 1000]];
+    const parts = kept.map(([start, rows]) => poolChunk(phi.subarray(start * k, (start + rows) * k), h.subarray(start, start + rows), shape, start));
+    const absent = h.slice();
+    absent.fill(0, 512, 1024);
+    expect(combinePooled(parts).value).toBe(value(phi, absent, shape));
+  });
+
+  it("accumulate a chunk's gradient into out", () => {
+    const shape = { n: 512, m: 256, k: 5 };
+    const { phi, h } = randomProblem(shape, precision, "real", 6);
+    const p = pooled(phi, h, shape);
+    const out = new (phi.constructor as typeof Float32Array)(256 * 5).fill(1);
+    gradientChunk(h.subarray(256, 512), shape, 256, p, { out, scale: 2, accumulate: true });
+    const g = gradient(phi, h, shape, { scale: 2 }).subarray(256 * 5, 512 * 5);
+    const round = precision === "f32" ? Math.fround : Number;
+    expect(Array.from(out)).toEqual(Array.from(g, (x) => round(1 + x)));
+  });
+});
+
+describe("bad chunks", () => {
+  const shape = { n: 600, m: 300, k: 2 };
+  const phi = new Float32Array(900 * 2).fill(1);
+  const h = new Float32Array(900).fill(1);
+  it("refuse a chunk that does not start or end on a block boundary", () => {
+    expect(() => poolChunk(phi.subarray(200, 800), h.subarray(100, 400), shape, 100)).toThrow(
+      /poolChunk\(\): a chunk of rows 100\.\.399 does not start and end on a block boundary/,
+    );
+    expect(() => poolChunk(phi.subarray(0, 600), h.subarray(0, 300), shape, 0)).toThrow(RangeError);
+    // chunks may end at n and start at n
+    expect(() => poolChunk(phi.subarray(1024, 1200), h.subarray(512, 600), shape, 512)).not.toThrow();
+    expect(() => poolChunk(phi.subarray(1200, 1800), h.subarray(600, 900), shape, 600)).not.toThrow();
+  });
+  it("refuse overlapping parts and parts of another table", () => {
+    const a = poolChunk(phi.subarray(0, 1024), h.subarray(0, 512), shape, 0);
+    expect(() => combinePooled([a, a])).toThrow("combinePooled(): the parts at rows 0 and 0 overlap");
+    const other = poolChunk(new Float32Array(512 * 2), new Float32Array(512), { n: 512, m: 0, k: 2 }, 0);
+    expect(() => combinePooled([a, other])).toThrow(/every part must come from the same/);
+  });
+});
+
+
