@@ -6,8 +6,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-/** Budget, gzipped bytes: the whole library (both wasm builds included). */
-export const GZIP_BUDGET = 64 * 1024;
+/**
+ * Budget, gzipped bytes: the whole library, both wasm builds included (they take about half:
+ * base64 text compresses less than the binary). The scalar build, a fallback for hosts
+ * without wasm SIMD, is optimised for size.
+ */
+export const GZIP_BUDGET = 72 * 1024;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 

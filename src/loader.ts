@@ -24,7 +24,7 @@ export interface InitOptions {
 }
 
 /** The module's exports (assembly/index.ts). Counts and byte pointers in, numbers out. */
-interface Exports {
+export interface Exports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
   simdBuild(): number;
@@ -193,11 +193,35 @@ function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
   };
 }
 
+/** The embedded SIMD build's bytes. */
+export function simdBytes(): Uint8Array<ArrayBuffer> {
+  return decodeBase64(simdWasm);
+}
+
+/** Pages a wasm32 memory can hold: 4 GiB. */
+const MAX_PAGES = 65536;
+
+/**
+ * Instantiates a module of either kind: the SIMD build imports its memory (so that the same
+ * bytes also serve the thread pool, on a shared memory: threads.ts), the scalar build
+ * defines its own. An imported memory is created here unless given.
+ */
+export async function instantiate(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<Exports> {
+  const imports: WebAssembly.Imports = WebAssembly.Module.imports(module).some((i) => i.kind === "memory")
+    ? { env: { memory: memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES }) } }
+    : {};
+  const instance = await WebAssembly.instantiate(module, imports);
+  return instance.exports as unknown as Exports;
+}
+
 async function load(options: InitOptions, simd: boolean): Promise<Engine> {
   if (typeof WebAssembly !== "object") throw new Error("crossgrad needs WebAssembly, which this environment lacks");
   const module = await compileSource(options.source ?? decodeBase64(simd ? simdWasm : scalarWasm));
-  const instance = await WebAssembly.instantiate(module, {});
-  const exports = instance.exports as unknown as Exports;
+  return engineOf(await instantiate(module));
+}
+
+/** The engine over a module's exports: its memory owner and its kernels. */
+export function engineOf(exports: Exports): Engine {
   return {
     simd: exports.simdBuild() !== 0,
     distinctRows: exports.distinctRows as Engine["distinctRows"],
