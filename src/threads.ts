@@ -1,0 +1,507 @@
+// Threads: workers (Web Workers in browsers, worker_threads in Node) instantiate the same
+// module on one shared WebAssembly.Memory. The host owns the layout and splits the rows into
+// fixed tiles; a tile's pooled sums are the tree nodes it completes (poolRange), the host
+// combines all tiles' nodes in order, then the workers write their tiles' gradient or dF/dh
+// rows. The partition and the reduction order do not depend on the thread count, so neither
+// do the bits: they are those of a single call (the canonical tree of pool.ts and tree.ts).
+
+import { CHUNK_ALIGNMENT } from "./chunks.js";
+import { align, copyOf, shapeText } from "./call.js";
+import { engineOf, hostHasSimd, instantiate, simdBytes, type Engine, type PrecisionKernels } from "./loader.js";
+import { allocRegion } from "./memory.js";
+import { compactFor } from "./tuning.js";
+import type { FloatArrayOf, Precision, Shape } from "./types.js";
+import { checkBoolean, checkNumber, checkShape, describe, type CheckedShape } from "./validate.js";
+import { scalarWasm } from "./generated/wasm.js";
+
+/** Rows a tile of work covers: 64 blocks, a unit large enough to amortise a message. */
+export const TILE_ROWS = 64 * CHUNK_ALIGNMENT;
+
+/** Tree nodes a tile's pass leaves at most (pool.ts: rangeNodes). */
+const TILE_NODES = 2 * 33 + 2;
+
+/** Options of {@link createThreadPool}. */
+export interface ThreadPoolOptions {
+  /**
+   * Worker threads. Default: the host's hardware threads where it says (browsers, Node 21+),
+   * else 2; 1 where SharedArrayBuffer is missing. Asking for more than 1 there rejects.
+   */
+  readonly threads?: number;
+  /** Where the worker script is (dist/worker.js). Default: next to this module. */
+  readonly workerUrl?: string | URL;
+}
+
+/** The part of a worker the pool uses: Web Worker and worker_threads alike. */
+interface WorkerHandle {
+  post(message: unknown): void;
+  onReply(listener: (reply: { id?: number; ready?: boolean; results?: number[]; error?: string }) => void): void;
+  /** A worker that could not load or crashed. */
+  onError(listener: (message: string) => void): void;
+  terminate(): void;
+  /** Node: whether an idle worker may keep the process alive. */
+  hold(busy: boolean): void;
+}
+
+/** The part of worker_threads' Worker used here (typed locally: the package has no Node types). */
+interface NodeWorker {
+  postMessage(message: unknown): void;
+  on(event: string, listener: (value: never) => void): void;
+  terminate(): Promise<number>;
+  ref(): void;
+  unref(): void;
+}
+
+async function spawn(url: string | URL): Promise<WorkerHandle> {
+  if (typeof Worker === "function") {
+    const worker = new Worker(url, { type: "module" });
+    return {
+      post: (m) => worker.postMessage(m),
+      onReply: (listener) => worker.addEventListener("message", (e) => listener(e.data)),
+      onError: (listener) => worker.addEventListener("error", (e) => listener(e.message || `could not load ${String(url)}`)),
+      terminate: () => worker.terminate(),
+      hold: () => {},
+    };
+  }
+  // Node: worker_threads (the specifier is computed, so that bundlers leave it alone)
+  const specifier = "node:worker_threads";
+  const threads = (await import(/* @vite-ignore */ specifier)) as { Worker: new (url: URL, options: object) => NodeWorker };
+  // the parent's flags, but for --input-type (node -e scripts), which a worker file refuses
+  const parent = (globalThis as { process?: { execArgv: string[] } }).process?.execArgv ?? [];
+  const execArgv = parent.filter((flag) => !flag.startsWith("--input-type"));
+  const worker = new threads.Worker(url instanceof URL ? url : new URL(url), { execArgv });
+  worker.unref();
+  return {
+    post: (m) => worker.postMessage(m),
+    onReply: (listener) => worker.on("message", listener as (value: never) => void),
+    onError: (listener) => worker.on("error", (e: Error) => listener(String(e?.message ?? e))),
+    terminate: () => void worker.terminate(),
+    hold: (busy) => (busy ? worker.ref() : worker.unref()),
+  };
+}
+
+/** Whether this context can share wasm memory between threads. */
+function canShare(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  return typeof g.SharedArrayBuffer === "function" && g.crossOriginIsolated !== false && hostHasSimd();
+}
+
+/**
+ * The same module with its imported memory marked shared: the limits flag of the memory import
+ * (0x01: minimum and maximum) becomes 0x03 (shared, minimum and maximum).
+ */
+export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = Uint8Array.from(bytes);
+  let p = 8;
+  const leb = (): number => {
+    let result = 0, shift = 0, byte: number;
+    do {
+      byte = out[p++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  const name = (): string => {
+    const length = leb();
+    p += length;
+    return String.fromCharCode(...out.subarray(p - length, p));
+  };
+  while (p < out.length) {
+    const id = out[p++], size = leb(), end = p + size;
+    if (id === 2) {
+      for (let i = leb(); i > 0; i--) {
+        const module = name(), field = name(), kind = out[p++];
+        if (kind === 2 && module === "env" && field === "memory") {
+          if (out[p] !== 0x01) throw new Error(`internal: the memory import's limits flag is ${out[p]}, not 1`);
+          out[p] = 0x03;
+          return out;
+        }
+        if (kind === 0) leb();
+        else if (kind === 1 || kind === 2) {
+          if (kind === 1) p++;
+          const flags = out[p++];
+          leb();
+          if (flags & 1) leb();
+        } else p += 2;
+      }
+    }
+    p = end;
+  }
+  throw new Error("internal: the module imports no memory to share");
+}
+
+/**
+ * A pool of worker threads sharing one wasm memory, for problems too large for one thread.
+ * Create it once, reuse it, and terminate() it when done (an idle pool keeps no Node process
+ * alive).
+ */
+export class ThreadPool {
+  /** Threads that compute: workers, or 1 when this context cannot share memory. */
+  readonly threads: number;
+  /** Whether the workers share the memory (false: everything runs on the calling thread). */
+  readonly shared: boolean;
+  /** @internal */ readonly engine: Engine;
+  readonly #workers: WorkerHandle[];
+  readonly #exports: Record<string, (...args: number[]) => number>;
+  #next = 0;
+  readonly #pending = new Map<number, { resolve: (r: number[]) => void; reject: (e: Error) => void; worker: WorkerHandle }>();
+  #terminated = false;
+
+  /** @internal Use {@link createThreadPool}. */
+  constructor(engine: Engine, exports: Record<string, (...args: number[]) => number>, workers: WorkerHandle[]) {
+    this.engine = engine;
+    this.#exports = exports;
+    this.#workers = workers;
+    this.threads = Math.max(1, workers.length);
+    this.shared = workers.length > 0;
+    for (const worker of workers) {
+      worker.onError((message) => {
+        for (const [id, job] of this.#pending) {
+          if (job.worker !== worker) continue;
+          this.#pending.delete(id);
+          job.reject(new Error(`a crossgrad worker failed: ${message}`));
+        }
+      });
+      worker.onReply((reply) => {
+        const job = reply.id === undefined ? undefined : this.#pending.get(reply.id);
+        if (!job) return;
+        this.#pending.delete(reply.id!);
+        if (reply.error) job.reject(new Error(`a crossgrad worker failed: ${reply.error}`));
+        else job.resolve(reply.results!);
+      });
+    }
+  }
+
+  /** @internal Runs lists of kernel calls, list i on thread i % threads; results in call order. */
+  async run(calls: (readonly [string, readonly number[]])[]): Promise<number[]> {
+    if (this.#terminated) throw new Error("ThreadPool: this pool was terminated");
+    if (!this.shared) return calls.map(([kernel, args]) => this.#exports[kernel](...args));
+    const lists = this.#workers.map((): number[] => []);
+    calls.forEach((_, i) => lists[i % lists.length].push(i));
+    const replies = await Promise.all(
+      lists.map((list, w) => {
+        if (!list.length) return Promise.resolve([]);
+        const worker = this.#workers[w];
+        const id = this.#next++;
+        worker.hold(true);
+        return new Promise<number[]>((resolve, reject) => {
+          this.#pending.set(id, { resolve, reject, worker });
+          worker.post({ id, calls: list.map((i) => calls[i]) });
+        }).finally(() => worker.hold(false));
+      }),
+    );
+    const results = new Array<number>(calls.length);
+    lists.forEach((list, w) => list.forEach((i, j) => (results[i] = replies[w][j])));
+    return results;
+  }
+
+  /**
+   * A problem whose arrays live in the pool's shared memory (as createProblem's, but its
+   * kernels run on the pool's threads and return Promises).
+   *
+   * @example
+   * ```ts
+   * const pool = await createThreadPool({ threads: 2 });
+   * const p = pool.createProblem({ n: 1_000_000, m: 1_000_000, k: 32 });
+   * p.phi.set(embeddings); p.h.fill(1);
+   * const { value, gradient } = await p.valueAndGradient();
+   * ```
+   */
+  createProblem<P extends Precision = "f32">(shape: Shape, options?: { precision?: P }): ThreadedProblem<P> {
+    if (this.#terminated) throw new Error("ThreadPool: this pool was terminated");
+    const precision = (options?.precision ?? "f32") as P;
+    if (precision !== "f32" && precision !== "f64") {
+      throw new TypeError(`ThreadPool.createProblem(): options.precision must be "f32" or "f64", got ${describe(precision)}`);
+    }
+    return new ThreadedProblem(this, checkShape(shape, "ThreadPool.createProblem"), precision);
+  }
+
+  /**
+   * Stops the workers. Afterwards the pool and its problems cannot compute.
+   *
+   * @example
+   * ```ts
+   * await pool.terminate();
+   * ```
+   */
+  async terminate(): Promise<void> {
+    this.#terminated = true;
+    for (const job of this.#pending.values()) job.reject(new Error("ThreadPool: terminated while working"));
+    this.#pending.clear();
+    for (const worker of this.#workers) worker.terminate();
+  }
+}
+
+/** A tile of a group: rows [first, first + count) of the table, starting at block `block` of its group. */
+interface Tile {
+  readonly group: 0 | 1;
+  readonly first: number;
+  readonly count: number;
+  readonly block: number;
+}
+
+/** A problem in a thread pool's shared memory; its kernels run on the pool's threads. */
+export class ThreadedProblem<P extends Precision = Precision> {
+  readonly shape: Shape;
+  readonly precision: P;
+  readonly #pool: ThreadPool;
+  readonly #K: PrecisionKernels;
+  readonly #s: CheckedShape;
+  readonly #tiles: Tile[];
+  readonly #regions: number[] = [];
+  readonly #phi: number;
+  readonly #h: number;
+  /** per tile: node metadata | node sums */
+  readonly #tileNodes: number;
+  /** per thread: scratch of a tile's pass */
+  readonly #scratch: number;
+  readonly #scratchBytes: number;
+  /** u | v (T) | u64 | v64 | combined metadata | combined sums | combine scratch */
+  readonly #result: number;
+  #gradient = 0;
+  #gateGradient = 0;
+  #disposed = false;
+
+  /** @internal Use {@link ThreadPool.createProblem}. */
+  constructor(pool: ThreadPool, s: CheckedShape, precision: P) {
+    this.#pool = pool;
+    this.#K = pool.engine[precision];
+    this.#s = s;
+    this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
+    this.precision = precision;
+    const k = s.k, bytes = this.#K.bytesPerElement;
+    this.#tiles = [];
+    for (const [group, first, rows] of [[0, 0, s.n], [1, s.n, s.m]] as const) {
+      for (let start = 0; start < rows; start += TILE_ROWS) {
+        this.#tiles.push({ group, first: first + start, count: Math.min(TILE_ROWS, rows - start), block: start / CHUNK_ALIGNMENT });
+      }
+    }
+    const lastBlock = Math.ceil(Math.max(s.n, s.m) / CHUNK_ALIGNMENT);
+    this.#scratchBytes = align(Math.max(this.#K.rangeScratchBytes(TILE_ROWS, lastBlock, k) >>> 0, (k + 4) * bytes));
+    const nodes = this.#tiles.length * TILE_NODES;
+    const what = `a threaded ${shapeText(s)} ${precision} problem`;
+    const memory = pool.engine.memory;
+    this.#phi = this.#alloc(s.elements * bytes, what);
+    this.#h = this.#alloc(s.rows * bytes, what);
+    this.#tileNodes = this.#alloc(nodes * 8 * (1 + k), what);
+    this.#scratch = this.#alloc(this.#scratchBytes * pool.threads, what);
+    this.#result = this.#alloc(2 * k * (bytes + 8) + 8 + nodes * 8 * (1 + k) + (this.#K.combineScratchBytes(nodes, k) >>> 0), what);
+    new Uint8Array(memory.buffer, this.#phi, s.elements * bytes + 0).fill(0);
+    new Uint8Array(memory.buffer, this.#h, s.rows * bytes).fill(0);
+  }
+
+  #alloc(bytes: number, what: string): number {
+    try {
+      const ptr = allocRegion(this.#pool.engine.memory, bytes, "ThreadPool.createProblem", what);
+      this.#regions.push(ptr);
+      return ptr;
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  #live(caller: string): void {
+    if (this.#disposed) throw new Error(`ThreadedProblem.${caller}: this problem was disposed`);
+  }
+
+  #view(ptr: number, length: number): FloatArrayOf<P> {
+    return new this.#K.ArrayType(this.#pool.engine.memory.buffer, ptr, length) as FloatArrayOf<P>;
+  }
+
+  /** phi, (n + m) x k, a live view of the shared memory (read it again after memory grew). */
+  get phi(): FloatArrayOf<P> {
+    this.#live("phi");
+    return this.#view(this.#phi, this.#s.elements);
+  }
+
+  /** The gates, one per row, a live view of the shared memory. */
+  get h(): FloatArrayOf<P> {
+    this.#live("h");
+    return this.#view(this.#h, this.#s.rows);
+  }
+
+  #suffix(): string {
+    return this.precision === "f32" ? "F32" : "F64";
+  }
+
+  #rowBytes(): number {
+    return this.#s.k * this.#K.bytesPerElement;
+  }
+
+  /** Pooled sums on the threads, combined here: u, v, u64, v64 in the result region; F. */
+  async #pooled(): Promise<number> {
+    const { k } = this.#s;
+    const K = this.#K, bytes = K.bytesPerElement, sfx = this.#suffix();
+    const compact = compactFor(this.#s.elements * bytes, k * bytes);
+    const perTile = 8 * (1 + k) * TILE_NODES;
+    const counts = await this.#pool.run(
+      this.#tiles.map((t, i) => {
+        const meta = this.#tileNodes + i * perTile;
+        const scratch = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
+        return [`poolRange${sfx}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), this.#h + t.first * bytes, t.block, meta, meta + 8 * TILE_NODES, scratch, compact]] as const;
+      }),
+    );
+    // each group's nodes, tile after tile, then its tree folded
+    const u = this.#result, v = u + k * bytes, u64 = align8(v + k * bytes), v64 = u64 + 8 * k;
+    const meta = v64 + 8 * k;
+    const memory = new Uint8Array(this.#pool.engine.memory.buffer);
+    for (const group of [0, 1] as const) {
+      const tiles = this.#tiles.map((t, i) => [t, i] as const).filter(([t]) => t.group === group);
+      const count = tiles.reduce((sum, [, i]) => sum + counts[i], 0);
+      const sums = meta + 8 * count, scratch = align8(sums + 8 * k * count);
+      let at = 0;
+      for (const [, i] of tiles) {
+        const from = this.#tileNodes + i * perTile;
+        memory.copyWithin(meta + 8 * at, from, from + 8 * counts[i]);
+        memory.copyWithin(sums + 8 * k * at, from + 8 * TILE_NODES, from + 8 * TILE_NODES + 8 * k * counts[i]);
+        at += counts[i];
+      }
+      const rows = group === 0 ? this.#s.n : this.#s.m;
+      K.combine(count, k, meta, sums, Math.ceil(rows / CHUNK_ALIGNMENT), group === 0 ? u : v, group === 0 ? u64 : v64, scratch);
+    }
+    return K.dot64(k, u64, v64);
+  }
+
+  /**
+   * F = <u, v>, the pooled sums taken on the pool's threads.
+   *
+   * @example
+   * ```ts
+   * await p.value(); // the bits of createProblem's value() on the same phi and h
+   * ```
+   */
+  async value(): Promise<number> {
+    this.#live("value()");
+    return this.#pooled();
+  }
+
+  /**
+   * The pooled sums u and v, as new arrays.
+   *
+   * @example
+   * ```ts
+   * const { u, v } = await p.pooled();
+   * ```
+   */
+  async pooled(): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P> }> {
+    this.#live("pooled()");
+    await this.#pooled();
+    const k = this.#s.k;
+    return { u: copyOf(this.#view(this.#result, k)), v: copyOf(this.#view(this.#result + k * this.#K.bytesPerElement, k)) };
+  }
+
+  /**
+   * F and dF/dphi (options as Problem.gradient's), each thread writing its tiles' rows; the
+   * gradient is a view of the problem's output region, valid until its next such call.
+   *
+   * @example
+   * ```ts
+   * const { value, gradient } = await p.valueAndGradient({ scale: -0.01 });
+   * ```
+   */
+  async valueAndGradient(options?: { scale?: number; accumulate?: boolean }): Promise<{ value: number; gradient: FloatArrayOf<P> }> {
+    this.#live("valueAndGradient()");
+    const caller = "ThreadedProblem.valueAndGradient";
+    const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
+    const accumulate = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
+    const { k, elements } = this.#s;
+    if (!this.#gradient) {
+      this.#gradient = this.#alloc(elements * this.#K.bytesPerElement, `the gradient of a threaded ${shapeText(this.#s)} problem`);
+      this.#view(this.#gradient, elements).fill(0);
+    }
+    const value = await this.#pooled();
+    const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
+    await this.#pool.run(
+      this.#tiles.map((t, i) => {
+        const sw = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
+        return [`gradientRows${this.#suffix()}`, [t.count, k, this.#h + t.first * bytes, t.group === 0 ? v : u, scale, this.#gradient + t.first * this.#rowBytes(), accumulate ? 1 : 0, sw]] as const;
+      }),
+    );
+    return { value, gradient: this.#view(this.#gradient, elements) };
+  }
+
+  /** dF/dphi, as {@link valueAndGradient}. */
+  async gradient(options?: { scale?: number; accumulate?: boolean }): Promise<FloatArrayOf<P>> {
+    return (await this.valueAndGradient(options)).gradient;
+  }
+
+  /**
+   * dF/dh for every row, each thread taking its tiles' rows; a view of the problem's region.
+   *
+   * @example
+   * ```ts
+   * const dh = await p.gateGradient();
+   * ```
+   */
+  async gateGradient(): Promise<FloatArrayOf<P>> {
+    this.#live("gateGradient()");
+    const { k, rows } = this.#s;
+    if (!this.#gateGradient) this.#gateGradient = this.#alloc(rows * this.#K.bytesPerElement, `the gate gradient of a threaded ${shapeText(this.#s)} problem`);
+    await this.#pooled();
+    const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
+    await this.#pool.run(
+      this.#tiles.map((t) => [`rowDots${this.#suffix()}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), t.group === 0 ? v : u, this.#gateGradient + t.first * bytes]] as const),
+    );
+    return this.#view(this.#gateGradient, rows);
+  }
+
+  /** Frees the problem's shared memory for reuse; afterwards every method throws. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const ptr of this.#regions) this.#pool.engine.memory.free(ptr);
+  }
+}
+
+const align8 = (x: number): number => Math.ceil(x / 8) * 8;
+
+/**
+ * A pool of worker threads on one shared wasm memory. Where this context cannot share memory
+ * (no SharedArrayBuffer: a page that is not cross-origin isolated), the pool computes on the
+ * calling thread and says so (threads = 1, shared = false); asking for more threads there
+ * rejects with the reason.
+ *
+ * @example
+ * ```ts
+ * const pool = await createThreadPool({ threads: 2 });
+ * pool.threads; // 2
+ * await pool.terminate();
+ * ```
+ */
+export async function createThreadPool(options: ThreadPoolOptions = {}): Promise<ThreadPool> {
+  const caller = "createThreadPool";
+  const shareable = canShare();
+  const hardware = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+  const threads = options.threads ?? (shareable ? hardware : 1);
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${caller}(): threads must be a positive integer, got ${String(threads)}`);
+  if (threads > 1 && !shareable) {
+    throw new Error(
+      `${caller}(): ${threads} threads need a shared wasm memory (SharedArrayBuffer and wasm SIMD), which this context lacks` +
+        `; a page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)`,
+    );
+  }
+  if (threads === 1 && !shareable) {
+    // one thread, on this one: the plain module on a memory of its own
+    const module = await WebAssembly.compile(hostHasSimd() ? simdBytes() : Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0)));
+    const exports = await instantiate(module);
+    return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, []);
+  }
+  const module = await WebAssembly.compile(withSharedMemory(simdBytes()));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const exports = await instantiate(module, memory);
+  const url = options.workerUrl ?? new URL("./worker.js", import.meta.url);
+  const workers = await Promise.all(Array.from({ length: threads }, () => spawn(url)));
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          worker.onReply((reply) => (reply.ready ? resolve() : reply.error ? reject(new Error(`a crossgrad worker failed to start: ${reply.error}`)) : undefined));
+          worker.onError((message) => reject(new Error(`${caller}(): a worker failed to start (${url}): ${message}`)));
+          worker.post({ init: { module, memory } });
+        }),
+    ),
+  );
+  return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, workers);
+}
+

@@ -1,0 +1,79 @@
+// Threads: workers on one shared memory give the bits of a single call, whatever their number;
+// without SharedArrayBuffer the pool computes on the calling thread and says so. Runs in Node
+// (worker_threads) and in Chromium (Web Workers, the test server being cross-origin isolated).
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createProblem, createThreadPool, init, TILE_ROWS, type ThreadPool } from "../src/index.js";
+import { firstBitDifference, randomProblem } from "./helpers.js";
+
+// the built worker script (npm test and npm run test:browser build first)
+const workerUrl = new URL("../dist/worker.js", import.meta.url);
+
+beforeAll(() => init());
+
+describe.each(["f32", "f64"] as const)("%s thread pools", (precision) => {
+  const pools: ThreadPool[] = [];
+  afterAll(async () => {
+    for (const pool of pools) await pool.terminate();
+  });
+
+  it("give the bits of a single call with 1, 2 and 3 threads", async () => {
+    // 3 tiles of A and 2 of B, the last ones partial
+    const shape = { n: 2 * TILE_ROWS + 700, m: TILE_ROWS + 300, k: 9 };
+    const { phi, h } = randomProblem(shape, precision, "real", 61);
+    const single = createProblem(shape, { precision });
+    single.phi.set(phi);
+    single.h.set(h);
+    const expected = {
+      value: single.value(),
+      gradient: single.valueAndGradient({ scale: 0.5 }).gradient.slice(),
+      gateGradient: single.gateGradient().slice(),
+      pooled: single.pooled(),
+    };
+    single.dispose();
+    for (const threads of [1, 2, 3]) {
+      const pool = await createThreadPool({ threads, workerUrl });
+      pools.push(pool);
+      expect([pool.threads, pool.shared]).toEqual([threads, true]);
+      const p = pool.createProblem(shape, { precision });
+      p.phi.set(phi);
+      p.h.set(h);
+      expect(await p.value()).toBe(expected.value);
+      const { value, gradient } = await p.valueAndGradient({ scale: 0.5 });
+      expect(value).toBe(expected.value);
+      expect(firstBitDifference(gradient, expected.gradient)).toBe(-1);
+      expect(firstBitDifference(await p.gateGradient(), expected.gateGradient)).toBe(-1);
+      const { u, v } = await p.pooled();
+      expect(firstBitDifference(u, expected.pooled.u)).toBe(-1);
+      expect(firstBitDifference(v, expected.pooled.v)).toBe(-1);
+      p.dispose();
+      expect(() => p.phi).toThrow("ThreadedProblem.phi: this problem was disposed");
+    }
+  });
+});
+
+describe("a thread pool without SharedArrayBuffer", () => {
+  beforeAll(() => void vi.stubGlobal("SharedArrayBuffer", undefined));
+  afterAll(() => void vi.unstubAllGlobals());
+
+  it("refuses more than one thread, saying why", async () => {
+    await expect(createThreadPool({ threads: 2, workerUrl })).rejects.toThrow(
+      /createThreadPool\(\): 2 threads need a shared wasm memory \(SharedArrayBuffer and wasm SIMD\), which this context lacks; a page must be cross-origin isolated/,
+    );
+  });
+
+  it("computes on the calling thread by default, and says so", async () => {
+    const pool = await createThreadPool({ workerUrl });
+    expect([pool.threads, pool.shared]).toEqual([1, false]);
+    const shape = { n: 300, m: 200, k: 5 };
+    const { phi, h } = randomProblem(shape, "f32", "binary", 62);
+    const p = pool.createProblem(shape);
+    p.phi.set(phi);
+    p.h.set(h);
+    const q = createProblem(shape);
+    q.phi.set(phi);
+    q.h.set(h);
+    expect(await p.value()).toBe(q.value());
+    await pool.terminate();
+    await expect(p.value()).rejects.toThrow("ThreadPool: this pool was terminated");
+  });
+});
