@@ -3,7 +3,7 @@
 // (f32, half the gates on) and returning the function to time. Environment-agnostic: the
 // runner injects TensorFlow.js and a way to load the benchmark-only wasm kernels.
 
-import { batchGradient, batchPooled, createProblem, gradient, value, valueAndGradient } from "../dist/index.js";
+import { batchGradient, batchPooled, createProblem, createThreadPool, gradient, value, valueAndGradient } from "../dist/index.js";
 import { compactFor } from "../dist/tuning.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
 
@@ -126,9 +126,21 @@ function layout(exports, regions) {
   return ptrs;
 }
 
+/** Thread pools, made once for the threaded contenders and closed with the suite. */
+const pools = new Map();
+async function poolOf(threads) {
+  if (!pools.has(threads)) pools.set(threads, await createThreadPool({ threads, workerUrl: new URL("../dist/worker.js", import.meta.url) }));
+  return pools.get(threads);
+}
+export async function closePools() {
+  for (const pool of pools.values()) await pool.terminate();
+  pools.clear();
+}
+
 /**
  * Every contender: name, group (what it computes) and setup(inputs) -> { run, dispose }.
- * `maxWork` skips a contender above that many multiply-adds (the literal double sum).
+ * `maxWork` skips a contender above that much work(inputs) (the literal double sum),
+ * `minWork` below (threads, for the large sizes only); `async` runs return Promises.
  */
 export async function contenders({ tf, tfBackends = [], loadBytes }) {
   const scalar = await scalarKernels();
@@ -271,6 +283,20 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
         };
       },
     },
+    ...[1, 2].map((threads) => ({
+      name: `crossgrad ${threads} thread${threads > 1 ? "s" : ""}, ThreadPool`,
+      group: "F + dF/dphi",
+      async: true,
+      minWork: 65536,
+      work: ({ n }) => n,
+      async setup({ n, m, k, phi, h }) {
+        const pool = await poolOf(threads);
+        const p = pool.createProblem({ n, m, k });
+        p.phi.set(phi);
+        p.h.set(h);
+        return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
+      },
+    })),
     {
       name: "crossgrad SIMD, F only",
       group: "F",

@@ -58,6 +58,10 @@ export function checks(results) {
   }
   add("sparse 1% (F + active rows' gradient) / dense", at(65_536, 64), "<= 1/30 = 0.033x", at(65_536, 64) && ratio(at(65_536, 64), "crossgrad sparse 1%, Problem", BASELINE), (x) => x <= 1 / 30);
   for (const size of results.sizes) {
+    add("threads: 1 thread / 2 threads (speedup)", size, "shown", ratio(size, "crossgrad 1 thread, ThreadPool", "crossgrad 2 threads, ThreadPool"), () => true);
+    add("2 threads / copy roofline (1 thread)", size, "shown", ratio(size, "crossgrad 2 threads, ThreadPool", "roofline: copy (n+m)k floats"), () => true);
+  }
+  for (const size of results.sizes) {
     const loop = "crossgrad loop of 64 single calls (value, then gradient)";
     add("loop of single calls / batch (64 sets)", size, "> 1x", ratio(size, loop, "crossgrad batch of 64 sets, batchPooled + batchGradient"), (x) => x > 1);
   }

@@ -3,7 +3,7 @@
 // and in Chromium (bench/browser/); the runner injects TensorFlow.js and a byte loader.
 
 import { Bench } from "tinybench";
-import { contenders, makeInputs } from "./contenders.js";
+import { closePools, contenders, makeInputs } from "./contenders.js";
 
 /** Rows per group n = m, and k: SPEC §6 and the benchmark issue. */
 export const SIZES = [
@@ -62,14 +62,23 @@ export async function runSuite({ tf, tfBackends = [], loadBytes, quick = false, 
     const results = [];
     for (const c of all) {
       if (c.maxWork !== undefined && c.work(inputs) > c.maxWork) continue;
+      if (c.minWork !== undefined && c.work(inputs) < c.minWork) continue;
       const { run, dispose } = await c.setup(inputs);
       // calls shorter than 0.2 ms run several times a sample: a browser's clock ticks in 5 us
       // (100 us without cross-origin isolation), and one tick must not be a call's whole time
-      const reps = repetitions(run);
+      const reps = c.async ? 1 : repetitions(run);
       const bench = new Bench(timing);
-      bench.add(c.name, reps === 1 ? run : () => {
-        for (let i = 0; i < reps; i++) run();
-      });
+      // tinybench awaits only functions declared async, not any that returns a Promise
+      const timed = c.async
+        ? async () => {
+            await run();
+          }
+        : reps === 1
+          ? run
+          : () => {
+              for (let i = 0; i < reps; i++) run();
+            };
+      bench.add(c.name, timed);
       await bench.run();
       const task = bench.tasks[0];
       dispose?.();
@@ -88,5 +97,6 @@ export async function runSuite({ tf, tfBackends = [], loadBytes, quick = false, 
     }
     out.push({ n, m: n, k, results });
   }
+  await closePools();
   return { sizes: out };
 }

@@ -498,8 +498,10 @@ export async function createThreadPool(options: ThreadPoolOptions = {}): Promise
         new Promise<void>((resolve, reject) => {
           worker.onReply((reply) => (reply.ready ? resolve() : reply.error ? reject(new Error(`a crossgrad worker failed to start: ${reply.error}`)) : undefined));
           worker.onError((message) => reject(new Error(`${caller}(): a worker failed to start (${url}): ${message}`)));
+          // held while it starts: an awaited start must keep Node running
+          worker.hold(true);
           worker.post({ init: { module, memory } });
-        }),
+        }).finally(() => worker.hold(false)),
     ),
   );
   return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, workers);
