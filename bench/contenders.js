@@ -6,17 +6,8 @@
 import { batchGradient, batchPooled, createProblem, createThreadPool, gradient, value, valueAndGradient } from "../dist/index.js";
 import { compactFor } from "../dist/tuning.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
+import { generator } from "../examples/planted.js";
 
-/** mulberry32: seeded, so every run times the same data. */
-export function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */
 export function makeInputs(n, m, k, density = 0.5, seed = 1) {
@@ -107,6 +98,14 @@ export function literalDoubleSum(phi, h, n, m, k, out) {
   return F;
 }
 
+/** A zero-copy Problem (or a thread pool's) holding the inputs. */
+function problemWith(create, { n, m, k, phi, h }, options) {
+  const p = create({ n, m, k }, options);
+  p.phi.set(phi);
+  p.h.set(h);
+  return p;
+}
+
 /** The scalar build through its raw exports, zero-copy (init() loads one build per realm). */
 async function scalarKernels() {
   const bytes = Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0));
@@ -149,10 +148,8 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
     {
       name: "crossgrad SIMD, Problem",
       group: "F + dF/dphi",
-      setup({ n, m, k, phi, h }) {
-        const p = createProblem({ n, m, k });
-        p.phi.set(phi);
-        p.h.set(h);
+      setup(inputs) {
+        const p = problemWith(createProblem, inputs);
         return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
       },
     },
@@ -186,10 +183,8 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
     {
       name: "crossgrad SIMD f64, Problem",
       group: "F + dF/dphi",
-      setup({ n, m, k, phi, h }) {
-        const p = createProblem({ n, m, k }, { precision: "f64" });
-        p.phi.set(phi);
-        p.h.set(h);
+      setup(inputs) {
+        const p = problemWith(createProblem, inputs, { precision: "f64" });
         return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
       },
     },
@@ -289,31 +284,25 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       async: true,
       minWork: 65536,
       work: ({ n }) => n,
-      async setup({ n, m, k, phi, h }) {
+      async setup(inputs) {
         const pool = await poolOf(threads);
-        const p = pool.createProblem({ n, m, k });
-        p.phi.set(phi);
-        p.h.set(h);
+        const p = problemWith((shape) => pool.createProblem(shape), inputs);
         return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
       },
     })),
     {
       name: "crossgrad SIMD, F only",
       group: "F",
-      setup({ n, m, k, phi, h }) {
-        const p = createProblem({ n, m, k });
-        p.phi.set(phi);
-        p.h.set(h);
+      setup(inputs) {
+        const p = problemWith(createProblem, inputs);
         return { run: () => p.value(), dispose: () => p.dispose() };
       },
     },
     {
       name: "crossgrad SIMD, dF/dh",
       group: "dF/dh",
-      setup({ n, m, k, phi, h }) {
-        const p = createProblem({ n, m, k });
-        p.phi.set(phi);
-        p.h.set(h);
+      setup(inputs) {
+        const p = problemWith(createProblem, inputs);
         return { run: () => p.gateGradient(), dispose: () => p.dispose() };
       },
     },

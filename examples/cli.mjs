@@ -10,6 +10,7 @@ import { auc, createModel, gateGradient, gradient, info, init, logLoss, value, v
 import { referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { plantedProblem, sliceObservations } from "./planted.js";
+import { medianTime } from "./timing.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -80,18 +81,8 @@ console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}; n
   const reference = referenceGradient(phi, h, shape);
   let gradientError = 0;
   for (let i = 0; i < out.length; i++) gradientError = Math.max(gradientError, Math.abs(out[i] - reference[i]) / (1 + Math.abs(reference[i])));
-  const time = (fn) => {
-    fn();
-    const times = [];
-    for (const until = performance.now() + 300; performance.now() < until || times.length < 3; ) {
-      const t = performance.now();
-      fn();
-      times.push(performance.now() - t);
-    }
-    return times.sort((a, b) => a - b)[times.length >> 1];
-  };
-  const wasm = time(() => valueAndGradient(phi, h, shape, { out }));
-  const js = time(() => (referenceValue(phi, h, shape), referenceGradient(phi, h, shape)));
+  const wasm = medianTime(() => valueAndGradient(phi, h, shape, { out }));
+  const js = medianTime(() => (referenceValue(phi, h, shape), referenceGradient(phi, h, shape)));
   console.log("gradient check on random phi, half the gates on");
   console.log(`  F = ${F.toPrecision(8)} (float64 reference ${referenceValue(phi, h, shape).toPrecision(8)})`);
   console.log(`  dF/dphi against the reference: worst relative error ${gradientError.toExponential(2)}`);

@@ -4,7 +4,7 @@
 // Plain ESM with no Node imports, so the browser demo uses it too.
 
 /** mulberry32: a seeded uniform [0, 1) generator. */
-function generator(seed) {
+export function generator(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

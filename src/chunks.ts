@@ -23,6 +23,11 @@ import {
 /**
  * Chunks start on a block boundary of their group: a multiple of 256 rows from the start of
  * group A (row 0) or of group B (row n). They end on one too, or at n, or at n + m.
+ *
+ * @example
+ * ```ts
+ * const starts = [0, 4 * CHUNK_ALIGNMENT, n, n + 8 * CHUNK_ALIGNMENT]; // valid chunk starts
+ * ```
  */
 export const CHUNK_ALIGNMENT = 256;
 

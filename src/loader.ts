@@ -127,7 +127,14 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
-/** Whether this host compiles wasm SIMD (v128). */
+/**
+ * Whether this host compiles wasm SIMD (v128): init() then loads the SIMD build.
+ *
+ * @example
+ * ```ts
+ * hostHasSimd(); // true in Node 16+ and evergreen browsers, false in Safari before 16.4
+ * ```
+ */
 export function hostHasSimd(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
 }

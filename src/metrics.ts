@@ -26,7 +26,14 @@ export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
-/** 1 / (1 + exp(-x)) without overflow. */
+/**
+ * 1 / (1 + exp(-x)) without overflow: the probability of a logistic model's score.
+ *
+ * @example
+ * ```ts
+ * sigmoid(0); // 0.5
+ * ```
+ */
 export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);

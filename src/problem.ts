@@ -46,6 +46,15 @@ class Region {
  * Views (`phi`, `h`, and the arrays gradient methods return) die when wasm memory grows (any
  * larger call or Problem can grow it) or when the Problem is disposed: read the getter again,
  * or call the method again, rather than keeping a view.
+ *
+ * @example
+ * ```ts
+ * const p = createProblem({ n: 1, m: 1, k: 2 });
+ * p.phi.set([1, 2, 3, 4]);
+ * p.h.set([1, 1]);
+ * p.valueAndGradient(); // { value: 11, gradient: Float32Array [3, 4, 1, 2] }
+ * p.dispose();
+ * ```
  */
 export class Problem<P extends Precision = Precision> {
   /** The shape, as validated at creation. */

@@ -14,7 +14,15 @@ import type { FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkBoolean, checkNumber, checkShape, describe, type CheckedShape } from "./validate.js";
 import { scalarWasm } from "./generated/wasm.js";
 
-/** Rows a tile of work covers: 64 blocks, a unit large enough to amortise a message. */
+/**
+ * Rows a tile of a thread pool's work covers: 64 blocks, a unit large enough to amortise a
+ * message. A problem of fewer rows per group keeps one thread busy per group.
+ *
+ * @example
+ * ```ts
+ * Math.ceil(n / TILE_ROWS) + Math.ceil(m / TILE_ROWS); // tiles the threads share
+ * ```
+ */
 export const TILE_ROWS = 64 * CHUNK_ALIGNMENT;
 
 /** Tree nodes a tile's pass leaves at most (pool.ts: rangeNodes). */
@@ -134,6 +142,14 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
  * A pool of worker threads sharing one wasm memory, for problems too large for one thread.
  * Create it once, reuse it, and terminate() it when done (an idle pool keeps no Node process
  * alive).
+ *
+ * @example
+ * ```ts
+ * const pool = await createThreadPool();
+ * pool.threads; // e.g. 2
+ * pool.shared; // true where SharedArrayBuffer is available
+ * await pool.terminate();
+ * ```
  */
 export class ThreadPool {
   /** Threads that compute: workers, or 1 when this context cannot share memory. */
@@ -240,7 +256,17 @@ interface Tile {
   readonly block: number;
 }
 
-/** A problem in a thread pool's shared memory; its kernels run on the pool's threads. */
+/**
+ * A problem in a thread pool's shared memory; its kernels run on the pool's threads and
+ * return Promises. Views die when the shared memory grows: read the getters again.
+ *
+ * @example
+ * ```ts
+ * const p = pool.createProblem({ n: 1, m: 1, k: 2 });
+ * p.phi.set([1, 2, 3, 4]); p.h.set([1, 1]);
+ * await p.value(); // 11
+ * ```
+ */
 export class ThreadedProblem<P extends Precision = Precision> {
   readonly shape: Shape;
   readonly precision: P;
@@ -309,13 +335,27 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return new this.#K.ArrayType(this.#pool.engine.memory.buffer, ptr, length) as FloatArrayOf<P>;
   }
 
-  /** phi, (n + m) x k, a live view of the shared memory (read it again after memory grew). */
+  /**
+   * phi, (n + m) x k, a live view of the shared memory (read it again after memory grew).
+   *
+   * @example
+   * ```ts
+   * p.phi.set(embeddings);
+   * ```
+   */
   get phi(): FloatArrayOf<P> {
     this.#live("phi");
     return this.#view(this.#phi, this.#s.elements);
   }
 
-  /** The gates, one per row, a live view of the shared memory. */
+  /**
+   * The gates, one per row, a live view of the shared memory.
+   *
+   * @example
+   * ```ts
+   * p.h.fill(1);
+   * ```
+   */
   get h(): FloatArrayOf<P> {
     this.#live("h");
     return this.#view(this.#h, this.#s.rows);
@@ -421,7 +461,14 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return { value, gradient: this.#view(this.#gradient, elements) };
   }
 
-  /** dF/dphi, as {@link valueAndGradient}. */
+  /**
+   * dF/dphi, as {@link valueAndGradient}.
+   *
+   * @example
+   * ```ts
+   * const g = await p.gradient({ scale: 0.5 });
+   * ```
+   */
   async gradient(options?: { scale?: number; accumulate?: boolean }): Promise<FloatArrayOf<P>> {
     return (await this.valueAndGradient(options)).gradient;
   }
@@ -446,7 +493,14 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return this.#view(this.#gateGradient, rows);
   }
 
-  /** Frees the problem's shared memory for reuse; afterwards every method throws. */
+  /**
+   * Frees the problem's shared memory for reuse; afterwards every method throws.
+   *
+   * @example
+   * ```ts
+   * p.dispose();
+   * ```
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;

@@ -153,6 +153,14 @@ const ELEMENT_BYTES = { f32: 4, f64: 8 } as const;
  * An embedding matrix phi in wasm memory, trained by gradient descent to fit observed gate
  * sets: createModel(), fit() (and fitPartial() to continue), predict(), save(). Dispose of it
  * when done.
+ *
+ * @example
+ * ```ts
+ * const model = createModel({ n: 1000, m: 1000, k: 8 });
+ * model.fit(observations, { epochs: 10 });
+ * model.predict(observations); // Float64Array of F per observation
+ * model.dispose();
+ * ```
  */
 export class Model<P extends Precision = Precision> {
   readonly shape: Shape;

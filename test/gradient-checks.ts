@@ -67,14 +67,20 @@ function fdScale(phi: FloatArray, h: ArrayLike<number>, shape: Shape): number {
   return all.length ? all.reduce((a, b) => a + b, 0) / all.length : 1;
 }
 
+/** Sum of the gates of rows from..to-1: a group's total gate, H_A or H_B. */
+function gateSum(h: ArrayLike<number>, from: number, to: number): number {
+  let sum = 0;
+  for (let r = from; r < to; r++) sum += h[r];
+  return sum;
+}
+
 /** The wrong dF/dphi formulas of SPEC §1, and one wrong dF/dh, computed in float64. */
 export const wrongFormulas = {
   /** dF/dphi_r = sum_i sum_j h_i h_j phi_j: sums over the index being differentiated. */
   sumsOverTheRow(phi: ArrayLike<number>, h: ArrayLike<number>, shape: Shape): Float64Array {
     const { n, m, k } = shape;
     const { u, v } = referencePooled(phi, h, shape);
-    const gateSum = (from: number, to: number) => Array.from(h).slice(from, to).reduce((a, b) => a + b, 0);
-    const [hA, hB] = [gateSum(0, n), gateSum(n, n + m)];
+    const [hA, hB] = [gateSum(h, 0, n), gateSum(h, n, n + m)];
     const out = new Float64Array((n + m) * k);
     for (let r = 0; r < n + m; r++) {
       for (let l = 0; l < k; l++) out[r * k + l] = r < n ? hA * v[l] : hB * u[l];
@@ -85,8 +91,7 @@ export const wrongFormulas = {
   quadraticInTheRow(phi: ArrayLike<number>, h: ArrayLike<number>, shape: Shape): Float64Array {
     const { n, m, k } = shape;
     const { u, v } = referencePooled(phi, h, shape);
-    const gateSum = (from: number, to: number) => Array.from(h).slice(from, to).reduce((a, b) => a + b, 0);
-    const [hA, hB] = [gateSum(0, n), gateSum(n, n + m)];
+    const [hA, hB] = [gateSum(h, 0, n), gateSum(h, n, n + m)];
     const out = new Float64Array((n + m) * k);
     for (let r = 0; r < n + m; r++) {
       for (let l = 0; l < k; l++) out[r * k + l] = phi[r * k + l] * (hA * v[l] + hB * u[l]);

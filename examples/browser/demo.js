@@ -6,21 +6,11 @@ import { makeInputs } from "../../bench/contenders.js";
 import { sizeTables, svgChart } from "../../bench/report.js";
 import { QUICK_SIZES, runSuite } from "../../bench/suite.js";
 import { lossCurveSvg } from "../loss-curve.js";
+import { medianTime } from "../timing.js";
 
 const $ = (id) => document.getElementById(id);
 const norm = (a) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 
-/** Median ms of fn over about 300 ms. */
-function time(fn) {
-  fn();
-  const times = [];
-  for (const until = performance.now() + 300; performance.now() < until || times.length < 3; ) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  return times.sort((a, b) => a - b)[times.length >> 1];
-}
 
 await init();
 $("build").value = `${info().simd ? "SIMD" : "scalar"} build${self.crossOriginIsolated ? ", cross-origin isolated" : ""}`;
@@ -36,8 +26,8 @@ $("compute").addEventListener("click", () => {
   $("F-reference").value = String(referenceValue(phi, inputs.h, shape));
   $("gradient-norm").value = norm(out).toPrecision(8);
   $("gate-gradient-norm").value = norm(gateGradient(phi, inputs.h, shape)).toPrecision(8);
-  const wasm = time(() => valueAndGradient(phi, inputs.h, shape, { out }));
-  const js = time(() => {
+  const wasm = medianTime(() => valueAndGradient(phi, inputs.h, shape, { out }));
+  const js = medianTime(() => {
     referenceValue(phi, inputs.h, shape);
     referenceGradient(phi, inputs.h, shape);
   });

@@ -1,6 +1,7 @@
 // A tiny app that imports "crossgrad" as a user would, built with Vite and with esbuild,
 // then run in headless Chromium: the package resolves through its exports map, bundles
-// without node: imports, and finds its embedded wasm with no file to host.
+// without node: imports, finds its embedded wasm with no file to host, and starts a thread
+// pool whose worker script the bundle serves.
 import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,12 +16,22 @@ import { serve } from "../../scripts/serve.mjs";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let app: string, browser: Browser;
 
-const MAIN = `import { init, info, value, gradient } from "crossgrad";
-init().then(() => {
-  const phi = new Float32Array([1, 2, 30, 40, 3, 4]);
-  const shape = { n: 2, m: 1, k: 2 };
-  document.title = "F=" + value(phi, [1, 0, 1], shape) + " grad=" + Array.from(gradient(phi, [1, 0, 1], shape)) + " simd=" + info().simd;
-}, (error) => { document.title = "failed: " + error; });
+// the app also starts a thread pool: its worker script must be found next to the bundle
+const MAIN = `import { createThreadPool, init, info, value, gradient } from "crossgrad";
+const phi = new Float32Array([1, 2, 30, 40, 3, 4]);
+const shape = { n: 2, m: 1, k: 2 };
+init()
+  .then(async () => {
+    const pool = await createThreadPool({ threads: 2 });
+    const p = pool.createProblem(shape);
+    p.phi.set(phi);
+    p.h.set([1, 0, 1]);
+    const threaded = await p.value();
+    await pool.terminate();
+    document.title = "F=" + value(phi, [1, 0, 1], shape) + " grad=" + Array.from(gradient(phi, [1, 0, 1], shape)) +
+      " simd=" + info().simd + " threads=" + pool.threads + ":" + threaded;
+  })
+  .catch((error) => { document.title = "failed: " + error; });
 `;
 
 beforeAll(async () => {
@@ -49,7 +60,7 @@ async function titleOf(directory: string): Promise<string> {
   }
 }
 
-const EXPECTED = "F=11 grad=3,4,0,0,1,2 simd=true";
+const EXPECTED = "F=11 grad=3,4,0,0,1,2 simd=true threads=2:11";
 
 describe("bundled apps", () => {
   it("work when built with Vite", async () => {
@@ -62,6 +73,8 @@ describe("bundled apps", () => {
     const out = join(app, "dist-esbuild");
     await esbuild({ entryPoints: [join(app, "main.js")], bundle: true, format: "esm", platform: "browser", outfile: join(out, "main.js"), logLevel: "silent" });
     cpSync(join(app, "index.html"), join(out, "index.html"));
+    // esbuild does not follow new URL("./worker.js", import.meta.url): the README says to copy it
+    cpSync(join(root, "dist", "worker.js"), join(out, "worker.js"));
     expect(await titleOf(out)).toBe(EXPECTED);
   });
 });
