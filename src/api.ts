@@ -42,8 +42,6 @@ export interface Pooled<A extends FloatArray = FloatArray> {
   readonly v: A;
 }
 
-export { shapeText, copyOf };
-
 /** A checked call: the engine's kernels and memory, the shape and the gates. */
 interface Call {
   readonly caller: string;

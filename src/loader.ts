@@ -38,19 +38,14 @@ export interface Exports {
   valueAndGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
   gateGradientF32(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
   gateGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
-  [sparseOrBatch: string]: unknown;
+  [suffixedKernel: string]: unknown;
 }
 
-/** Sparse gates in wasm memory: `count` indices (u32), weights (0: all 1), split = rows in A. */
-export interface SparseArgs {
-  count: number;
-  index: number;
-  weight: number;
-  split: number;
-}
-
-/** Kernels on sparse gates, batches, optimizer steps and ranges of rows (assembly/index.ts). */
-interface SparseKernels {
+/**
+ * The kernels on sparse gates, batches, optimizer steps and ranges of rows, each exported as
+ * an F32 and an F64 instance (assembly/index.ts): the names without the suffix.
+ */
+interface SuffixedKernels {
   sparseValue(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, scratch: number): number;
   sparsePooled(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, u: number, v: number, scratch: number): void;
   sparseValueAndGradient(
@@ -100,7 +95,7 @@ interface SparseKernels {
 }
 
 /** The kernels of one precision, with the facts the wrapper needs about its element type. */
-export interface PrecisionKernels extends SparseKernels {
+export interface PrecisionKernels extends SuffixedKernels {
   readonly precision: Precision;
   readonly bytesPerElement: 4 | 8;
   readonly ArrayType: { new (length: number): FloatArray; new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray; readonly BYTES_PER_ELEMENT: number };
@@ -159,7 +154,7 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   );
 }
 
-const SPARSE_KERNELS = [
+const SUFFIXED_KERNELS = [
   "sparseValue",
   "sparsePooled",
   "sparseValueAndGradient",
@@ -182,7 +177,7 @@ const SPARSE_KERNELS = [
   "dot64",
   "gradientRows",
   "rowDots",
-] as const satisfies readonly (keyof SparseKernels)[];
+] as const satisfies readonly (keyof SuffixedKernels)[];
 
 function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
   const f32 = precision === "f32";
@@ -196,7 +191,7 @@ function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
     value: f32 ? e.valueF32 : e.valueF64,
     valueAndGradient: f32 ? e.valueAndGradientF32 : e.valueAndGradientF64,
     gateGradient: f32 ? e.gateGradientF32 : e.gateGradientF64,
-    ...(Object.fromEntries(SPARSE_KERNELS.map((name) => [name, e[name + (f32 ? "F32" : "F64")]])) as unknown as SparseKernels),
+    ...(Object.fromEntries(SUFFIXED_KERNELS.map((name) => [name, e[name + (f32 ? "F32" : "F64")]])) as unknown as SuffixedKernels),
   };
 }
 

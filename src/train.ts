@@ -404,7 +404,7 @@ export class Model<P extends Precision = Precision> {
         const epoch = this.#epoch;
         const learningRate = typeof o.learningRate === "function" ? o.learningRate(epoch) : o.learningRate;
         this.#snapshot(0, false, caller);
-        const loss = this.#epochOf(data, workspace, o, optimizer, learningRate, caller);
+        const loss = this.#epochOf(data, workspace, o, optimizer, learningRate);
         if (!Number.isFinite(loss)) {
           this.#snapshot(0, true, caller);
           throw new Error(
@@ -445,7 +445,6 @@ export class Model<P extends Precision = Precision> {
     o: CheckedFitOptions,
     optimizer: OptimizerState,
     learningRate: number,
-    caller: string,
   ): number {
     const { n, m, k } = this.#s;
     const K = this.#K;
@@ -491,7 +490,6 @@ export class Model<P extends Precision = Precision> {
       o.onBatch?.(batch + 1, batches);
       if (!Number.isFinite(lossSum)) return lossSum;
     }
-    void caller;
     return lossSum / (weightSum || 1);
   }
 
@@ -584,7 +582,6 @@ function shuffled(count: number, random: Random): Uint32Array {
 class Workspace {
   readonly #memory: WasmMemory;
   readonly #K: PrecisionKernels;
-  readonly #k: number;
   readonly #base: number;
   readonly #data: { indptr: number; index: number; weight: number; splits: number };
   readonly ids: number;
@@ -604,7 +601,6 @@ class Workspace {
   constructor(engine: Engine, K: PrecisionKernels, s: CheckedShape, data: CheckedObservations, batchSize: number, pairs: boolean, caller: string) {
     this.#memory = engine.memory;
     this.#K = K;
-    this.#k = s.k;
     this.#weighted = data.weight !== undefined;
     const bytes = K.bytesPerElement;
     // a batch holds batchSize sets (bpr: twice, each at most as wide as its observation)
@@ -715,11 +711,6 @@ class Workspace {
 
   free(): void {
     this.#memory.free(this.#base);
-  }
-
-  /** k, for callers that read u and v */
-  get k(): number {
-    return this.#k;
   }
 }
 
