@@ -147,8 +147,6 @@ interface OptimizerState {
   steps: number;
 }
 
-const ELEMENT_BYTES = { f32: 4, f64: 8 } as const;
-
 /**
  * An embedding matrix phi in wasm memory, trained by gradient descent to fit observed gate
  * sets: createModel(), fit() (and fitPartial() to continue), predict(), save(). Dispose of it
@@ -189,7 +187,7 @@ export class Model<P extends Precision = Precision> {
     this.#s = s;
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     this.precision = precision;
-    const phiBytes = align(s.elements * ELEMENT_BYTES[precision]);
+    const phiBytes = align(s.elements * this.#K.bytesPerElement);
     const scratchBytes = align(this.#K.scratchBytes(s.n, s.m, s.k));
     const marksBytes = align(s.rows);
     this.#base = allocRegion(
@@ -353,7 +351,7 @@ export class Model<P extends Precision = Precision> {
   }
 
   #phiBytes(): number {
-    return this.#s.elements * ELEMENT_BYTES[this.precision];
+    return this.#s.elements * this.#K.bytesPerElement;
   }
 
   /** The optimizer state for these options: kept if the type matches, else a fresh one. */
