@@ -144,18 +144,24 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   memory.fill(slot, 0, <usize>paddedColumns<T>(k) << alignof<T>());
-  // which loops apply: are all gates 0 or 1, is any on; compact: list the active rows
-  const flags = scanGates<T>(h, count);
-  const binary = (flags & ALL_BINARY) != 0;
-  let active: u32 = <u32>(flags & ANY_ACTIVE);
+  // which loops apply: are all gates 0 or 1, is any on; compact lists the active rows in the
+  // same pass over the gates
+  let binary: bool, active: u32;
   if (compact) {
+    let zeroOrOne: i32 = 1;
     active = 0;
     for (let r: u32 = 0; r < count; r++) {
       const g = load<T>(at<T>(h, r));
       store<u32>(rowList + (<usize>active << 2), r);
       store<T>(at<T>(gateList, active), g);
       active += <u32>(g != 0);
+      zeroOrOne &= <i32>(g == 0) | <i32>(g == 1);
     }
+    binary = zeroOrOne != 0;
+  } else {
+    const flags = scanGates<T>(h, count);
+    binary = (flags & ALL_BINARY) != 0;
+    active = <u32>(flags & ANY_ACTIVE);
   }
   if (dots) {
     // every row is read, for its dot
