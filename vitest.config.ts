@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
+          setupFiles: ["test/setup.ts"],
           include: ["test/**/*.test.ts"],
           // *.browser.test.ts need a browser (Web Workers, the page); test/e2e drives Chromium
           exclude: ["test/**/*.browser.test.ts", "test/e2e/**"],
@@ -27,6 +28,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "browser",
+          setupFiles: ["test/setup.ts"],
           include: ["test/**/*.test.ts"],
           // *.node.test.ts need Node (worker_threads, the file system, child processes)
           exclude: ["test/**/*.node.test.ts", "test/e2e/**"],

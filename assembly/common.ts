@@ -30,10 +30,26 @@ export const STRIP: u32 = 8;
   return ASC_FEATURE_SIMD ? k & ~(lanes<T>() - 1) : 0;
 }
 
+/**
+ * k rounded up to whole vectors, as an integer of width W: u64 for the sizes the host lays
+ * out (they never wrap, and a call whose sizes pass 4 GiB is refused before it runs), usize
+ * for offsets inside a kernel (they fit, since the host placed the call in a 4 GiB memory).
+ */
+// @ts-ignore: decorator
+@inline export function paddedColumnsOf<T, W>(k: u32): W {
+  return (<W>k + <W>(lanes<T>() - 1)) & ~<W>(lanes<T>() - 1);
+}
+
 /** k rounded up to whole vectors: the stride of every k-sized scratch slot. */
 // @ts-ignore: decorator
 @inline export function paddedColumns<T>(k: u32): u32 {
-  return (k + lanes<T>() - 1) & ~(lanes<T>() - 1);
+  return paddedColumnsOf<T, u32>(k);
+}
+
+/** Blocks of BLOCK_ROWS rows that `rows` rows take (without wrapping near 2^32 rows). */
+// @ts-ignore: decorator
+@inline export function blocksOf(rows: u32): u32 {
+  return rows / BLOCK_ROWS + <u32>(rows % BLOCK_ROWS != 0);
 }
 
 /** Lanes all ones where the gate is not exactly 0 (NaN gates count as on). */

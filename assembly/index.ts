@@ -11,8 +11,10 @@ import * as G from "./gradient";
 import * as D from "./dots";
 import * as Tr from "./tree";
 
-export function scratchBytesF32(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f32>(n, m, k); }
-export function scratchBytesF64(n: u32, m: u32, k: u32): usize { return I.scratchBytes<f64>(n, m, k); }
+// Sizes are computed in 64 bits and returned as f64 (exact below 2^53), so the host sees the
+// true size of any shape and refuses what does not fit, instead of a size that wrapped.
+export function scratchBytesF32(n: u32, m: u32, k: u32): f64 { return <f64>I.scratchBytes<f32>(n, m, k); }
+export function scratchBytesF64(n: u32, m: u32, k: u32): f64 { return <f64>I.scratchBytes<f64>(n, m, k); }
 
 export function pooledF32(n: u32, m: u32, k: u32, phi: usize, h: usize, u: usize, v: usize, scratch: usize, compact: bool): void {
   I.pooled<f32>(n, m, k, phi, h, u, v, scratch, compact);
@@ -218,16 +220,16 @@ export function distinctRows(count: u32, index: usize, marks: usize, list: usize
 // Ranges of rows (chunked and threaded passes): pooled nodes of a range, their combination,
 // F from float64 pooled sums, and gradient or dot rows of a range.
 
-export function rangeScratchBytesF32(rows: u32, first: u32, k: u32): usize { return P.rangeScratchBytes<f32>(rows, first, k); }
-export function rangeScratchBytesF64(rows: u32, first: u32, k: u32): usize { return P.rangeScratchBytes<f64>(rows, first, k); }
+export function rangeScratchBytesF32(rows: u32, first: u32, k: u32): f64 { return <f64>P.rangeScratchBytes<f32>(rows, first, k); }
+export function rangeScratchBytesF64(rows: u32, first: u32, k: u32): f64 { return <f64>P.rangeScratchBytes<f64>(rows, first, k); }
 export function poolRangeF32(rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool): u32 {
   return P.poolRange<f32>(rows, k, phi, h, first, meta, values, scratch, compact);
 }
 export function poolRangeF64(rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool): u32 {
   return P.poolRange<f64>(rows, k, phi, h, first, meta, values, scratch, compact);
 }
-export function combineScratchBytesF32(count: u32, k: u32): usize { return Tr.combineScratchBytes<f32>(count, k); }
-export function combineScratchBytesF64(count: u32, k: u32): usize { return Tr.combineScratchBytes<f64>(count, k); }
+export function combineScratchBytesF32(count: u32, k: u32): f64 { return <f64>Tr.combineScratchBytes<f32>(count, k); }
+export function combineScratchBytesF64(count: u32, k: u32): f64 { return <f64>Tr.combineScratchBytes<f64>(count, k); }
 export function combineF32(count: u32, k: u32, meta: usize, values: usize, blocks: u32, out: usize, out64: usize, scratch: usize): void {
   Tr.combine<f32>(count, k, meta, values, blocks, out, out64, scratch);
 }

@@ -4,31 +4,38 @@
 // Scratch layout (bytes from `scratch`): u | v (T) | u64 | v64 (their float64 values before
 // rounding) | pool()'s scratch for max(n, m) rows.
 
-import { at, paddedColumns } from "./common";
+import { at, paddedColumns, paddedColumnsOf } from "./common";
 import { pool, poolScratchBytes, poolWithDots } from "./pool";
 import { gradientRows } from "./gradient";
 import { rowDots } from "./dots";
 import { dotsListed, gradientListed, poolListed } from "./sparse";
 
+/** Bytes of a k-element slot of T, padded to whole vectors, of width W (common.ts). */
 // @ts-ignore: decorator
-@inline function slotBytes<T>(k: u32): usize {
-  return <usize>paddedColumns<T>(k) << alignof<T>();
+@inline function slotBytes<T, W>(k: u32): W {
+  return paddedColumnsOf<T, W>(k) << alignof<T>();
+}
+
+/** Where pool()'s scratch starts: after u, v (T) and u64, v64 (float64). */
+// @ts-ignore: decorator
+@inline function restOffset<T, W>(k: u32): W {
+  return 2 * slotBytes<T, W>(k) + (paddedColumnsOf<T, W>(k) << 4);
 }
 
 // Where everything lives in the scratch of a call with k columns (see the layout above).
 // @ts-ignore: decorator
-@inline export function vAt<T>(scratch: usize, k: u32): usize { return scratch + slotBytes<T>(k); }
+@inline export function vAt<T>(scratch: usize, k: u32): usize { return scratch + slotBytes<T, usize>(k); }
 // @ts-ignore: decorator
-@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T>(k); }
+@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T, usize>(k); }
 // @ts-ignore: decorator
 @inline export function v64At<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3); }
 // @ts-ignore: decorator
-@inline export function restAt<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 4); }
+@inline export function restAt<T>(scratch: usize, k: u32): usize { return scratch + restOffset<T, usize>(k); }
 
-/** Bytes of scratch every entry point needs for this shape. */
+/** Bytes of scratch every entry point needs for this shape, in 64 bits (the host checks they fit). */
 // @ts-ignore: decorator
-@inline export function scratchBytes<T>(n: u32, m: u32, k: u32): usize {
-  return 2 * slotBytes<T>(k) + (<usize>paddedColumns<T>(k) << 4) + poolScratchBytes<T>(max(n, m), k);
+@inline export function scratchBytes<T>(n: u32, m: u32, k: u32): u64 {
+  return restOffset<T, u64>(k) + poolScratchBytes<T>(max(n, m), k);
 }
 
 /** u, v (and their float64 values) into the scratch. */

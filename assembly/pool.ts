@@ -18,27 +18,28 @@
 // vector w (dF/dh reads each row once for both): `dots`.
 
 import {
-  ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, STREAM_STRIP_MAX_BYTES, STRIP, at, gateMask, lanes, paddedColumns,
-  scanGates, vectorColumns,
+  ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, STREAM_STRIP_MAX_BYTES, STRIP, at, blocksOf, gateMask, lanes,
+  paddedColumnsOf, scanGates, vectorColumns,
 } from "./common";
 import { gatedTerm, rowPairPass, rowPass } from "./rowpass";
 import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./tree";
 
-/** Bytes of the block sum (T) every pooling pass keeps in its scratch. */
+/** Bytes of the block sum (T) every pooling pass keeps in its scratch, of width W (common.ts). */
 // @ts-ignore: decorator
-@inline export function blockSlotBytes<T>(k: u32): usize {
-  return <usize>paddedColumns<T>(k) << alignof<T>();
+@inline export function blockSlotBytes<T, W = usize>(k: u32): W {
+  return paddedColumnsOf<T, W>(k) << alignof<T>();
 }
 
-/** Bytes of scratch for a pass over `rows` rows whose tree holds `nodes` nodes. */
+/** Bytes of scratch for a pass over `rows` rows whose tree holds `nodes` nodes (64 bits). */
 // @ts-ignore: decorator
-@inline function passScratchBytes<T>(nodes: usize, k: u32): usize {
+@inline function passScratchBytes<T>(nodes: u64, k: u32): u64 {
   // block sum (T) | tree: nodes (float64) and their metadata | active-row list (u32) | their gates (T)
-  return (blockSlotBytes<T>(k) + treeBytes<T>(nodes, k) + BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>() + 15) & ~15;
+  return (blockSlotBytes<T, u64>(k) + treeBytes<T, u64>(nodes, k) + BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>() + 15) & ~15;
 }
 
-/** Bytes of scratch pool() needs for up to `rows` rows of k elements of T. */
-export function poolScratchBytes<T>(rows: u32, k: u32): usize {
+/** Bytes of scratch pool() needs for up to `rows` rows of k elements of T (64 bits). */
+// @ts-ignore: decorator
+@inline export function poolScratchBytes<T>(rows: u32, k: u32): u64 {
   return passScratchBytes<T>(treeNodes(rows), k);
 }
 
@@ -62,11 +63,6 @@ export function poolWithDots<T>(
   foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
 }
 
-// @ts-ignore: decorator
-@inline function blocksOf(rows: u32): u32 {
-  return (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-}
-
 /**
  * Tree nodes a pass over blocks [first, first + blocks) may leave: besides the usual right
  * edge, the left edge's nodes wait for siblings before the range. Twice the bit length of the
@@ -77,8 +73,8 @@ export function poolWithDots<T>(
   return 2 * (32 - clz(first + blocks)) + 2;
 }
 
-/** Bytes of scratch poolRange() needs. */
-export function rangeScratchBytes<T>(rows: u32, first: u32, k: u32): usize {
+/** Bytes of scratch poolRange() needs (64 bits: the host checks they fit). */
+export function rangeScratchBytes<T>(rows: u32, first: u32, k: u32): u64 {
   return passScratchBytes<T>(rangeNodes(first, blocksOf(rows)), k);
 }
 
@@ -120,7 +116,7 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
   const rowBytes = <usize>k << alignof<T>();
   const blockSlot = scratch;
   const tree = blockSlot + blockSlotBytes<T>(k);
-  const rowList = tree + treeBytes<T>(nodes, k);
+  const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
   let top: usize = 0;
   for (let b: u32 = 0; b < blocksOf(rows); b++) {
@@ -143,7 +139,7 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
   compact: bool, dots: bool, w: usize, dotOut: usize,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
-  memory.fill(slot, 0, <usize>paddedColumns<T>(k) << alignof<T>());
+  memory.fill(slot, 0, blockSlotBytes<T>(k));
   // which loops apply: are all gates 0 or 1, is any on; compact lists the active rows in the
   // same pass over the gates
   let binary: bool, active: u32;

@@ -4,7 +4,7 @@
 // the pairwise tree (tree.ts), so the result has the bits of the dense pass over the same
 // gates. A listed row whose weight is exactly 0 is absent, as in the dense case.
 
-import { BLOCK_ROWS, at } from "./common";
+import { BLOCK_ROWS, at, blocksOf } from "./common";
 import { gradientRow, scaledRow } from "./gradient";
 import { blockSlotBytes, listedSum } from "./pool";
 import { rowPass } from "./rowpass";
@@ -23,7 +23,7 @@ export function poolListed<T>(
   const blockSlot = scratch;
   const tree = blockSlot + blockSlotBytes<T>(k);
   const nodes = <usize>treeNodes(rows);
-  const rowList = tree + treeBytes<T>(nodes, k);
+  const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
   let top: usize = 0;
   for (let i: u32 = 0; i < count; ) {
@@ -50,7 +50,7 @@ export function poolListed<T>(
     top = pushBlock<T>(k, tree, nodes, top, block, blockSlot);
     i = j;
   }
-  foldTree<T>(k, tree, nodes, top, (rows + BLOCK_ROWS - 1) / BLOCK_ROWS, out, out64);
+  foldTree<T>(k, tree, nodes, top, blocksOf(rows), out, out64);
 }
 
 /**

@@ -10,12 +10,12 @@
 //
 // Layout from `tree`: node values (nodeBytes each, float64) | node metadata (start, level: u32).
 
-import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
+import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./common";
 
 /** Tree nodes a stack can hold for `rows` rows: bit length of the block count, plus 2. */
 // @ts-ignore: decorator
 @inline export function treeNodes(rows: u32): u32 {
-  return 34 - clz((rows + BLOCK_ROWS - 1) / BLOCK_ROWS);
+  return 34 - clz(blocksOf(rows));
 }
 
 /** Bytes of one float64 node: k padded to whole vectors of T (so also of f64). */
@@ -24,10 +24,10 @@ import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
   return <usize>paddedColumns<T>(k) << 3;
 }
 
-/** Bytes of a tree of `nodes` nodes: their values, then their metadata. */
+/** Bytes of a tree of `nodes` nodes, as an integer of width W: their values, then their metadata. */
 // @ts-ignore: decorator
-@inline export function treeBytes<T>(nodes: usize, k: u32): usize {
-  return nodes * (nodeBytes<T>(k) + 8);
+@inline export function treeBytes<T, W>(nodes: W, k: u32): W {
+  return nodes * ((paddedColumnsOf<T, W>(k) << 3) + 8);
 }
 
 /**
@@ -152,9 +152,9 @@ import { BLOCK_ROWS, at, paddedColumns, vectorColumns } from "./common";
   for (; c < k; c++) store<f64>(at<f64>(left, c), load<f64>(at<f64>(left, c)) + load<f64>(at<f64>(right, c)));
 }
 
-/** Bytes of scratch combine() needs for `count` nodes. */
-export function combineScratchBytes<T>(count: u32, k: u32): usize {
-  return (treeBytes<T>(<usize>count + 2, k) + 15) & ~15;
+/** Bytes of scratch combine() needs for `count` nodes (64 bits: the host checks they fit). */
+export function combineScratchBytes<T>(count: u32, k: u32): u64 {
+  return (treeBytes<T, u64>(<u64>count + 2, k) + 15) & ~15;
 }
 
 /**

@@ -71,12 +71,12 @@ interface GatePointers {
 /** Places phi and the gates (then out and scratch) for the kernels. */
 function placeCall(c: Call, outElements: number, out: FloatArray | undefined, readOut: boolean): Placed & { gates: GatePointers } {
   const { K, s, gates } = c;
-  const inputs: Input[] = [{ data: c.phi, type: K.ArrayType }];
+  const inputs: Input[] = [{ data: c.phi, type: K.ArrayType, name: "phi" }];
   if (gates.sparse) {
-    inputs.push({ data: gates.index, type: Uint32Array });
-    if (gates.weight) inputs.push({ data: gates.weight, type: K.ArrayType });
+    inputs.push({ data: gates.index, type: Uint32Array, name: "h.index" });
+    if (gates.weight) inputs.push({ data: gates.weight, type: K.ArrayType, name: "h.weight" });
   } else {
-    inputs.push({ data: gates.h, type: K.ArrayType });
+    inputs.push({ data: gates.h, type: K.ArrayType, name: "h" });
   }
   const what = `a ${shapeText(s)} ${K.precision} call`;
   const p = place(c.caller, what, K, c.memory, inputs, outElements, out, readOut, K.scratchBytes(s.n, s.m, s.k));

@@ -32,12 +32,12 @@ export interface BatchPooled<A extends FloatArray = FloatArray> {
 
 function setInputs(sets: CheckedGateSets, type: Input["type"]): Input[] {
   return sets.dense
-    ? [{ data: sets.gates, type }]
+    ? [{ data: sets.gates, type, name: "sets.gates" }]
     : [
-        { data: sets.indptr, type: Uint32Array },
-        { data: sets.index, type: Uint32Array },
-        { data: sets.splits, type: Uint32Array },
-        ...(sets.weight ? [{ data: sets.weight, type }] : []),
+        { data: sets.indptr, type: Uint32Array, name: "sets.indptr" },
+        { data: sets.index, type: Uint32Array, name: "sets.index" },
+        { data: sets.splits, type: Uint32Array, name: "sets" },
+        ...(sets.weight ? [{ data: sets.weight, type, name: "sets.weight" }] : []),
       ];
 }
 
@@ -63,7 +63,7 @@ export function batchPooled<A extends FloatArray>(phi: A, sets: GateSets<A> | De
   const K = e[precision];
   const { n, m, k } = s;
   const count = checked.count;
-  const inputs = [{ data: phi, type: K.ArrayType }, ...setInputs(checked, K.ArrayType)];
+  const inputs = [{ data: phi, type: K.ArrayType, name: "phi" }, ...setInputs(checked, K.ArrayType)];
   const what = `a batch of ${count} ${shapeText(s)} ${precision} sets`;
   const p = place(caller, what, K, e.memory, inputs, count * (2 * k + 1), undefined, false, K.scratchBytes(n, m, k));
   const [phiAt, a, b, c, d = 0] = p.inputs;
@@ -126,9 +126,9 @@ export function batchGradient<A extends FloatArray>(
   const accumulate = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
   const add = accumulate && out !== undefined;
   const inputs = [
-    { data: pooled.u, type: K.ArrayType },
-    { data: pooled.v, type: K.ArrayType },
-    { data: weights, type: K.ArrayType },
+    { data: pooled.u, type: K.ArrayType, name: "pooled.u" },
+    { data: pooled.v, type: K.ArrayType, name: "pooled.v" },
+    { data: weights, type: K.ArrayType, name: "weights" },
     ...setInputs(checked, K.ArrayType),
   ];
   const what = `a batch of ${count} ${shapeText(s)} ${precision} sets`;

@@ -3,7 +3,7 @@
 // the result is copied out. After warm-up repeated calls allocate no wasm memory.
 
 import type { PrecisionKernels } from "./loader.js";
-import { allocRegion, REGION_ALIGN, type WasmMemory } from "./memory.js";
+import { allocRegion, REGION_ALIGN, type ViewType, type WasmMemory } from "./memory.js";
 import type { FloatArray, Shape } from "./types.js";
 
 /** Bytes rounded up to the region alignment: sub-regions carved from one region stay aligned. */
@@ -26,12 +26,13 @@ function reserveArena(memory: WasmMemory, bytes: number, caller: string, what: s
   return ptr;
 }
 
-type ArrayType = { new (buffer: ArrayBuffer, byteOffset: number, length: number): ArrayLike<number> & { set(a: ArrayLike<number>): void } };
+type ArrayType = ViewType<ArrayBufferView & ArrayLike<number> & { set(a: ArrayLike<number>): void }>;
 
-/** An array a call needs in wasm memory, converted to `type` if it is copied. */
+/** An array a call needs in wasm memory, converted to `type` if it is copied; `name` for errors. */
 export interface Input {
   readonly data: ArrayLike<number>;
-  readonly type: ArrayType & { readonly BYTES_PER_ELEMENT: number };
+  readonly type: ArrayType;
+  readonly name: string;
 }
 
 /** Where a call's arrays are in wasm memory. */
@@ -46,10 +47,20 @@ export interface Placed {
   view(ptr: number, length: number): FloatArray;
 }
 
+/** The byte offset of an array of `type` in a live region of this memory, else -1 (it is copied). */
+function inPlace(data: ArrayLike<number>, type: unknown, memory: WasmMemory, caller: string, name: string): number {
+  if (!ArrayBuffer.isView(data)) return -1;
+  // locate also refuses a view of freed memory whatever its type: reading it would be reading someone else's data
+  const ptr = memory.locate(data, caller, name);
+  return data instanceof (type as typeof Float32Array) ? ptr : -1;
+}
+
 /**
- * Lays out a call: its inputs (used in place when already in wasm memory, else copied and
- * converted), an output of `outElements` of the float type (the caller's `out` in place if
- * it lives in wasm memory; copied in when `readOut`), then `scratchBytes` for the kernel.
+ * Lays out a call: its inputs (used in place when already in a live region of wasm memory,
+ * else copied and converted), an output of `outElements` of the float type (the caller's `out`
+ * in place if it lives in wasm memory; copied in when `readOut`), then `scratchBytes` for the
+ * kernel. An input that overlaps an in-place `out` is copied, since the kernel may write out
+ * before it reads that input.
  */
 export function place(
   caller: string,
@@ -63,10 +74,13 @@ export function place(
   scratchBytes: number,
 ): Placed {
   // offsets of arrays already in wasm memory are taken now, before a growth detaches them
-  const inWasm = (a: unknown, type: unknown): boolean =>
-    a instanceof (type as typeof Float32Array) && (a as FloatArray).buffer === memory.buffer;
-  const at = inputs.map(({ data, type }) => (inWasm(data, type) ? (data as FloatArray).byteOffset : -1));
-  const outAt = out !== undefined && inWasm(out, K.ArrayType) ? out.byteOffset : -1;
+  const outAt = out === undefined ? -1 : inPlace(out, K.ArrayType, memory, caller, "options.out");
+  const outEnd = outAt + outElements * K.bytesPerElement;
+  const at = inputs.map(({ data, type, name }) => {
+    const ptr = inPlace(data, type, memory, caller, name);
+    const overlapsOut = ptr >= 0 && outAt >= 0 && ptr < outEnd && outAt < ptr + data.length * type.BYTES_PER_ELEMENT;
+    return overlapsOut ? -1 : ptr;
+  });
   const sizes = inputs.map(({ data, type }, i) => (at[i] < 0 ? align(data.length * type.BYTES_PER_ELEMENT) : 0));
   const outBytes = outAt < 0 ? align(outElements * K.bytesPerElement) : 0;
   const base = reserveArena(memory, sizes.reduce((a, b) => a + b, 0) + outBytes + scratchBytes, caller, what);
@@ -76,10 +90,10 @@ export function place(
     if (at[i] >= 0) return at[i];
     const ptr = next;
     next += sizes[i];
-    new type(memory.buffer, ptr, data.length).set(data);
+    memory.view(type, ptr, data.length).set(data);
     return ptr;
   });
-  const view = (ptr: number, length: number): FloatArray => new K.ArrayType(memory.buffer, ptr, length);
+  const view = (ptr: number, length: number): FloatArray => memory.view(K.ArrayType, ptr, length);
   const outPtr = outAt >= 0 ? outAt : next;
   if (readOut && out !== undefined && outAt < 0) view(outPtr, outElements).set(out);
   return { inputs: ptrs, out: outPtr, outInWasm: outAt >= 0, scratch: next + outBytes, view };

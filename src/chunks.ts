@@ -101,10 +101,10 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller);
   const K = e[precision];
   const nodeBytes = MAX_NODES * (8 + 8 * k);
-  const scratch = Math.max(...parts(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k) >>> 0));
+  const scratch = Math.max(...parts(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
   const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
-    { data: phi, type: K.ArrayType },
-    { data: gates, type: K.ArrayType },
+    { data: phi, type: K.ArrayType, name: "phi" },
+    { data: gates, type: K.ArrayType, name: "h" },
   ], Math.ceil((2 * nodeBytes) / K.bytesPerElement), undefined, false, scratch);
   const [phiAt, hAt] = p.inputs;
   const compact = compactFor(rows * k * K.bytesPerElement, k * K.bytesPerElement);
@@ -151,7 +151,7 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
   const groups = [sorted.map((p) => p.a), sorted.map((p) => p.b)];
   const counts = groups.map((g) => g.reduce((sum, nodes) => sum + nodes.blocks.length, 0));
   const nodeBytes = Math.max(...counts) * (8 + 8 * k);
-  const scratch = K.combineScratchBytes(Math.max(...counts), k) >>> 0;
+  const scratch = K.combineScratchBytes(Math.max(...counts), k);
   // out: u | v (T) | u64 | v64 | nodes' metadata | nodes' sums
   const Type = precision === "f32" ? Float32Array : Float64Array;
   const outBytes = 2 * k * (K.bytesPerElement + 8) + 8 + nodeBytes;
@@ -213,9 +213,9 @@ export function gradientChunk<A extends FloatArray>(
   const add = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller) && out !== undefined;
   const K = e[precision];
   const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
-    { data: gates, type: K.ArrayType },
-    { data: u, type: K.ArrayType },
-    { data: v, type: K.ArrayType },
+    { data: gates, type: K.ArrayType, name: "h" },
+    { data: u, type: K.ArrayType, name: "pooled.u" },
+    { data: v, type: K.ArrayType, name: "pooled.v" },
   ], rows * k, out, add, (k + 4) * K.bytesPerElement);
   const [hAt, uAt, vAt] = p.inputs;
   for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
@@ -249,9 +249,9 @@ export function gateGradientChunk<A extends FloatArray>(phi: A, shape: Shape, st
   checkLength(caller, "phi", phi.length, rows * k, "rows * k");
   const K = e[precision];
   const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
-    { data: phi, type: K.ArrayType },
-    { data: u, type: K.ArrayType },
-    { data: v, type: K.ArrayType },
+    { data: phi, type: K.ArrayType, name: "phi" },
+    { data: u, type: K.ArrayType, name: "pooled.u" },
+    { data: v, type: K.ArrayType, name: "pooled.v" },
   ], rows, undefined, false, 0);
   const [phiAt, uAt, vAt] = p.inputs;
   for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {

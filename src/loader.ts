@@ -185,8 +185,8 @@ function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
     precision,
     bytesPerElement: f32 ? 4 : 8,
     ArrayType: f32 ? Float32Array : Float64Array,
-    // usize results come back as signed i32: >>> 0 keeps sizes above 2 GiB positive
-    scratchBytes: f32 ? (n, m, k) => e.scratchBytesF32(n, m, k) >>> 0 : (n, m, k) => e.scratchBytesF64(n, m, k) >>> 0,
+    // sizes come back as f64, computed in 64 bits: exact, never wrapped
+    scratchBytes: f32 ? e.scratchBytesF32 : e.scratchBytesF64,
     pooled: f32 ? e.pooledF32 : e.pooledF64,
     value: f32 ? e.valueF32 : e.valueF64,
     valueAndGradient: f32 ? e.valueAndGradientF32 : e.valueAndGradientF64,
@@ -224,13 +224,33 @@ async function load(options: InitOptions, simd: boolean): Promise<Engine> {
 
 /** The engine over a module's exports: its memory owner and its kernels. */
 export function engineOf(exports: Exports): Engine {
-  return {
+  const memory = new WasmMemory(exports.memory, exports.heapBase() >>> 0);
+  const engine: Engine = {
     simd: exports.simdBuild() !== 0,
     distinctRows: exports.distinctRows as Engine["distinctRows"],
-    memory: new WasmMemory(exports.memory, exports.heapBase() >>> 0),
+    memory,
     f32: precisionKernels(exports, "f32"),
     f64: precisionKernels(exports, "f64"),
   };
+  return memory.guarded ? verifyingEveryCall(engine) : engine;
+}
+
+/** Test build: every kernel call is followed by a check of the memory guard's canaries. */
+function verifyingEveryCall(engine: Engine): Engine {
+  const wrap = <O extends object>(kernels: O): O =>
+    Object.fromEntries(
+      Object.entries(kernels).map(([name, value]) => [
+        name,
+        typeof value === "function" && name !== "ArrayType"
+          ? (...args: number[]) => {
+              const result = value(...args);
+              engine.memory.verify();
+              return result;
+            }
+          : value,
+      ]),
+    ) as O;
+  return { ...wrap(engine), memory: engine.memory, f32: wrap(engine.f32), f64: wrap(engine.f64) };
 }
 
 let pending: Promise<void> | undefined;

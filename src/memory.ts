@@ -1,5 +1,11 @@
-// The one owner of wasm memory (SPEC §7): it lays out aligned regions, grows the memory, and
-// hands out views. Nobody else decides where anything lives; kernels only receive pointers.
+// The one owner of wasm memory: it lays out aligned regions, grows the memory, and hands out
+// views. Nobody else decides where anything lives; kernels only receive pointers.
+//
+// It is also the one place where arrays become pointers (locate): an array the caller passes
+// is used in place only if it lies in a live region of this memory; a view of a region that
+// was freed (a view kept across dispose()) is refused, so a careless call can never read or
+// write memory that now belongs to someone else. A view whose buffer was detached by growth
+// has length 0 and fails the length checks before it gets here.
 
 /** Alignment of every region: a cache line, so no region shares a line with another. */
 export const REGION_ALIGN = 64;
@@ -7,9 +13,24 @@ const PAGE_BYTES = 65536;
 /** A wasm32 memory holds at most 65,536 pages of 64 KiB. */
 export const WASM32_MAX_BYTES = 65536 * PAGE_BYTES;
 
+/** The test build's guard (enableMemoryGuard): bytes around every region, and their pattern. */
+const GUARD_BYTES = REGION_ALIGN;
+const CANARY = 0xa5;
+/** Freed and never-used memory holds this under the guard: NaN as f32 and as f64, so a read before a write shows. */
+const POISON = 0xff;
+/** A free region is checked whole up to this size, else at its two ends. */
+const POISON_CHECK_BYTES = 4096;
+
 interface FreeRegion {
   ptr: number;
   bytes: number;
+}
+
+/** A live region. Views handed out for it die with it: `live` turns false when it is freed. */
+interface Lease {
+  readonly ptr: number;
+  readonly bytes: number;
+  live: boolean;
 }
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
@@ -19,6 +40,30 @@ export function formatBytes(bytes: number): string {
   return `${bytes.toLocaleString("en-US")} bytes (${(bytes / 2 ** 30).toFixed(2)} GiB)`;
 }
 
+/** Which WasmMemory a buffer belongs to (every buffer a view was made over is recorded). */
+const owners = new WeakMap<ArrayBufferLike, WasmMemory>();
+/** The region each view handed out was made for. */
+const leases = new WeakMap<ArrayBufferView, Lease>();
+
+let guardNext = false;
+const guarded = new Set<WasmMemory>();
+
+/**
+ * @internal Test build: every WasmMemory created from now on surrounds its regions with canary
+ * bytes and poisons the memory no region holds; {@link verifyMemories} checks them.
+ */
+export function enableMemoryGuard(): void {
+  guardNext = true;
+}
+
+/** @internal Checks the canaries and poison of every guarded memory; throws Error naming the damage. */
+export function verifyMemories(): void {
+  for (const memory of guarded) memory.verify();
+}
+
+/** A typed array constructor of the kinds crossgrad lays out. */
+export type ViewType<A> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): A; readonly BYTES_PER_ELEMENT: number };
+
 /**
  * First-fit allocator over a WebAssembly.Memory. Freed regions are coalesced with their
  * neighbours and reused, so a workload cycling through a fixed set of sizes stops growing the
@@ -27,18 +72,38 @@ export function formatBytes(bytes: number): string {
 export class WasmMemory {
   private top: number;
   private readonly freeList: FreeRegion[] = [];
-  private readonly sizes = new Map<number, number>();
+  /** Live regions by start, and their starts in increasing order (for locate). */
+  private readonly regions = new Map<number, Lease>();
+  private readonly starts: number[] = [];
+  private seen: ArrayBufferLike | undefined;
+  /** Bytes of guard on each side of a region: 0 unless the test build's guard is on. */
+  private readonly guard: number;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     heapBase: number,
   ) {
+    this.guard = guardNext ? GUARD_BYTES : 0;
     this.top = alignUp(heapBase, REGION_ALIGN);
+    if (this.guard) {
+      guarded.add(this);
+      this.bytes(this.top, this.memory.buffer.byteLength - this.top).fill(POISON);
+    }
   }
 
   /** The current buffer: replaced (and the old one detached) whenever the memory grows. */
   get buffer(): ArrayBuffer {
-    return this.memory.buffer as ArrayBuffer;
+    const buffer = this.memory.buffer;
+    if (buffer !== this.seen) {
+      owners.set(buffer, this);
+      this.seen = buffer;
+    }
+    return buffer as ArrayBuffer;
+  }
+
+  /** Whether the test build's guard watches this memory (verify() then checks it). */
+  get guarded(): boolean {
+    return this.guard > 0;
   }
 
   /** Bytes the memory has reserved so far. */
@@ -52,30 +117,59 @@ export class WasmMemory {
   }
 
   /**
+   * A view of `length` elements at byte `ptr` over the current buffer. It dies (locate refuses
+   * it) when the region it lies in is freed.
+   */
+  view<A extends ArrayBufferView>(Type: ViewType<A>, ptr: number, length: number): A {
+    const view = new Type(this.buffer, ptr, length);
+    const lease = this.regionAt(ptr, length * Type.BYTES_PER_ELEMENT);
+    if (lease) leases.set(view, lease);
+    return view;
+  }
+
+  private bytes(ptr: number, length: number): Uint8Array {
+    // the top may lie past the end of the memory until the first region grows it
+    return length > 0 ? new Uint8Array(this.memory.buffer, ptr, length) : new Uint8Array(0);
+  }
+
+  /**
    * A REGION_ALIGN-aligned region of at least `bytes` bytes. Throws RangeError, with nothing
    * changed, when the memory cannot grow that far.
    */
   alloc(bytes: number): number {
     const size = WasmMemory.regionBytes(bytes);
+    const block = size + 2 * this.guard;
+    let at = -1;
     // first fit among freed regions
     for (let i = 0; i < this.freeList.length; i++) {
       const region = this.freeList[i];
-      if (region.bytes < size) continue;
-      const ptr = region.ptr;
-      if (region.bytes === size) this.freeList.splice(i, 1);
+      if (region.bytes < block) continue;
+      at = region.ptr;
+      if (region.bytes === block) this.freeList.splice(i, 1);
       else {
-        region.ptr += size;
-        region.bytes -= size;
+        region.ptr += block;
+        region.bytes -= block;
       }
-      this.sizes.set(ptr, size);
-      return ptr;
+      break;
     }
-    // bump the top, growing the memory
-    const ptr = this.top;
-    const end = ptr + size;
+    if (at < 0) at = this.grow(block);
+    const ptr = at + this.guard;
+    if (this.guard) {
+      this.bytes(at, this.guard).fill(CANARY);
+      this.bytes(ptr + size, this.guard).fill(CANARY);
+    }
+    this.regions.set(ptr, { ptr, bytes: size, live: true });
+    this.starts.splice(this.insertionPoint(ptr), 0, ptr);
+    return ptr;
+  }
+
+  /** Bumps the top by `block` bytes, growing the memory; returns the old top. */
+  private grow(block: number): number {
+    const at = this.top;
+    const end = at + block;
     if (end > WASM32_MAX_BYTES) {
       throw new RangeError(
-        `wasm memory exhausted: ${formatBytes(size)} more are needed, with ${formatBytes(this.inUseBytes)} ` +
+        `wasm memory exhausted: ${formatBytes(block)} more are needed, with ${formatBytes(this.inUseBytes)} ` +
           `already in use, beyond the ${formatBytes(WASM32_MAX_BYTES)} a wasm32 memory can address`,
       );
     }
@@ -85,30 +179,34 @@ export class WasmMemory {
         this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
       } catch (cause) {
         throw new RangeError(
-          `wasm memory could not grow to ${formatBytes(end)}: ${formatBytes(size)} more are needed ` +
+          `wasm memory could not grow to ${formatBytes(end)}: ${formatBytes(block)} more are needed ` +
             `(${String((cause as Error)?.message ?? cause)})`,
         );
       }
+      if (this.guard) this.bytes(have, this.memory.buffer.byteLength - have).fill(POISON);
     }
     this.top = end;
-    this.sizes.set(ptr, size);
-    return ptr;
+    return at;
   }
 
-  /** Returns a region to the allocator. */
+  /** Returns a region to the allocator; views made for it die. */
   free(ptr: number): void {
-    const size = this.sizes.get(ptr);
-    if (size === undefined) throw new Error(`internal: free of unknown region ${ptr}`);
-    this.sizes.delete(ptr);
+    const lease = this.regions.get(ptr);
+    if (lease === undefined) throw new Error(`internal: free of unknown region ${ptr}`);
+    lease.live = false;
+    this.regions.delete(ptr);
+    this.starts.splice(this.insertionPoint(ptr), 1);
+    const start = ptr - this.guard, block = lease.bytes + 2 * this.guard;
+    if (this.guard) this.bytes(start, block).fill(POISON);
     // insert sorted by address, then merge with the neighbours
     let i = 0;
-    while (i < this.freeList.length && this.freeList[i].ptr < ptr) i++;
-    this.freeList.splice(i, 0, { ptr, bytes: size });
-    if (i + 1 < this.freeList.length && ptr + size === this.freeList[i + 1].ptr) {
+    while (i < this.freeList.length && this.freeList[i].ptr < start) i++;
+    this.freeList.splice(i, 0, { ptr: start, bytes: block });
+    if (i + 1 < this.freeList.length && start + block === this.freeList[i + 1].ptr) {
       this.freeList[i].bytes += this.freeList[i + 1].bytes;
       this.freeList.splice(i + 1, 1);
     }
-    if (i > 0 && this.freeList[i - 1].ptr + this.freeList[i - 1].bytes === ptr) {
+    if (i > 0 && this.freeList[i - 1].ptr + this.freeList[i - 1].bytes === start) {
       this.freeList[i - 1].bytes += this.freeList[i].bytes;
       this.freeList.splice(i, 1);
       i--;
@@ -124,8 +222,73 @@ export class WasmMemory {
   /** Bytes held by live regions. */
   get inUseBytes(): number {
     let total = 0;
-    for (const size of this.sizes.values()) total += size;
+    for (const lease of this.regions.values()) total += lease.bytes;
     return total;
+  }
+
+  /** Index of the first region start >= ptr. */
+  private insertionPoint(ptr: number): number {
+    let lo = 0, hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid] < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The live region holding bytes [ptr, ptr + bytes), if one does. */
+  private regionAt(ptr: number, bytes: number): Lease | undefined {
+    const i = this.insertionPoint(ptr + 1) - 1;
+    const lease = i >= 0 ? this.regions.get(this.starts[i]) : undefined;
+    return lease && ptr + bytes <= lease.ptr + lease.bytes ? lease : undefined;
+  }
+
+  /**
+   * Where an array lives: its byte offset if it lies in a live region of this memory, -1 if it
+   * is not in crossgrad's memory (or in another crossgrad memory: it is then copied like any
+   * array). Error for a view of crossgrad memory that no live region holds: a view kept
+   * across dispose(), whose bytes may now belong to someone else.
+   */
+  locate(array: ArrayBufferView, caller: string, name: string): number {
+    const owner = owners.get(array.buffer);
+    // an empty array (also a view detached by growth) is never read or written
+    if (owner === undefined || array.byteLength === 0) return -1;
+    const lease = leases.get(array) ?? owner.regionAt(array.byteOffset, array.byteLength);
+    if (lease === undefined || !lease.live || array.byteOffset + array.byteLength > lease.ptr + lease.bytes) {
+      throw new Error(
+        `${caller}(): ${name} is a view of crossgrad memory that was freed (its Problem or Model was disposed); ` +
+          `views die with their owner: read the getter of a live one again`,
+      );
+    }
+    return owner === this ? array.byteOffset : -1;
+  }
+
+  /** Test build: throws Error if a canary around a live region, or the poison of free memory, was overwritten. */
+  verify(): void {
+    if (!this.guard) return;
+    const damaged = (ptr: number, length: number, pattern: number): number => {
+      const bytes = this.bytes(ptr, length);
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== pattern) return i;
+      return -1;
+    };
+    const fail = (what: string) => {
+      throw new Error(`crossgrad memory guard: ${what}`);
+    };
+    for (const { ptr, bytes } of this.regions.values()) {
+      const before = damaged(ptr - this.guard, this.guard, CANARY);
+      if (before >= 0) fail(`a write before the region at ${ptr} (${bytes} bytes), ${this.guard - before} bytes before it`);
+      const after = damaged(ptr + bytes, this.guard, CANARY);
+      if (after >= 0) fail(`a write past the end of the region at ${ptr} (${bytes} bytes), ${after} bytes past it`);
+    }
+    const end = this.memory.buffer.byteLength;
+    for (const { ptr, bytes } of [...this.freeList, { ptr: this.top, bytes: end - this.top }]) {
+      const ends = bytes <= 2 * POISON_CHECK_BYTES ? [[ptr, bytes]] : [[ptr, POISON_CHECK_BYTES], [ptr + bytes - POISON_CHECK_BYTES, POISON_CHECK_BYTES]];
+      for (const [from, length] of ends) {
+        const at = damaged(from, length, POISON);
+        if (at >= 0) fail(`a write into free memory at ${from + at} (free from ${ptr}, ${bytes} bytes)`);
+      }
+    }
   }
 }
 
@@ -136,7 +299,7 @@ export class WasmMemory {
  */
 export function allocRegion(memory: WasmMemory, bytes: number, caller: string, what: string): number {
   const needed = WasmMemory.regionBytes(bytes);
-  if (needed > WASM32_MAX_BYTES) {
+  if (!(needed <= WASM32_MAX_BYTES)) {
     throw new RangeError(
       `${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory, more than the ` +
         `${formatBytes(WASM32_MAX_BYTES)} a wasm32 memory can hold`,

@@ -3,7 +3,7 @@
 // ArrayBuffer, and every view of it then has length 0).
 
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocRegion } from "./memory.js";
+import { allocRegion, type WasmMemory } from "./memory.js";
 import type { Pooled } from "./api.js";
 import { align, copyOf, shapeText } from "./call.js";
 import { compactFor } from "./tuning.js";
@@ -32,8 +32,8 @@ class Region {
     readonly ptr: number,
     readonly length: number,
   ) {}
-  get(K: PrecisionKernels, buffer: ArrayBuffer): FloatArray {
-    if (this.view?.buffer !== buffer) this.view = new K.ArrayType(buffer, this.ptr, this.length);
+  get(K: PrecisionKernels, memory: WasmMemory): FloatArray {
+    if (this.view?.buffer !== memory.buffer) this.view = memory.view(K.ArrayType, this.ptr, this.length);
     return this.view;
   }
 }
@@ -105,7 +105,7 @@ export class Problem<P extends Precision = Precision> {
   }
 
   #view(region: Region): FloatArrayOf<P> {
-    return region.get(this.#K, this.#engine.memory.buffer) as FloatArrayOf<P>;
+    return region.get(this.#K, this.#engine.memory) as FloatArrayOf<P>;
   }
 
   /** A lazily allocated output region of `length` elements, zero-filled once. */

@@ -303,7 +303,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
       }
     }
     const lastBlock = Math.ceil(Math.max(s.n, s.m) / CHUNK_ALIGNMENT);
-    this.#scratchBytes = align(Math.max(this.#K.rangeScratchBytes(TILE_ROWS, lastBlock, k) >>> 0, (k + 4) * bytes));
+    this.#scratchBytes = align(Math.max(this.#K.rangeScratchBytes(TILE_ROWS, lastBlock, k), (k + 4) * bytes));
     const nodes = this.#tiles.length * TILE_NODES;
     const what = `a threaded ${shapeText(s)} ${precision} problem`;
     const memory = pool.engine.memory;
@@ -311,7 +311,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
     this.#h = this.#alloc(s.rows * bytes, what);
     this.#tileNodes = this.#alloc(nodes * 8 * (1 + k), what);
     this.#scratch = this.#alloc(this.#scratchBytes * pool.threads, what);
-    this.#result = this.#alloc(2 * k * (bytes + 8) + 8 + nodes * 8 * (1 + k) + (this.#K.combineScratchBytes(nodes, k) >>> 0), what);
+    this.#result = this.#alloc(2 * k * (bytes + 8) + 8 + nodes * 8 * (1 + k) + this.#K.combineScratchBytes(nodes, k), what);
     new Uint8Array(memory.buffer, this.#phi, s.elements * bytes + 0).fill(0);
     new Uint8Array(memory.buffer, this.#h, s.rows * bytes).fill(0);
   }
@@ -332,7 +332,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
   }
 
   #view(ptr: number, length: number): FloatArrayOf<P> {
-    return new this.#K.ArrayType(this.#pool.engine.memory.buffer, ptr, length) as FloatArrayOf<P>;
+    return this.#pool.engine.memory.view(this.#K.ArrayType, ptr, length) as FloatArrayOf<P>;
   }
 
   /**

@@ -210,7 +210,7 @@ export class Model<P extends Precision = Precision> {
   }
 
   #view(ptr: number, length: number): FloatArrayOf<P> {
-    return new this.#K.ArrayType(this.#engine.memory.buffer, ptr, length) as FloatArrayOf<P>;
+    return this.#engine.memory.view(this.#K.ArrayType, ptr, length) as FloatArrayOf<P>;
   }
 
   /**

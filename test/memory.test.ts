@@ -12,6 +12,8 @@ import {
   valueAndGradient,
   type Problem,
 } from "../src/index.js";
+import { requireEngine } from "../src/loader.js";
+import { verifyMemories } from "../src/memory.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 beforeAll(() => init());
@@ -124,5 +126,34 @@ describe("wasm memory", () => {
     expect(value(p.phi, p.h, shape)).toBe(p.value());
     p.dispose();
     out.dispose();
+  });
+});
+
+describe("the memory guard of the test build", () => {
+  it("catches a write past a region, before a region and into free memory, and names it", () => {
+    const { memory } = requireEngine("test");
+    expect(memory.guarded).toBe(true);
+    const p = createProblem({ n: 10, m: 10, k: 4 });
+    const end = p.phi.byteOffset + p.phi.byteLength; // phi, h and the scratch are one region: its end is further on
+    const bytes = new Uint8Array(memory.buffer);
+    const poke = (at: number, run: () => void) => {
+      const saved = bytes[at];
+      bytes[at] ^= 0xff;
+      try {
+        run();
+      } finally {
+        bytes[at] = saved;
+      }
+    };
+    // find the region's real end: the first canary byte after phi
+    let regionEnd = end;
+    while (bytes[regionEnd] !== 0xa5 || bytes[regionEnd + 1] !== 0xa5) regionEnd++;
+    poke(regionEnd, () => expect(() => verifyMemories()).toThrow(/crossgrad memory guard: a write past the end of the region at \d+/));
+    poke(p.phi.byteOffset - 1, () => expect(() => verifyMemories()).toThrow(/a write before the region at \d+/));
+    poke(p.phi.byteOffset - 1, () => expect(() => p.value()).toThrow(/crossgrad memory guard/)); // checked after every kernel call
+    const freed = p.phi.byteOffset;
+    p.dispose();
+    poke(freed, () => expect(() => verifyMemories()).toThrow(/a write into free memory at \d+/));
+    verifyMemories();
   });
 });
