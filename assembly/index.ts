@@ -201,11 +201,11 @@ export function gradientNormSquaredF32(count: u32, list: usize, k: u32, phi: usi
 export function gradientNormSquaredF64(count: u32, list: usize, k: u32, phi: usize, grad: usize, l2: f64): f64 {
   return O.gradientNormSquared<f64>(count, list, k, phi, grad, l2);
 }
-export function rowsNormSquaredF32(count: u32, list: usize, k: u32, phi: usize): f64 {
-  return O.rowsNormSquared<f32>(count, list, k, phi);
+export function firstNonFiniteRowF32(count: u32, list: usize, k: u32, phi: usize): i32 {
+  return O.firstNonFiniteRow<f32>(count, list, k, phi);
 }
-export function rowsNormSquaredF64(count: u32, list: usize, k: u32, phi: usize): f64 {
-  return O.rowsNormSquared<f64>(count, list, k, phi);
+export function firstNonFiniteRowF64(count: u32, list: usize, k: u32, phi: usize): i32 {
+  return O.firstNonFiniteRow<f64>(count, list, k, phi);
 }
 export function zeroRowsF32(count: u32, list: usize, k: u32, a: usize): void {
   O.zeroRows<f32>(count, list, k, a);

@@ -166,18 +166,29 @@ export function gradientNormSquared<T>(count: u32, list: usize, k: u32, phi: usi
   return sum;
 }
 
-/** sum over the listed rows of |phi_r|^2, in float64: the L2 penalty's size. */
-export function rowsNormSquared<T>(count: u32, list: usize, k: u32, phi: usize): f64 {
+/**
+ * The first of the listed rows (list = 0: rows 0..count-1) holding a NaN or an infinity, as
+ * its position in the list, or -1: training's check that an update left phi finite. x * 0 is
+ * 0 for every finite x and NaN otherwise, so the sum of a row's x * 0 tells without a branch.
+ */
+export function firstNonFiniteRow<T>(count: u32, list: usize, k: u32, phi: usize): i32 {
   const rowBytes = <usize>k << alignof<T>();
-  let sum: f64 = 0;
   for (let e: u32 = 0; e < count; e++) {
-    const o = <usize>rowOf(list, e) * rowBytes;
-    for (let c: u32 = 0; c < k; c++) {
-      const x = <f64>load<T>(at<T>(phi + o, c));
-      sum += x * x;
+    const row = phi + <usize>(list == 0 ? e : rowOf(list, e)) * rowBytes;
+    let c: u32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>(), kv = vectorColumns<T>(k);
+      let acc = v128.splat<T>(0);
+      const zero = v128.splat<T>(0);
+      for (; c < kv; c += L) acc = v128.add<T>(acc, v128.mul<T>(v128.load(at<T>(row, c)), zero));
+      if (v128.any_true(v128.ne<T>(acc, acc))) return <i32>e;
     }
+    // scalar tail
+    let s: T = 0;
+    for (; c < k; c++) s += load<T>(at<T>(row, c)) * 0;
+    if (s != s) return <i32>e;
   }
-  return sum;
+  return -1;
 }
 
 /** Zeroes the listed rows of a k-column array (the gradient buffer, after a step). */

@@ -83,7 +83,8 @@ interface SuffixedKernels {
     lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, decay: number, gradScale: number, l2: number,
   ): void;
   gradientNormSquared(count: number, list: number, k: number, phi: number, grad: number, l2: number): number;
-  rowsNormSquared(count: number, list: number, k: number, phi: number): number;
+  /** The first listed row (list = 0: rows 0..count-1) with a NaN or an infinity, as its position in the list, or -1. */
+  firstNonFiniteRow(count: number, list: number, k: number, phi: number): number;
   zeroRows(count: number, list: number, k: number, a: number): void;
   rangeScratchBytes(rows: number, first: number, k: number): number;
   poolRange(rows: number, k: number, phi: number, h: number, first: number, meta: number, values: number, scratch: number, compact: number): number;
@@ -168,7 +169,7 @@ const SUFFIXED_KERNELS = [
   "adagradRows",
   "adamRows",
   "gradientNormSquared",
-  "rowsNormSquared",
+  "firstNonFiniteRow",
   "zeroRows",
   "rangeScratchBytes",
   "poolRange",

@@ -61,7 +61,7 @@ export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray)
 /** A decoded model file, or an Error saying what is wrong with it. */
 export function decodeModel(bytes: unknown, caller: string): Shape & { precision: Precision; phi: FloatArray } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(bytes)}`);
-  const bad = (why: string) => new Error(`${caller}(): not a valid crossgrad model file: ${why}`);
+  const bad = (why: string) => new Error(`${caller}(): bytes are not a valid crossgrad model file: ${why}`);
   if (bytes.length < HEADER + 4) throw bad(`${bytes.length} bytes, shorter than the ${HEADER + 4}-byte minimum`);
   if (!MAGIC.every((b, i) => bytes[i] === b)) throw bad('it does not start with "CGRD"');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -69,6 +69,7 @@ export function decodeModel(bytes: unknown, caller: string): Shape & { precision
   if (version !== FORMAT_VERSION) throw bad(`format version ${version}; this crossgrad reads version ${FORMAT_VERSION}`);
   const code = view.getUint8(8);
   if (code !== 1 && code !== 2) throw bad(`precision code ${code} (1 = f32, 2 = f64)`);
+  if (bytes[9] !== 0 || bytes[10] !== 0 || bytes[11] !== 0) throw bad(`reserved bytes 9-11 are ${bytes[9]}, ${bytes[10]}, ${bytes[11]}, not 0`);
   const precision: Precision = code === 1 ? "f32" : "f64";
   const n = view.getUint32(12, true), m = view.getUint32(16, true), k = view.getUint32(20, true);
   const size = precision === "f32" ? 4 : 8;

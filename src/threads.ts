@@ -11,7 +11,7 @@ import { engineOf, hostHasSimd, instantiate, simdBytes, type Engine, type Precis
 import { allocRegion } from "./memory.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArrayOf, Precision, Shape } from "./types.js";
-import { checkBoolean, checkNumber, checkShape, describe, type CheckedShape } from "./validate.js";
+import { checkGradientOptions, checkOptions, checkShape, describe, type CheckedShape } from "./validate.js";
 import { scalarWasm } from "./generated/wasm.js";
 
 /**
@@ -28,25 +28,46 @@ export const TILE_ROWS = 64 * CHUNK_ALIGNMENT;
 /** Tree nodes a tile's pass leaves at most (pool.ts: rangeNodes). */
 const TILE_NODES = 2 * 33 + 2;
 
+/** The most threads a pool may have: more than the hardware runs only costs memory (a worker takes megabytes). */
+export const MAX_THREADS = 64;
+
+/** How long a worker may take to load and answer, by default (ms). */
+const START_TIMEOUT = 30_000;
+
 /** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
   /**
-   * Worker threads. Default: the host's hardware threads where it says (browsers, Node 21+),
-   * else 2; 1 where SharedArrayBuffer is missing. Asking for more than 1 there rejects.
+   * Worker threads, at most {@link MAX_THREADS}. Default: the host's hardware threads where it
+   * says (browsers, Node 21+), else 2; 1 where SharedArrayBuffer is missing. Asking for more
+   * than 1 there rejects.
    */
   readonly threads?: number;
   /** Where the worker script is (dist/worker.js). Default: next to this module. */
   readonly workerUrl?: string | URL;
+  /**
+   * Milliseconds a worker may take to load and report ready before createThreadPool rejects
+   * (a workerUrl that is not crossgrad's worker never reports). Default 30,000.
+   */
+  readonly startTimeout?: number;
+}
+
+/** A reply of the worker (worker.ts). */
+interface Reply {
+  readonly id?: number;
+  readonly ready?: boolean;
+  readonly results?: number[];
+  readonly error?: string;
 }
 
 /** The part of a worker the pool uses: Web Worker and worker_threads alike. */
 interface WorkerHandle {
   post(message: unknown): void;
-  onReply(listener: (reply: { id?: number; ready?: boolean; results?: number[]; error?: string }) => void): void;
-  /** A worker that could not load or crashed. */
+  onReply(listener: (reply: Reply) => void): void;
+  /** A worker that could not load, crashed or exited. */
   onError(listener: (message: string) => void): void;
-  terminate(): void;
-  /** Node: whether an idle worker may keep the process alive. */
+  /** Stops the worker; settles once it has stopped (Node), or at once (browsers). */
+  terminate(): Promise<void>;
+  /** Node: a worker with work is held (keeps the process alive); held and released in pairs. */
   hold(busy: boolean): void;
 }
 
@@ -65,25 +86,38 @@ async function spawn(url: string | URL): Promise<WorkerHandle> {
     return {
       post: (m) => worker.postMessage(m),
       onReply: (listener) => worker.addEventListener("message", (e) => listener(e.data)),
-      onError: (listener) => worker.addEventListener("error", (e) => listener(e.message || `could not load ${String(url)}`)),
-      terminate: () => worker.terminate(),
+      onError: (listener) => {
+        worker.addEventListener("error", (e) => listener(e.message || `could not load ${String(url)}`));
+        worker.addEventListener("messageerror", () => listener("a message could not be read"));
+      },
+      terminate: async () => worker.terminate(),
       hold: () => {},
     };
   }
   // Node: worker_threads (the specifier is computed, so that bundlers leave it alone)
   const specifier = "node:worker_threads";
   const threads = (await import(/* @vite-ignore */ specifier)) as { Worker: new (url: URL, options: object) => NodeWorker };
-  // the parent's flags, but for --input-type (node -e scripts), which a worker file refuses
-  const parent = (globalThis as { process?: { execArgv: string[] } }).process?.execArgv ?? [];
-  const execArgv = parent.filter((flag) => !flag.startsWith("--input-type"));
-  const worker = new threads.Worker(url instanceof URL ? url : new URL(url), { execArgv });
+  // no flags: the worker script needs none, and a worker refuses the parent's process-wide
+  // ones (--max-old-space-size, --title, ...) with ERR_WORKER_INVALID_EXEC_ARGV
+  const worker = new threads.Worker(url instanceof URL ? url : new URL(url), { execArgv: [] });
   worker.unref();
+  let holds = 0, stopping = false;
   return {
     post: (m) => worker.postMessage(m),
     onReply: (listener) => worker.on("message", listener as (value: never) => void),
-    onError: (listener) => worker.on("error", (e: Error) => listener(String(e?.message ?? e))),
-    terminate: () => void worker.terminate(),
-    hold: (busy) => (busy ? worker.ref() : worker.unref()),
+    onError: (listener) => {
+      worker.on("error", (e: Error) => listener(String(e?.message ?? e)));
+      worker.on("exit", (code: number) => void (stopping || listener(`the worker exited with code ${code}`)));
+    },
+    terminate: async () => {
+      stopping = true;
+      await worker.terminate();
+    },
+    hold: (busy) => {
+      holds += busy ? 1 : -1;
+      if (busy && holds === 1) worker.ref();
+      else if (!busy && holds === 0) worker.unref();
+    },
   };
 }
 
@@ -138,6 +172,9 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   throw new Error("internal: the module imports no memory to share");
 }
 
+/** A kernel call for a worker: an export's name and its counts and pointers. */
+type KernelCall = readonly [string, readonly number[]];
+
 /**
  * A pool of worker threads sharing one wasm memory, for problems too large for one thread.
  * Create it once, reuse it, and terminate() it when done (an idle pool keeps no Node process
@@ -161,7 +198,9 @@ export class ThreadPool {
   readonly #exports: Record<string, (...args: number[]) => number>;
   #next = 0;
   readonly #pending = new Map<number, { resolve: (r: number[]) => void; reject: (e: Error) => void; worker: WorkerHandle }>();
-  #terminated = false;
+  /** Why the pool cannot compute any more: terminated, or a worker failed. */
+  #broken: string | undefined;
+  #terminating: Promise<void> | undefined;
 
   /** @internal Use {@link createThreadPool}. */
   constructor(engine: Engine, exports: Record<string, (...args: number[]) => number>, workers: WorkerHandle[]) {
@@ -172,6 +211,8 @@ export class ThreadPool {
     this.shared = workers.length > 0;
     for (const worker of workers) {
       worker.onError((message) => {
+        // a worker that failed may hold a job forever: the pool stops taking work
+        this.#broken ??= `a crossgrad worker failed (${message}); create a new pool`;
         for (const [id, job] of this.#pending) {
           if (job.worker !== worker) continue;
           this.#pending.delete(id);
@@ -188,27 +229,41 @@ export class ThreadPool {
     }
   }
 
-  /** @internal Runs lists of kernel calls, list i on thread i % threads; results in call order. */
-  async run(calls: (readonly [string, readonly number[]])[]): Promise<number[]> {
-    if (this.#terminated) throw new Error("ThreadPool: this pool was terminated");
-    if (!this.shared) return calls.map(([kernel, args]) => this.#exports[kernel](...args));
+  /** @internal Error unless the pool can take work. */
+  live(caller: string): void {
+    if (this.#broken) throw new Error(`${caller}(): ${this.#broken}`);
+  }
+
+  /**
+   * @internal Runs lists of kernel calls, list i on thread i % threads; results in call order.
+   * Settles only once every thread is done with its list, also when one of them failed, so
+   * that no kernel still writes when the caller goes on.
+   */
+  async run(caller: string, calls: KernelCall[]): Promise<number[]> {
+    this.live(caller);
+    if (!this.shared) {
+      const results = calls.map(([kernel, args]) => this.#exports[kernel](...args));
+      this.engine.memory.verify();
+      return results;
+    }
     const lists = this.#workers.map((): number[] => []);
     calls.forEach((_, i) => lists[i % lists.length].push(i));
-    const replies = await Promise.all(
-      lists.map((list, w) => {
-        if (!list.length) return Promise.resolve([]);
-        const worker = this.#workers[w];
-        const id = this.#next++;
-        worker.hold(true);
-        return new Promise<number[]>((resolve, reject) => {
-          this.#pending.set(id, { resolve, reject, worker });
-          worker.post({ id, calls: list.map((i) => calls[i]) });
-        }).finally(() => worker.hold(false));
-      }),
-    );
+    const replies = await Promise.allSettled(lists.map((list, w) => (list.length ? this.#post(this.#workers[w], list.map((i) => calls[i])) : [])));
+    const failed = replies.find((r) => r.status === "rejected");
+    if (failed) throw new Error(`${caller}(): ${(failed.reason as Error).message}`);
+    this.engine.memory.verify();
     const results = new Array<number>(calls.length);
-    lists.forEach((list, w) => list.forEach((i, j) => (results[i] = replies[w][j])));
+    lists.forEach((list, w) => list.forEach((i, j) => (results[i] = (replies[w] as PromiseFulfilledResult<number[]>).value[j])));
     return results;
+  }
+
+  #post(worker: WorkerHandle, calls: KernelCall[]): Promise<number[]> {
+    const id = this.#next++;
+    worker.hold(true);
+    return new Promise<number[]>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, worker });
+      worker.post({ id, calls });
+    }).finally(() => worker.hold(false));
   }
 
   /**
@@ -224,27 +279,30 @@ export class ThreadPool {
    * ```
    */
   createProblem<P extends Precision = "f32">(shape: Shape, options?: { precision?: P }): ThreadedProblem<P> {
-    if (this.#terminated) throw new Error("ThreadPool: this pool was terminated");
-    const precision = (options?.precision ?? "f32") as P;
-    if (precision !== "f32" && precision !== "f64") {
-      throw new TypeError(`ThreadPool.createProblem(): options.precision must be "f32" or "f64", got ${describe(precision)}`);
-    }
-    return new ThreadedProblem(this, checkShape(shape, "ThreadPool.createProblem"), precision);
+    const caller = "ThreadPool.createProblem";
+    this.live(caller);
+    const s = checkShape(shape, caller);
+    const precision = checkPrecision(checkOptions<{ precision: P }>(options, caller).precision, caller) as P;
+    return new ThreadedProblem(this, s, precision);
   }
 
   /**
-   * Stops the workers. Afterwards the pool and its problems cannot compute.
+   * Stops the workers. Calls in flight reject once the workers have stopped (so no kernel
+   * writes after they settle); afterwards the pool and its problems cannot compute, but their
+   * phi and h stay readable until disposed. Calling it again returns the same promise.
    *
    * @example
    * ```ts
    * await pool.terminate();
    * ```
    */
-  async terminate(): Promise<void> {
-    this.#terminated = true;
-    for (const job of this.#pending.values()) job.reject(new Error("ThreadPool: terminated while working"));
-    this.#pending.clear();
-    for (const worker of this.#workers) worker.terminate();
+  terminate(): Promise<void> {
+    this.#broken = "this pool was terminated";
+    this.#terminating ??= Promise.all(this.#workers.map((w) => w.terminate())).then(() => {
+      for (const job of this.#pending.values()) job.reject(new Error("the pool was terminated while working"));
+      this.#pending.clear();
+    });
+    return this.#terminating;
   }
 }
 
@@ -258,7 +316,12 @@ interface Tile {
 
 /**
  * A problem in a thread pool's shared memory; its kernels run on the pool's threads and
- * return Promises. Views die when the shared memory grows: read the getters again.
+ * return Promises. Calls on one problem run one after another, in the order they were made
+ * (they share its scratch); calls on different problems of a pool may overlap. Views die
+ * when the shared memory grows: read the getters again.
+ *
+ * dispose() while a call is in flight (or queued) makes that call reject, and frees the
+ * problem's memory only once its kernels are done.
  *
  * @example
  * ```ts
@@ -287,6 +350,10 @@ export class ThreadedProblem<P extends Precision = Precision> {
   #gradient = 0;
   #gateGradient = 0;
   #disposed = false;
+  /** The last call queued: the next one starts when it has settled. */
+  #tail: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running: the memory is freed when they are none. */
+  #calls = 0;
 
   /** @internal Use {@link ThreadPool.createProblem}. */
   constructor(pool: ThreadPool, s: CheckedShape, precision: P) {
@@ -306,29 +373,66 @@ export class ThreadedProblem<P extends Precision = Precision> {
     this.#scratchBytes = align(Math.max(this.#K.rangeScratchBytes(TILE_ROWS, lastBlock, k), (k + 4) * bytes));
     const nodes = this.#tiles.length * TILE_NODES;
     const what = `a threaded ${shapeText(s)} ${precision} problem`;
-    const memory = pool.engine.memory;
-    this.#phi = this.#alloc(s.elements * bytes, what);
-    this.#h = this.#alloc(s.rows * bytes, what);
-    this.#tileNodes = this.#alloc(nodes * 8 * (1 + k), what);
-    this.#scratch = this.#alloc(this.#scratchBytes * pool.threads, what);
-    this.#result = this.#alloc(2 * k * (bytes + 8) + 8 + nodes * 8 * (1 + k) + this.#K.combineScratchBytes(nodes, k), what);
-    new Uint8Array(memory.buffer, this.#phi, s.elements * bytes + 0).fill(0);
-    new Uint8Array(memory.buffer, this.#h, s.rows * bytes).fill(0);
-  }
-
-  #alloc(bytes: number, what: string): number {
+    // all or nothing: a refusal frees what was taken
     try {
-      const ptr = allocRegion(this.#pool.engine.memory, bytes, "ThreadPool.createProblem", what);
-      this.#regions.push(ptr);
-      return ptr;
+      this.#phi = this.#alloc(s.elements * bytes, "ThreadPool.createProblem", what);
+      this.#h = this.#alloc(s.rows * bytes, "ThreadPool.createProblem", what);
+      this.#tileNodes = this.#alloc(nodes * 8 * (1 + k), "ThreadPool.createProblem", what);
+      this.#scratch = this.#alloc(this.#scratchBytes * pool.threads, "ThreadPool.createProblem", what);
+      this.#result = this.#alloc(
+        2 * k * (bytes + 8) + 8 + nodes * 8 * (1 + k) + this.#K.combineScratchBytes(nodes, k),
+        "ThreadPool.createProblem",
+        what,
+      );
     } catch (error) {
-      this.dispose();
+      this.#free();
       throw error;
     }
+    this.#view(this.#phi, s.elements).fill(0);
+    this.#view(this.#h, s.rows).fill(0);
+  }
+
+  #alloc(bytes: number, caller: string, what: string): number {
+    const ptr = allocRegion(this.#pool.engine.memory, bytes, caller, what);
+    this.#regions.push(ptr);
+    return ptr;
+  }
+
+  #free(): void {
+    for (const ptr of this.#regions.splice(0)) this.#pool.engine.memory.free(ptr);
   }
 
   #live(caller: string): void {
     if (this.#disposed) throw new Error(`ThreadedProblem.${caller}: this problem was disposed`);
+  }
+
+  /**
+   * Runs `work` after every call made before it has settled. The problem's memory stays
+   * allocated while any call is queued or running, even if it is disposed meanwhile: such a
+   * call rejects at its next step, and the memory is freed when the last one settles.
+   */
+  #exclusive<R>(method: string, work: (caller: string) => Promise<R>): Promise<R> {
+    const caller = `ThreadedProblem.${method}`;
+    try {
+      this.#live(`${method}()`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#calls++;
+    const run = this.#tail.then(() => {
+      this.#step(caller);
+      return work(caller);
+    });
+    this.#tail = run.catch(() => {});
+    return run.finally(() => {
+      if (--this.#calls === 0 && this.#disposed) this.#free();
+    });
+  }
+
+  /** Between the steps of a call: Error if the problem was disposed or its pool stopped. */
+  #step(caller: string): void {
+    if (this.#disposed) throw new Error(`${caller}(): the problem was disposed while the call was queued or running`);
+    this.#pool.live(caller);
   }
 
   #view(ptr: number, length: number): FloatArrayOf<P> {
@@ -361,6 +465,11 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return this.#view(this.#h, this.#s.rows);
   }
 
+  /** True once {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
   #suffix(): string {
     return this.precision === "f32" ? "F32" : "F64";
   }
@@ -370,18 +479,20 @@ export class ThreadedProblem<P extends Precision = Precision> {
   }
 
   /** Pooled sums on the threads, combined here: u, v, u64, v64 in the result region; F. */
-  async #pooled(): Promise<number> {
+  async #pooled(caller: string): Promise<number> {
     const { k } = this.#s;
     const K = this.#K, bytes = K.bytesPerElement, sfx = this.#suffix();
     const compact = compactFor(this.#s.elements * bytes, k * bytes);
     const perTile = 8 * (1 + k) * TILE_NODES;
     const counts = await this.#pool.run(
+      caller,
       this.#tiles.map((t, i) => {
         const meta = this.#tileNodes + i * perTile;
         const scratch = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
         return [`poolRange${sfx}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), this.#h + t.first * bytes, t.block, meta, meta + 8 * TILE_NODES, scratch, compact]] as const;
       }),
     );
+    this.#step(caller);
     // each group's nodes, tile after tile, then its tree folded
     const u = this.#result, v = u + k * bytes, u64 = align8(v + k * bytes), v64 = u64 + 8 * k;
     const meta = v64 + 8 * k;
@@ -411,9 +522,8 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * await p.value(); // the bits of createProblem's value() on the same phi and h
    * ```
    */
-  async value(): Promise<number> {
-    this.#live("value()");
-    return this.#pooled();
+  value(): Promise<number> {
+    return this.#exclusive("value", (caller) => this.#pooled(caller));
   }
 
   /**
@@ -424,11 +534,12 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * const { u, v } = await p.pooled();
    * ```
    */
-  async pooled(): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P> }> {
-    this.#live("pooled()");
-    await this.#pooled();
-    const k = this.#s.k;
-    return { u: copyOf(this.#view(this.#result, k)), v: copyOf(this.#view(this.#result + k * this.#K.bytesPerElement, k)) };
+  pooled(): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P> }> {
+    return this.#exclusive("pooled", async (caller) => {
+      await this.#pooled(caller);
+      const k = this.#s.k;
+      return { u: copyOf(this.#view(this.#result, k)), v: copyOf(this.#view(this.#result + k * this.#K.bytesPerElement, k)) };
+    });
   }
 
   /**
@@ -440,25 +551,36 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * const { value, gradient } = await p.valueAndGradient({ scale: -0.01 });
    * ```
    */
-  async valueAndGradient(options?: { scale?: number; accumulate?: boolean }): Promise<{ value: number; gradient: FloatArrayOf<P> }> {
-    this.#live("valueAndGradient()");
-    const caller = "ThreadedProblem.valueAndGradient";
-    const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
-    const accumulate = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
-    const { k, elements } = this.#s;
-    if (!this.#gradient) {
-      this.#gradient = this.#alloc(elements * this.#K.bytesPerElement, `the gradient of a threaded ${shapeText(this.#s)} problem`);
-      this.#view(this.#gradient, elements).fill(0);
+  valueAndGradient(options?: { scale?: number; accumulate?: boolean }): Promise<{ value: number; gradient: FloatArrayOf<P> }> {
+    return this.#valueAndGradient("valueAndGradient", options);
+  }
+
+  #valueAndGradient(method: string, options: { scale?: number; accumulate?: boolean } | undefined) {
+    let checked: { scale: number; accumulate: boolean };
+    try {
+      checked = checkGradientOptions(checkOptions(options, `ThreadedProblem.${method}`), `ThreadedProblem.${method}`);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const value = await this.#pooled();
-    const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
-    await this.#pool.run(
-      this.#tiles.map((t, i) => {
-        const sw = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
-        return [`gradientRows${this.#suffix()}`, [t.count, k, this.#h + t.first * bytes, t.group === 0 ? v : u, scale, this.#gradient + t.first * this.#rowBytes(), accumulate ? 1 : 0, sw]] as const;
-      }),
-    );
-    return { value, gradient: this.#view(this.#gradient, elements) };
+    return this.#exclusive(method, async (caller) => {
+      const { scale, accumulate } = checked;
+      const { k, elements } = this.#s;
+      if (!this.#gradient) {
+        this.#gradient = this.#alloc(elements * this.#K.bytesPerElement, caller, `the gradient of a threaded ${shapeText(this.#s)} problem`);
+        this.#view(this.#gradient, elements).fill(0);
+      }
+      const value = await this.#pooled(caller);
+      const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
+      await this.#pool.run(
+        caller,
+        this.#tiles.map((t, i) => {
+          const sw = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
+          return [`gradientRows${this.#suffix()}`, [t.count, k, this.#h + t.first * bytes, t.group === 0 ? v : u, scale, this.#gradient + t.first * this.#rowBytes(), accumulate ? 1 : 0, sw]] as const;
+        }),
+      );
+      this.#step(caller);
+      return { value, gradient: this.#view(this.#gradient, elements) };
+    });
   }
 
   /**
@@ -470,7 +592,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * ```
    */
   async gradient(options?: { scale?: number; accumulate?: boolean }): Promise<FloatArrayOf<P>> {
-    return (await this.valueAndGradient(options)).gradient;
+    return (await this.#valueAndGradient("gradient", options)).gradient;
   }
 
   /**
@@ -481,20 +603,24 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * const dh = await p.gateGradient();
    * ```
    */
-  async gateGradient(): Promise<FloatArrayOf<P>> {
-    this.#live("gateGradient()");
-    const { k, rows } = this.#s;
-    if (!this.#gateGradient) this.#gateGradient = this.#alloc(rows * this.#K.bytesPerElement, `the gate gradient of a threaded ${shapeText(this.#s)} problem`);
-    await this.#pooled();
-    const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
-    await this.#pool.run(
-      this.#tiles.map((t) => [`rowDots${this.#suffix()}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), t.group === 0 ? v : u, this.#gateGradient + t.first * bytes]] as const),
-    );
-    return this.#view(this.#gateGradient, rows);
+  gateGradient(): Promise<FloatArrayOf<P>> {
+    return this.#exclusive("gateGradient", async (caller) => {
+      const { k, rows } = this.#s;
+      if (!this.#gateGradient) this.#gateGradient = this.#alloc(rows * this.#K.bytesPerElement, caller, `the gate gradient of a threaded ${shapeText(this.#s)} problem`);
+      await this.#pooled(caller);
+      const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
+      await this.#pool.run(
+        caller,
+        this.#tiles.map((t) => [`rowDots${this.#suffix()}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), t.group === 0 ? v : u, this.#gateGradient + t.first * bytes]] as const),
+      );
+      this.#step(caller);
+      return this.#view(this.#gateGradient, rows);
+    });
   }
 
   /**
-   * Frees the problem's shared memory for reuse; afterwards every method throws.
+   * Frees the problem's shared memory for reuse; afterwards every method throws (or rejects).
+   * Calls still queued or running reject, and the memory is freed when their kernels are done.
    *
    * @example
    * ```ts
@@ -504,17 +630,44 @@ export class ThreadedProblem<P extends Precision = Precision> {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const ptr of this.#regions) this.#pool.engine.memory.free(ptr);
+    if (this.#calls === 0) this.#free();
   }
 }
 
 const align8 = (x: number): number => Math.ceil(x / 8) * 8;
 
+/** "f32" (the default) or "f64"; TypeError naming options.precision otherwise. */
+function checkPrecision(precision: unknown, caller: string): Precision {
+  if (precision === undefined) return "f32";
+  if (precision !== "f32" && precision !== "f64") {
+    throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`);
+  }
+  return precision;
+}
+
+/** Waits for a worker's ready reply, at most `timeout` ms; rejects if it fails to load or start. */
+function started(worker: WorkerHandle, url: string | URL, timeout: number, caller: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${caller}(): the worker at ${String(url)} did not report ready within ${timeout} ms; options.workerUrl must be crossgrad's worker script (dist/worker.js)`)),
+      timeout,
+    );
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    worker.onReply((reply) => (reply.ready ? settle() : reply.error ? settle(new Error(`${caller}(): a crossgrad worker failed to start: ${reply.error}`)) : undefined));
+    worker.onError((message) => settle(new Error(`${caller}(): a worker failed to start (${String(url)}): ${message}`)));
+  });
+}
+
 /**
  * A pool of worker threads on one shared wasm memory. Where this context cannot share memory
  * (no SharedArrayBuffer: a page that is not cross-origin isolated), the pool computes on the
  * calling thread and says so (threads = 1, shared = false); asking for more threads there
- * rejects with the reason.
+ * rejects with the reason. A worker that does not report ready within `startTimeout` makes it
+ * reject, and every worker it started is stopped.
  *
  * @example
  * ```ts
@@ -523,12 +676,23 @@ const align8 = (x: number): number => Math.ceil(x / 8) * 8;
  * await pool.terminate();
  * ```
  */
-export async function createThreadPool(options: ThreadPoolOptions = {}): Promise<ThreadPool> {
+export async function createThreadPool(options?: ThreadPoolOptions): Promise<ThreadPool> {
   const caller = "createThreadPool";
+  const o = checkOptions<ThreadPoolOptions>(options, caller);
   const shareable = canShare();
   const hardware = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
-  const threads = options.threads ?? (shareable ? hardware : 1);
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${caller}(): threads must be a positive integer, got ${String(threads)}`);
+  const threads = o.threads ?? (shareable ? Math.min(hardware, MAX_THREADS) : 1);
+  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`${caller}(): options.threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof threads === "number" ? threads : describe(threads)}`);
+  }
+  const url = o.workerUrl ?? new URL("./worker.js", import.meta.url);
+  if (!(typeof url === "string" || url instanceof URL)) {
+    throw new TypeError(`${caller}(): options.workerUrl must be a string or a URL, got ${describe(url)}`);
+  }
+  const timeout = o.startTimeout ?? START_TIMEOUT;
+  if (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout)) {
+    throw new RangeError(`${caller}(): options.startTimeout must be a positive number of milliseconds, got ${typeof timeout === "number" ? timeout : describe(timeout)}`);
+  }
   if (threads > 1 && !shareable) {
     throw new Error(
       `${caller}(): ${threads} threads need a shared wasm memory (SharedArrayBuffer and wasm SIMD), which this context lacks` +
@@ -544,20 +708,24 @@ export async function createThreadPool(options: ThreadPoolOptions = {}): Promise
   const module = await WebAssembly.compile(withSharedMemory(simdBytes()));
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const exports = await instantiate(module, memory);
-  const url = options.workerUrl ?? new URL("./worker.js", import.meta.url);
-  const workers = await Promise.all(Array.from({ length: threads }, () => spawn(url)));
-  await Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise<void>((resolve, reject) => {
-          worker.onReply((reply) => (reply.ready ? resolve() : reply.error ? reject(new Error(`a crossgrad worker failed to start: ${reply.error}`)) : undefined));
-          worker.onError((message) => reject(new Error(`${caller}(): a worker failed to start (${url}): ${message}`)));
-          // held while it starts: an awaited start must keep Node running
-          worker.hold(true);
-          worker.post({ init: { module, memory } });
-        }).finally(() => worker.hold(false)),
-    ),
-  );
+  const workers: WorkerHandle[] = [];
+  try {
+    for (let i = 0; i < threads; i++) workers.push(await spawn(url));
+    await Promise.all(
+      workers.map((worker) => {
+        // held while it starts: an awaited start must keep Node running
+        worker.hold(true);
+        const ready = started(worker, url, timeout, caller);
+        worker.post({ init: { module, memory } });
+        return ready.finally(() => worker.hold(false));
+      }),
+    );
+  } catch (error) {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    const message = String((error as Error)?.message ?? error);
+    if (message.startsWith(caller)) throw error;
+    // new URL() or new Worker() refused the URL
+    throw new (error instanceof TypeError ? TypeError : Error)(`${caller}(): options.workerUrl could not start a worker: ${message}`);
+  }
   return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, workers);
 }
-

@@ -6,11 +6,11 @@
 
 import { align, shapeText } from "./call.js";
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocRegion, WasmMemory } from "./memory.js";
+import { allocRegion, type WasmMemory } from "./memory.js";
 import { sigmoid, softplus } from "./metrics.js";
 import { decodeModel, encodeModel } from "./persist.js";
 import type { FloatArray, FloatArrayOf, GateSets, Precision, Shape } from "./types.js";
-import { checkGateSets, checkShape, describe, type CheckedShape } from "./validate.js";
+import { checkGateSets, checkNumbers, checkOptions, checkShape, describe, type CheckedShape } from "./validate.js";
 
 /** squared: (F - y)^2; logistic: log-loss of sigmoid(F) against y in {0, 1}; bpr: -log sigmoid(F+ - F-). */
 export type Loss = "squared" | "logistic" | "bpr";
@@ -106,8 +106,8 @@ export interface ModelOptions<P extends Precision = "f32"> {
   /** [1] */ readonly seed?: number;
 }
 
-/** A seeded generator (mulberry32) whose state the model keeps, so fitPartial() continues the stream. */
-class Random {
+/** @internal A seeded generator (mulberry32) whose state the model keeps, so fitPartial() continues the stream. */
+export class Random {
   constructor(public state: number) {}
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
@@ -147,10 +147,19 @@ interface OptimizerState {
   steps: number;
 }
 
+/** Regions of optimizer state (each the size of phi) an optimizer needs. */
+function stateRegions(o: OptimizerOptions): number {
+  return o.type === "adam" ? 2 : o.type === "adagrad" ? 1 : (o.momentum ?? 0) !== 0 ? 1 : 0;
+}
+
 /**
  * An embedding matrix phi in wasm memory, trained by gradient descent to fit observed gate
  * sets: createModel(), fit() (and fitPartial() to continue), predict(), save(). Dispose of it
  * when done.
+ *
+ * While fit() runs, its callbacks (onEpoch, onBatch, a learning-rate schedule) may predict,
+ * evaluate and save; fit(), fitPartial() and load() throw there. dispose() in a callback stops
+ * the training at once: fit() throws, and the memory is freed as it returns.
  *
  * @example
  * ```ts
@@ -179,6 +188,8 @@ export class Model<P extends Precision = Precision> {
   #epoch = 0;
   #random = new Random(1);
   #disposed = false;
+  /** The training method running (fit() or fitPartial()), while it runs. */
+  #training: string | undefined;
 
   /** @internal Use {@link createModel} or {@link loadModel}. */
   constructor(engine: Engine, s: CheckedShape, precision: P) {
@@ -206,7 +217,15 @@ export class Model<P extends Precision = Precision> {
   }
 
   #live(caller: string): void {
-    if (this.#disposed) throw new Error(`Model.${caller}: this Model was disposed`);
+    if (this.#disposed) throw new Error(`${caller}(): this Model was disposed`);
+  }
+
+  /** Error unless the model is live and not training: the methods that change it. */
+  #idle(caller: string): void {
+    this.#live(caller);
+    if (this.#training) {
+      throw new Error(`${caller}(): this Model is training (${this.#training}() is running); its callbacks may predict, evaluate and save, not change the model`);
+    }
   }
 
   #view(ptr: number, length: number): FloatArrayOf<P> {
@@ -224,14 +243,21 @@ export class Model<P extends Precision = Precision> {
    * ```
    */
   get phi(): FloatArrayOf<P> {
-    this.#live("phi");
+    this.#live("Model.phi");
     return this.#view(this.#phi, this.#s.elements);
+  }
+
+  /** True once {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#disposed;
   }
 
   /**
    * Trains from the current parameters with a fresh optimizer, for `epochs` epochs of
-   * shuffled mini-batches. Throws (after restoring the parameters of the last good epoch) if
-   * the loss becomes NaN or infinite.
+   * shuffled mini-batches. Everything is checked before anything changes: a refused call
+   * leaves the model as it was. The parameters must be finite. After every mini-batch the
+   * rows it updated are checked: if the loss or a parameter becomes NaN or infinite, fit()
+   * restores the parameters (and optimizer state) of the start of that epoch and throws.
    *
    * @example
    * ```ts
@@ -240,17 +266,15 @@ export class Model<P extends Precision = Precision> {
    * history.epochs.at(-1)?.validationLoss; // e.g. 0.0101, near a noise variance of 0.01
    * ```
    */
-  fit(data: Observations, options: FitOptions = {}): History {
-    this.#live("fit()");
-    this.#resetOptimizer();
-    this.#epoch = 0;
-    this.#random = new Random(checkInteger(options.seed ?? 1, "options.seed", "Model.fit", 0));
-    return this.#train("Model.fit", data, options);
+  fit(observations: Observations, options?: FitOptions): History {
+    return this.#run("Model.fit", observations, options, true);
   }
 
   /**
    * Continues training: the optimizer state, the epoch count and the random stream go on
-   * from the last fit() or fitPartial() (a different optimizer type starts a fresh one).
+   * from the last fit() or fitPartial() (a different optimizer type starts a fresh one; sgd
+   * given momentum after training without starts from a zero velocity). Hyper-parameters are
+   * those of this call. Checks as fit()'s.
    *
    * @example
    * ```ts
@@ -258,9 +282,8 @@ export class Model<P extends Precision = Precision> {
    * model.fitPartial(observations, { epochs: 5 }); // the same as one fit of 10 epochs
    * ```
    */
-  fitPartial(data: Observations, options: FitOptions = {}): History {
-    this.#live("fitPartial()");
-    return this.#train("Model.fitPartial", data, options);
+  fitPartial(observations: Observations, options?: FitOptions): History {
+    return this.#run("Model.fitPartial", observations, options, false);
   }
 
   /**
@@ -272,13 +295,15 @@ export class Model<P extends Precision = Precision> {
    * ```
    */
   predict(observations: GateSets): Float64Array {
-    this.#live("predict()");
-    const data = checkObservations("Model.predict", observations, this.#s, this.precision, undefined);
-    return this.#scores(data);
+    const caller = "Model.predict";
+    this.#live(caller);
+    const data = checkObservations(caller, "observations", observations, this.#s, this.precision, undefined);
+    return this.#scores(data, caller);
   }
 
   /**
-   * The mean loss of the observations (sample-weighted), without the l2 term.
+   * The mean loss of the observations (sample-weighted), without the l2 term; bpr draws its
+   * negatives from a generator seeded with `seed`.
    *
    * @example
    * ```ts
@@ -286,9 +311,13 @@ export class Model<P extends Precision = Precision> {
    * ```
    */
   evaluate(observations: Observations, loss: Loss = "squared", seed = 1): number {
-    this.#live("evaluate()");
-    const data = checkObservations("Model.evaluate", observations, this.#s, this.precision, loss);
-    return this.#lossOf(data, loss, new Random(seed));
+    const caller = "Model.evaluate";
+    this.#live(caller);
+    checkLoss(loss, "loss", caller);
+    const random = new Random(checkSeed(seed, "seed", caller));
+    const data = checkObservations(caller, "observations", observations, this.#s, this.precision, loss);
+    if (loss === "bpr") checkBprNegatives(caller, "observations", data, this.#s);
+    return this.#lossOf(data, loss, random, caller);
   }
 
   /**
@@ -302,7 +331,7 @@ export class Model<P extends Precision = Precision> {
    * ```
    */
   save(): Uint8Array<ArrayBuffer> {
-    this.#live("save()");
+    this.#live("Model.save");
     return encodeModel(this.shape, this.precision, this.phi);
   }
 
@@ -316,19 +345,21 @@ export class Model<P extends Precision = Precision> {
    * ```
    */
   load(bytes: Uint8Array): void {
-    this.#live("load()");
-    const saved = decodeModel(bytes, "Model.load");
+    const caller = "Model.load";
+    this.#idle(caller);
+    const saved = decodeModel(bytes, caller);
     const s = this.#s;
     if (saved.precision !== this.precision || saved.n !== s.n || saved.m !== s.m || saved.k !== s.k) {
       throw new RangeError(
-        `Model.load(): the file holds a ${shapeText(saved)} ${saved.precision} model, this model is ${shapeText(s)} ${this.precision}`,
+        `${caller}(): bytes hold a ${shapeText(saved)} ${saved.precision} model, this model is ${shapeText(s)} ${this.precision}`,
       );
     }
     this.phi.set(saved.phi);
   }
 
   /**
-   * Frees the model's wasm memory; afterwards every method throws.
+   * Frees the model's wasm memory; afterwards every method throws. Called from a callback of
+   * fit(), it stops the training: fit() throws, and frees the memory as it returns.
    *
    * @example
    * ```ts
@@ -338,27 +369,24 @@ export class Model<P extends Precision = Precision> {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    if (!this.#training) this.#free();
+  }
+
+  #free(): void {
     const memory = this.#engine.memory;
-    for (const ptr of [...this.#snapshots, ...(this.#optimizer?.regions ?? [])]) memory.free(ptr);
+    for (const ptr of [...this.#snapshots.splice(0), ...(this.#optimizer?.regions ?? [])]) memory.free(ptr);
+    this.#optimizer = undefined;
     memory.free(this.#base);
   }
 
   // --- training --------------------------------------------------------------------------
 
-  #resetOptimizer(): void {
-    for (const ptr of this.#optimizer?.regions ?? []) this.#engine.memory.free(ptr);
-    this.#optimizer = undefined;
-  }
-
   #phiBytes(): number {
     return this.#s.elements * this.#K.bytesPerElement;
   }
 
-  /** The optimizer state for these options: kept if the type matches, else a fresh one. */
-  #optimizerFor(options: OptimizerOptions, caller: string): OptimizerState {
-    if (this.#optimizer?.type === options.type) return this.#optimizer;
-    this.#resetOptimizer();
-    const count = options.type === "adam" ? 2 : options.type === "adagrad" ? 1 : (options.momentum ?? 0) !== 0 ? 1 : 0;
+  /** Zeroed regions of optimizer state, the size of phi each; all or none. */
+  #allocState(count: number, caller: string): number[] {
     const regions: number[] = [];
     try {
       for (let i = 0; i < count; i++) regions.push(allocRegion(this.#engine.memory, this.#phiBytes(), caller, "the optimizer state"));
@@ -367,17 +395,77 @@ export class Model<P extends Precision = Precision> {
       throw error;
     }
     for (const ptr of regions) new Uint8Array(this.#engine.memory.buffer, ptr, this.#phiBytes()).fill(0);
-    this.#optimizer = { type: options.type, regions, steps: 0 };
-    return this.#optimizer;
+    return regions;
+  }
+
+  /**
+   * Checks, allocates, then trains: nothing about the model changes until every argument has
+   * been checked and every region it needs is placed. The callbacks run with the model marked
+   * as training; a dispose() from one of them stops the loop, and the memory is freed here.
+   */
+  #run(caller: string, observations: Observations, options: FitOptions | undefined, fresh: boolean): History {
+    this.#idle(caller);
+    const o = checkFitOptions(caller, options);
+    const train = checkObservations(caller, "observations", observations, this.#s, this.precision, o.loss);
+    const validation = o.validation && checkObservations(caller, "options.validation", o.validation, this.#s, this.precision, o.loss);
+    if (o.loss === "bpr") {
+      checkBprNegatives(caller, "observations", train, this.#s);
+      if (validation) checkBprNegatives(caller, "options.validation", validation, this.#s);
+    }
+    const bad = this.#K.firstNonFiniteRow(this.#s.rows, 0, this.#s.k, this.#phi);
+    if (bad >= 0) throw new RangeError(`${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`);
+    this.#training = caller.slice("Model.".length);
+    let workspace: Workspace | undefined;
+    try {
+      const firstEpoch = fresh ? 0 : this.#epoch;
+      const firstRate = learningRateOf(o, firstEpoch, caller);
+      this.#stopIfDisposed(caller);
+      // everything this run needs, placed before anything changes
+      const keep = !fresh && this.#optimizer?.type === o.optimizer.type ? this.#optimizer : undefined;
+      const added = this.#allocState(stateRegions(o.optimizer) - (keep?.regions.length ?? 0), caller);
+      let optimizer: OptimizerState;
+      try {
+        this.#reserveSnapshots(o.patience === Infinity ? 1 : 2, caller);
+        workspace = new Workspace(this.#engine, this.#K, this.#s, train, Math.min(o.batchSize, Math.max(1, train.count)), o.loss === "bpr", caller);
+      } catch (error) {
+        for (const ptr of added) this.#engine.memory.free(ptr);
+        throw error;
+      }
+      // commit
+      if (keep) {
+        keep.regions.push(...added);
+        optimizer = keep;
+      } else {
+        for (const ptr of this.#optimizer?.regions ?? []) this.#engine.memory.free(ptr);
+        optimizer = this.#optimizer = { type: o.optimizer.type, regions: added, steps: 0 };
+      }
+      if (fresh) {
+        this.#epoch = 0;
+        this.#random = new Random(o.seed);
+      }
+      return this.#train(caller, train, validation, workspace, o, optimizer, firstRate);
+    } finally {
+      workspace?.free();
+      this.#training = undefined;
+      if (this.#disposed) this.#free();
+    }
+  }
+
+  #stopIfDisposed(caller: string): void {
+    if (this.#disposed) throw new Error(`${caller}(): the Model was disposed during training (by a callback); training stopped`);
+  }
+
+  /** Snapshot regions (phi and up to two regions of optimizer state each), allocated once. */
+  #reserveSnapshots(count: number, caller: string): void {
+    while (this.#snapshots.length < count) {
+      this.#snapshots.push(allocRegion(this.#engine.memory, this.#phiBytes() * 3, caller, "a snapshot of the parameters"));
+    }
   }
 
   /** Copies phi and the optimizer state into snapshot `slot` (or back, when restoring). */
-  #snapshot(slot: number, restore: boolean, caller: string): void {
+  #snapshot(slot: number, restore: boolean): void {
     const bytes = this.#phiBytes();
     const parts = [this.#phi, ...(this.#optimizer?.regions ?? [])];
-    while (this.#snapshots.length <= slot) {
-      this.#snapshots.push(allocRegion(this.#engine.memory, bytes * 3, caller, "a snapshot of the parameters"));
-    }
     const memory = new Uint8Array(this.#engine.memory.buffer);
     parts.forEach((ptr, i) => {
       const copy = this.#snapshots[slot] + i * bytes;
@@ -386,64 +474,70 @@ export class Model<P extends Precision = Precision> {
     });
   }
 
-  #train(caller: string, dataArg: Observations, options: FitOptions): History {
-    const o = checkFitOptions(caller, options);
-    const data = checkObservations(caller, dataArg, this.#s, this.precision, o.loss);
-    const validation = o.validation && checkObservations(caller, o.validation, this.#s, this.precision, o.loss);
-    if (o.loss === "bpr") checkBprNegatives(caller, data, this.#s);
-    const optimizer = this.#optimizerFor(o.optimizer, caller);
+  #train(
+    caller: string,
+    data: CheckedObservations,
+    validation: CheckedObservations | undefined,
+    workspace: Workspace,
+    o: CheckedFitOptions,
+    optimizer: OptimizerState,
+    firstRate: number,
+  ): History {
     const started = performance.now();
     const epochs: EpochReport[] = [];
+    const firstEpoch = this.#epoch;
     let best = { loss: Infinity, epoch: -1 };
     let stoppedEarly = false;
-    const workspace = new Workspace(this.#engine, this.#K, this.#s, data, o.batchSize, o.loss === "bpr", caller);
-    try {
-      for (let e = 0; e < o.epochs; e++) {
-        const epoch = this.#epoch;
-        const learningRate = typeof o.learningRate === "function" ? o.learningRate(epoch) : o.learningRate;
-        this.#snapshot(0, false, caller);
-        const loss = this.#epochOf(data, workspace, o, optimizer, learningRate);
-        if (!Number.isFinite(loss)) {
-          this.#snapshot(0, true, caller);
-          throw new Error(
-            `${caller}(): training diverged in epoch ${epoch} (loss ${loss}); the parameters were restored to the end of ` +
-              `epoch ${epoch - 1}. Lower the learning rate, or set clipNorm.`,
-          );
-        }
-        this.#epoch++;
-        const validationLoss = validation && this.#lossOf(validation, o.loss, new Random(o.seed + 0x9e3779b9));
-        const report: EpochReport = { epoch, loss, learningRate, elapsed: performance.now() - started, ...(validationLoss !== undefined && { validationLoss }) };
-        epochs.push(report);
-        const measured = validationLoss ?? loss;
-        if (measured < best.loss) {
-          best = { loss: measured, epoch };
-          if (o.patience !== Infinity) this.#snapshot(1, false, caller);
-        } else if (epoch - best.epoch >= o.patience) {
-          this.#snapshot(1, true, caller);
-          stoppedEarly = true;
-          break;
-        }
-        let stop = false;
-        o.onEpoch?.(report, () => void (stop = true));
-        if (stop) {
-          stoppedEarly = true;
-          break;
-        }
+    for (let e = 0; e < o.epochs; e++) {
+      const epoch = this.#epoch;
+      const learningRate = e === 0 ? firstRate : learningRateOf(o, epoch, caller);
+      this.#stopIfDisposed(caller);
+      this.#snapshot(0, false);
+      const { loss, diverged } = this.#epochOf(caller, data, workspace, o, optimizer, learningRate);
+      if (diverged) {
+        this.#snapshot(0, true);
+        const where = epoch === firstEpoch ? `where this ${caller.slice("Model.".length)}() began` : `the end of epoch ${epoch - 1}`;
+        throw new Error(
+          `${caller}(): training diverged in epoch ${epoch} (${diverged}); the parameters were restored to ${where}. ` +
+            `Lower the learning rate, or set clipNorm.`,
+        );
       }
-    } finally {
-      workspace.free();
+      this.#epoch++;
+      const validationLoss = validation && this.#lossOf(validation, o.loss, new Random(o.seed + 0x9e3779b9), caller);
+      const report: EpochReport = { epoch, loss, learningRate, elapsed: performance.now() - started, ...(validationLoss !== undefined && { validationLoss }) };
+      epochs.push(report);
+      const measured = validationLoss ?? loss;
+      if (measured < best.loss) {
+        best = { loss: measured, epoch };
+        if (o.patience !== Infinity) this.#snapshot(1, false);
+      } else if (epoch - best.epoch >= o.patience) {
+        this.#snapshot(1, true);
+        stoppedEarly = true;
+        break;
+      }
+      let stop = false;
+      o.onEpoch?.(report, () => void (stop = true));
+      this.#stopIfDisposed(caller);
+      if (stop) {
+        stoppedEarly = true;
+        break;
+      }
     }
     return { epochs, stoppedEarly, bestEpoch: best.epoch === -1 ? this.#epoch - 1 : best.epoch };
   }
 
-  /** One epoch of shuffled mini-batches; returns the mean training loss. */
+  /**
+   * One epoch of shuffled mini-batches: its mean training loss, or why training diverged (a
+   * loss or a parameter that is not finite).
+   */
   #epochOf(
+    caller: string,
     data: CheckedObservations,
     w: Workspace,
     o: CheckedFitOptions,
     optimizer: OptimizerState,
     learningRate: number,
-  ): number {
+  ): { loss: number; diverged?: string } {
     const { n, m, k } = this.#s;
     const K = this.#K;
     const order = shuffled(data.count, this.#random);
@@ -474,6 +568,7 @@ export class Model<P extends Precision = Precision> {
         }
       }
       weightSum += batchWeight;
+      if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
       // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
       const entries = v.indptr[sets];
       K.batchGradientListed(n, m, k, sets, w.indptr, w.index, w.weightAt, w.splits, w.u, w.v, w.setWeightsAt, 1, this.#grad, 1, 1, this.#scratch);
@@ -485,10 +580,16 @@ export class Model<P extends Precision = Precision> {
       }
       this.#step(optimizer, o, learningRate, rows, gradScale);
       K.zeroRows(rows, this.#list, k, this.#grad);
+      // the update itself must leave phi finite: the next batch's loss would tell too late
+      const bad = K.firstNonFiniteRow(rows, this.#list, k, this.#phi);
+      if (bad >= 0) {
+        const row = new Uint32Array(this.#engine.memory.buffer, this.#list, rows)[bad];
+        return { loss: NaN, diverged: `row ${row} of phi became non-finite in batch ${batch}` };
+      }
       o.onBatch?.(batch + 1, batches);
-      if (!Number.isFinite(lossSum)) return lossSum;
+      this.#stopIfDisposed(caller);
     }
-    return lossSum / (weightSum || 1);
+    return { loss: lossSum / (weightSum || 1) };
   }
 
   #step(optimizer: OptimizerState, o: CheckedFitOptions, lr: number, rows: number, gradScale: number): void {
@@ -505,9 +606,9 @@ export class Model<P extends Precision = Precision> {
   }
 
   /** F of every observation, in chunks of 4096 (one batch workspace). */
-  #scores(data: CheckedObservations): Float64Array {
+  #scores(data: CheckedObservations, caller: string): Float64Array {
     const out = new Float64Array(data.count);
-    const w = new Workspace(this.#engine, this.#K, this.#s, data, Math.min(4096, Math.max(1, data.count)), false, "Model.predict");
+    const w = new Workspace(this.#engine, this.#K, this.#s, data, Math.min(4096, Math.max(1, data.count)), false, caller);
     try {
       const { n, m, k } = this.#s;
       for (let start = 0; start < data.count; start += 4096) {
@@ -523,10 +624,10 @@ export class Model<P extends Precision = Precision> {
   }
 
   /** The mean loss of the observations (bpr: negatives drawn from `random`). */
-  #lossOf(data: CheckedObservations, loss: Loss, random: Random): number {
+  #lossOf(data: CheckedObservations, loss: Loss, random: Random, caller: string): number {
     let sum = 0, weights = 0;
     if (loss === "bpr") {
-      const w = new Workspace(this.#engine, this.#K, this.#s, data, Math.min(2048, Math.max(1, data.count)), true, "Model.evaluate");
+      const w = new Workspace(this.#engine, this.#K, this.#s, data, Math.min(2048, Math.max(1, data.count)), true, caller);
       try {
         const { n, m, k } = this.#s;
         for (let start = 0; start < data.count; start += 2048) {
@@ -543,7 +644,7 @@ export class Model<P extends Precision = Precision> {
         w.free();
       }
     } else {
-      const scores = this.#scores(data);
+      const scores = this.#scores(data, caller);
       scores.forEach((F, id) => {
         sum += data.sampleWeight[id] * lossAndSlope(loss, F, data.y![id])[0];
         weights += data.sampleWeight[id];
@@ -573,6 +674,27 @@ function shuffled(count: number, random: Random): Uint32Array {
   return order;
 }
 
+/**
+ * @internal `count` distinct rows of group B, none of them in `positives` (sorted, as offsets from n),
+ * drawn uniformly and returned sorted: Floyd's sampling over the complement, so the work is
+ * bounded by `count` whatever the data (the caller checks that m - positives >= count).
+ */
+export function drawNegatives(count: number, positives: ArrayLike<number>, n: number, m: number, random: Random): number[] {
+  const complement = m - positives.length;
+  const chosen = new Set<number>();
+  for (let j = complement - count; j < complement; j++) {
+    const t = random.below(j + 1);
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  // the c-th row of B that is not a positive: skip the positives at or below it
+  const rows: number[] = [];
+  let p = 0;
+  for (const c of [...chosen].sort((a, b) => a - b)) {
+    while (p < positives.length && positives[p] - n <= c + p) p++;
+    rows.push(n + c + p);
+  }
+  return rows;
+}
 /**
  * A fit's or a prediction's wasm memory: the observations' CSR (copied in once) and the
  * buffers of one batch, in one region freed at the end.
@@ -695,13 +817,7 @@ class Workspace {
       // the negative set: the A rows, then sampled B rows (sorted, distinct, not positives)
       for (let i = first; i < split; i++) put(data.index[i], weightOf(i));
       v.splits[set] = e;
-      const positives = data.index.subarray(split, end);
-      const drawn: number[] = [];
-      while (drawn.length < end - split) {
-        const row = s.n + random.below(s.m);
-        if (!drawn.includes(row) && !positives.includes(row)) drawn.push(row);
-      }
-      for (const row of drawn.sort((a, b) => a - b)) put(row, 1);
+      for (const row of drawNegatives(end - split, data.index.subarray(split, end), s.n, s.m, random)) put(row, 1);
       v.indptr[++set] = e;
     }
     return set;
@@ -712,86 +828,148 @@ class Workspace {
   }
 }
 
-type CheckedFitOptions = Required<Omit<FitOptions, "validation" | "onEpoch" | "onBatch" | "optimizer">> & {
-  optimizer: OptimizerOptions;
-  learningRate: LearningRate;
-  validation?: Observations;
-  onEpoch?: FitOptions["onEpoch"];
-  onBatch?: FitOptions["onBatch"];
+type CheckedFitOptions = {
+  readonly loss: Loss;
+  readonly optimizer: OptimizerOptions;
+  readonly learningRate: LearningRate;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly l2: number;
+  readonly clipNorm: number;
+  readonly patience: number;
+  readonly validation?: Observations;
+  readonly onEpoch?: FitOptions["onEpoch"];
+  readonly onBatch?: FitOptions["onBatch"];
 };
 
-function checkInteger(value: unknown, name: string, caller: string, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new RangeError(`${caller}(): ${name} must be an integer of at least ${min}, got ${typeof value === "number" ? value : describe(value)}`);
+const shown = (value: unknown): string => (typeof value === "number" ? String(value) : typeof value === "string" ? JSON.stringify(value) : describe(value));
+
+function checkInteger(value: unknown, name: string, caller: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new RangeError(`${caller}(): ${name} must be an integer ${range}, got ${shown(value)}`);
   }
   return value;
 }
 
-function checkNonNegative(value: unknown, name: string, caller: string, fallback: number): number {
+/** A seed: an integer from 0 to 2^32 - 1 (the generator's state). */
+function checkSeed(value: unknown, name: string, caller: string): number {
+  return checkInteger(value, name, caller, 0, 2 ** 32 - 1);
+}
+
+/** A finite number in [min, max) (or [min, max] when `closed`), else `fallback` when undefined. */
+function checkReal(value: unknown, name: string, caller: string, fallback: number, min: number, max = Infinity, closed = true): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !(value >= 0)) {
-    throw new RangeError(`${caller}(): ${name} must be a non-negative number, got ${typeof value === "number" ? value : describe(value)}`);
+  const inRange = typeof value === "number" && Number.isFinite(value) && value >= min && (closed ? value <= max : value < max);
+  if (!inRange) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}${closed ? "" : " (excluded)"}`;
+    throw new RangeError(`${caller}(): ${name} must be a finite number ${range}, got ${shown(value)}`);
   }
   return value;
 }
 
-function checkFitOptions(caller: string, options: FitOptions): CheckedFitOptions {
-  if (typeof options !== "object" || options === null) throw new TypeError(`${caller}(): options must be an object, got ${describe(options)}`);
-  const loss = options.loss ?? "squared";
+function checkLoss(loss: unknown, name: string, caller: string): Loss {
   if (loss !== "squared" && loss !== "logistic" && loss !== "bpr") {
-    throw new RangeError(`${caller}(): options.loss must be "squared", "logistic" or "bpr", got ${JSON.stringify(loss)}`);
+    throw new RangeError(`${caller}(): ${name} must be "squared", "logistic" or "bpr", got ${shown(loss)}`);
   }
-  const optimizer = options.optimizer ?? { type: "adam" };
-  if (!["sgd", "adagrad", "adam"].includes((optimizer as { type?: unknown })?.type as string)) {
-    throw new RangeError(`${caller}(): options.optimizer.type must be "sgd", "adagrad" or "adam", got ${JSON.stringify((optimizer as { type?: unknown })?.type)}`);
+  return loss;
+}
+
+function checkCallback(value: unknown, name: string, caller: string): void {
+  if (value !== undefined && typeof value !== "function") throw new TypeError(`${caller}(): ${name} must be a function, got ${describe(value)}`);
+}
+
+/** The optimizer's hyper-parameters, each in the range where its update is defined. */
+function checkOptimizer(value: unknown, caller: string): OptimizerOptions {
+  const o = checkOptions<OptimizerOptions & { momentum: unknown; nesterov: unknown; beta1: unknown; beta2: unknown; epsilon: unknown }>(
+    value ?? { type: "adam" },
+    caller,
+    "options.optimizer",
+  );
+  const type = o.type;
+  if (type !== "sgd" && type !== "adagrad" && type !== "adam") {
+    throw new RangeError(`${caller}(): options.optimizer.type must be "sgd", "adagrad" or "adam", got ${shown(type)}`);
   }
-  const learningRate = optimizer.learningRate ?? (optimizer.type === "adagrad" ? 0.1 : 0.01);
-  if (typeof learningRate !== "function") checkNonNegative(learningRate, "options.optimizer.learningRate", caller, 0);
+  const name = (field: string) => `options.optimizer.${field}`;
+  if (typeof o.learningRate !== "function") checkReal(o.learningRate, name("learningRate"), caller, 0, 0);
+  checkReal(o.weightDecay, name("weightDecay"), caller, 0, 0);
+  if (type === "sgd") {
+    checkReal(o.momentum, name("momentum"), caller, 0, 0);
+    if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${caller}(): ${name("nesterov")} must be a boolean, got ${describe(o.nesterov)}`);
+  } else {
+    // epsilon 0 would divide 0 by 0 where a row's gradient is 0
+    const epsilon = checkReal(o.epsilon, name("epsilon"), caller, 1e-7, 0);
+    if (epsilon === 0) throw new RangeError(`${caller}(): ${name("epsilon")} must be positive, got 0`);
+  }
+  if (type === "adam") {
+    // beta = 1 would make the bias correction 1 - beta^t zero
+    checkReal(o.beta1, name("beta1"), caller, 0.9, 0, 1, false);
+    checkReal(o.beta2, name("beta2"), caller, 0.999, 0, 1, false);
+  }
+  return o as OptimizerOptions;
+}
+
+function checkFitOptions(caller: string, options: unknown): CheckedFitOptions {
+  const o = checkOptions<FitOptions>(options, caller);
+  const optimizer = checkOptimizer(o.optimizer, caller);
+  checkCallback(o.onEpoch, "options.onEpoch", caller);
+  checkCallback(o.onBatch, "options.onBatch", caller);
   return {
-    loss,
+    loss: checkLoss(o.loss ?? "squared", "options.loss", caller),
     optimizer,
-    learningRate,
-    epochs: checkInteger(options.epochs ?? 10, "options.epochs", caller, 0),
-    batchSize: checkInteger(options.batchSize ?? 256, "options.batchSize", caller, 1),
-    seed: checkInteger(options.seed ?? 1, "options.seed", caller, 0),
-    l2: checkNonNegative(options.l2, "options.l2", caller, 0),
-    clipNorm: checkNonNegative(options.clipNorm, "options.clipNorm", caller, Infinity),
-    patience: options.patience === undefined ? Infinity : checkInteger(options.patience, "options.patience", caller, 1),
-    validation: options.validation,
-    onEpoch: options.onEpoch,
-    onBatch: options.onBatch,
+    learningRate: optimizer.learningRate ?? (optimizer.type === "adagrad" ? 0.1 : 0.01),
+    epochs: checkInteger(o.epochs ?? 10, "options.epochs", caller, 0),
+    batchSize: checkInteger(o.batchSize ?? 256, "options.batchSize", caller, 1),
+    seed: checkSeed(o.seed ?? 1, "options.seed", caller),
+    l2: checkReal(o.l2, "options.l2", caller, 0, 0),
+    clipNorm: o.clipNorm === Infinity ? Infinity : checkReal(o.clipNorm, "options.clipNorm", caller, Infinity, 0),
+    patience: o.patience === undefined || o.patience === Infinity ? Infinity : checkInteger(o.patience, "options.patience", caller, 1),
+    validation: o.validation,
+    onEpoch: o.onEpoch,
+    onBatch: o.onBatch,
   };
+}
+
+/** The learning rate of an epoch: the number, or what the schedule returns, checked. */
+function learningRateOf(o: CheckedFitOptions, epoch: number, caller: string): number {
+  if (typeof o.learningRate !== "function") return o.learningRate;
+  const rate = o.learningRate(epoch);
+  if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) {
+    throw new RangeError(
+      `${caller}(): options.optimizer.learningRate(${epoch}) returned ${shown(rate)}; a learning rate must be a finite number of at least 0`,
+    );
+  }
+  return rate;
 }
 
 /** Observations checked against the shape: CSR sets, targets for `loss`, sample weights. */
 function checkObservations(
   caller: string,
+  name: string,
   observations: unknown,
   s: CheckedShape,
   precision: Precision,
   loss: Loss | undefined,
 ): CheckedObservations {
-  const sets = checkGateSets(observations, s, precision, caller);
-  if (sets.dense) throw new TypeError(`${caller}(): observations must be CSR sets { indptr, index, weight?, y? }, not dense gate sets`);
+  const sets = checkGateSets(observations, s, precision, caller, name);
+  if (sets.dense) throw new TypeError(`${caller}(): ${name} must be CSR sets { indptr, index, weight?, y? }, not dense gate sets`);
   const o = observations as Observations;
   const count = sets.count;
   let y: Float64Array | undefined;
   if (loss === "squared" || loss === "logistic") {
-    if (o.y === undefined || typeof o.y.length !== "number") throw new TypeError(`${caller}(): observations.y must hold a target per observation for ${loss} loss`);
-    if (o.y.length !== count) throw new RangeError(`${caller}(): observations.y.length must be the number of observations = ${count}, got ${o.y.length}`);
-    y = Float64Array.from(o.y);
+    y = Float64Array.from(checkNumbers(o.y, `${name}.y`, caller, count, "the number of observations"));
     for (let b = 0; b < count; b++) {
       if (loss === "logistic" ? y[b] !== 0 && y[b] !== 1 : !Number.isFinite(y[b])) {
-        throw new RangeError(`${caller}(): observations.y[${b}] must be ${loss === "logistic" ? "0 or 1" : "finite"}, got ${y[b]}`);
+        throw new RangeError(`${caller}(): ${name}.y[${b}] must be ${loss === "logistic" ? "0 or 1" : "finite"} for ${loss} loss, got ${y[b]}`);
       }
     }
   }
-  const sampleWeight = o.sampleWeight === undefined ? new Float64Array(count).fill(1) : Float64Array.from(o.sampleWeight);
-  if (sampleWeight.length !== count) {
-    throw new RangeError(`${caller}(): observations.sampleWeight.length must be the number of observations = ${count}, got ${sampleWeight.length}`);
-  }
+  const sampleWeight = o.sampleWeight === undefined
+    ? new Float64Array(count).fill(1)
+    : Float64Array.from(checkNumbers(o.sampleWeight, `${name}.sampleWeight`, caller, count, "the number of observations"));
   sampleWeight.forEach((x, b) => {
-    if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`${caller}(): observations.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
+    if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`${caller}(): ${name}.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
   });
   let widest = 1;
   for (let b = 0; b < count; b++) widest = Math.max(widest, sets.indptr[b + 1] - sets.indptr[b]);
@@ -799,12 +977,12 @@ function checkObservations(
 }
 
 /** bpr draws as many negatives as an observation has positive B rows: there must be room. */
-function checkBprNegatives(caller: string, data: CheckedObservations, s: CheckedShape): void {
+function checkBprNegatives(caller: string, name: string, data: CheckedObservations, s: CheckedShape): void {
   for (let b = 0; b < data.count; b++) {
     const positives = data.indptr[b + 1] - data.splits[b];
     if (positives === 0 || 2 * positives > s.m) {
       throw new RangeError(
-        `${caller}(): observation ${b} lists ${positives} rows of group B; bpr needs at least 1, and at most m / 2 = ${Math.floor(s.m / 2)} to draw as many negatives`,
+        `${caller}(): ${name}: observation ${b} lists ${positives} rows of group B; bpr needs at least 1, and at most m / 2 = ${Math.floor(s.m / 2)} to draw as many negatives`,
       );
     }
   }
@@ -820,26 +998,25 @@ function checkBprNegatives(caller: string, data: CheckedObservations, s: Checked
  * const model = createModel({ n: 1000, m: 1000, k: 16 }, { seed: 1, scale: 0.1 });
  * ```
  */
-export function createModel<P extends Precision = "f32">(shape: Shape, options: ModelOptions<P> = {}): Model<P> {
-  const caller = "createModel";
+export function createModel<P extends Precision = "f32">(shape: Shape, options?: ModelOptions<P>): Model<P> {
+  return newModel("createModel", shape, options, "options.phi");
+}
+
+function newModel<P extends Precision>(caller: string, shape: unknown, options: ModelOptions<P> | undefined, phiName: string): Model<P> {
   const engine = requireEngine(caller);
   const s = checkShape(shape, caller);
-  const precision = (options.precision ?? "f32") as P;
-  if (precision !== "f32" && precision !== "f64") throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${JSON.stringify(precision)}`);
+  const o = checkOptions<ModelOptions<P>>(options, caller);
+  const precision = (o.precision ?? "f32") as P;
+  if (precision !== "f32" && precision !== "f64") throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${shown(precision)}`);
+  const initial = o.phi === undefined ? undefined : checkNumbers(o.phi, phiName, caller, s.elements, "(n + m) * k");
+  const scale = checkReal(o.scale, "options.scale", caller, 0.1, 0);
+  const seed = checkSeed(o.seed ?? 1, "options.seed", caller);
   const model = new Model(engine, s, precision);
-  try {
-    const phi = model.phi;
-    if (options.phi !== undefined) {
-      if (options.phi.length !== s.elements) throw new RangeError(`${caller}(): options.phi.length must be (n + m) * k = ${s.elements}, got ${options.phi.length}`);
-      phi.set(options.phi);
-    } else {
-      const scale = checkNonNegative(options.scale, "options.scale", caller, 0.1);
-      const random = new Random(checkInteger(options.seed ?? 1, "options.seed", caller, 0));
-      for (let i = 0; i < phi.length; i++) phi[i] = scale * random.normal();
-    }
-  } catch (error) {
-    model.dispose();
-    throw error;
+  const phi = model.phi;
+  if (initial) phi.set(initial);
+  else {
+    const random = new Random(seed);
+    for (let i = 0; i < phi.length; i++) phi[i] = scale * random.normal();
   }
   return model;
 }
@@ -854,5 +1031,5 @@ export function createModel<P extends Precision = "f32">(shape: Shape, options: 
  */
 export function loadModel(bytes: Uint8Array): Model {
   const saved = decodeModel(bytes, "loadModel");
-  return createModel({ n: saved.n, m: saved.m, k: saved.k }, { precision: saved.precision, phi: saved.phi });
+  return newModel("loadModel", { n: saved.n, m: saved.m, k: saved.k }, { precision: saved.precision, phi: saved.phi }, "bytes");
 }

@@ -130,42 +130,42 @@ export type CheckedGateSets =
   | { readonly dense: false; readonly count: number; readonly indptr: Uint32Array; readonly index: Uint32Array; readonly weight?: FloatArray; readonly splits: Uint32Array }
   | { readonly dense: true; readonly count: number; readonly gates: Uint8Array | Float32Array | Float64Array };
 
-/** A batch of gate sets: CSR ({ indptr, index, weight? }) or dense ({ gates, count }). */
-export function checkGateSets(sets: unknown, shape: CheckedShape, precision: Precision, caller: string): CheckedGateSets {
+/** A batch of gate sets: CSR ({ indptr, index, weight? }) or dense ({ gates, count }); `name` is the argument's. */
+export function checkGateSets(sets: unknown, shape: CheckedShape, precision: Precision, caller: string, name = "sets"): CheckedGateSets {
   if (typeof sets !== "object" || sets === null) {
-    throw new TypeError(`${caller}(): sets must be { indptr, index, weight? } or { gates, count }, got ${describe(sets)}`);
+    throw new TypeError(`${caller}(): ${name} must be { indptr, index, weight? } or { gates, count }, got ${describe(sets)}`);
   }
   const s = sets as Partial<GateSets & DenseGateSets>;
   if (s.gates !== undefined) {
     const count = s.count;
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
-      throw new RangeError(`${caller}(): sets.count must be a non-negative integer, got ${formatValue(count)}`);
+      throw new RangeError(`${caller}(): ${name}.count must be a non-negative integer, got ${formatValue(count)}`);
     }
     if (!(s.gates instanceof Uint8Array || s.gates instanceof Float32Array || s.gates instanceof Float64Array)) {
-      throw new TypeError(`${caller}(): sets.gates must be a Uint8Array, Float32Array or Float64Array, got ${describe(s.gates)}`);
+      throw new TypeError(`${caller}(): ${name}.gates must be a Uint8Array, Float32Array or Float64Array, got ${describe(s.gates)}`);
     }
-    checkLength(caller, "sets.gates", s.gates.length, count * shape.rows, "count * (n + m)");
+    checkLength(caller, `${name}.gates`, s.gates.length, count * shape.rows, "count * (n + m)");
     return { dense: true, count, gates: s.gates };
   }
   const { indptr } = s;
-  if (!(indptr instanceof Uint32Array)) throw new TypeError(`${caller}(): sets.indptr must be a Uint32Array, got ${describe(indptr)}`);
-  if (!(s.index instanceof Uint32Array)) throw new TypeError(`${caller}(): sets.index must be a Uint32Array, got ${describe(s.index)}`);
+  if (!(indptr instanceof Uint32Array)) throw new TypeError(`${caller}(): ${name}.indptr must be a Uint32Array, got ${describe(indptr)}`);
+  if (!(s.index instanceof Uint32Array)) throw new TypeError(`${caller}(): ${name}.index must be a Uint32Array, got ${describe(s.index)}`);
   const index = s.index;
-  if (indptr.length < 1) throw new RangeError(`${caller}(): sets.indptr.length must be at least 1 (sets + 1), got 0`);
+  if (indptr.length < 1) throw new RangeError(`${caller}(): ${name}.indptr.length must be at least 1 (sets + 1), got 0`);
   const count = indptr.length - 1;
-  if (indptr[0] !== 0) throw new RangeError(`${caller}(): sets.indptr[0] must be 0, got ${indptr[0]}`);
+  if (indptr[0] !== 0) throw new RangeError(`${caller}(): ${name}.indptr[0] must be 0, got ${indptr[0]}`);
   if (indptr[count] !== index.length) {
-    throw new RangeError(`${caller}(): sets.indptr[${count}] must be index.length = ${index.length}, got ${indptr[count]}`);
+    throw new RangeError(`${caller}(): ${name}.indptr[${count}] must be index.length = ${index.length}, got ${indptr[count]}`);
   }
   const splits = new Uint32Array(count);
   for (let b = 0; b < count; b++) {
     if (indptr[b + 1] < indptr[b]) {
-      throw new RangeError(`${caller}(): sets.indptr[${b + 1}] = ${indptr[b + 1]} is less than sets.indptr[${b}] = ${indptr[b]}`);
+      throw new RangeError(`${caller}(): ${name}.indptr[${b + 1}] = ${indptr[b + 1]} is less than ${name}.indptr[${b}] = ${indptr[b]}`);
     }
-    checkIndex(index, indptr[b], indptr[b + 1], shape.rows, "sets.index", caller);
+    checkIndex(index, indptr[b], indptr[b + 1], shape.rows, `${name}.index`, caller);
     splits[b] = splitAt(index, indptr[b], indptr[b + 1], shape.n);
   }
-  const weight = checkWeight(s.weight, precision, index.length, "sets.weight", caller);
+  const weight = checkWeight(s.weight, precision, index.length, `${name}.weight`, caller);
   return { dense: false, count, indptr, index, weight, splits };
 }
 
@@ -215,4 +215,41 @@ export function checkNumber(value: unknown, name: string, caller: string): numbe
 export function checkBoolean(value: unknown, name: string, caller: string): boolean {
   if (typeof value !== "boolean") throw new TypeError(`${caller}(): ${name} must be a boolean, got ${describe(value)}`);
   return value;
+}
+
+/** An options argument: undefined (no options) or an object; TypeError otherwise. */
+export function checkOptions<O extends object>(options: unknown, caller: string, name = "options"): Partial<O> {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${caller}(): ${name} must be an object or undefined, got ${describe(options)}`);
+  }
+  return options as Partial<O>;
+}
+
+/** scale (a number, default 1) and accumulate (a boolean, default false) of a gradient call's options. */
+export function checkGradientOptions(
+  options: { readonly scale?: unknown; readonly accumulate?: unknown },
+  caller: string,
+): { scale: number; accumulate: boolean } {
+  return {
+    scale: options.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller),
+    accumulate: options.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller),
+  };
+}
+
+/**
+ * An array of numbers (number[] or a numeric typed array) of `length` elements; TypeError for
+ * another type or a non-number element, RangeError for the length.
+ */
+export function checkNumbers(value: unknown, name: string, caller: string, length: number, formula: string): ArrayLike<number> {
+  const typed = ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
+  if (!typed && !Array.isArray(value)) throw new TypeError(`${caller}(): ${name} must be an array of numbers, got ${describe(value)}`);
+  const array = value as ArrayLike<unknown>;
+  checkLength(caller, name, array.length, length, formula);
+  if (!typed) {
+    for (let i = 0; i < array.length; i++) {
+      if (typeof array[i] !== "number") throw new TypeError(`${caller}(): ${name} must hold numbers, but ${name}[${i}] is ${describe(array[i])}`);
+    }
+  }
+  return array as ArrayLike<number>;
 }

@@ -74,6 +74,44 @@ describe("a thread pool without SharedArrayBuffer", () => {
     q.h.set(h);
     expect(await p.value()).toBe(q.value());
     await pool.terminate();
-    await expect(p.value()).rejects.toThrow("ThreadPool: this pool was terminated");
+    await expect(p.value()).rejects.toThrow("ThreadedProblem.value(): this pool was terminated");
+  });
+});
+
+describe("starting a thread pool", () => {
+  it("rejects after startTimeout when the worker script is not crossgrad's, and stops its workers", async () => {
+    const silent = new URL("./fixtures/silent-worker.js", import.meta.url);
+    const started = Date.now();
+    await expect(createThreadPool({ threads: 2, workerUrl: silent, startTimeout: 400 })).rejects.toThrow(
+      /createThreadPool\(\): the worker at .*silent-worker\.js did not report ready within 400 ms; options\.workerUrl must be crossgrad's worker script/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("rejects when the worker script is missing or ends, without waiting for the timeout", async () => {
+    for (const name of ["missing-worker.js", "exiting-worker.js"]) {
+      const url = new URL(`./fixtures/${name}`, import.meta.url);
+      const started = Date.now();
+      const result = createThreadPool({ threads: 1, workerUrl: url, startTimeout: name === "exiting-worker.js" ? 3000 : 60_000 });
+      // a browser keeps an ended worker idle (no exit event): then the timeout decides
+      await expect(result).rejects.toThrow(/createThreadPool\(\): (a worker failed to start|the worker at .* did not report ready)/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    }
+  });
+
+  it.each([
+    [{ threads: 0 }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got 0"],
+    [{ threads: 1000 }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got 1000"],
+    [{ threads: "2" }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got string"],
+    [{ threads: 1.5 }, RangeError, "got 1.5"],
+    [{ workerUrl: 5 }, TypeError, "createThreadPool(): options.workerUrl must be a string or a URL, got number"],
+    [{ startTimeout: -1 }, RangeError, "createThreadPool(): options.startTimeout must be a positive number of milliseconds, got -1"],
+    [{ startTimeout: NaN }, RangeError, "got NaN"],
+    [null, TypeError, "createThreadPool(): options must be an object or undefined, got null"],
+    [{ workerUrl: "not a url" }, TypeError, "createThreadPool(): options.workerUrl could not start a worker"],
+  ])("refuses the options %o, naming the one at fault", async (options, type, message) => {
+    const result = createThreadPool(options as never);
+    await expect(result).rejects.toThrow(type);
+    await expect(result).rejects.toThrow(message);
   });
 });

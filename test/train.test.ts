@@ -15,6 +15,7 @@ import {
   type Precision,
 } from "../src/index.js";
 import { requireEngine } from "../src/loader.js";
+import { drawNegatives, Random } from "../src/train.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
@@ -197,7 +198,9 @@ describe("training runs", () => {
       optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : 1e6) },
       onEpoch: () => void (lastGood = model.phi.slice()),
     };
-    expect(() => model.fit(observations, options)).toThrow(/training diverged in epoch 2 \(loss (NaN|Infinity)\); the parameters were restored to the end of epoch 1/);
+    expect(() => model.fit(observations, options)).toThrow(
+      /training diverged in epoch 2 \((loss (NaN|Infinity)|row \d+ of phi became non-finite) in batch \d+\); the parameters were restored to the end of epoch 1/,
+    );
     expect(firstBitDifference(model.phi, lastGood!)).toBe(-1);
     model.dispose();
   });
@@ -263,6 +266,231 @@ describe("training runs", () => {
   });
 });
 
+describe("training under misuse", () => {
+  const shape = { n: 120, m: 80, k: 5 };
+  const { observations } = plantedProblem({ ...shape, count: 3000, seed: 31 });
+  const small = sliceObservations(observations, 0, 600);
+
+  /** A model trained for two epochs, the state every refused call must leave as it was. */
+  function trained() {
+    const model = createModel(shape, { seed: 1 });
+    model.fit(small, { epochs: 2, seed: 5, optimizer: { type: "sgd", learningRate: 0.05, momentum: 0.9 } });
+    return model;
+  }
+
+  it("a refused fit or fitPartial changes nothing: parameters, optimizer, epoch count and random stream", () => {
+    const reference = trained();
+    reference.fitPartial(small, { epochs: 2, optimizer: { type: "sgd", learningRate: 0.05, momentum: 0.9 } });
+    const model = trained();
+    const before = model.phi.slice();
+    const refusals: [unknown, RegExp | string][] = [
+      [{ epochs: -1 }, "Model.fit(): options.epochs must be an integer of at least 0, got -1"],
+      [null, "Model.fit(): options must be an object or undefined, got null"],
+      [{ seed: 1.5 }, "Model.fit(): options.seed must be an integer from 0 to 4294967295, got 1.5"],
+      [{ validation: { indptr: new Uint32Array([0, 1]), index: new Uint32Array([999]) } }, /options\.validation\.index\[0\] = 999 is out of range/],
+      [{ optimizer: { type: "adam", beta1: NaN } }, "Model.fit(): options.optimizer.beta1 must be a finite number from 0 to 1 (excluded), got NaN"],
+      [{ optimizer: { type: "sgd", learningRate: () => -1 } }, "Model.fit(): options.optimizer.learningRate(0) returned -1"],
+      [{ onEpoch: 5 }, "Model.fit(): options.onEpoch must be a function, got number"],
+    ];
+    for (const [options, message] of refusals) {
+      expect(() => model.fit(small, options as never)).toThrow(message);
+      expect(firstBitDifference(model.phi, before)).toBe(-1);
+    }
+    expect(() => model.fit(small, { loss: "logistic" })).toThrow("Model.fit(): observations.y[0] must be 0 or 1");
+    // the model goes on exactly as if none of the refused calls had been made
+    const history = model.fitPartial(small, { epochs: 2, optimizer: { type: "sgd", learningRate: 0.05, momentum: 0.9 } });
+    expect(history.epochs.map((e) => e.epoch)).toEqual([2, 3]);
+    expect(firstBitDifference(model.phi, reference.phi)).toBe(-1);
+    model.dispose();
+    reference.dispose();
+  });
+
+  it.each([
+    [{ type: "adam", beta1: 1 }, "options.optimizer.beta1 must be a finite number from 0 to 1 (excluded), got 1"],
+    [{ type: "adam", beta2: -0.1 }, "options.optimizer.beta2 must be a finite number from 0 to 1 (excluded), got -0.1"],
+    [{ type: "adam", epsilon: 0 }, "options.optimizer.epsilon must be positive, got 0"],
+    [{ type: "adagrad", epsilon: Infinity }, "options.optimizer.epsilon must be a finite number of at least 0, got Infinity"],
+    [{ type: "sgd", momentum: "x" }, 'options.optimizer.momentum must be a finite number of at least 0, got "x"'],
+    [{ type: "sgd", nesterov: "yes" }, "options.optimizer.nesterov must be a boolean, got string"],
+    [{ type: "sgd", weightDecay: -1 }, "options.optimizer.weightDecay must be a finite number of at least 0, got -1"],
+    [{ type: "adam", learningRate: Infinity }, "options.optimizer.learningRate must be a finite number of at least 0, got Infinity"],
+    [{ type: "rmsprop" }, 'options.optimizer.type must be "sgd", "adagrad" or "adam", got "rmsprop"'],
+    ["adam", "options.optimizer must be an object or undefined, got string"],
+  ])("refuses the optimizer %o, naming the hyper-parameter", (optimizer, message) => {
+    const model = createModel(shape, { seed: 1 });
+    const before = model.phi.slice();
+    expect(() => model.fit(small, { optimizer: optimizer as never })).toThrow(message);
+    expect(firstBitDifference(model.phi, before)).toBe(-1);
+    model.dispose();
+  });
+
+  it.each([
+    [{ l2: NaN }, "options.l2 must be a finite number of at least 0, got NaN"],
+    [{ clipNorm: -1 }, "options.clipNorm must be a finite number of at least 0, got -1"],
+    [{ patience: 0 }, "options.patience must be an integer of at least 1, got 0"],
+    [{ batchSize: 2.5 }, "options.batchSize must be an integer of at least 1, got 2.5"],
+    [{ onBatch: "x" }, "options.onBatch must be a function, got string"],
+  ])("refuses the fit option %o", (options, message) => {
+    const model = createModel(shape, { seed: 1 });
+    expect(() => model.fit(small, options as never)).toThrow(message);
+    model.dispose();
+  });
+
+  it("refuses a learning-rate schedule's bad rate at the epoch it is asked for, with the previous epoch's parameters", () => {
+    const model = createModel(shape, { seed: 1 });
+    let endOfEpoch1: FloatArray | undefined;
+    for (const bad of [NaN, -1, Infinity, "0.1"]) {
+      model.fit(small, { epochs: 1 }); // a clean start for each case
+      const options = {
+        epochs: 5,
+        optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : (bad as number)) },
+        onEpoch: (r: { epoch: number }) => void (r.epoch === 1 && (endOfEpoch1 = model.phi.slice())),
+      };
+      expect(() => model.fit(small, options)).toThrow(`Model.fit(): options.optimizer.learningRate(2) returned ${typeof bad === "string" ? '"0.1"' : bad}`);
+      expect(firstBitDifference(model.phi, endOfEpoch1!)).toBe(-1);
+    }
+    model.dispose();
+  });
+
+  it("applies momentum given to fitPartial after a fit without it", () => {
+    const run = (momentum: number) => {
+      const model = createModel(shape, { seed: 1 });
+      model.fit(small, { epochs: 1, batchSize: 100, optimizer: { type: "sgd", learningRate: 0.05 } });
+      model.fitPartial(small, { epochs: 2, batchSize: 100, optimizer: { type: "sgd", learningRate: 0.05, momentum } });
+      const phi = model.phi.slice();
+      model.dispose();
+      return phi;
+    };
+    expect(firstBitDifference(run(0.9), run(0))).not.toBe(-1);
+    expect(firstBitDifference(run(0.9), run(0.9))).toBe(-1);
+  });
+
+  it("never returns normally with parameters that are not finite, and restores finite ones", () => {
+    const model = createModel(shape, { seed: 1 });
+    const initial = model.phi.slice();
+    // one epoch at a rate that blows up: the last update of the epoch is checked too
+    expect(() => model.fit(small, { epochs: 1, optimizer: { type: "sgd", learningRate: 1e30 } })).toThrow(
+      /Model\.fit\(\): training diverged in epoch 0 \(.*\); the parameters were restored to where this fit\(\) began/,
+    );
+    expect(firstBitDifference(model.phi, initial)).toBe(-1);
+    expect(model.predict(small).every(Number.isFinite)).toBe(true);
+    // a later epoch: restored to the end of the one before, finite
+    let endOfEpoch0: FloatArray | undefined;
+    const options = {
+      epochs: 3,
+      optimizer: { type: "sgd" as const, learningRate: (e: number) => (e === 0 ? 0.01 : 1e30) },
+      onEpoch: (r: { epoch: number }) => void (r.epoch === 0 && (endOfEpoch0 = model.phi.slice())),
+    };
+    expect(() => model.fit(small, options)).toThrow(/diverged in epoch 1 .* restored to the end of epoch 0/);
+    expect(firstBitDifference(model.phi, endOfEpoch0!)).toBe(-1);
+    expect(model.phi.every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
+
+  it("refuses to train parameters that are not finite, changing nothing", () => {
+    const model = createModel(shape, { seed: 1 });
+    model.phi[7 * shape.k + 2] = NaN;
+    const before = model.phi.slice();
+    expect(() => model.fit(small)).toThrow("Model.fit(): row 7 of the model's phi is not finite; training needs finite parameters");
+    expect(firstBitDifference(model.phi, before)).toBe(-1);
+    model.dispose();
+  });
+
+  it.each(["onEpoch", "onBatch", "learningRate"] as const)(
+    "stops at once when %s disposes the model, and frees its memory only when fit returns",
+    (callback) => {
+      const model = createModel(shape, { seed: 1 });
+      let intruder: ReturnType<typeof createModel> | undefined;
+      const dispose = () => {
+        if (intruder) return 0.01;
+        model.dispose();
+        // memory the model still trains in must not be handed out meanwhile
+        intruder = createModel(shape, { seed: 2 });
+        return 0.01;
+      };
+      const options = {
+        epochs: 3,
+        batchSize: 100,
+        onEpoch: callback === "onEpoch" ? dispose : undefined,
+        onBatch: callback === "onBatch" ? dispose : undefined,
+        optimizer: { type: "adam" as const, learningRate: callback === "learningRate" ? dispose : 0.01 },
+      };
+      const copy = () => intruder!.phi.slice();
+      expect(() => model.fit(small, options)).toThrow("Model.fit(): the Model was disposed during training (by a callback); training stopped");
+      const after = copy();
+      const fresh = createModel(shape, { seed: 2 });
+      expect(firstBitDifference(after, fresh.phi)).toBe(-1);
+      expect(model.disposed).toBe(true);
+      expect(() => model.predict(small)).toThrow("Model.predict(): this Model was disposed");
+      for (const m of [intruder!, fresh]) m.dispose();
+    },
+  );
+
+  it("lets callbacks predict, evaluate and save, but not fit, fitPartial or load", () => {
+    const model = createModel(shape, { seed: 1 });
+    const seen: string[] = [];
+    model.fit(small, {
+      epochs: 1,
+      onEpoch: () => {
+        expect(model.predict(small).length).toBe(600);
+        expect(model.evaluate(small)).toBeGreaterThan(0);
+        const bytes = model.save();
+        for (const [name, call] of [
+          ["fit", () => model.fit(small)],
+          ["fitPartial", () => model.fitPartial(small)],
+          ["load", () => model.load(bytes)],
+        ] as const) {
+          expect(call).toThrow(`Model.${name}(): this Model is training (fit() is running)`);
+          seen.push(name);
+        }
+      },
+    });
+    expect(seen).toEqual(["fit", "fitPartial", "load"]);
+    model.dispose();
+  });
+
+  it("evaluates bpr without hanging when an observation lists every row of group B, refusing it", () => {
+    const model = createModel({ n: 4, m: 3, k: 2 });
+    const all = { indptr: new Uint32Array([0, 4]), index: new Uint32Array([0, 4, 5, 6]) };
+    const message = "observations: observation 0 lists 3 rows of group B; bpr needs at least 1, and at most m / 2 = 1";
+    expect(() => model.evaluate(all, "bpr")).toThrow(`Model.evaluate(): ${message}`);
+    const train = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([0, 4]) };
+    expect(() => model.fit(train, { loss: "bpr", validation: all })).toThrow("Model.fit(): options.validation: observation 0 lists 3 rows");
+    expect(() => model.evaluate(all, "hinge" as never)).toThrow('Model.evaluate(): loss must be "squared", "logistic" or "bpr", got "hinge"');
+    expect(() => model.evaluate(all, "bpr", -1)).toThrow("Model.evaluate(): seed must be an integer from 0 to 4294967295, got -1");
+    model.dispose();
+  });
+
+  it("draws bpr negatives uniformly among the rows of B an observation does not list, in bounded work", () => {
+    // m = 10 with positives 1 and 5 (offsets): 3 negatives from the 8 others, each equally likely
+    const n = 7, positives = [n + 1, n + 5];
+    const counts = new Array(10).fill(0);
+    const random = new Random(3);
+    const draws = 40000;
+    for (let i = 0; i < draws; i++) {
+      const rows = drawNegatives(3, positives, n, 10, random);
+      expect(rows.length).toBe(3);
+      for (let j = 0; j < 3; j++) {
+        if (j > 0) expect(rows[j]).toBeGreaterThan(rows[j - 1]);
+        expect(positives).not.toContain(rows[j]);
+        counts[rows[j] - n]++;
+      }
+    }
+    expect(counts[1]).toBe(0);
+    expect(counts[5]).toBe(0);
+    // each of the 8 others expected 15,000 times: within 4 standard deviations (about 4 * 108)
+    for (const c of [0, 2, 3, 4, 6, 7, 8, 9]) expect(Math.abs(counts[c] - (draws * 3) / 8)).toBeLessThan(450);
+    // the complement exactly as large as the draw: all of it
+    expect(drawNegatives(2, [n, n + 3], n, 4, random)).toEqual([n + 1, n + 2]);
+  });
+
+  it("refuses initial parameters that are not numbers", () => {
+    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: ["1", 2] as never })).toThrow("createModel(): options.phi must hold numbers, but options.phi[0] is string");
+    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: { length: 2 } as never })).toThrow("createModel(): options.phi must be an array of numbers, got Object");
+    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: [1, 2, 3] })).toThrow("createModel(): options.phi.length must be (n + m) * k = 2, got 3");
+  });
+});
+
 describe("saving models", () => {
   const shape = { n: 10, m: 7, k: 3 };
   it.each(["f32", "f64"] as const)("round-trips a %s model bit for bit", (precision) => {
@@ -286,19 +514,22 @@ describe("saving models", () => {
     flipped[40] ^= 1;
     const version = bytes.slice();
     version[4] = 9;
+    const reserved = bytes.slice();
+    reserved[10] = 1;
     const cases: [Uint8Array, RegExp][] = [
       [flipped, /checksum mismatch .*: the file is corrupt/],
       [bytes.subarray(0, bytes.length - 5), /truncated or padded/],
       [new TextEncoder().encode("hello, this is not a model file at all"), /does not start with "CGRD"/],
       [version, /format version 9; this crossgrad reads version 1/],
-      [createModel({ n: 10, m: 7, k: 4 }).save(), /the file holds a \{ n: 10, m: 7, k: 4 \} f32 model, this model is \{ n: 10, m: 7, k: 3 \} f32/],
+      [reserved, /reserved bytes 9-11 are 0, 1, 0, not 0/],
+      [createModel({ n: 10, m: 7, k: 4 }).save(), /bytes hold a \{ n: 10, m: 7, k: 4 \} f32 model, this model is \{ n: 10, m: 7, k: 3 \} f32/],
       [createModel(shape, { precision: "f64" }).save(), /f64 model, this model is .* f32/],
     ];
     for (const [file, message] of cases) {
       expect(() => target.load(file)).toThrow(message);
       expect(firstBitDifference(target.phi, before)).toBe(-1);
     }
-    expect(() => loadModel(flipped)).toThrow("loadModel(): not a valid crossgrad model file: checksum mismatch");
+    expect(() => loadModel(flipped)).toThrow("loadModel(): bytes are not a valid crossgrad model file: checksum mismatch");
     model.dispose();
     target.dispose();
   });
