@@ -7,8 +7,8 @@ import { compactFor } from "./tuning.js";
 import type { FloatArray, Gates, Shape } from "./types.js";
 import {
   checkAnyGates,
-  checkBoolean,
-  checkNumber,
+  checkGradientOptions,
+  checkOptions,
   checkOut,
   checkPhi,
   checkShape,
@@ -165,14 +165,14 @@ function valueAndGradientCall<A extends FloatArray>(
   options: GradientOptions<A> | undefined,
 ): { value: number; gradient: A } {
   const c = checkCall(caller, phiArg, h, shape);
+  const o = checkOptions<GradientOptions<A>>(options, caller);
   const { n, m, k, elements } = c.s;
   // a sparse call's out is dense if it has (n + m) k elements, else it holds the listed rows
-  const dense = !c.gates.sparse || options?.out?.length === elements;
+  const dense = !c.gates.sparse || (o.out as ArrayLike<number> | undefined)?.length === elements;
   const length = dense ? elements : (c.gates as { index: Uint32Array }).index.length * k;
   const formula = c.gates.sparse ? "index.length * k (or (n + m) * k for every row)" : "(n + m) * k";
-  const out = options?.out === undefined ? undefined : (checkOut(options.out, c.K.precision, length, formula, caller) as A);
-  const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
-  const accumulate = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
+  const out = o.out === undefined ? undefined : (checkOut(o.out, c.K.precision, length, formula, caller) as A);
+  const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const p = placeCall(c, length, out, add);
   const [phiAt] = p.inputs;
@@ -203,12 +203,10 @@ export function gateGradient<A extends FloatArray>(
   options?: GateGradientOptions<A>,
 ): A {
   const c = checkCall("gateGradient", phi, h, shape);
+  const o = checkOptions<GateGradientOptions<A>>(options, "gateGradient");
   const { n, m, k, rows } = c.s;
   const length = c.gates.sparse ? c.gates.index.length : rows;
-  const out =
-    options?.out === undefined
-      ? undefined
-      : (checkOut(options.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
+  const out = o.out === undefined ? undefined : (checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
   const p = placeCall(c, length, out, false);
   const [phiAt] = p.inputs;
   const g = p.gates;

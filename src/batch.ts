@@ -8,10 +8,10 @@ import { requireEngine } from "./loader.js";
 import { compactFor } from "./tuning.js";
 import type { DenseGateSets, FloatArray, GateSets, Shape } from "./types.js";
 import {
-  checkBoolean,
   checkGateSets,
-  checkLength,
-  checkNumber,
+  checkGradientOptions,
+  checkNumbers,
+  checkOptions,
   checkOut,
   checkPhi,
   checkShape,
@@ -107,23 +107,20 @@ export function batchGradient<A extends FloatArray>(
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
   if (typeof pooled !== "object" || pooled === null) throw new TypeError(`${caller}(): pooled must be what batchPooled() returned, got ${describe(pooled)}`);
-  const precision = precisionOf(pooled.u, caller);
+  const o = checkOptions<GradientOptions<A>>(options, caller);
+  const precision = precisionOf(pooled.u, caller, "pooled.u");
   const checked = checkGateSets(sets, s, precision, caller);
   const { n, m, k, elements } = s;
   const count = checked.count;
-  checkLength(caller, "pooled.u", pooled.u.length, count * k, "sets * k");
-  checkOut(pooled.v, precision, count * k, "sets * k", caller);
-  if (typeof weights !== "object" || weights === null || typeof weights.length !== "number") {
-    throw new TypeError(`${caller}(): weights must be an array of numbers, got ${describe(weights)}`);
-  }
-  checkLength(caller, "weights", weights.length, count, "the number of sets");
+  checkOut(pooled.u, precision, count * k, "sets * k", caller, "pooled.u", "pooled.u");
+  checkOut(pooled.v, precision, count * k, "sets * k", caller, "pooled.v", "pooled.u");
+  checkNumbers(weights, "weights", caller, count, "the number of sets");
   const K = e[precision];
-  const dense = checked.dense || options?.out?.length === elements;
+  const dense = checked.dense || (o.out as ArrayLike<number> | undefined)?.length === elements;
   const length = dense ? elements : (checked as { index: Uint32Array }).index.length * k;
   const formula = checked.dense ? "(n + m) * k" : "index.length * k (or (n + m) * k for every row)";
-  const out = options?.out === undefined ? undefined : (checkOut(options.out, precision, length, formula, caller) as A);
-  const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
-  const accumulate = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller);
+  const out = o.out === undefined ? undefined : (checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u") as A);
+  const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const inputs = [
     { data: pooled.u, type: K.ArrayType, name: "pooled.u" },

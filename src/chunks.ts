@@ -9,10 +9,10 @@ import { requireEngine } from "./loader.js";
 import { compactFor } from "./tuning.js";
 import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
 import {
-  checkBoolean,
   checkGates,
+  checkGradientOptions,
   checkLength,
-  checkNumber,
+  checkOptions,
   checkOut,
   checkShape,
   describe,
@@ -54,10 +54,11 @@ export interface PooledPart {
   readonly b: PooledNodes;
 }
 
-function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: number): CheckedShape {
-  const s = checkShape(shapeArg, caller);
+/** A chunk's shape, start and rows; `at` names where they come from (the arguments, or a part). */
+function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: number, at = ""): CheckedShape {
+  const s = checkShape(shapeArg, caller, `${at}shape`);
   if (typeof start !== "number" || !Number.isInteger(start) || start < 0 || start + rows > s.rows) {
-    throw new RangeError(`${caller}(): start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${String(start)}`);
+    throw new RangeError(`${caller}(): ${at}start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${shown(start)}`);
   }
   const aligned = (row: number) => (row < s.n ? row % CHUNK_ALIGNMENT === 0 : (row - s.n) % CHUNK_ALIGNMENT === 0 || row === s.rows);
   if (!aligned(start) || !(aligned(start + rows) || start + rows === s.n)) {
@@ -68,6 +69,8 @@ function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: num
   }
   return s;
 }
+
+const shown = (value: unknown): string => (typeof value === "number" ? String(value) : describe(value));
 
 /** The chunk's rows of group A and of group B: [first row in the chunk, count, first block in its group]. */
 function parts(s: CheckedShape, start: number, rows: number): [number, number, number][] {
@@ -98,7 +101,7 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const rows = k === 0 ? (Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0) : phi.length / k;
   if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
   const s = checkChunk(caller, shape, start, rows);
-  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller);
+  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
   const K = e[precision];
   const nodeBytes = MAX_NODES * (8 + 8 * k);
   const scratch = Math.max(...parts(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
@@ -135,15 +138,17 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
   const caller = "combinePooled";
   const e = requireEngine(caller);
   if (!Array.isArray(parts) || parts.length === 0) throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
-  const { shape, precision }: PooledPart = parts[0];
-  const s = checkShape(shape, caller);
+  const checked = parts.map((part, i) => checkPart(part, `parts[${i}]`, caller));
+  const { s, precision } = checked[0];
+  checked.forEach((part, i) => {
+    if (part.precision !== precision || part.s.n !== s.n || part.s.m !== s.m || part.s.k !== s.k) {
+      throw new RangeError(`${caller}(): every part must come from the same ${shapeText(s)} ${precision} table; parts[${i}] is of a ${shapeText(part.s)} ${part.precision} table`);
+    }
+  });
   const sorted = [...parts].sort((x, y) => x.start - y.start);
   sorted.forEach((part, i) => {
-    if (part.precision !== precision || part.shape.n !== s.n || part.shape.m !== s.m || part.shape.k !== s.k) {
-      throw new RangeError(`${caller}(): every part must come from the same ${shapeText(s)} ${precision} table; the part at row ${part.start} does not`);
-    }
     if (i > 0 && part.start < sorted[i - 1].start + sorted[i - 1].rows) {
-      throw new RangeError(`${caller}(): the parts at rows ${sorted[i - 1].start} and ${part.start} overlap`);
+      throw new RangeError(`${caller}(): parts overlap: rows ${sorted[i - 1].start}..${sorted[i - 1].start + sorted[i - 1].rows - 1} and ${part.start}..${part.start + part.rows - 1}`);
     }
   });
   const K = e[precision];
@@ -176,10 +181,56 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
   return { u: copyOf(new Type(e.memory.buffer, u, k)), v: copyOf(new Type(e.memory.buffer, v, k)), value };
 }
 
+/**
+ * A part as poolChunk() makes it: its table's shape and precision, a chunk on block
+ * boundaries, and for each group the nodes of the tree that chunk completes: aligned,
+ * increasing, disjoint, inside the chunk's blocks of that group, with k sums each. (Sums
+ * cannot be checked; everything that says where they belong is.)
+ */
+function checkPart(part: unknown, name: string, caller: string): { s: CheckedShape; precision: Precision } {
+  if (typeof part !== "object" || part === null) throw new TypeError(`${caller}(): ${name} must be a poolChunk() result, got ${describe(part)}`);
+  const p = part as Partial<Record<keyof PooledPart, unknown>>;
+  if (p.precision !== "f32" && p.precision !== "f64") {
+    throw new TypeError(`${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof p.precision === "string" ? JSON.stringify(p.precision) : describe(p.precision)}`);
+  }
+  if (typeof p.rows !== "number" || !Number.isInteger(p.rows) || p.rows < 0) {
+    throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(p.rows)}`);
+  }
+  const s = checkChunk(caller, p.shape, p.start, p.rows, `${name}.`);
+  parts(s, p.start as number, p.rows).forEach(([, count, first], g) => {
+    const group = g === 0 ? "a" : "b";
+    const nodes = p[group] as Partial<PooledNodes> | null | undefined;
+    const at = `${name}.${group}`;
+    if (typeof nodes !== "object" || nodes === null) throw new TypeError(`${caller}(): ${at} must be { blocks, levels, sums }, got ${describe(nodes)}`);
+    const { blocks, levels, sums } = nodes;
+    if (!(blocks instanceof Uint32Array)) throw new TypeError(`${caller}(): ${at}.blocks must be a Uint32Array, got ${describe(blocks)}`);
+    if (!(levels instanceof Uint32Array)) throw new TypeError(`${caller}(): ${at}.levels must be a Uint32Array, got ${describe(levels)}`);
+    if (!(sums instanceof Float64Array)) throw new TypeError(`${caller}(): ${at}.sums must be a Float64Array, got ${describe(sums)}`);
+    checkLength(caller, `${at}.levels`, levels.length, blocks.length, "blocks.length");
+    checkLength(caller, `${at}.sums`, sums.length, blocks.length * s.k, "blocks.length * k");
+    const end = first + Math.ceil(count / CHUNK_ALIGNMENT);
+    let next = first;
+    for (let j = 0; j < blocks.length; j++) {
+      const size = 2 ** levels[j];
+      if (levels[j] > 31 || blocks[j] % size !== 0 || blocks[j] < next || blocks[j] + size > end) {
+        throw new RangeError(
+          `${caller}(): ${at} node ${j} (block ${blocks[j]}, level ${levels[j]}) does not belong to the chunk's blocks ${first}..${end - 1}` +
+            ` of group ${group === "a" ? "A" : "B"} after the nodes before it: not a part of rows ${p.start}..${(p.start as number) + (p.rows as number) - 1}`,
+        );
+      }
+      next = blocks[j] + size;
+    }
+  });
+  return { s, precision: p.precision };
+}
+
 function checkPooled(caller: string, pooled: unknown, precision: Precision, k: number): { u: FloatArray; v: FloatArray } {
   if (typeof pooled !== "object" || pooled === null) throw new TypeError(`${caller}(): pooled must be { u, v }, got ${describe(pooled)}`);
   const { u, v } = pooled as { u: unknown; v: unknown };
-  return { u: checkOut(u, precision, k, "k", caller), v: checkOut(v, precision, k, "k", caller) };
+  return {
+    u: checkOut(u, precision, k, "k", caller, "pooled.u", "pooled.u"),
+    v: checkOut(v, precision, k, "k", caller, "pooled.v", "pooled.u"),
+  };
 }
 
 /**
@@ -203,14 +254,15 @@ export function gradientChunk<A extends FloatArray>(
   const caller = "gradientChunk";
   const e = requireEngine(caller);
   const k = checkShape(shape, caller).k;
-  const precision = precisionOf(pooled?.u, caller);
+  const o = checkOptions<{ out: A; scale: number; accumulate: boolean }>(options, caller);
+  const precision = precisionOf((pooled as { u?: unknown } | null)?.u, caller, "pooled.u");
   const { u, v } = checkPooled(caller, pooled, precision, k);
-  const rows = (h as ArrayLike<number>)?.length ?? 0;
+  const rows = Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0;
   const s = checkChunk(caller, shape, start, rows);
-  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller);
-  const out = options?.out === undefined ? undefined : (checkOut(options.out, precision, rows * k, "rows * k", caller) as A);
-  const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller);
-  const add = options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller) && out !== undefined;
+  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
+  const out = o.out === undefined ? undefined : (checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u") as A);
+  const { scale, accumulate } = checkGradientOptions(o, caller);
+  const add = accumulate && out !== undefined;
   const K = e[precision];
   const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
     { data: gates, type: K.ArrayType, name: "h" },
@@ -242,7 +294,7 @@ export function gateGradientChunk<A extends FloatArray>(phi: A, shape: Shape, st
   const precision = precisionOf(phi, caller);
   const k = checkShape(shape, caller).k;
   const { u, v } = checkPooled(caller, pooled, precision, k);
-  if (k === 0) throw new RangeError(`${caller}(): k = 0 leaves a chunk's row count unknown; dF/dh is 0 for every row`);
+  if (k === 0) throw new RangeError(`${caller}(): shape.k = 0 leaves a chunk's row count unknown (dF/dh is 0 for every row)`);
   const rows = phi.length / k;
   if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
   const s = checkChunk(caller, shape, start, rows);

@@ -8,8 +8,7 @@ import type { Pooled } from "./api.js";
 import { align, copyOf, shapeText } from "./call.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
-import { checkBoolean, checkNumber, checkShape, type CheckedShape } from "./validate.js";
-import { describe } from "./validate.js";
+import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";
 
 /** Options of {@link createProblem}. */
 export interface ProblemOptions<P extends Precision = "f32"> {
@@ -100,8 +99,9 @@ export class Problem<P extends Precision = Precision> {
     this.#view(this.#h).fill(0);
   }
 
-  #live(caller: string): void {
-    if (this.#disposed) throw new Error(`Problem.${caller}: this Problem was disposed`);
+  /** Error once disposed; `member` is a getter's name or a method's with its parentheses. */
+  #live(member: string): void {
+    if (this.#disposed) throw new Error(`Problem.${member}: this Problem was disposed`);
   }
 
   #view(region: Region): FloatArrayOf<P> {
@@ -109,12 +109,12 @@ export class Problem<P extends Precision = Precision> {
   }
 
   /** A lazily allocated output region of `length` elements, zero-filled once. */
-  #output(region: Region | undefined, length: number, caller: string): Region {
+  #output(region: Region | undefined, length: number, method: string): Region {
     if (region !== undefined) return region;
     const ptr = allocRegion(
       this.#engine.memory,
       length * this.#K.bytesPerElement,
-      `Problem.${caller}`,
+      `Problem.${method}`,
       `the output of a ${shapeText(this.#s)} ${this.precision} problem`,
     );
     const created = new Region(ptr, length);
@@ -187,7 +187,7 @@ export class Problem<P extends Precision = Precision> {
    * ```
    */
   gradient(options?: ProblemGradientOptions): FloatArrayOf<P> {
-    return this.#valueAndGradient("gradient()", options).gradient;
+    return this.#valueAndGradient("gradient", options).gradient;
   }
 
   /**
@@ -202,16 +202,15 @@ export class Problem<P extends Precision = Precision> {
    * ```
    */
   valueAndGradient(options?: ProblemGradientOptions): { value: number; gradient: FloatArrayOf<P> } {
-    return this.#valueAndGradient("valueAndGradient()", options);
+    return this.#valueAndGradient("valueAndGradient", options);
   }
 
-  #valueAndGradient(caller: string, options: ProblemGradientOptions | undefined) {
-    this.#live(caller);
-    const scale = options?.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", `Problem.${caller}`);
-    const accumulate =
-      options?.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", `Problem.${caller}`);
+  #valueAndGradient(method: string, options: ProblemGradientOptions | undefined) {
+    this.#live(`${method}()`);
+    const caller = `Problem.${method}`;
+    const { scale, accumulate } = checkGradientOptions(checkOptions(options, caller), caller);
     const s = this.#s;
-    const out = (this.#gradient = this.#output(this.#gradient, s.elements, caller));
+    const out = (this.#gradient = this.#output(this.#gradient, s.elements, method));
     const value = this.#K.valueAndGradient(
       s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, scale, accumulate ? 1 : 0, this.#scratch, this.#compact,
     );
@@ -232,7 +231,7 @@ export class Problem<P extends Precision = Precision> {
   gateGradient(): FloatArrayOf<P> {
     this.#live("gateGradient()");
     const s = this.#s;
-    const out = (this.#gateGradient = this.#output(this.#gateGradient, s.rows, "gateGradient()"));
+    const out = (this.#gateGradient = this.#output(this.#gateGradient, s.rows, "gateGradient"));
     this.#K.gateGradient(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, this.#scratch, this.#compact);
     return this.#view(out);
   }
@@ -250,7 +249,7 @@ export class Problem<P extends Precision = Precision> {
   pooled(): Pooled<FloatArrayOf<P>> {
     this.#live("pooled()");
     const s = this.#s;
-    const out = (this.#pooled = this.#output(this.#pooled, 2 * s.k, "pooled()"));
+    const out = (this.#pooled = this.#output(this.#pooled, 2 * s.k, "pooled"));
     const vAt = out.ptr + s.k * this.#K.bytesPerElement;
     this.#K.pooled(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, vAt, this.#scratch, this.#compact);
     const both = this.#view(out);
@@ -291,13 +290,9 @@ export class Problem<P extends Precision = Precision> {
  * ```
  */
 export function createProblem<P extends Precision = "f32">(shape: Shape, options?: ProblemOptions<P>): Problem<P> {
-  const engine = requireEngine("createProblem");
-  const s = checkShape(shape, "createProblem");
-  const precision = (options?.precision ?? "f32") as P;
-  if (precision !== "f32" && precision !== "f64") {
-    throw new TypeError(
-      `createProblem(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`,
-    );
-  }
+  const caller = "createProblem";
+  const engine = requireEngine(caller);
+  const s = checkShape(shape, caller);
+  const precision = checkPrecision(checkOptions<ProblemOptions<P>>(options, caller).precision, caller) as P;
   return new Problem(engine, s, precision);
 }

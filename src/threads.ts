@@ -11,7 +11,7 @@ import { engineOf, hostHasSimd, instantiate, simdBytes, type Engine, type Precis
 import { allocRegion } from "./memory.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArrayOf, Precision, Shape } from "./types.js";
-import { checkGradientOptions, checkOptions, checkShape, describe, type CheckedShape } from "./validate.js";
+import { checkGradientOptions, checkOptions, checkPrecision, checkShape, describe, type CheckedShape } from "./validate.js";
 import { scalarWasm } from "./generated/wasm.js";
 
 /**
@@ -635,15 +635,6 @@ export class ThreadedProblem<P extends Precision = Precision> {
 }
 
 const align8 = (x: number): number => Math.ceil(x / 8) * 8;
-
-/** "f32" (the default) or "f64"; TypeError naming options.precision otherwise. */
-function checkPrecision(precision: unknown, caller: string): Precision {
-  if (precision === undefined) return "f32";
-  if (precision !== "f32" && precision !== "f64") {
-    throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`);
-  }
-  return precision;
-}
 
 /** Waits for a worker's ready reply, at most `timeout` ms; rejects if it fails to load or start. */
 function started(worker: WorkerHandle, url: string | URL, timeout: number, caller: string): Promise<void> {

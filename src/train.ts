@@ -10,7 +10,7 @@ import { allocRegion, type WasmMemory } from "./memory.js";
 import { sigmoid, softplus } from "./metrics.js";
 import { decodeModel, encodeModel } from "./persist.js";
 import type { FloatArray, FloatArrayOf, GateSets, Precision, Shape } from "./types.js";
-import { checkGateSets, checkNumbers, checkOptions, checkShape, describe, type CheckedShape } from "./validate.js";
+import { checkGateSets, checkNumbers, checkOptions, checkPrecision, checkShape, describe, type CheckedShape } from "./validate.js";
 
 /** squared: (F - y)^2; logistic: log-loss of sigmoid(F) against y in {0, 1}; bpr: -log sigmoid(F+ - F-). */
 export type Loss = "squared" | "logistic" | "bpr";
@@ -1006,8 +1006,7 @@ function newModel<P extends Precision>(caller: string, shape: unknown, options: 
   const engine = requireEngine(caller);
   const s = checkShape(shape, caller);
   const o = checkOptions<ModelOptions<P>>(options, caller);
-  const precision = (o.precision ?? "f32") as P;
-  if (precision !== "f32" && precision !== "f64") throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${shown(precision)}`);
+  const precision = checkPrecision(o.precision, caller) as P;
   const initial = o.phi === undefined ? undefined : checkNumbers(o.phi, phiName, caller, s.elements, "(n + m) * k");
   const scale = checkReal(o.scale, "options.scale", caller, 0.1, 0);
   const seed = checkSeed(o.seed ?? 1, "options.seed", caller);

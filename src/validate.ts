@@ -23,22 +23,22 @@ export interface CheckedShape extends Shape {
 }
 
 /** Checks shape = { n, m, k } of non-negative integers; RangeError naming the bad field. */
-export function checkShape(shape: unknown, caller: string): CheckedShape {
+export function checkShape(shape: unknown, caller: string, name = "shape"): CheckedShape {
   if (typeof shape !== "object" || shape === null) {
-    throw new TypeError(`${caller}(): shape must be an object { n, m, k }, got ${describe(shape)}`);
+    throw new TypeError(`${caller}(): ${name} must be an object { n, m, k }, got ${describe(shape)}`);
   }
   const s = shape as Record<string, unknown>;
   for (const field of ["n", "m", "k"] as const) {
     const value = s[field];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
       throw new RangeError(
-        `${caller}(): shape.${field} must be an integer from 0 to ${MAX_COUNT}, got ${formatValue(value)}`,
+        `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${formatValue(value)}`,
       );
     }
   }
   const { n, m, k } = s as unknown as Shape;
   if (n + m > MAX_COUNT) {
-    throw new RangeError(`${caller}(): shape.n + shape.m must be at most ${MAX_COUNT}, got ${n + m}`);
+    throw new RangeError(`${caller}(): ${name}.n + ${name}.m must be at most ${MAX_COUNT}, got ${n + m}`);
   }
   return { n, m, k, rows: n + m, elements: (n + m) * k };
 }
@@ -47,11 +47,11 @@ function formatValue(value: unknown): string {
   return typeof value === "number" || value === undefined || value === null ? String(value) : describe(value);
 }
 
-/** The precision phi's array type selects; TypeError for anything but Float32Array/Float64Array. */
-export function precisionOf(phi: unknown, caller: string): Precision {
-  if (phi instanceof Float32Array) return "f32";
-  if (phi instanceof Float64Array) return "f64";
-  throw new TypeError(`${caller}(): phi must be a Float32Array or a Float64Array, got ${describe(phi)}`);
+/** The precision an array's type selects; TypeError for anything but Float32Array/Float64Array. */
+export function precisionOf(array: unknown, caller: string, name = "phi"): Precision {
+  if (array instanceof Float32Array) return "f32";
+  if (array instanceof Float64Array) return "f64";
+  throw new TypeError(`${caller}(): ${name} must be a Float32Array or a Float64Array, got ${describe(array)}`);
 }
 
 /** RangeError unless `actual` equals `expected`. */
@@ -169,10 +169,10 @@ export function checkGateSets(sets: unknown, shape: CheckedShape, precision: Pre
   return { dense: false, count, indptr, index, weight, splits };
 }
 
-/** Dense gates: Uint8Array, Float32Array, Float64Array or an array of numbers, length n + m. */
-export function checkGates(h: unknown, shape: CheckedShape, caller: string): DenseGates {
+/** Dense gates: Uint8Array, Float32Array, Float64Array or an array of numbers, of length `formula` (n + m; a chunk's rows). */
+export function checkGates(h: unknown, shape: CheckedShape, caller: string, formula = "n + m"): DenseGates {
   if (Array.isArray(h)) {
-    checkLength(caller, "h", h.length, shape.rows, "n + m");
+    checkLength(caller, "h", h.length, shape.rows, formula);
     for (let i = 0; i < h.length; i++) {
       if (typeof h[i] !== "number") {
         throw new TypeError(`${caller}(): h must hold numbers, but h[${i}] is ${describe(h[i])}`);
@@ -181,7 +181,7 @@ export function checkGates(h: unknown, shape: CheckedShape, caller: string): Den
     return h as number[];
   }
   if (h instanceof Uint8Array || h instanceof Float32Array || h instanceof Float64Array) {
-    checkLength(caller, "h", h.length, shape.rows, "n + m");
+    checkLength(caller, "h", h.length, shape.rows, formula);
     return h;
   }
   throw new TypeError(
@@ -189,19 +189,21 @@ export function checkGates(h: unknown, shape: CheckedShape, caller: string): Den
   );
 }
 
-/** An output array: the same type as phi and the given length. */
+/** An array of the call's float type and the given length: an output, or pooled sums. */
 export function checkOut(
   out: unknown,
   precision: Precision,
   length: number,
   formula: string,
   caller: string,
+  name = "options.out",
+  like = "phi",
 ): FloatArray {
   const wanted = precision === "f32" ? Float32Array : Float64Array;
   if (!(out instanceof wanted)) {
-    throw new TypeError(`${caller}(): out must be a ${wanted.name} like phi, got ${describe(out)}`);
+    throw new TypeError(`${caller}(): ${name} must be a ${wanted.name} like ${like}, got ${describe(out)}`);
   }
-  checkLength(caller, "out", out.length, length, formula);
+  checkLength(caller, name, out.length, length, formula);
   return out;
 }
 
@@ -252,4 +254,13 @@ export function checkNumbers(value: unknown, name: string, caller: string, lengt
     }
   }
   return array as ArrayLike<number>;
+}
+
+/** A precision option: "f32" (the default) or "f64"; TypeError naming options.precision otherwise. */
+export function checkPrecision(precision: unknown, caller: string): Precision {
+  if (precision === undefined) return "f32";
+  if (precision !== "f32" && precision !== "f64") {
+    throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`);
+  }
+  return precision;
 }

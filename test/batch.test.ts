@@ -100,4 +100,16 @@ describe("bad batches", () => {
     expect(() => batchGradient(sets, shape, p, [1])).toThrow("batchGradient(): weights.length must be the number of sets = 2, got 1");
     expect(() => batchGradient(sets, shape, { ...p, u: p.u.subarray(1) }, [1, 1])).toThrow("pooled.u.length must be sets * k = 6, got 5");
   });
+  it("refuse weights that are not numbers, and name pooled sums and out as arguments", () => {
+    const sets = { indptr: new Uint32Array([0, 1, 2]), index: new Uint32Array([0, 3]) };
+    const p = batchPooled(phi, sets, shape);
+    expect(() => batchGradient(sets, shape, p, ["1", "x"] as never)).toThrow(TypeError);
+    expect(() => batchGradient(sets, shape, p, ["1", "x"] as never)).toThrow("batchGradient(): weights must hold numbers, but weights[0] is string");
+    expect(() => batchGradient(sets, shape, p, { length: 2 } as never)).toThrow("batchGradient(): weights must be an array of numbers, got Object");
+    expect(() => batchGradient(sets, shape, { ...p, v: [1] } as never, [1, 1])).toThrow("batchGradient(): pooled.v must be a");
+    expect(() => batchGradient(sets, shape, { ...p, u: "u" } as never, [1, 1])).toThrow("batchGradient(): pooled.u must be a Float32Array or a Float64Array, got string");
+    expect(() => batchGradient(sets, shape, p, [1, 1], 7 as never)).toThrow("batchGradient(): options must be an object or undefined, got number");
+    expect(() => batchGradient(sets, shape, p, [1, 1], { out: new Int8Array(6) as never })).toThrow("batchGradient(): options.out must be a");
+    expect(() => batchPooled(phi, { gates: new Uint8Array(4), count: -1 }, shape)).toThrow("batchPooled(): sets.count must be a non-negative integer, got -1");
+  });
 });

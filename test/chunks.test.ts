@@ -97,9 +97,37 @@ describe("bad chunks", () => {
   });
   it("refuse overlapping parts and parts of another table", () => {
     const a = poolChunk(phi.subarray(0, 1024), h.subarray(0, 512), shape, 0);
-    expect(() => combinePooled([a, a])).toThrow("combinePooled(): the parts at rows 0 and 0 overlap");
+    expect(() => combinePooled([a, a])).toThrow("combinePooled(): parts overlap: rows 0..511 and 0..511");
     const other = poolChunk(new Float32Array(512 * 2), new Float32Array(512), { n: 512, m: 0, k: 2 }, 0);
     expect(() => combinePooled([a, other])).toThrow(/every part must come from the same/);
+  });
+
+  it("refuse a part relabelled to other rows, sums too short, and parts that are not poolChunk results", () => {
+    const k = 2, table = { n: 1024, m: 512, k };
+    const data = randomProblem(table, "f32", "binary", 5);
+    const chunk = (start: number, rows: number) => poolChunk(data.phi.subarray(start * k, (start + rows) * k), data.h.subarray(start, start + rows), table, start);
+    const parts = [chunk(0, 512), chunk(512, 512), chunk(1024, 512)];
+    // a duplicate of the first part claiming to be the second: its nodes lie in blocks 0-1, not 2-3
+    expect(() => combinePooled([parts[0], { ...parts[0], start: 512 }, parts[2]])).toThrow(
+      /^combinePooled\(\): parts\[1\]\.a node 0 \(block 0, level 1\) does not belong to the chunk's blocks 2\.\.3 of group A/,
+    );
+    const short = { ...parts[1], a: { ...parts[1].a, sums: parts[1].a.sums.subarray(1) } };
+    expect(() => combinePooled([parts[0], short, parts[2]])).toThrow("combinePooled(): parts[1].a.sums.length must be blocks.length * k = 2, got 1");
+    expect(() => combinePooled([parts[0], null as never])).toThrow(TypeError);
+    expect(() => combinePooled([parts[0], null as never])).toThrow("combinePooled(): parts[1] must be a poolChunk() result, got null");
+    expect(() => combinePooled([{ ...parts[0], a: undefined } as never])).toThrow("combinePooled(): parts[0].a must be { blocks, levels, sums }, got undefined");
+    expect(() => combinePooled([{ ...parts[0], precision: "f16" } as never])).toThrow('combinePooled(): parts[0].precision must be "f32" or "f64", got "f16"');
+    expect(() => combinePooled([{ ...parts[0], start: 100 }])).toThrow(/parts\[0\]\.start|does not start and end on a block boundary/);
+    // errors of the chunk functions name their own arguments
+    const sums = combinePooled(parts);
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, { u: "u" } as never)).toThrow("gradientChunk(): pooled.u must be a Float32Array or a Float64Array, got string");
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, { u: sums.u, v: new Float32Array(3) })).toThrow("gradientChunk(): pooled.v.length must be k = 2, got 3");
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, sums as never, { out: new Float32Array(3) })).toThrow("gradientChunk(): options.out.length must be rows * k = 1024, got 3");
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, sums as never, { scale: "2" as never })).toThrow("gradientChunk(): options.scale must be a number, got string");
+    expect(() => poolChunk(data.phi.subarray(0, 1024), data.h.subarray(0, 500), table, 0)).toThrow("poolChunk(): h.length must be rows = 512, got 500");
+    expect(() => gateGradientChunk(data.phi.subarray(0, 1024), { ...table, k: 0 }, 0, sums as never)).toThrow(/gateGradientChunk\(\): (pooled\.u\.length|shape\.k = 0)/);
+    const good = combinePooled(parts);
+    expect(firstBitDifference(good.u, pooled(data.phi, data.h, table).u)).toBe(-1);
   });
 });
 

@@ -76,13 +76,13 @@ describe("options", () => {
   it("reject an out of another type or length", () => {
     expect(() => gradient(phi, h, shape, { out: new Float64Array(6) as never })).toThrow(TypeError);
     expect(() => gradient(phi, h, shape, { out: new Float64Array(6) as never })).toThrow(
-      "gradient(): out must be a Float32Array like phi, got Float64Array",
+      "gradient(): options.out must be a Float32Array like phi, got Float64Array",
     );
     expect(() => gradient(phi, h, shape, { out: new Float32Array(5) })).toThrow(
-      "gradient(): out.length must be (n + m) * k = 6, got 5",
+      "gradient(): options.out.length must be (n + m) * k = 6, got 5",
     );
     expect(() => gateGradient(phi, h, shape, { out: new Float32Array(6) })).toThrow(
-      "gateGradient(): out.length must be n + m = 3, got 6",
+      "gateGradient(): options.out.length must be n + m = 3, got 6",
     );
   });
 

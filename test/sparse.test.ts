@@ -137,7 +137,7 @@ describe("bad sparse gates", () => {
   });
   it("refuse an out of neither layout", () => {
     expect(() => gradient(phi, { index: new Uint32Array([0, 4]) }, shape, { out: new Float32Array(5) })).toThrow(
-      "gradient(): out.length must be index.length * k (or (n + m) * k for every row) = 4, got 5",
+      "gradient(): options.out.length must be index.length * k (or (n + m) * k for every row) = 4, got 5",
     );
   });
 });
