@@ -54,8 +54,11 @@ export interface PooledPart {
   readonly b: PooledNodes;
 }
 
-/** A chunk's shape, start and rows; `at` names where they come from (the arguments, or a part). */
-function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: number, at = ""): CheckedShape {
+/**
+ * A chunk's shape, start and rows; `at` names where they come from (the arguments, or a part),
+ * `rowsFrom` what gave the row count.
+ */
+function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: number, rowsFrom: string, at = ""): CheckedShape {
   const s = checkShape(shapeArg, caller, `${at}shape`);
   if (typeof start !== "number" || !Number.isInteger(start) || start < 0 || start + rows > s.rows) {
     throw new RangeError(`${caller}(): ${at}start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${shown(start)}`);
@@ -63,7 +66,8 @@ function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: num
   const aligned = (row: number) => (row < s.n ? row % CHUNK_ALIGNMENT === 0 : (row - s.n) % CHUNK_ALIGNMENT === 0 || row === s.rows);
   if (!aligned(start) || !(aligned(start + rows) || start + rows === s.n)) {
     throw new RangeError(
-      `${caller}(): a chunk of rows ${start}..${start + rows - 1} does not start and end on a block boundary: ` +
+      `${caller}(): ${at}start = ${start} and ${rowsFrom} = ${rows} give a chunk of rows ${start}..${start + rows - 1}, ` +
+        `which does not start and end on a block boundary: ` +
         `chunks start at a multiple of ${CHUNK_ALIGNMENT} rows from 0 or from n = ${s.n}, and end on one, at n or at n + m`,
     );
   }
@@ -100,7 +104,7 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const k = checkShape(shape, caller).k;
   const rows = k === 0 ? (Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0) : phi.length / k;
   if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
-  const s = checkChunk(caller, shape, start, rows);
+  const s = checkChunk(caller, shape, start, rows, k === 0 ? "h.length" : "phi.length / shape.k");
   const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
   const K = e[precision];
   const nodeBytes = MAX_NODES * (8 + 8 * k);
@@ -196,7 +200,7 @@ function checkPart(part: unknown, name: string, caller: string): { s: CheckedSha
   if (typeof p.rows !== "number" || !Number.isInteger(p.rows) || p.rows < 0) {
     throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(p.rows)}`);
   }
-  const s = checkChunk(caller, p.shape, p.start, p.rows, `${name}.`);
+  const s = checkChunk(caller, p.shape, p.start, p.rows, `${name}.rows`, `${name}.`);
   parts(s, p.start as number, p.rows).forEach(([, count, first], g) => {
     const group = g === 0 ? "a" : "b";
     const nodes = p[group] as Partial<PooledNodes> | null | undefined;
@@ -258,7 +262,7 @@ export function gradientChunk<A extends FloatArray>(
   const precision = precisionOf((pooled as { u?: unknown } | null)?.u, caller, "pooled.u");
   const { u, v } = checkPooled(caller, pooled, precision, k);
   const rows = Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0;
-  const s = checkChunk(caller, shape, start, rows);
+  const s = checkChunk(caller, shape, start, rows, "h.length");
   const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
   const out = o.out === undefined ? undefined : (checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u") as A);
   const { scale, accumulate } = checkGradientOptions(o, caller);
@@ -297,7 +301,7 @@ export function gateGradientChunk<A extends FloatArray>(phi: A, shape: Shape, st
   if (k === 0) throw new RangeError(`${caller}(): shape.k = 0 leaves a chunk's row count unknown (dF/dh is 0 for every row)`);
   const rows = phi.length / k;
   if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
-  const s = checkChunk(caller, shape, start, rows);
+  const s = checkChunk(caller, shape, start, rows, "phi.length / shape.k");
   checkLength(caller, "phi", phi.length, rows * k, "rows * k");
   const K = e[precision];
   const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [

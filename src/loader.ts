@@ -3,7 +3,7 @@
 import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
 import type { FloatArray, Precision } from "./types.js";
-import { describe } from "./validate.js";
+import { checkOptions, describe } from "./validate.js";
 
 /** What {@link init} can load instead of the embedded module. */
 export type WasmSource = BufferSource | WebAssembly.Module | Response | PromiseLike<Response>;
@@ -146,12 +146,12 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   const resolved = await source;
   if (resolved instanceof WebAssembly.Module) return resolved;
   if (typeof Response !== "undefined" && resolved instanceof Response) {
-    if (!resolved.ok) throw new Error(`init: fetching the wasm source failed with HTTP ${resolved.status}`);
+    if (!resolved.ok) throw new Error(`init(): options.source is a Response of HTTP ${resolved.status}, not the module`);
     return WebAssembly.compile(await resolved.arrayBuffer());
   }
   if (ArrayBuffer.isView(resolved) || resolved instanceof ArrayBuffer) return WebAssembly.compile(resolved);
   throw new TypeError(
-    `init: source must be a BufferSource, a WebAssembly.Module or a Response, got ${describe(resolved)}`,
+    `init(): options.source must be a BufferSource, a WebAssembly.Module or a Response, got ${describe(resolved)}`,
   );
 }
 
@@ -217,9 +217,9 @@ export async function instantiate(module: WebAssembly.Module, memory?: WebAssemb
   return instance.exports as unknown as Exports;
 }
 
-async function load(options: InitOptions, simd: boolean): Promise<Engine> {
-  if (typeof WebAssembly !== "object") throw new Error("crossgrad needs WebAssembly, which this environment lacks");
-  const module = await compileSource(options.source ?? decodeBase64(simd ? simdWasm : scalarWasm));
+async function load(source: WasmSource | undefined, simd: boolean): Promise<Engine> {
+  if (typeof WebAssembly !== "object") throw new Error("init(): crossgrad needs WebAssembly, which this environment lacks");
+  const module = await compileSource(source ?? decodeBase64(simd ? simdWasm : scalarWasm));
   return engineOf(await instantiate(module));
 }
 
@@ -270,7 +270,15 @@ let engine: Engine | undefined;
  * value(new Float32Array([1, 2, 3, 4]), [1, 1], { n: 1, m: 1, k: 2 }); // 11
  * ```
  */
-export function init(options: InitOptions = {}): Promise<void> {
+export function init(options?: InitOptions): Promise<void> {
+  try {
+    options = checkOptions<InitOptions>(options, "init");
+    if (options.simd !== undefined && typeof options.simd !== "boolean") {
+      throw new TypeError(`init(): options.simd must be a boolean or undefined, got ${describe(options.simd)}`);
+    }
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (pending && chosen) {
     const differs =
       (options.simd !== undefined && options.simd !== chosen.simd) ||
@@ -278,7 +286,7 @@ export function init(options: InitOptions = {}): Promise<void> {
     if (differs) {
       return Promise.reject(
         new Error(
-          `init was already called with { simd: ${chosen.simd}${chosen.source ? ", source" : ""} }; ` +
+          `init(): init was already called with { simd: ${chosen.simd}${chosen.source ? ", source" : ""} }; ` +
             `a later call cannot change the options (got { simd: ${options.simd}${options.source ? ", source" : ""} })`,
         ),
       );
@@ -287,11 +295,11 @@ export function init(options: InitOptions = {}): Promise<void> {
   }
   const hostSimd = hostHasSimd();
   if (options.simd === true && !hostSimd) {
-    return Promise.reject(new Error("init: { simd: true } was asked for, but this host has no wasm SIMD"));
+    return Promise.reject(new Error("init(): options.simd is true, but this host has no wasm SIMD"));
   }
   const simd = options.simd ?? hostSimd;
   chosen = { source: options.source, simd };
-  const attempt: Promise<void> = load(options, simd).then(
+  const attempt: Promise<void> = load(options.source, simd).then(
     (loaded) => {
       engine = loaded;
     },

@@ -1,9 +1,11 @@
 // Metrics for predictions against targets, in float64.
 
-function checkPair(caller: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
-  if (a.length !== b.length) {
-    throw new RangeError(`${caller}(): predictions and targets must have the same length, got ${a.length} and ${b.length}`);
-  }
+import { checkNumbers, describe } from "./validate.js";
+
+/** Two arrays of numbers of the same length; TypeError or RangeError naming the one at fault. */
+function checkPair(caller: string, names: [string, string], a: unknown, b: unknown): void {
+  const first = checkNumbers(a, names[0], caller, (a as ArrayLike<number> | null)?.length ?? 0, `its length`);
+  checkNumbers(b, names[1], caller, first.length, `${names[0]}.length`);
 }
 
 /**
@@ -15,7 +17,7 @@ function checkPair(caller: string, a: ArrayLike<number>, b: ArrayLike<number>): 
  * ```
  */
 export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
-  checkPair("rmse", predictions, targets);
+  checkPair("rmse", ["predictions", "targets"], predictions, targets);
   let sum = 0;
   for (let i = 0; i < predictions.length; i++) sum += (predictions[i] - targets[i]) ** 2;
   return predictions.length ? Math.sqrt(sum / predictions.length) : NaN;
@@ -35,6 +37,7 @@ export function softplus(x: number): number {
  * ```
  */
 export function sigmoid(x: number): number {
+  if (typeof x !== "number") throw new TypeError(`sigmoid(): x must be a number, got ${describe(x)}`);
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
@@ -50,7 +53,7 @@ export function sigmoid(x: number): number {
  * ```
  */
 export function logLoss(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
-  checkPair("logLoss", logits, labels);
+  checkPair("logLoss", ["logits", "labels"], logits, labels);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += softplus(labels[i] > 0.5 ? -logits[i] : logits[i]);
   return logits.length ? sum / logits.length : NaN;
@@ -66,7 +69,7 @@ export function logLoss(logits: ArrayLike<number>, labels: ArrayLike<number>): n
  * ```
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  checkPair("auc", scores, labels);
+  checkPair("auc", ["scores", "labels"], scores, labels);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   // rank-sum (Mann-Whitney U) with average ranks for ties
   let rankSum = 0, positives = 0;

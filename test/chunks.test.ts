@@ -88,7 +88,7 @@ describe("bad chunks", () => {
   const h = new Float32Array(900).fill(1);
   it("refuse a chunk that does not start or end on a block boundary", () => {
     expect(() => poolChunk(phi.subarray(200, 800), h.subarray(100, 400), shape, 100)).toThrow(
-      /poolChunk\(\): a chunk of rows 100\.\.399 does not start and end on a block boundary/,
+      /poolChunk\(\): start = 100 and phi\.length \/ shape\.k = 300 give a chunk of rows 100\.\.399, which does not start and end on a block boundary/,
     );
     expect(() => poolChunk(phi.subarray(0, 600), h.subarray(0, 300), shape, 0)).toThrow(RangeError);
     // chunks may end at n and start at n
