@@ -205,9 +205,11 @@ export function distinctRows(count: u32, index: usize, marks: usize, list: usize
   let n: u32 = 0;
   for (let e: u32 = 0; e < count; e++) {
     const r = load<u32>(index + (<usize>e << 2));
+    // only a new row is stored: list holds one entry per row of the table, no more
+    if (load<u8>(marks + r) != 0) continue;
     store<u32>(list + (<usize>n << 2), r);
-    n += <u32>(load<u8>(marks + r) == 0);
     store<u8>(marks + r, 1);
+    n++;
   }
   for (let e: u32 = 0; e < n; e++) store<u8>(marks + load<u32>(list + (<usize>e << 2)), 0);
   return n;

@@ -29,7 +29,10 @@ interface FreeRegion {
 /** A live region. Views handed out for it die with it: `live` turns false when it is freed. */
 interface Lease {
   readonly ptr: number;
+  /** bytes reserved: the request rounded up to REGION_ALIGN */
   readonly bytes: number;
+  /** bytes asked for: the guard watches the rest of the region too */
+  readonly asked: number;
   live: boolean;
 }
 
@@ -156,9 +159,10 @@ export class WasmMemory {
     const ptr = at + this.guard;
     if (this.guard) {
       this.bytes(at, this.guard).fill(CANARY);
-      this.bytes(ptr + size, this.guard).fill(CANARY);
+      // from the last byte asked for: a write into the alignment slack counts as past the end
+      this.bytes(ptr + bytes, size - bytes + this.guard).fill(CANARY);
     }
-    this.regions.set(ptr, { ptr, bytes: size, live: true });
+    this.regions.set(ptr, { ptr, bytes: size, asked: bytes, live: true });
     this.starts.splice(this.insertionPoint(ptr), 0, ptr);
     return ptr;
   }
@@ -275,11 +279,11 @@ export class WasmMemory {
     const fail = (what: string) => {
       throw new Error(`crossgrad memory guard: ${what}`);
     };
-    for (const { ptr, bytes } of this.regions.values()) {
+    for (const { ptr, bytes, asked } of this.regions.values()) {
       const before = damaged(ptr - this.guard, this.guard, CANARY);
-      if (before >= 0) fail(`a write before the region at ${ptr} (${bytes} bytes), ${this.guard - before} bytes before it`);
-      const after = damaged(ptr + bytes, this.guard, CANARY);
-      if (after >= 0) fail(`a write past the end of the region at ${ptr} (${bytes} bytes), ${after} bytes past it`);
+      if (before >= 0) fail(`a write before the region at ${ptr} (${asked} bytes), ${this.guard - before} bytes before it`);
+      const after = damaged(ptr + asked, bytes - asked + this.guard, CANARY);
+      if (after >= 0) fail(`a write past the end of the region at ${ptr} (${asked} bytes), ${after} bytes past it`);
     }
     const end = this.memory.buffer.byteLength;
     for (const { ptr, bytes } of [...this.freeList, { ptr: this.top, bytes: end - this.top }]) {

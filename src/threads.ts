@@ -648,8 +648,9 @@ function started(worker: WorkerHandle, url: string | URL, timeout: number, calle
       if (error) reject(error);
       else resolve();
     };
-    worker.onReply((reply) => (reply.ready ? settle() : reply.error ? settle(new Error(`${caller}(): a crossgrad worker failed to start: ${reply.error}`)) : undefined));
-    worker.onError((message) => settle(new Error(`${caller}(): a worker failed to start (${String(url)}): ${message}`)));
+    const failed = (why: string) => new Error(`${caller}(): the worker at options.workerUrl = ${String(url)} failed to start: ${why}`);
+    worker.onReply((reply) => (reply.ready ? settle() : reply.error ? settle(failed(reply.error)) : undefined));
+    worker.onError((message) => settle(failed(message)));
   });
 }
 

@@ -5,6 +5,7 @@ import { plantedProblem, sliceObservations } from "../examples/planted.js";
 import {
   auc,
   createModel,
+  createProblem,
   init,
   loadModel,
   logLoss,
@@ -482,6 +483,20 @@ describe("training under misuse", () => {
     for (const c of [0, 2, 3, 4, 6, 7, 8, 9]) expect(Math.abs(counts[c] - (draws * 3) / 8)).toBeLessThan(450);
     // the complement exactly as large as the draw: all of it
     expect(drawNegatives(2, [n, n + 3], n, 4, random)).toEqual([n + 1, n + 2]);
+  });
+
+  it("keeps a batch that lists every row, some twice, inside the model's memory", () => {
+    // the list of a batch's distinct rows has one entry per row of the table: a batch that
+    // lists every row and then some wrote one entry past it
+    const tiny = { n: 3, m: 3, k: 1 };
+    const model = createModel(tiny, { seed: 1 });
+    const neighbour = createProblem({ n: 16, m: 0, k: 1 });
+    neighbour.phi.fill(7);
+    const everyRowTwice = { indptr: new Uint32Array([0, 6, 12]), index: new Uint32Array([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]), y: [1, -1] };
+    model.fit(everyRowTwice, { epochs: 2, batchSize: 2 });
+    expect(neighbour.phi.every((x) => x === 7)).toBe(true);
+    model.dispose();
+    neighbour.dispose();
   });
 
   it("refuses initial parameters that are not numbers", () => {
