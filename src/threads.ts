@@ -28,7 +28,15 @@ export const TILE_ROWS = 64 * CHUNK_ALIGNMENT;
 /** Tree nodes a tile's pass leaves at most (pool.ts: rangeNodes). */
 const TILE_NODES = 2 * 33 + 2;
 
-/** The most threads a pool may have: more than the hardware runs only costs memory (a worker takes megabytes). */
+/**
+ * The most threads a pool may have: more than the hardware runs only costs memory (each
+ * worker takes megabytes).
+ *
+ * @example
+ * ```ts
+ * await createThreadPool({ threads: MAX_THREADS + 1 }); // rejects: RangeError naming options.threads
+ * ```
+ */
 export const MAX_THREADS = 64;
 
 /** How long a worker may take to load and answer, by default (ms). */

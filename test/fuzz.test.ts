@@ -26,6 +26,8 @@ const env = (globalThis as { process?: { env?: Record<string, string> } }).proce
 const SEED = Number(env.FUZZ_SEED ?? 20261129);
 const SCALE = Number(env.FUZZ_RUNS ?? 1) || 1;
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+/** Each property's time limit: a longer search by hand gets longer. */
+const LIMIT = 120_000 * SCALE;
 const Types = { f32: Float32Array, f64: Float64Array } as const;
 const other = (p: Precision): Precision => (p === "f32" ? "f64" : "f32");
 
@@ -390,7 +392,7 @@ function copyingCase(x: typeof copyingDescription extends fc.Arbitrary<infer T> 
 }
 
 describe("fuzz: the copying API", () => {
-  it("value, gradient, gateGradient, valueAndGradient and pooled: the reference, or an error naming the broken argument", async () => {
+  it("value, gradient, gateGradient, valueAndGradient and pooled: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     await fc.assert(fc.asyncProperty(copyingDescription, (x) => verify(copyingCase(x))), { seed: SEED, numRuns: runs(6000) });
   });
 });
@@ -461,7 +463,7 @@ function problemCase(x: typeof problemDescription extends fc.Arbitrary<infer T> 
 }
 
 describe("fuzz: Problems", () => {
-  it("createProblem and every method and getter: the reference, or an error naming the broken argument", async () => {
+  it("createProblem and every method and getter: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     await fc.assert(fc.asyncProperty(problemDescription, (x) => verify(problemCase(x))), { seed: SEED, numRuns: runs(2000) });
   });
 });
@@ -606,7 +608,7 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
 }
 
 describe("fuzz: batches", () => {
-  it("batchPooled and batchGradient: the reference, or an error naming the broken argument", async () => {
+  it("batchPooled and batchGradient: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     await fc.assert(fc.asyncProperty(batchDescription, (x) => verify(batchCase(x))), { seed: SEED, numRuns: runs(2500) });
   });
 });
@@ -742,7 +744,7 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
 }
 
 describe("fuzz: chunks", () => {
-  it("poolChunk, combinePooled, gradientChunk and gateGradientChunk: the reference, or an error naming the broken argument", async () => {
+  it("poolChunk, combinePooled, gradientChunk and gateGradientChunk: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     await fc.assert(fc.asyncProperty(chunkDescription, (x) => verify(chunkCase(x))), { seed: SEED, numRuns: runs(1200) });
   });
 });
@@ -932,7 +934,7 @@ function flip(bytes: Uint8Array, at: number): Uint8Array {
 }
 
 describe("fuzz: models", () => {
-  it("createModel, fit, fitPartial, predict, evaluate, save, load and loadModel: the reference, or an error naming the broken argument", async () => {
+  it("createModel, fit, fitPartial, predict, evaluate, save, load and loadModel: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     await fc.assert(fc.asyncProperty(modelDescription, (x) => verify(modelCase(x))), { seed: SEED, numRuns: runs(1200) });
   });
 });
@@ -986,7 +988,7 @@ function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? 
 }
 
 describe("fuzz: metrics", () => {
-  it("rmse, logLoss, auc and sigmoid: the reference, or an error naming the broken argument", async () => {
+  it("rmse, logLoss, auc and sigmoid: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     await fc.assert(fc.asyncProperty(metricDescription, (x) => verify(metricCase(x))), { seed: SEED, numRuns: runs(1000) });
   });
 });
@@ -1011,7 +1013,7 @@ describe("fuzz: thread pools", () => {
   beforeAll(async () => void (pool = await lib.createThreadPool({ threads: 2, workerUrl })));
   afterAll(() => pool.terminate());
 
-  it("ThreadPool.createProblem and every ThreadedProblem method: the reference, or an error naming the broken argument", async () => {
+  it("ThreadPool.createProblem and every ThreadedProblem method: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
     const threadedCase = (x: typeof threadedDescription extends fc.Arbitrary<infer T> ? T : never): Case => {
       const { d, method } = x;
       const b = x.breakage;
@@ -1057,7 +1059,7 @@ describe("fuzz: thread pools", () => {
     await fc.assert(fc.asyncProperty(threadedDescription, (x) => verify(threadedCase(x))), { seed: SEED, numRuns: runs(400) });
   });
 
-  it("createThreadPool: a pool, or an error naming the broken option", async () => {
+  it("createThreadPool: a pool, or an error naming the broken option", { timeout: LIMIT }, async () => {
     const optionsArbitrary = fc.oneof(
       fc.constant({ valid: true, options: { threads: 1, workerUrl } as unknown }),
       fc.constantFrom<unknown>(
@@ -1093,7 +1095,7 @@ describe("fuzz: thread pools", () => {
 // --- loading ------------------------------------------------------------------------------------
 
 describe("fuzz: init, info and hostHasSimd", () => {
-  it("a later init() with the same options resolves; any broken option rejects naming it", async () => {
+  it("a later init() with the same options resolves; any broken option rejects naming it", { timeout: LIMIT }, async () => {
     const simd = lib.info().simd;
     const optionsArbitrary = fc.oneof(
       fc.constantFrom<unknown>(undefined, {}, { simd }).map((options) => ({ valid: true, options })),

@@ -488,11 +488,13 @@ describe("training under misuse", () => {
   it("keeps a batch that lists every row, some twice, inside the model's memory", () => {
     // the list of a batch's distinct rows has one entry per row of the table: a batch that
     // lists every row and then some wrote one entry past it
-    const tiny = { n: 3, m: 3, k: 1 };
+    // 16 rows: the list ends on a region boundary, so the next region would take the write
+    const tiny = { n: 8, m: 8, k: 1 };
     const model = createModel(tiny, { seed: 1 });
     const neighbour = createProblem({ n: 16, m: 0, k: 1 });
     neighbour.phi.fill(7);
-    const everyRowTwice = { indptr: new Uint32Array([0, 6, 12]), index: new Uint32Array([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]), y: [1, -1] };
+    const rows = Array.from({ length: 16 }, (_, r) => r);
+    const everyRowTwice = { indptr: new Uint32Array([0, 16, 32]), index: Uint32Array.from([...rows, ...rows]), y: [1, -1] };
     model.fit(everyRowTwice, { epochs: 2, batchSize: 2 });
     expect(neighbour.phi.every((x) => x === 7)).toBe(true);
     model.dispose();
