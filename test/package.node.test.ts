@@ -34,6 +34,15 @@ describe("the package", () => {
     expect(typeof lib.init).toBe("function");
   });
 
+  it("ships without comments, but with /* @vite-ignore */ on every computed import() and TSDoc in its types", () => {
+    for (const file of [...shippedFiles(), new URL("../dist/worker.js", import.meta.url).pathname]) {
+      const source = readFileSync(file, "utf8");
+      for (const [call] of source.matchAll(/\bimport\((?!\s*["'`])[^)]*\)/g)) expect(call, file).toMatch(/^import\(\/\* @vite-ignore \*\/ /);
+      expect(source.replace(/\/\* @vite-ignore \*\//g, ""), file).not.toMatch(/^\s*\/\/|\/\*\*/m);
+    }
+    expect(readFileSync(new URL("../dist/api.d.ts", import.meta.url), "utf8")).toMatch(/@example/);
+  });
+
   it("lists types first in its exports map and declares no side effects", () => {
     const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
     expect(Object.keys(pkg.exports["."])[0]).toBe("types");
