@@ -25,10 +25,17 @@ try {
   const name = quick ? "chromium-quick" : "chromium";
   const dir = join(root, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const report = markdown(results, { title: "crossgrad benchmark: Chromium", command: quick ? "npm run bench:browser -- --quick" : "npm run bench:browser" });
+  const report = markdown(results, {
+    title: "crossgrad benchmark: Chromium",
+    command: quick ? "npm run bench:browser -- --quick" : "npm run bench:browser",
+  });
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
   writeFileSync(join(dir, `${name}.md`), report + "\n");
-  if (!quick) writeFileSync(join(dir, `${name}.svg`), svgChart(results, { title: `crossgrad vs the alternatives, F + dF/dphi (Chromium)` }) + "\n");
+  if (!quick)
+    writeFileSync(
+      join(dir, `${name}.svg`),
+      svgChart(results, { title: `crossgrad vs the alternatives, F + dF/dphi (Chromium)` }) + "\n",
+    );
   console.log(report);
 } finally {
   await browser.close();

@@ -3,11 +3,18 @@
 // (f32, half the gates on) and returning the function to time. Environment-agnostic: the
 // runner injects TensorFlow.js and a way to load the benchmark-only wasm kernels.
 
-import { batchGradient, batchPooled, createProblem, createThreadPool, gradient, value, valueAndGradient } from "../dist/index.js";
+import {
+  batchGradient,
+  batchPooled,
+  createProblem,
+  createThreadPool,
+  gradient,
+  value,
+  valueAndGradient,
+} from "../dist/index.js";
 import { compactFor } from "../dist/tuning.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
 import { generator } from "../examples/planted.js";
-
 
 /** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */
 export function makeInputs(n, m, k, density = 0.5, seed = 1) {
@@ -128,7 +135,8 @@ function layout(exports, regions) {
 /** Thread pools, made once for the threaded contenders and closed with the suite. */
 const pools = new Map();
 async function poolOf(threads) {
-  if (!pools.has(threads)) pools.set(threads, await createThreadPool({ threads, workerUrl: new URL("../dist/worker.js", import.meta.url) }));
+  if (!pools.has(threads))
+    pools.set(threads, await createThreadPool({ threads, workerUrl: new URL("../dist/worker.js", import.meta.url) }));
   return pools.get(threads);
 }
 export async function closePools() {
@@ -173,7 +181,12 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       group: "F + dF/dphi",
       setup({ n, m, k, phi, h }) {
         const bytes = phi.length * 4;
-        const [phiAt, hAt, outAt, scratch] = layout(scalar, [bytes, h.length * 4, bytes, scalar.scratchBytesF32(n, m, k)]);
+        const [phiAt, hAt, outAt, scratch] = layout(scalar, [
+          bytes,
+          h.length * 4,
+          bytes,
+          scalar.scratchBytesF32(n, m, k),
+        ]);
         new Float32Array(scalar.memory.buffer, phiAt, phi.length).set(phi);
         new Float32Array(scalar.memory.buffer, hAt, h.length).set(h);
         const compact = compactFor(bytes, k * 4);
@@ -192,7 +205,9 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       name: "plain JS, factored",
       group: "F + dF/dphi",
       setup({ n, m, k, phi, h }) {
-        const u = new Float64Array(k), v = new Float64Array(k), out = new Float32Array(phi.length);
+        const u = new Float64Array(k),
+          v = new Float64Array(k),
+          out = new Float32Array(phi.length);
         return { run: () => plainJsValueAndGradient(phi, h, n, m, k, u, v, out) };
       },
     },
@@ -265,7 +280,9 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
         const p = createProblem({ n, m, k });
         p.phi.set(phi);
         const sets = trainingSets(n, m, 64, 16);
-        const single = Array.from({ length: 64 }, (_, b) => ({ index: sets.index.subarray(sets.indptr[b], sets.indptr[b + 1]) }));
+        const single = Array.from({ length: 64 }, (_, b) => ({
+          index: sets.index.subarray(sets.indptr[b], sets.indptr[b + 1]),
+        }));
         const outs = single.map((g) => new Float32Array(g.index.length * k));
         return {
           run: () => {

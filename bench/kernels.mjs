@@ -7,9 +7,18 @@ import { createProblem, init } from "../dist/index.js";
 import { makeInputs } from "./contenders.js";
 
 await init();
-const roofline = (await WebAssembly.instantiate(readFileSync(new URL("../build/bench/roofline.wasm", import.meta.url)))).instance.exports;
+const roofline = (await WebAssembly.instantiate(readFileSync(new URL("../build/bench/roofline.wasm", import.meta.url))))
+  .instance.exports;
 const args = process.argv.slice(2).map(Number);
-const sizes = args.length ? Array.from({ length: args.length / 2 }, (_, i) => [args[2 * i], args[2 * i + 1]]) : [[500_000, 32], [65_536, 64], [4096, 64], [16384, 8], [16384, 256]];
+const sizes = args.length
+  ? Array.from({ length: args.length / 2 }, (_, i) => [args[2 * i], args[2 * i + 1]])
+  : [
+      [500_000, 32],
+      [65_536, 64],
+      [4096, 64],
+      [16384, 8],
+      [16384, 256],
+    ];
 
 for (const [n, k] of sizes) {
   const { phi, h } = makeInputs(n, n, k);
@@ -17,8 +26,10 @@ for (const [n, k] of sizes) {
   p.phi.set(phi);
   p.h.set(h);
   const bytes = phi.length * 4;
-  if (roofline.memory.buffer.byteLength < 2 * bytes + 4096) roofline.memory.grow(Math.ceil((2 * bytes + 4096 - roofline.memory.buffer.byteLength) / 65536));
-  const src = 1024, dst = 1024 + bytes;
+  if (roofline.memory.buffer.byteLength < 2 * bytes + 4096)
+    roofline.memory.grow(Math.ceil((2 * bytes + 4096 - roofline.memory.buffer.byteLength) / 65536));
+  const src = 1024,
+    dst = 1024 + bytes;
   new Float32Array(roofline.memory.buffer, src, phi.length).set(phi);
   const tasks = {
     read: () => roofline.readF32(src, bytes),

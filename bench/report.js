@@ -4,7 +4,8 @@
 const BASELINE = "crossgrad SIMD, Problem";
 
 const find = (size, name) => size.results.find((r) => r.name === name);
-const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(4) : ms.toPrecision(3));
+const fmtMs = (ms) =>
+  ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(4) : ms.toPrecision(3);
 const fmtRatio = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(4));
 
 /** One markdown table per size: every contender's median time, ratio to crossgrad, GB/s. */
@@ -13,7 +14,10 @@ export function sizeTables(results) {
   for (const size of results.sizes) {
     const base = find(size, BASELINE);
     lines.push(`#### n = m = ${size.n}, k = ${size.k} (phi: ${((size.n + size.m) * size.k * 4) / 2 ** 20} MiB)`, "");
-    lines.push("| contender | computes | median time (ms) | time / crossgrad | GB/s moved |", "|---|---|---:|---:|---:|");
+    lines.push(
+      "| contender | computes | median time (ms) | time / crossgrad | GB/s moved |",
+      "|---|---|---:|---:|---:|",
+    );
     for (const r of size.results) {
       const gbs = r.bytes / (r.ms * 1e6);
       const name = r.name === BASELINE ? `**${r.name}**` : r.name;
@@ -29,41 +33,119 @@ export function checks(results) {
   const rows = [];
   const at = (n, k) => results.sizes.find((s) => s.n === n && s.k === k);
   const ratio = (size, a, b) => {
-    const x = find(size, a), y = find(size, b);
+    const x = find(size, a),
+      y = find(size, b);
     return x && y ? x.ms / y.ms : undefined;
   };
   const add = (what, size, target, measured, holds) => {
     if (size === undefined || measured === undefined) return;
-    rows.push({ what, size: `${size.n}, k = ${size.k}`, target, measured: fmtRatio(measured) + "x", met: holds(measured) ? "yes" : "**no**" });
+    rows.push({
+      what,
+      size: `${size.n}, k = ${size.k}`,
+      target,
+      measured: fmtRatio(measured) + "x",
+      met: holds(measured) ? "yes" : "**no**",
+    });
   };
-  for (const [n, k, limit] of [[500_000, 32, 1.0], [65_536, 64, 1.25], [4096, 64, 1.5]]) {
+  for (const [n, k, limit] of [
+    [500_000, 32, 1.0],
+    [65_536, 64, 1.25],
+    [4096, 64, 1.5],
+  ]) {
     const size = at(n, k);
-    add("F + dF/dphi / copy roofline", size, `<= ${limit}x`, size && ratio(size, BASELINE, "roofline: copy (n+m)k floats"), (x) => x <= limit);
+    add(
+      "F + dF/dphi / copy roofline",
+      size,
+      `<= ${limit}x`,
+      size && ratio(size, BASELINE, "roofline: copy (n+m)k floats"),
+      (x) => x <= limit,
+    );
   }
-  for (const [n, k, floor] of [[500_000, 32, 7], [65_536, 64, 5], [4096, 64, 12]]) {
+  for (const [n, k, floor] of [
+    [500_000, 32, 7],
+    [65_536, 64, 5],
+    [4096, 64, 12],
+  ]) {
     const size = at(n, k);
-    add("plain JS factored / crossgrad", size, `>= ${floor}x`, size && ratio(size, "plain JS, factored", BASELINE), (x) => x >= floor);
+    add(
+      "plain JS factored / crossgrad",
+      size,
+      `>= ${floor}x`,
+      size && ratio(size, "plain JS, factored", BASELINE),
+      (x) => x >= floor,
+    );
   }
   for (const size of results.sizes.filter((s) => s.n >= 4096)) {
-    for (const [backend, floor] of [["wasm", 20], ["cpu", 35]]) {
-      add(`TF.js ${backend} (resident) / crossgrad`, size, `>= ${floor}x`, ratio(size, `TF.js ${backend}, tensors resident`, BASELINE), (x) => x >= floor);
+    for (const [backend, floor] of [
+      ["wasm", 20],
+      ["cpu", 35],
+    ]) {
+      add(
+        `TF.js ${backend} (resident) / crossgrad`,
+        size,
+        `>= ${floor}x`,
+        ratio(size, `TF.js ${backend}, tensors resident`, BASELINE),
+        (x) => x >= floor,
+      );
     }
   }
   for (const size of results.sizes) {
-    add("literal double sum / crossgrad", size, "shown", ratio(size, "plain JS, literal double sum", BASELINE), () => true);
+    add(
+      "literal double sum / crossgrad",
+      size,
+      "shown",
+      ratio(size, "plain JS, literal double sum", BASELINE),
+      () => true,
+    );
   }
   for (const size of results.sizes) {
-    add("F alone / SIMD read", size, "<= 1.2x", ratio(size, "crossgrad SIMD, F only", "roofline: SIMD read of phi"), (x) => x <= 1.2);
-    add("dF/dh / SIMD read", size, "<= 1.5x", ratio(size, "crossgrad SIMD, dF/dh", "roofline: SIMD read of phi"), (x) => x <= 1.5);
+    add(
+      "F alone / SIMD read",
+      size,
+      "<= 1.2x",
+      ratio(size, "crossgrad SIMD, F only", "roofline: SIMD read of phi"),
+      (x) => x <= 1.2,
+    );
+    add(
+      "dF/dh / SIMD read",
+      size,
+      "<= 1.5x",
+      ratio(size, "crossgrad SIMD, dF/dh", "roofline: SIMD read of phi"),
+      (x) => x <= 1.5,
+    );
   }
-  add("sparse 1% (F + active rows' gradient) / dense", at(65_536, 64), "<= 1/30 = 0.033x", at(65_536, 64) && ratio(at(65_536, 64), "crossgrad sparse 1%, Problem", BASELINE), (x) => x <= 1 / 30);
+  add(
+    "sparse 1% (F + active rows' gradient) / dense",
+    at(65_536, 64),
+    "<= 1/30 = 0.033x",
+    at(65_536, 64) && ratio(at(65_536, 64), "crossgrad sparse 1%, Problem", BASELINE),
+    (x) => x <= 1 / 30,
+  );
   for (const size of results.sizes) {
-    add("threads: 1 thread / 2 threads (speedup)", size, "shown", ratio(size, "crossgrad 1 thread, ThreadPool", "crossgrad 2 threads, ThreadPool"), () => true);
-    add("2 threads / copy roofline (1 thread)", size, "shown", ratio(size, "crossgrad 2 threads, ThreadPool", "roofline: copy (n+m)k floats"), () => true);
+    add(
+      "threads: 1 thread / 2 threads (speedup)",
+      size,
+      "shown",
+      ratio(size, "crossgrad 1 thread, ThreadPool", "crossgrad 2 threads, ThreadPool"),
+      () => true,
+    );
+    add(
+      "2 threads / copy roofline (1 thread)",
+      size,
+      "shown",
+      ratio(size, "crossgrad 2 threads, ThreadPool", "roofline: copy (n+m)k floats"),
+      () => true,
+    );
   }
   for (const size of results.sizes) {
     const loop = "crossgrad loop of 64 single calls (value, then gradient)";
-    add("loop of single calls / batch (64 sets)", size, "> 1x", ratio(size, loop, "crossgrad batch of 64 sets, batchPooled + batchGradient"), (x) => x > 1);
+    add(
+      "loop of single calls / batch (64 sets)",
+      size,
+      "> 1x",
+      ratio(size, loop, "crossgrad batch of 64 sets, batchPooled + batchGradient"),
+      (x) => x > 1,
+    );
   }
   const lines = ["| check (SPEC §6) | n = m | target | measured | met |", "|---|---|---|---:|---|"];
   for (const r of rows) lines.push(`| ${r.what} | ${r.size} | ${r.target} | ${r.measured} | ${r.met} |`);
@@ -109,15 +191,38 @@ export function markdown(results, { title, command }) {
   ].join("\n");
 }
 
-const PALETTE = ["#1b6ac9", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#e67700", "#0b7285", "#5f3dc4", "#495057", "#a61e4d", "#087f5b", "#364fc7", "#74b816", "#f08c00", "#868e96", "#e64980"];
+const PALETTE = [
+  "#1b6ac9",
+  "#d9480f",
+  "#2b8a3e",
+  "#862e9c",
+  "#c92a2a",
+  "#e67700",
+  "#0b7285",
+  "#5f3dc4",
+  "#495057",
+  "#a61e4d",
+  "#087f5b",
+  "#364fc7",
+  "#74b816",
+  "#f08c00",
+  "#868e96",
+  "#e64980",
+];
 
 /** SVG chart: median time against rows per group at k = 64, log-log, one line per contender. */
 export function svgChart(results, { title }) {
   const sizes = results.sizes.filter((s) => s.k === 64).sort((a, b) => a.n - b.n);
   const plotted = (r) => r.group === "F + dF/dphi" || r.group === "roofline";
   const names = [...new Set(sizes.flatMap((s) => s.results.filter(plotted).map((r) => r.name)))];
-  const W = 820, H = 500, left = 70, right = 300, top = 40, bottom = 50;
-  const xs = sizes.map((s) => s.n), ys = sizes.flatMap((s) => s.results.map((r) => r.ms));
+  const W = 820,
+    H = 500,
+    left = 70,
+    right = 300,
+    top = 40,
+    bottom = 50;
+  const xs = sizes.map((s) => s.n),
+    ys = sizes.flatMap((s) => s.results.map((r) => r.ms));
   const [x0, x1] = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
   const [y0, y1] = [Math.floor(Math.log10(Math.min(...ys))), Math.ceil(Math.log10(Math.max(...ys)))];
   const px = (n) => left + ((Math.log10(n) - x0) / (x1 - x0 || 1)) * (W - left - right);
@@ -130,23 +235,32 @@ export function svgChart(results, { title }) {
   for (let e = y0; e <= y1; e++) {
     const y = py(10 ** e);
     out.push(`<line x1="${left}" x2="${W - right}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    out.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)} ms</text>`);
+    out.push(
+      `<text x="${left - 6}" y="${y + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toPrecision(1)} ms</text>`,
+    );
   }
   for (const n of xs) {
     const x = px(n);
     out.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${H - bottom}" stroke="#eee"/>`);
     out.push(`<text x="${x}" y="${H - bottom + 16}" text-anchor="middle">${n}</text>`);
   }
-  out.push(`<text x="${(left + W - right) / 2}" y="${H - 12}" text-anchor="middle">rows per group (n = m), k = 64; time per call, log-log</text>`);
+  out.push(
+    `<text x="${(left + W - right) / 2}" y="${H - 12}" text-anchor="middle">rows per group (n = m), k = 64; time per call, log-log</text>`,
+  );
   names.forEach((name, i) => {
     const color = PALETTE[i % PALETTE.length];
     const points = sizes.map((s) => [s.n, find(s, name)?.ms]).filter(([, ms]) => ms !== undefined);
     const dash = name.startsWith("roofline") ? ' stroke-dasharray="5 4"' : "";
     const width = name === BASELINE ? 3 : 1.5;
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash} points="${points.map(([n, ms]) => `${px(n).toFixed(1)},${py(ms).toFixed(1)}`).join(" ")}"/>`);
-    for (const [n, ms] of points) out.push(`<circle cx="${px(n).toFixed(1)}" cy="${py(ms).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash} points="${points.map(([n, ms]) => `${px(n).toFixed(1)},${py(ms).toFixed(1)}`).join(" ")}"/>`,
+    );
+    for (const [n, ms] of points)
+      out.push(`<circle cx="${px(n).toFixed(1)}" cy="${py(ms).toFixed(1)}" r="2.5" fill="${color}"/>`);
     const ly = top + 10 + i * 18;
-    out.push(`<line x1="${W - right + 16}" x2="${W - right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`);
+    out.push(
+      `<line x1="${W - right + 16}" x2="${W - right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`,
+    );
     out.push(`<text x="${W - right + 46}" y="${ly + 4}">${escape(name)}</text>`);
   });
   out.push("</svg>");

@@ -33,7 +33,11 @@ function random() {
 }
 
 const rows = [];
-for (const [n, k] of [[4_194_304, 4], [524_288, 32], [65_536, 64]]) {
+for (const [n, k] of [
+  [4_194_304, 4],
+  [524_288, 32],
+  [65_536, 64],
+]) {
   // group A only (m = 0): u is the pooled sum under test
   const p = createProblem({ n, m: 0, k });
   const phi = p.phi;
@@ -46,7 +50,10 @@ for (const [n, k] of [[4_194_304, 4], [524_288, 32], [65_536, 64]]) {
   const memory = alternatives.memory;
   const need = (n * k + n + 3 * k) * 4 + 1024;
   if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-  const phiAt = 1024, hAt = phiAt + n * k * 4, outAt = hAt + n * 4, sumsAt = outAt + k * 4;
+  const phiAt = 1024,
+    hAt = phiAt + n * k * 4,
+    outAt = hAt + n * 4,
+    sumsAt = outAt + k * 4;
   new Float32Array(memory.buffer, phiAt, n * k).set(p.phi);
   new Float32Array(memory.buffer, hAt, n).set(p.h);
   const out = () => new Float32Array(memory.buffer, outAt, k);

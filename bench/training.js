@@ -13,7 +13,10 @@ import { plantedProblem } from "../examples/planted.js";
  * batches of 256. Returns { crossgrad, tfjs, ratio, ... }.
  */
 export async function trainingBenchmark({ tf, backend, quick = false, log = () => {} }) {
-  const n = 1000, m = 1000, k = 8, batchSize = 256;
+  const n = 1000,
+    m = 1000,
+    k = 8,
+    batchSize = 256;
   const count = quick ? 4096 : 65536;
   const { observations } = plantedProblem({ n, m, k, count, seed: 5 });
   const initial = createModel({ n, m, k }, { seed: 1 });
@@ -23,8 +26,14 @@ export async function trainingBenchmark({ tf, backend, quick = false, log = () =
   // crossgrad: a few epochs, median epoch time
   const model = createModel({ n, m, k }, { phi: phi0 });
   const crossgradEpochs = quick ? 2 : 8;
-  const history = model.fit(observations, { epochs: crossgradEpochs, batchSize, optimizer: { type: "adam", learningRate: 0.01 } });
-  const epochTimes = history.epochs.map((e, i) => e.elapsed - (i ? history.epochs[i - 1].elapsed : 0)).sort((a, b) => a - b);
+  const history = model.fit(observations, {
+    epochs: crossgradEpochs,
+    batchSize,
+    optimizer: { type: "adam", learningRate: 0.01 },
+  });
+  const epochTimes = history.epochs
+    .map((e, i) => e.elapsed - (i ? history.epochs[i - 1].elapsed : 0))
+    .sort((a, b) => a - b);
   const crossgradEpoch = epochTimes[epochTimes.length >> 1];
   const crossgradLoss = history.epochs.at(-1).loss;
   model.dispose();
@@ -36,9 +45,11 @@ export async function trainingBenchmark({ tf, backend, quick = false, log = () =
   const optimizer = tf.train.adam(0.01);
   const batches = [];
   for (let start = 0; start < count; start += batchSize) {
-    const end = Math.min(count, start + batchSize), size = end - start;
+    const end = Math.min(count, start + batchSize),
+      size = end - start;
     // the batch's gates as dense matrices, A rows and B rows apart
-    const gatesA = new Float32Array(size * (n + m)), gatesB = new Float32Array(size * (n + m));
+    const gatesA = new Float32Array(size * (n + m)),
+      gatesB = new Float32Array(size * (n + m));
     for (let b = start; b < end; b++) {
       for (let e = observations.indptr[b]; e < observations.indptr[b + 1]; e++) {
         const r = observations.index[e];
@@ -51,10 +62,12 @@ export async function trainingBenchmark({ tf, backend, quick = false, log = () =
     let total = 0;
     for (const batch of batches) {
       const loss = tf.tidy(() => {
-        const gatesA = tf.tensor2d(batch.gatesA, [batch.size, n + m]), gatesB = tf.tensor2d(batch.gatesB, [batch.size, n + m]);
+        const gatesA = tf.tensor2d(batch.gatesA, [batch.size, n + m]),
+          gatesB = tf.tensor2d(batch.gatesB, [batch.size, n + m]);
         const y = tf.tensor1d(batch.y);
         return optimizer.minimize(() => {
-          const u = tf.matMul(gatesA, phi), v = tf.matMul(gatesB, phi);
+          const u = tf.matMul(gatesA, phi),
+            v = tf.matMul(gatesB, phi);
           return tf.mean(tf.square(tf.sub(tf.sum(tf.mul(u, v), 1), y)));
         }, true);
       });
@@ -78,7 +91,12 @@ export async function trainingBenchmark({ tf, backend, quick = false, log = () =
   log(`training: TF.js ${backend} ${tfjsEpoch.toFixed(1)} ms an epoch`);
   return {
     problem: { n, m, k, observations: count, batchSize, loss: "squared", optimizer: "adam 0.01" },
-    crossgrad: { epochMs: crossgradEpoch, epochsPerSecond: 1000 / crossgradEpoch, epochs: crossgradEpochs, lastLoss: crossgradLoss },
+    crossgrad: {
+      epochMs: crossgradEpoch,
+      epochsPerSecond: 1000 / crossgradEpoch,
+      epochs: crossgradEpochs,
+      lastLoss: crossgradLoss,
+    },
     tfjs: { backend, epochMs: tfjsEpoch, epochsPerSecond: 1000 / tfjsEpoch, epochs: tfEpochs, lastLoss: tfLoss },
     ratio: tfjsEpoch / crossgradEpoch,
   };

@@ -6,7 +6,17 @@
 // floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 ...]; --help.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { auc, createModel, gateGradient, gradient, info, init, logLoss, value, valueAndGradient } from "../dist/index.js";
+import {
+  auc,
+  createModel,
+  gateGradient,
+  gradient,
+  info,
+  init,
+  logLoss,
+  value,
+  valueAndGradient,
+} from "../dist/index.js";
 import { referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { plantedProblem, sliceObservations } from "./planted.js";
@@ -39,12 +49,20 @@ if (args.help) {
   --svg                where to write the loss curve                         [crossgrad-loss.svg]`);
   process.exit(0);
 }
-const n = Number(args.n), m = Number(args.m), k = Number(args.k), shape = { n, m, k };
-const epochs = Number(args.epochs), count = Number(args.observations), seed = Number(args.seed);
+const n = Number(args.n),
+  m = Number(args.m),
+  k = Number(args.k),
+  shape = { n, m, k };
+const epochs = Number(args.epochs),
+  count = Number(args.observations),
+  seed = Number(args.seed);
 const { loss, precision } = args;
-if (!["squared", "logistic", "bpr"].includes(loss)) throw new RangeError(`--loss must be squared, logistic or bpr, got ${loss}`);
-if (!["adam", "adagrad", "sgd"].includes(args.optimizer)) throw new RangeError(`--optimizer must be adam, adagrad or sgd, got ${args.optimizer}`);
-if (precision !== "f32" && precision !== "f64") throw new RangeError(`--precision must be f32 or f64, got ${precision}`);
+if (!["squared", "logistic", "bpr"].includes(loss))
+  throw new RangeError(`--loss must be squared, logistic or bpr, got ${loss}`);
+if (!["adam", "adagrad", "sgd"].includes(args.optimizer))
+  throw new RangeError(`--optimizer must be adam, adagrad or sgd, got ${args.optimizer}`);
+if (precision !== "f32" && precision !== "f64")
+  throw new RangeError(`--precision must be f32 or f64, got ${precision}`);
 const Type = precision === "f32" ? Float32Array : Float64Array;
 const tty = process.stdout.isTTY;
 
@@ -56,14 +74,17 @@ console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}; n
 // float64 reference, on random phi with half the gates on.
 {
   let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+  const random = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
   const phi = Type.from({ length: (n + m) * k }, () => 2 * random() - 1);
   const h = Type.from({ length: n + m }, () => (random() < 0.5 ? 1 : 0));
-  const phi64 = Float64Array.from(phi), h64 = Float64Array.from(h);
-  const g64 = gradient(phi64, h64, shape), dh64 = gateGradient(phi64, h64, shape);
+  const phi64 = Float64Array.from(phi),
+    h64 = Float64Array.from(h);
+  const g64 = gradient(phi64, h64, shape),
+    dh64 = gateGradient(phi64, h64, shape);
   let worst = 0;
   for (let trial = 0; trial < 8; trial++) {
-    const i = Math.floor(random() * phi64.length), r = Math.floor(random() * h64.length);
+    const i = Math.floor(random() * phi64.length),
+      r = Math.floor(random() * h64.length);
     const central = (array, at) => {
       const x = array[at];
       array[at] = x + 1e-3;
@@ -80,14 +101,17 @@ console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}; n
   const { value: F } = valueAndGradient(phi, h, shape, { out });
   const reference = referenceGradient(phi, h, shape);
   let gradientError = 0;
-  for (let i = 0; i < out.length; i++) gradientError = Math.max(gradientError, Math.abs(out[i] - reference[i]) / (1 + Math.abs(reference[i])));
+  for (let i = 0; i < out.length; i++)
+    gradientError = Math.max(gradientError, Math.abs(out[i] - reference[i]) / (1 + Math.abs(reference[i])));
   const wasm = medianTime(() => valueAndGradient(phi, h, shape, { out }));
   const js = medianTime(() => (referenceValue(phi, h, shape), referenceGradient(phi, h, shape)));
   console.log("gradient check on random phi, half the gates on");
   console.log(`  F = ${F.toPrecision(8)} (float64 reference ${referenceValue(phi, h, shape).toPrecision(8)})`);
   console.log(`  dF/dphi against the reference: worst relative error ${gradientError.toExponential(2)}`);
   console.log(`  central differences against dF/dphi and dF/dh (f64, 16 entries): worst ${worst.toExponential(2)}`);
-  console.log(`  F + dF/dphi: ${wasm.toFixed(3)} ms, plain-JS float64 reference ${js.toFixed(2)} ms: ${(js / wasm).toFixed(0)}x faster\n`);
+  console.log(
+    `  F + dF/dphi: ${wasm.toFixed(3)} ms, plain-JS float64 reference ${js.toFixed(2)} ms: ${(js / wasm).toFixed(0)}x faster\n`,
+  );
 }
 
 // 2. Training on a planted problem.
@@ -104,7 +128,9 @@ const floorText = {
   logistic: "the log-loss of the true logits",
   bpr: "the bpr loss of the planted phi*",
 }[loss];
-console.log(`training on ${count} observations of a planted phi* (${loss} loss, ${args.optimizer}), validating on ${validation.indptr.length - 1}`);
+console.log(
+  `training on ${count} observations of a planted phi* (${loss} loss, ${args.optimizer}), validating on ${validation.indptr.length - 1}`,
+);
 
 const model = createModel(shape, { precision, seed, scale: loss === "bpr" ? 0.01 : 0.1 });
 const width = 30;
@@ -140,14 +166,27 @@ else {
   floor = truth.evaluate(validation, "bpr");
   truth.dispose();
 }
-console.log(`\nvalidation loss ${last.validationLoss.toFixed(5)} against ${floorText} ${floor.toFixed(5)}: ${(last.validationLoss / floor).toFixed(3)}x`);
-if (loss === "squared") console.log(`validation RMSE ${Math.sqrt(last.validationLoss).toFixed(4)} against the noise's standard deviation 0.1000`);
+console.log(
+  `\nvalidation loss ${last.validationLoss.toFixed(5)} against ${floorText} ${floor.toFixed(5)}: ${(last.validationLoss / floor).toFixed(3)}x`,
+);
+if (loss === "squared")
+  console.log(
+    `validation RMSE ${Math.sqrt(last.validationLoss).toFixed(4)} against the noise's standard deviation 0.1000`,
+  );
 if (loss === "logistic") {
-  console.log(`validation AUC ${auc(model.predict(validation), validation.y).toFixed(4)} against ${auc(planted.F.subarray(count), validation.y).toFixed(4)} for the true logits`);
+  console.log(
+    `validation AUC ${auc(model.predict(validation), validation.y).toFixed(4)} against ${auc(planted.F.subarray(count), validation.y).toFixed(4)} for the true logits`,
+  );
 }
 writeFileSync(
   args.svg,
-  lossCurveSvg(history.epochs, { title: `crossgrad: ${loss} loss on a planted problem (n = ${n}, m = ${m}, k = ${k})`, floor, floorLabel: "best possible" }),
+  lossCurveSvg(history.epochs, {
+    title: `crossgrad: ${loss} loss on a planted problem (n = ${n}, m = ${m}, k = ${k})`,
+    floor,
+    floorLabel: "best possible",
+  }),
 );
-console.log(`loss curve: ${args.svg}; ${(last.elapsed / 1000).toFixed(1)} s of training, ${((epochs * count) / (last.elapsed / 1000) / 1e6).toFixed(2)} M observations/s`);
+console.log(
+  `loss curve: ${args.svg}; ${(last.elapsed / 1000).toFixed(1)} s of training, ${((epochs * count) / (last.elapsed / 1000) / 1e6).toFixed(2)} M observations/s`,
+);
 model.dispose();

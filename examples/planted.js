@@ -31,7 +31,18 @@ export function generator(seed) {
  * @param {number} [options.seed] [1]
  * @returns {{ phi: Float64Array, observations: { indptr: Uint32Array, index: Uint32Array, y?: Float64Array }, F: Float64Array }}
  */
-export function plantedProblem({ n, m, k, count, loss = "squared", noise = 0.1, signal = 3, maxRows = 3, candidates = 8, seed = 1 }) {
+export function plantedProblem({
+  n,
+  m,
+  k,
+  count,
+  loss = "squared",
+  noise = 0.1,
+  signal = 3,
+  maxRows = 3,
+  candidates = 8,
+  seed = 1,
+}) {
   const random = generator(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   // E[F*^2] = E[rows of A] E[rows of B] k s^4 = 1 for about (maxRows + 1) / 2 rows a group

@@ -8,14 +8,24 @@
 import { parseArgs } from "node:util";
 import { combinePooled, gradientChunk, init, poolChunk } from "../dist/index.js";
 
-const { values } = parseArgs({ options: { rows: { type: "string", default: "20000000" }, k: { type: "string", default: "32" }, chunk: { type: "string", default: "1048576" } } });
-const n = Number(values.rows), m = n, k = Number(values.k), chunkRows = Number(values.chunk);
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "20000000" },
+    k: { type: "string", default: "32" },
+    chunk: { type: "string", default: "1048576" },
+  },
+});
+const n = Number(values.rows),
+  m = n,
+  k = Number(values.k),
+  chunkRows = Number(values.chunk);
 const shape = { n, m, k };
 if (chunkRows % 256 !== 0) throw new RangeError("--chunk must be a multiple of 256 rows");
 
 /** Rows first..first+count-1 of the table, generated from their indices (the same every pass). */
 function generate(first, count) {
-  const phi = new Float32Array(count * k), h = new Uint8Array(count);
+  const phi = new Float32Array(count * k),
+    h = new Uint8Array(count);
   for (let r = 0; r < count; r++) {
     let x = Math.imul(first + r, 0x9e3779b1) >>> 0;
     h[r] = x & 1;
@@ -29,14 +39,19 @@ function generate(first, count) {
 
 /** The chunks: block-aligned in each group, never across the boundary n. */
 function* chunks() {
-  for (const [first, rows] of [[0, n], [n, m]]) {
+  for (const [first, rows] of [
+    [0, n],
+    [n, m],
+  ]) {
     for (let start = 0; start < rows; start += chunkRows) yield [first + start, Math.min(chunkRows, rows - start)];
   }
 }
 
 await init();
 const bytes = (n + m) * k * 4;
-console.log(`a table of ${n + m} rows x ${k} (f32): ${(bytes / 2 ** 30).toFixed(2)} GiB, streamed in chunks of ${chunkRows} rows`);
+console.log(
+  `a table of ${n + m} rows x ${k} (f32): ${(bytes / 2 ** 30).toFixed(2)} GiB, streamed in chunks of ${chunkRows} rows`,
+);
 
 let t = performance.now();
 const parts = [];
@@ -46,7 +61,9 @@ for (const [start, rows] of chunks()) {
 }
 const pooled = combinePooled(parts);
 const pass1 = (performance.now() - t) / 1000;
-console.log(`pass 1: F = ${pooled.value} (|u| = ${Math.hypot(...pooled.u).toFixed(3)}, |v| = ${Math.hypot(...pooled.v).toFixed(3)}) in ${pass1.toFixed(1)} s`);
+console.log(
+  `pass 1: F = ${pooled.value} (|u| = ${Math.hypot(...pooled.u).toFixed(3)}, |v| = ${Math.hypot(...pooled.v).toFixed(3)}) in ${pass1.toFixed(1)} s`,
+);
 
 t = performance.now();
 let squares = 0;

@@ -5,7 +5,7 @@
 export function medianTime(fn, budget = 300) {
   fn();
   const times = [];
-  for (const until = performance.now() + budget; performance.now() < until || times.length < 3; ) {
+  for (const until = performance.now() + budget; performance.now() < until || times.length < 3;) {
     const t = performance.now();
     fn();
     times.push(performance.now() - t);

@@ -22,7 +22,8 @@ export function shippedFiles(entry = join(root, "dist", "index.js")) {
     if (seen.has(file)) return;
     seen.add(file);
     const source = readFileSync(file, "utf8");
-    for (const [, path] of source.matchAll(/(?:import|export)[^"']*?from\s*["'](\.[^"']+)["']/g)) visit(join(dirname(file), path));
+    for (const [, path] of source.matchAll(/(?:import|export)[^"']*?from\s*["'](\.[^"']+)["']/g))
+      visit(join(dirname(file), path));
   };
   visit(entry);
   return [...seen];
@@ -30,7 +31,8 @@ export function shippedFiles(entry = join(root, "dist", "index.js")) {
 
 export function measure() {
   const files = shippedFiles();
-  let raw = 0, gzip = 0;
+  let raw = 0,
+    gzip = 0;
   for (const file of files) {
     const bytes = readFileSync(file);
     raw += bytes.length;
@@ -42,8 +44,10 @@ export function measure() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { files, raw, gzip, wasm } = measure();
-  console.log(`crossgrad ships ${files} JS files: ${(raw / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzipped ` +
-    `(budget ${GZIP_BUDGET / 1024} KiB), with the SIMD and scalar wasm builds (${wasm[0]} and ${wasm[1]} bytes) embedded`);
+  console.log(
+    `crossgrad ships ${files} JS files: ${(raw / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzipped ` +
+      `(budget ${GZIP_BUDGET / 1024} KiB), with the SIMD and scalar wasm builds (${wasm[0]} and ${wasm[1]} bytes) embedded`,
+  );
   if (gzip > GZIP_BUDGET) {
     console.error(`over budget by ${gzip - GZIP_BUDGET} bytes`);
     process.exit(1);

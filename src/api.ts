@@ -56,7 +56,14 @@ function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): Ca
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
   const precision = checkPhi(phi, s, caller);
-  return { caller, K: e[precision], memory: e.memory, s, phi: phi as FloatArray, gates: checkAnyGates(h, s, precision, caller) };
+  return {
+    caller,
+    K: e[precision],
+    memory: e.memory,
+    s,
+    phi: phi as FloatArray,
+    gates: checkAnyGates(h, s, precision, caller),
+  };
 }
 
 /** The gate arguments of the kernels, once placed. */
@@ -69,7 +76,12 @@ interface GatePointers {
 }
 
 /** Places phi and the gates (then out and scratch) for the kernels. */
-function placeCall(c: Call, outElements: number, out: FloatArray | undefined, readOut: boolean): Placed & { gates: GatePointers } {
+function placeCall(
+  c: Call,
+  outElements: number,
+  out: FloatArray | undefined,
+  readOut: boolean,
+): Placed & { gates: GatePointers } {
   const { K, s, gates } = c;
   const inputs: Input[] = [{ data: c.phi, type: K.ArrayType, name: "phi" }];
   if (gates.sparse) {
@@ -178,7 +190,21 @@ function valueAndGradientCall<A extends FloatArray>(
   const [phiAt] = p.inputs;
   const g = p.gates;
   const F = c.gates.sparse
-    ? c.K.sparseValueAndGradient(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.out, scale, add ? 1 : 0, dense ? 1 : 0, p.scratch)
+    ? c.K.sparseValueAndGradient(
+        n,
+        m,
+        k,
+        phiAt,
+        g.count,
+        g.at,
+        g.weight,
+        g.split,
+        p.out,
+        scale,
+        add ? 1 : 0,
+        dense ? 1 : 0,
+        p.scratch,
+      )
     : c.K.valueAndGradient(n, m, k, phiAt, g.at, p.out, scale, add ? 1 : 0, p.scratch, compactOf(c));
   return { value: F, gradient: deliver(p, c.memory, length, out) };
 }
@@ -206,7 +232,10 @@ export function gateGradient<A extends FloatArray>(
   const o = checkOptions<GateGradientOptions<A>>(options, "gateGradient");
   const { n, m, k, rows } = c.s;
   const length = c.gates.sparse ? c.gates.index.length : rows;
-  const out = o.out === undefined ? undefined : (checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
+  const out =
+    o.out === undefined
+      ? undefined
+      : (checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
   const p = placeCall(c, length, out, false);
   const [phiAt] = p.inputs;
   const g = p.gates;

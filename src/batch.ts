@@ -54,7 +54,11 @@ function setInputs(sets: CheckedGateSets, type: Input["type"]): Input[] {
  * // { values: Float64Array [11, 250], u: Float64Array [1, 2, 30, 40], v: Float64Array [3, 4, 3, 4] }
  * ```
  */
-export function batchPooled<A extends FloatArray>(phi: A, sets: GateSets<A> | DenseGateSets, shape: Shape): BatchPooled<A> {
+export function batchPooled<A extends FloatArray>(
+  phi: A,
+  sets: GateSets<A> | DenseGateSets,
+  shape: Shape,
+): BatchPooled<A> {
   const caller = "batchPooled";
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
@@ -68,14 +72,17 @@ export function batchPooled<A extends FloatArray>(phi: A, sets: GateSets<A> | De
   const p = place(caller, what, K, e.memory, inputs, count * (2 * k + 1), undefined, false, K.scratchBytes(n, m, k));
   const [phiAt, a, b, c, d = 0] = p.inputs;
   const bytes = K.bytesPerElement;
-  const uAt = p.out, vAt = uAt + count * k * bytes, valuesAt = vAt + count * k * bytes;
+  const uAt = p.out,
+    vAt = uAt + count * k * bytes,
+    valuesAt = vAt + count * k * bytes;
   if (checked.dense) {
     const compact = compactFor(s.elements * bytes, k * bytes);
     K.batchPooledDense(n, m, k, phiAt, count, a, uAt, vAt, valuesAt, p.scratch, compact);
   } else {
     K.batchPooledListed(n, m, k, phiAt, count, a, b, d, c, uAt, vAt, valuesAt, p.scratch);
   }
-  const copy = (ptr: number, length: number) => deliver({ ...p, out: ptr, outInWasm: false }, e.memory, length, undefined) as A;
+  const copy = (ptr: number, length: number) =>
+    deliver({ ...p, out: ptr, outInWasm: false }, e.memory, length, undefined) as A;
   return { values: copy(valuesAt, count), u: copy(uAt, count * k), v: copy(vAt, count * k) };
 }
 
@@ -106,7 +113,8 @@ export function batchGradient<A extends FloatArray>(
   const caller = "batchGradient";
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
-  if (typeof pooled !== "object" || pooled === null) throw new TypeError(`${caller}(): pooled must be what batchPooled() returned, got ${describe(pooled)}`);
+  if (typeof pooled !== "object" || pooled === null)
+    throw new TypeError(`${caller}(): pooled must be what batchPooled() returned, got ${describe(pooled)}`);
   const o = checkOptions<GradientOptions<A>>(options, caller);
   const precision = precisionOf(pooled.u, caller, "pooled.u");
   const checked = checkGateSets(sets, s, precision, caller);
@@ -119,7 +127,10 @@ export function batchGradient<A extends FloatArray>(
   const dense = checked.dense || (o.out as ArrayLike<number> | undefined)?.length === elements;
   const length = dense ? elements : (checked as { index: Uint32Array }).index.length * k;
   const formula = checked.dense ? "(n + m) * k" : "index.length * k (or (n + m) * k for every row)";
-  const out = o.out === undefined ? undefined : (checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u") as A);
+  const out =
+    o.out === undefined
+      ? undefined
+      : (checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u") as A);
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const inputs = [
@@ -134,7 +145,24 @@ export function batchGradient<A extends FloatArray>(
   if (checked.dense) {
     K.batchGradientDense(n, m, k, count, a, uAt, vAt, weightsAt, scale, p.out, add ? 1 : 0, p.scratch);
   } else {
-    K.batchGradientListed(n, m, k, count, a, b, d, c, uAt, vAt, weightsAt, scale, p.out, add ? 1 : 0, dense ? 1 : 0, p.scratch);
+    K.batchGradientListed(
+      n,
+      m,
+      k,
+      count,
+      a,
+      b,
+      d,
+      c,
+      uAt,
+      vAt,
+      weightsAt,
+      scale,
+      p.out,
+      add ? 1 : 0,
+      dense ? 1 : 0,
+      p.scratch,
+    );
   }
   return deliver(p, e.memory, length, out);
 }

@@ -110,7 +110,12 @@ export function copyOf<A extends FloatArray>(view: A): A {
 }
 
 /** The result: `out` (refreshed if it lives in wasm memory that grew meanwhile), else a copy. */
-export function deliver<A extends FloatArray>(placed: Placed, memory: WasmMemory, length: number, out: A | undefined): A {
+export function deliver<A extends FloatArray>(
+  placed: Placed,
+  memory: WasmMemory,
+  length: number,
+  out: A | undefined,
+): A {
   const result = placed.view(placed.out, length) as A;
   if (out === undefined) return copyOf(result);
   // an `out` in wasm memory was written in place; if the memory grew, its buffer is detached

@@ -58,12 +58,22 @@ export interface PooledPart {
  * A chunk's shape, start and rows; `at` names where they come from (the arguments, or a part),
  * `rowsFrom` what gave the row count.
  */
-function checkChunk(caller: string, shapeArg: unknown, start: unknown, rows: number, rowsFrom: string, at = ""): CheckedShape {
+function checkChunk(
+  caller: string,
+  shapeArg: unknown,
+  start: unknown,
+  rows: number,
+  rowsFrom: string,
+  at = "",
+): CheckedShape {
   const s = checkShape(shapeArg, caller, `${at}shape`);
   if (typeof start !== "number" || !Number.isInteger(start) || start < 0 || start + rows > s.rows) {
-    throw new RangeError(`${caller}(): ${at}start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${shown(start)}`);
+    throw new RangeError(
+      `${caller}(): ${at}start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${shown(start)}`,
+    );
   }
-  const aligned = (row: number) => (row < s.n ? row % CHUNK_ALIGNMENT === 0 : (row - s.n) % CHUNK_ALIGNMENT === 0 || row === s.rows);
+  const aligned = (row: number) =>
+    row < s.n ? row % CHUNK_ALIGNMENT === 0 : (row - s.n) % CHUNK_ALIGNMENT === 0 || row === s.rows;
   if (!aligned(start) || !(aligned(start + rows) || start + rows === s.n)) {
     throw new RangeError(
       `${caller}(): ${at}start = ${start} and ${rowsFrom} = ${rows} give a chunk of rows ${start}..${start + rows - 1}, ` +
@@ -102,22 +112,47 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const e = requireEngine(caller);
   const precision = precisionOf(phi, caller);
   const k = checkShape(shape, caller).k;
-  const rows = k === 0 ? (Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0) : phi.length / k;
-  if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
+  const rows =
+    k === 0 ? (Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0) : phi.length / k;
+  if (!Number.isInteger(rows))
+    throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
   const s = checkChunk(caller, shape, start, rows, k === 0 ? "h.length" : "phi.length / shape.k");
   const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
   const K = e[precision];
   const nodeBytes = MAX_NODES * (8 + 8 * k);
   const scratch = Math.max(...parts(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
-  const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
-    { data: phi, type: K.ArrayType, name: "phi" },
-    { data: gates, type: K.ArrayType, name: "h" },
-  ], Math.ceil((2 * nodeBytes) / K.bytesPerElement), undefined, false, scratch);
+  const p = place(
+    caller,
+    `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`,
+    K,
+    e.memory,
+    [
+      { data: phi, type: K.ArrayType, name: "phi" },
+      { data: gates, type: K.ArrayType, name: "h" },
+    ],
+    Math.ceil((2 * nodeBytes) / K.bytesPerElement),
+    undefined,
+    false,
+    scratch,
+  );
   const [phiAt, hAt] = p.inputs;
   const compact = compactFor(rows * k * K.bytesPerElement, k * K.bytesPerElement);
   const [a, b] = parts(s, start, rows).map(([offset, count, first], g): PooledNodes => {
-    const meta = p.out + g * nodeBytes, values = meta + MAX_NODES * 8;
-    const nodes = count ? K.poolRange(count, k, phiAt + offset * k * K.bytesPerElement, hAt + offset * K.bytesPerElement, first, meta, values, p.scratch, compact) : 0;
+    const meta = p.out + g * nodeBytes,
+      values = meta + MAX_NODES * 8;
+    const nodes = count
+      ? K.poolRange(
+          count,
+          k,
+          phiAt + offset * k * K.bytesPerElement,
+          hAt + offset * K.bytesPerElement,
+          first,
+          meta,
+          values,
+          p.scratch,
+          compact,
+        )
+      : 0;
     const metaView = new Uint32Array(e.memory.buffer, meta, 2 * nodes);
     return {
       blocks: Uint32Array.from({ length: nodes }, (_, i) => metaView[2 * i]),
@@ -141,18 +176,23 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
 export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v: FloatArray; value: number } {
   const caller = "combinePooled";
   const e = requireEngine(caller);
-  if (!Array.isArray(parts) || parts.length === 0) throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
+  if (!Array.isArray(parts) || parts.length === 0)
+    throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
   const checked = parts.map((part, i) => checkPart(part, `parts[${i}]`, caller));
   const { s, precision } = checked[0];
   checked.forEach((part, i) => {
     if (part.precision !== precision || part.s.n !== s.n || part.s.m !== s.m || part.s.k !== s.k) {
-      throw new RangeError(`${caller}(): every part must come from the same ${shapeText(s)} ${precision} table; parts[${i}] is of a ${shapeText(part.s)} ${part.precision} table`);
+      throw new RangeError(
+        `${caller}(): every part must come from the same ${shapeText(s)} ${precision} table; parts[${i}] is of a ${shapeText(part.s)} ${part.precision} table`,
+      );
     }
   });
   const sorted = [...parts].sort((x, y) => x.start - y.start);
   sorted.forEach((part, i) => {
     if (i > 0 && part.start < sorted[i - 1].start + sorted[i - 1].rows) {
-      throw new RangeError(`${caller}(): parts overlap: rows ${sorted[i - 1].start}..${sorted[i - 1].start + sorted[i - 1].rows - 1} and ${part.start}..${part.start + part.rows - 1}`);
+      throw new RangeError(
+        `${caller}(): parts overlap: rows ${sorted[i - 1].start}..${sorted[i - 1].start + sorted[i - 1].rows - 1} and ${part.start}..${part.start + part.rows - 1}`,
+      );
     }
   });
   const K = e[precision];
@@ -164,8 +204,21 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
   // out: u | v (T) | u64 | v64 | nodes' metadata | nodes' sums
   const Type = precision === "f32" ? Float32Array : Float64Array;
   const outBytes = 2 * k * (K.bytesPerElement + 8) + 8 + nodeBytes;
-  const p = place(caller, `combining a ${shapeText(s)} ${precision} table`, K, e.memory, [], Math.ceil(outBytes / K.bytesPerElement), undefined, false, scratch);
-  const u = p.out, v = u + k * K.bytesPerElement, u64 = Math.ceil((v + k * K.bytesPerElement) / 8) * 8, v64 = u64 + 8 * k;
+  const p = place(
+    caller,
+    `combining a ${shapeText(s)} ${precision} table`,
+    K,
+    e.memory,
+    [],
+    Math.ceil(outBytes / K.bytesPerElement),
+    undefined,
+    false,
+    scratch,
+  );
+  const u = p.out,
+    v = u + k * K.bytesPerElement,
+    u64 = Math.ceil((v + k * K.bytesPerElement) / 8) * 8,
+    v64 = u64 + 8 * k;
   const meta = v64 + 8 * k;
   groups.forEach((group, g) => {
     const metaView = new Uint32Array(e.memory.buffer, meta, 2 * counts[g]);
@@ -179,7 +232,16 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
       sums.set(nodes.sums, (i - nodes.blocks.length) * k);
     }
     const rows = g === 0 ? s.n : s.m;
-    K.combine(counts[g], k, meta, meta + 8 * counts[g], Math.ceil(rows / CHUNK_ALIGNMENT), g === 0 ? u : v, g === 0 ? u64 : v64, p.scratch);
+    K.combine(
+      counts[g],
+      k,
+      meta,
+      meta + 8 * counts[g],
+      Math.ceil(rows / CHUNK_ALIGNMENT),
+      g === 0 ? u : v,
+      g === 0 ? u64 : v64,
+      p.scratch,
+    );
   });
   const value = K.dot64(k, u64, v64);
   return { u: copyOf(new Type(e.memory.buffer, u, k)), v: copyOf(new Type(e.memory.buffer, v, k)), value };
@@ -192,10 +254,13 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
  * cannot be checked; everything that says where they belong is.)
  */
 function checkPart(part: unknown, name: string, caller: string): { s: CheckedShape; precision: Precision } {
-  if (typeof part !== "object" || part === null) throw new TypeError(`${caller}(): ${name} must be a poolChunk() result, got ${describe(part)}`);
+  if (typeof part !== "object" || part === null)
+    throw new TypeError(`${caller}(): ${name} must be a poolChunk() result, got ${describe(part)}`);
   const p = part as Partial<Record<keyof PooledPart, unknown>>;
   if (p.precision !== "f32" && p.precision !== "f64") {
-    throw new TypeError(`${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof p.precision === "string" ? JSON.stringify(p.precision) : describe(p.precision)}`);
+    throw new TypeError(
+      `${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof p.precision === "string" ? JSON.stringify(p.precision) : describe(p.precision)}`,
+    );
   }
   if (typeof p.rows !== "number" || !Number.isInteger(p.rows) || p.rows < 0) {
     throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(p.rows)}`);
@@ -205,11 +270,15 @@ function checkPart(part: unknown, name: string, caller: string): { s: CheckedSha
     const group = g === 0 ? "a" : "b";
     const nodes = p[group] as Partial<PooledNodes> | null | undefined;
     const at = `${name}.${group}`;
-    if (typeof nodes !== "object" || nodes === null) throw new TypeError(`${caller}(): ${at} must be { blocks, levels, sums }, got ${describe(nodes)}`);
+    if (typeof nodes !== "object" || nodes === null)
+      throw new TypeError(`${caller}(): ${at} must be { blocks, levels, sums }, got ${describe(nodes)}`);
     const { blocks, levels, sums } = nodes;
-    if (!(blocks instanceof Uint32Array)) throw new TypeError(`${caller}(): ${at}.blocks must be a Uint32Array, got ${describe(blocks)}`);
-    if (!(levels instanceof Uint32Array)) throw new TypeError(`${caller}(): ${at}.levels must be a Uint32Array, got ${describe(levels)}`);
-    if (!(sums instanceof Float64Array)) throw new TypeError(`${caller}(): ${at}.sums must be a Float64Array, got ${describe(sums)}`);
+    if (!(blocks instanceof Uint32Array))
+      throw new TypeError(`${caller}(): ${at}.blocks must be a Uint32Array, got ${describe(blocks)}`);
+    if (!(levels instanceof Uint32Array))
+      throw new TypeError(`${caller}(): ${at}.levels must be a Uint32Array, got ${describe(levels)}`);
+    if (!(sums instanceof Float64Array))
+      throw new TypeError(`${caller}(): ${at}.sums must be a Float64Array, got ${describe(sums)}`);
     checkLength(caller, `${at}.levels`, levels.length, blocks.length, "blocks.length");
     checkLength(caller, `${at}.sums`, sums.length, blocks.length * s.k, "blocks.length * k");
     const end = first + Math.ceil(count / CHUNK_ALIGNMENT);
@@ -228,8 +297,14 @@ function checkPart(part: unknown, name: string, caller: string): { s: CheckedSha
   return { s, precision: p.precision };
 }
 
-function checkPooled(caller: string, pooled: unknown, precision: Precision, k: number): { u: FloatArray; v: FloatArray } {
-  if (typeof pooled !== "object" || pooled === null) throw new TypeError(`${caller}(): pooled must be { u, v }, got ${describe(pooled)}`);
+function checkPooled(
+  caller: string,
+  pooled: unknown,
+  precision: Precision,
+  k: number,
+): { u: FloatArray; v: FloatArray } {
+  if (typeof pooled !== "object" || pooled === null)
+    throw new TypeError(`${caller}(): pooled must be { u, v }, got ${describe(pooled)}`);
   const { u, v } = pooled as { u: unknown; v: unknown };
   return {
     u: checkOut(u, precision, k, "k", caller, "pooled.u", "pooled.u"),
@@ -264,18 +339,41 @@ export function gradientChunk<A extends FloatArray>(
   const rows = Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0;
   const s = checkChunk(caller, shape, start, rows, "h.length");
   const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
-  const out = o.out === undefined ? undefined : (checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u") as A);
+  const out =
+    o.out === undefined
+      ? undefined
+      : (checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u") as A);
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const K = e[precision];
-  const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
-    { data: gates, type: K.ArrayType, name: "h" },
-    { data: u, type: K.ArrayType, name: "pooled.u" },
-    { data: v, type: K.ArrayType, name: "pooled.v" },
-  ], rows * k, out, add, (k + 4) * K.bytesPerElement);
+  const p = place(
+    caller,
+    `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`,
+    K,
+    e.memory,
+    [
+      { data: gates, type: K.ArrayType, name: "h" },
+      { data: u, type: K.ArrayType, name: "pooled.u" },
+      { data: v, type: K.ArrayType, name: "pooled.v" },
+    ],
+    rows * k,
+    out,
+    add,
+    (k + 4) * K.bytesPerElement,
+  );
   const [hAt, uAt, vAt] = p.inputs;
   for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
-    if (count) K.gradientRows(count, k, hAt + offset * K.bytesPerElement, w, scale, p.out + offset * k * K.bytesPerElement, add ? 1 : 0, p.scratch);
+    if (count)
+      K.gradientRows(
+        count,
+        k,
+        hAt + offset * K.bytesPerElement,
+        w,
+        scale,
+        p.out + offset * k * K.bytesPerElement,
+        add ? 1 : 0,
+        p.scratch,
+      );
   }
   const result = p.view(p.out, rows * k) as A;
   if (out === undefined) return copyOf(result);
@@ -292,23 +390,40 @@ export function gradientChunk<A extends FloatArray>(
  * const dh = gateGradientChunk(phiRows(512, 512), shape, 512, combinePooled(parts));
  * ```
  */
-export function gateGradientChunk<A extends FloatArray>(phi: A, shape: Shape, start: number, pooled: { u: A; v: A }): A {
+export function gateGradientChunk<A extends FloatArray>(
+  phi: A,
+  shape: Shape,
+  start: number,
+  pooled: { u: A; v: A },
+): A {
   const caller = "gateGradientChunk";
   const e = requireEngine(caller);
   const precision = precisionOf(phi, caller);
   const k = checkShape(shape, caller).k;
   const { u, v } = checkPooled(caller, pooled, precision, k);
-  if (k === 0) throw new RangeError(`${caller}(): shape.k = 0 leaves a chunk's row count unknown (dF/dh is 0 for every row)`);
+  if (k === 0)
+    throw new RangeError(`${caller}(): shape.k = 0 leaves a chunk's row count unknown (dF/dh is 0 for every row)`);
   const rows = phi.length / k;
-  if (!Number.isInteger(rows)) throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
+  if (!Number.isInteger(rows))
+    throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
   const s = checkChunk(caller, shape, start, rows, "phi.length / shape.k");
   checkLength(caller, "phi", phi.length, rows * k, "rows * k");
   const K = e[precision];
-  const p = place(caller, `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`, K, e.memory, [
-    { data: phi, type: K.ArrayType, name: "phi" },
-    { data: u, type: K.ArrayType, name: "pooled.u" },
-    { data: v, type: K.ArrayType, name: "pooled.v" },
-  ], rows, undefined, false, 0);
+  const p = place(
+    caller,
+    `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`,
+    K,
+    e.memory,
+    [
+      { data: phi, type: K.ArrayType, name: "phi" },
+      { data: u, type: K.ArrayType, name: "pooled.u" },
+      { data: v, type: K.ArrayType, name: "pooled.v" },
+    ],
+    rows,
+    undefined,
+    false,
+    0,
+  );
   const [phiAt, uAt, vAt] = p.inputs;
   for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
     if (count) K.rowDots(count, k, phiAt + offset * k * K.bytesPerElement, w, p.out + offset * K.bytesPerElement);

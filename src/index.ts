@@ -23,7 +23,14 @@ export {
   type PooledNodes,
   type PooledPart,
 } from "./chunks.js";
-export { createThreadPool, MAX_THREADS, ThreadPool, ThreadedProblem, TILE_ROWS, type ThreadPoolOptions } from "./threads.js";
+export {
+  createThreadPool,
+  MAX_THREADS,
+  ThreadPool,
+  ThreadedProblem,
+  TILE_ROWS,
+  type ThreadPoolOptions,
+} from "./threads.js";
 export {
   createModel,
   loadModel,

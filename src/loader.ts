@@ -30,14 +30,74 @@ export interface Exports {
   simdBuild(): number;
   scratchBytesF32(n: number, m: number, k: number): number;
   scratchBytesF64(n: number, m: number, k: number): number;
-  pooledF32(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
-  pooledF64(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
+  pooledF32(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    u: number,
+    v: number,
+    scratch: number,
+    compact: number,
+  ): void;
+  pooledF64(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    u: number,
+    v: number,
+    scratch: number,
+    compact: number,
+  ): void;
   valueF32(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
   valueF64(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
-  valueAndGradientF32(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
-  valueAndGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
-  gateGradientF32(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
-  gateGradientF64(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
+  valueAndGradientF32(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    out: number,
+    scale: number,
+    accumulate: number,
+    scratch: number,
+    compact: number,
+  ): number;
+  valueAndGradientF64(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    out: number,
+    scale: number,
+    accumulate: number,
+    scratch: number,
+    compact: number,
+  ): number;
+  gateGradientF32(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    out: number,
+    scratch: number,
+    compact: number,
+  ): number;
+  gateGradientF64(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    out: number,
+    scratch: number,
+    compact: number,
+  ): number;
   [suffixedKernel: string]: unknown;
 }
 
@@ -46,52 +106,212 @@ export interface Exports {
  * an F32 and an F64 instance (assembly/index.ts): the names without the suffix.
  */
 interface SuffixedKernels {
-  sparseValue(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, scratch: number): number;
-  sparsePooled(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, u: number, v: number, scratch: number): void;
-  sparseValueAndGradient(
-    n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number,
-    out: number, scale: number, accumulate: number, dense: number, scratch: number,
+  sparseValue(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    count: number,
+    index: number,
+    weight: number,
+    split: number,
+    scratch: number,
   ): number;
-  sparseGateGradient(n: number, m: number, k: number, phi: number, count: number, index: number, weight: number, split: number, out: number, scratch: number): number;
-  batchPooledListed(
-    n: number, m: number, k: number, phi: number, sets: number, indptr: number, index: number, weight: number, splits: number,
-    u: number, v: number, values: number, scratch: number,
+  sparsePooled(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    count: number,
+    index: number,
+    weight: number,
+    split: number,
+    u: number,
+    v: number,
+    scratch: number,
   ): void;
-  batchPooledDense(n: number, m: number, k: number, phi: number, sets: number, h: number, u: number, v: number, values: number, scratch: number, compact: number): void;
+  sparseValueAndGradient(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    count: number,
+    index: number,
+    weight: number,
+    split: number,
+    out: number,
+    scale: number,
+    accumulate: number,
+    dense: number,
+    scratch: number,
+  ): number;
+  sparseGateGradient(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    count: number,
+    index: number,
+    weight: number,
+    split: number,
+    out: number,
+    scratch: number,
+  ): number;
+  batchPooledListed(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    sets: number,
+    indptr: number,
+    index: number,
+    weight: number,
+    splits: number,
+    u: number,
+    v: number,
+    values: number,
+    scratch: number,
+  ): void;
+  batchPooledDense(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    sets: number,
+    h: number,
+    u: number,
+    v: number,
+    values: number,
+    scratch: number,
+    compact: number,
+  ): void;
   batchGradientListed(
-    n: number, m: number, k: number, sets: number, indptr: number, index: number, weight: number, splits: number,
-    u: number, v: number, setWeights: number, scale: number, out: number, accumulate: number, dense: number, scratch: number,
+    n: number,
+    m: number,
+    k: number,
+    sets: number,
+    indptr: number,
+    index: number,
+    weight: number,
+    splits: number,
+    u: number,
+    v: number,
+    setWeights: number,
+    scale: number,
+    out: number,
+    accumulate: number,
+    dense: number,
+    scratch: number,
   ): void;
   batchGradientDense(
-    n: number, m: number, k: number, sets: number, h: number, u: number, v: number, setWeights: number, scale: number,
-    out: number, accumulate: number, scratch: number,
+    n: number,
+    m: number,
+    k: number,
+    sets: number,
+    h: number,
+    u: number,
+    v: number,
+    setWeights: number,
+    scale: number,
+    out: number,
+    accumulate: number,
+    scratch: number,
   ): void;
   gatherSets(
-    count: number, ids: number, indptr: number, index: number, weight: number, splits: number,
-    outIndptr: number, outIndex: number, outWeight: number, outSplits: number,
+    count: number,
+    ids: number,
+    indptr: number,
+    index: number,
+    weight: number,
+    splits: number,
+    outIndptr: number,
+    outIndex: number,
+    outWeight: number,
+    outSplits: number,
   ): number;
   sgdRows(
-    count: number, list: number, k: number, phi: number, grad: number, velocity: number,
-    lr: number, mu: number, nesterov: number, decay: number, gradScale: number, l2: number,
+    count: number,
+    list: number,
+    k: number,
+    phi: number,
+    grad: number,
+    velocity: number,
+    lr: number,
+    mu: number,
+    nesterov: number,
+    decay: number,
+    gradScale: number,
+    l2: number,
   ): void;
   adagradRows(
-    count: number, list: number, k: number, phi: number, grad: number, accum: number,
-    lr: number, eps: number, decay: number, gradScale: number, l2: number,
+    count: number,
+    list: number,
+    k: number,
+    phi: number,
+    grad: number,
+    accum: number,
+    lr: number,
+    eps: number,
+    decay: number,
+    gradScale: number,
+    l2: number,
   ): void;
   adamRows(
-    count: number, list: number, k: number, phi: number, grad: number, mom: number, vel: number,
-    lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, decay: number, gradScale: number, l2: number,
+    count: number,
+    list: number,
+    k: number,
+    phi: number,
+    grad: number,
+    mom: number,
+    vel: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+    decay: number,
+    gradScale: number,
+    l2: number,
   ): void;
   gradientNormSquared(count: number, list: number, k: number, phi: number, grad: number, l2: number): number;
   /** The first listed row (list = 0: rows 0..count-1) with a NaN or an infinity, as its position in the list, or -1. */
   firstNonFiniteRow(count: number, list: number, k: number, phi: number): number;
   zeroRows(count: number, list: number, k: number, a: number): void;
   rangeScratchBytes(rows: number, first: number, k: number): number;
-  poolRange(rows: number, k: number, phi: number, h: number, first: number, meta: number, values: number, scratch: number, compact: number): number;
+  poolRange(
+    rows: number,
+    k: number,
+    phi: number,
+    h: number,
+    first: number,
+    meta: number,
+    values: number,
+    scratch: number,
+    compact: number,
+  ): number;
   combineScratchBytes(count: number, k: number): number;
-  combine(count: number, k: number, meta: number, values: number, blocks: number, out: number, out64: number, scratch: number): void;
+  combine(
+    count: number,
+    k: number,
+    meta: number,
+    values: number,
+    blocks: number,
+    out: number,
+    out64: number,
+    scratch: number,
+  ): void;
   dot64(k: number, u64: number, v64: number): number;
-  gradientRows(rows: number, k: number, h: number, w: number, scale: number, out: number, accumulate: number, sw: number): void;
+  gradientRows(
+    rows: number,
+    k: number,
+    h: number,
+    w: number,
+    scale: number,
+    out: number,
+    accumulate: number,
+    sw: number,
+  ): void;
   rowDots(rows: number, k: number, phi: number, w: number, out: number): void;
 }
 
@@ -99,12 +319,46 @@ interface SuffixedKernels {
 export interface PrecisionKernels extends SuffixedKernels {
   readonly precision: Precision;
   readonly bytesPerElement: 4 | 8;
-  readonly ArrayType: { new (length: number): FloatArray; new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray; readonly BYTES_PER_ELEMENT: number };
+  readonly ArrayType: {
+    new (length: number): FloatArray;
+    new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray;
+    readonly BYTES_PER_ELEMENT: number;
+  };
   scratchBytes(n: number, m: number, k: number): number;
-  pooled(n: number, m: number, k: number, phi: number, h: number, u: number, v: number, scratch: number, compact: number): void;
+  pooled(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    u: number,
+    v: number,
+    scratch: number,
+    compact: number,
+  ): void;
   value(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
-  valueAndGradient(n: number, m: number, k: number, phi: number, h: number, out: number, scale: number, accumulate: number, scratch: number, compact: number): number;
-  gateGradient(n: number, m: number, k: number, phi: number, h: number, out: number, scratch: number, compact: number): number;
+  valueAndGradient(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    out: number,
+    scale: number,
+    accumulate: number,
+    scratch: number,
+    compact: number,
+  ): number;
+  gateGradient(
+    n: number,
+    m: number,
+    k: number,
+    phi: number,
+    h: number,
+    out: number,
+    scratch: number,
+    compact: number,
+  ): number;
 }
 
 /** A loaded module: its memory owner and its kernels. */
@@ -146,7 +400,8 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   const resolved = await source;
   if (resolved instanceof WebAssembly.Module) return resolved;
   if (typeof Response !== "undefined" && resolved instanceof Response) {
-    if (!resolved.ok) throw new Error(`init(): options.source is a Response of HTTP ${resolved.status}, not the module`);
+    if (!resolved.ok)
+      throw new Error(`init(): options.source is a Response of HTTP ${resolved.status}, not the module`);
     return WebAssembly.compile(await resolved.arrayBuffer());
   }
   if (ArrayBuffer.isView(resolved) || resolved instanceof ArrayBuffer) return WebAssembly.compile(resolved);
@@ -192,7 +447,9 @@ function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
     value: f32 ? e.valueF32 : e.valueF64,
     valueAndGradient: f32 ? e.valueAndGradientF32 : e.valueAndGradientF64,
     gateGradient: f32 ? e.gateGradientF32 : e.gateGradientF64,
-    ...(Object.fromEntries(SUFFIXED_KERNELS.map((name) => [name, e[name + (f32 ? "F32" : "F64")]])) as unknown as SuffixedKernels),
+    ...(Object.fromEntries(
+      SUFFIXED_KERNELS.map((name) => [name, e[name + (f32 ? "F32" : "F64")]]),
+    ) as unknown as SuffixedKernels),
   };
 }
 
@@ -218,7 +475,8 @@ export async function instantiate(module: WebAssembly.Module, memory?: WebAssemb
 }
 
 async function load(source: WasmSource | undefined, simd: boolean): Promise<Engine> {
-  if (typeof WebAssembly !== "object") throw new Error("init(): crossgrad needs WebAssembly, which this environment lacks");
+  if (typeof WebAssembly !== "object")
+    throw new Error("init(): crossgrad needs WebAssembly, which this environment lacks");
   const module = await compileSource(source ?? decodeBase64(simd ? simdWasm : scalarWasm));
   return engineOf(await instantiate(module));
 }

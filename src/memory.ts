@@ -65,7 +65,10 @@ export function verifyMemories(): void {
 }
 
 /** A typed array constructor of the kinds crossgrad lays out. */
-export type ViewType<A> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): A; readonly BYTES_PER_ELEMENT: number };
+export type ViewType<A> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): A;
+  readonly BYTES_PER_ELEMENT: number;
+};
 
 /**
  * First-fit allocator over a WebAssembly.Memory. Freed regions are coalesced with their
@@ -185,6 +188,7 @@ export class WasmMemory {
         throw new RangeError(
           `wasm memory could not grow to ${formatBytes(end)}: ${formatBytes(block)} more are needed ` +
             `(${String((cause as Error)?.message ?? cause)})`,
+          { cause },
         );
       }
       if (this.guard) this.bytes(have, this.memory.buffer.byteLength - have).fill(POISON);
@@ -200,7 +204,8 @@ export class WasmMemory {
     lease.live = false;
     this.regions.delete(ptr);
     this.starts.splice(this.insertionPoint(ptr), 1);
-    const start = ptr - this.guard, block = lease.bytes + 2 * this.guard;
+    const start = ptr - this.guard,
+      block = lease.bytes + 2 * this.guard;
     if (this.guard) this.bytes(start, block).fill(POISON);
     // insert sorted by address, then merge with the neighbours
     let i = 0;
@@ -213,7 +218,6 @@ export class WasmMemory {
     if (i > 0 && this.freeList[i - 1].ptr + this.freeList[i - 1].bytes === start) {
       this.freeList[i - 1].bytes += this.freeList[i].bytes;
       this.freeList.splice(i, 1);
-      i--;
     }
     // a free region at the top goes back to the bump pointer
     const last = this.freeList[this.freeList.length - 1];
@@ -232,7 +236,8 @@ export class WasmMemory {
 
   /** Index of the first region start >= ptr. */
   private insertionPoint(ptr: number): number {
-    let lo = 0, hi = this.starts.length;
+    let lo = 0,
+      hi = this.starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.starts[mid] < ptr) lo = mid + 1;
@@ -281,13 +286,20 @@ export class WasmMemory {
     };
     for (const { ptr, bytes, asked } of this.regions.values()) {
       const before = damaged(ptr - this.guard, this.guard, CANARY);
-      if (before >= 0) fail(`a write before the region at ${ptr} (${asked} bytes), ${this.guard - before} bytes before it`);
+      if (before >= 0)
+        fail(`a write before the region at ${ptr} (${asked} bytes), ${this.guard - before} bytes before it`);
       const after = damaged(ptr + asked, bytes - asked + this.guard, CANARY);
       if (after >= 0) fail(`a write past the end of the region at ${ptr} (${asked} bytes), ${after} bytes past it`);
     }
     const end = this.memory.buffer.byteLength;
     for (const { ptr, bytes } of [...this.freeList, { ptr: this.top, bytes: end - this.top }]) {
-      const ends = bytes <= 2 * POISON_CHECK_BYTES ? [[ptr, bytes]] : [[ptr, POISON_CHECK_BYTES], [ptr + bytes - POISON_CHECK_BYTES, POISON_CHECK_BYTES]];
+      const ends =
+        bytes <= 2 * POISON_CHECK_BYTES
+          ? [[ptr, bytes]]
+          : [
+              [ptr, POISON_CHECK_BYTES],
+              [ptr + bytes - POISON_CHECK_BYTES, POISON_CHECK_BYTES],
+            ];
       for (const [from, length] of ends) {
         const at = damaged(from, length, POISON);
         if (at >= 0) fail(`a write into free memory at ${from + at} (free from ${ptr}, ${bytes} bytes)`);
@@ -311,7 +323,10 @@ export function allocRegion(memory: WasmMemory, bytes: number, caller: string, w
   }
   try {
     return memory.alloc(bytes);
-  } catch (error) {
-    throw new RangeError(`${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory: ${(error as Error).message}`);
+  } catch (cause) {
+    throw new RangeError(
+      `${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }

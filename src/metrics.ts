@@ -72,8 +72,9 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   checkPair("auc", ["scores", "labels"], scores, labels);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   // rank-sum (Mann-Whitney U) with average ranks for ties
-  let rankSum = 0, positives = 0;
-  for (let i = 0; i < order.length; ) {
+  let rankSum = 0,
+    positives = 0;
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && scores[order[j]] === scores[order[i]]) j++;
     const rank = (i + j + 1) / 2;

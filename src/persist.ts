@@ -60,26 +60,38 @@ export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray)
 
 /** A decoded model file, or an Error saying what is wrong with it. */
 export function decodeModel(bytes: unknown, caller: string): Shape & { precision: Precision; phi: FloatArray } {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(bytes)}`);
   const bad = (why: string) => new Error(`${caller}(): bytes are not a valid crossgrad model file: ${why}`);
   if (bytes.length < HEADER + 4) throw bad(`${bytes.length} bytes, shorter than the ${HEADER + 4}-byte minimum`);
   if (!MAGIC.every((b, i) => bytes[i] === b)) throw bad('it does not start with "CGRD"');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) throw bad(`format version ${version}; this crossgrad reads version ${FORMAT_VERSION}`);
+  if (version !== FORMAT_VERSION)
+    throw bad(`format version ${version}; this crossgrad reads version ${FORMAT_VERSION}`);
   const code = view.getUint8(8);
   if (code !== 1 && code !== 2) throw bad(`precision code ${code} (1 = f32, 2 = f64)`);
-  if (bytes[9] !== 0 || bytes[10] !== 0 || bytes[11] !== 0) throw bad(`reserved bytes 9-11 are ${bytes[9]}, ${bytes[10]}, ${bytes[11]}, not 0`);
+  if (bytes[9] !== 0 || bytes[10] !== 0 || bytes[11] !== 0)
+    throw bad(`reserved bytes 9-11 are ${bytes[9]}, ${bytes[10]}, ${bytes[11]}, not 0`);
   const precision: Precision = code === 1 ? "f32" : "f64";
-  const n = view.getUint32(12, true), m = view.getUint32(16, true), k = view.getUint32(20, true);
+  const n = view.getUint32(12, true),
+    m = view.getUint32(16, true),
+    k = view.getUint32(20, true);
   const size = precision === "f32" ? 4 : 8;
   const phiBytes = Number(view.getBigUint64(24, true));
   const expected = (n + m) * k * size;
-  if (phiBytes !== expected) throw bad(`it declares ${phiBytes} bytes of phi, but n = ${n}, m = ${m}, k = ${k} in ${precision} take ${expected}`);
-  if (bytes.length !== HEADER + phiBytes + 4) throw bad(`${bytes.length} bytes, but its header describes ${HEADER + phiBytes + 4}: truncated or padded`);
+  if (phiBytes !== expected)
+    throw bad(
+      `it declares ${phiBytes} bytes of phi, but n = ${n}, m = ${m}, k = ${k} in ${precision} take ${expected}`,
+    );
+  if (bytes.length !== HEADER + phiBytes + 4)
+    throw bad(`${bytes.length} bytes, but its header describes ${HEADER + phiBytes + 4}: truncated or padded`);
   const stored = view.getUint32(HEADER + phiBytes, true);
   const actual = crc32(bytes.subarray(0, HEADER + phiBytes));
-  if (stored !== actual) throw bad(`checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt`);
+  if (stored !== actual)
+    throw bad(
+      `checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt`,
+    );
   const phi = precision === "f32" ? new Float32Array((n + m) * k) : new Float64Array((n + m) * k);
   for (let i = 0; i < phi.length; i++) {
     phi[i] = precision === "f32" ? view.getFloat32(HEADER + 4 * i, true) : view.getFloat64(HEADER + 8 * i, true);

@@ -82,14 +82,16 @@ export class Problem<P extends Precision = Precision> {
     this.precision = precision;
     const bytes = this.#K.bytesPerElement;
     // phi | h | scratch, carved from one region: all or nothing
-    const phiBytes = align(s.elements * bytes), hBytes = align(s.rows * bytes);
+    const phiBytes = align(s.elements * bytes),
+      hBytes = align(s.rows * bytes);
     const phi = allocRegion(
       engine.memory,
       phiBytes + hBytes + this.#K.scratchBytes(s.n, s.m, s.k),
       "createProblem",
       `a ${shapeText(s)} ${precision} problem`,
     );
-    const h = phi + phiBytes, scratch = h + hBytes;
+    const h = phi + phiBytes,
+      scratch = h + hBytes;
     this.#phi = new Region(phi, s.elements);
     this.#h = new Region(h, s.rows);
     this.#scratch = scratch;
@@ -212,7 +214,16 @@ export class Problem<P extends Precision = Precision> {
     const s = this.#s;
     const out = (this.#gradient = this.#output(this.#gradient, s.elements, method));
     const value = this.#K.valueAndGradient(
-      s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, scale, accumulate ? 1 : 0, this.#scratch, this.#compact,
+      s.n,
+      s.m,
+      s.k,
+      this.#phi.ptr,
+      this.#h.ptr,
+      out.ptr,
+      scale,
+      accumulate ? 1 : 0,
+      this.#scratch,
+      this.#compact,
     );
     return { value, gradient: this.#view(out) };
   }

@@ -11,7 +11,14 @@ import { engineOf, hostHasSimd, instantiate, simdBytes, type Engine, type Precis
 import { allocRegion } from "./memory.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArrayOf, Precision, Shape } from "./types.js";
-import { checkGradientOptions, checkOptions, checkPrecision, checkShape, describe, type CheckedShape } from "./validate.js";
+import {
+  checkGradientOptions,
+  checkOptions,
+  checkPrecision,
+  checkShape,
+  describe,
+  type CheckedShape,
+} from "./validate.js";
 import { scalarWasm } from "./generated/wasm.js";
 
 /**
@@ -104,12 +111,15 @@ async function spawn(url: string | URL): Promise<WorkerHandle> {
   }
   // Node: worker_threads (the specifier is computed, so that bundlers leave it alone)
   const specifier = "node:worker_threads";
-  const threads = (await import(/* @vite-ignore */ specifier)) as { Worker: new (url: URL, options: object) => NodeWorker };
+  const threads = (await import(/* @vite-ignore */ specifier)) as {
+    Worker: new (url: URL, options: object) => NodeWorker;
+  };
   // no flags: the worker script needs none, and a worker refuses the parent's process-wide
   // ones (--max-old-space-size, --title, ...) with ERR_WORKER_INVALID_EXEC_ARGV
   const worker = new threads.Worker(url instanceof URL ? url : new URL(url), { execArgv: [] });
   worker.unref();
-  let holds = 0, stopping = false;
+  let holds = 0,
+    stopping = false;
   return {
     post: (m) => worker.postMessage(m),
     onReply: (listener) => worker.on("message", listener as (value: never) => void),
@@ -143,7 +153,9 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const out = Uint8Array.from(bytes);
   let p = 8;
   const leb = (): number => {
-    let result = 0, shift = 0, byte: number;
+    let result = 0,
+      shift = 0,
+      byte: number;
     do {
       byte = out[p++];
       result |= (byte & 0x7f) << shift;
@@ -157,10 +169,14 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     return String.fromCharCode(...out.subarray(p - length, p));
   };
   while (p < out.length) {
-    const id = out[p++], size = leb(), end = p + size;
+    const id = out[p++],
+      size = leb(),
+      end = p + size;
     if (id === 2) {
       for (let i = leb(); i > 0; i--) {
-        const module = name(), field = name(), kind = out[p++];
+        const module = name(),
+          field = name(),
+          kind = out[p++];
         if (kind === 2 && module === "env" && field === "memory") {
           if (out[p] !== 0x01) throw new Error(`internal: the memory import's limits flag is ${out[p]}, not 1`);
           out[p] = 0x03;
@@ -205,7 +221,10 @@ export class ThreadPool {
   readonly #workers: WorkerHandle[];
   readonly #exports: Record<string, (...args: number[]) => number>;
   #next = 0;
-  readonly #pending = new Map<number, { resolve: (r: number[]) => void; reject: (e: Error) => void; worker: WorkerHandle }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (r: number[]) => void; reject: (e: Error) => void; worker: WorkerHandle }
+  >();
   /** Why the pool cannot compute any more: terminated, or a worker failed. */
   #broken: string | undefined;
   #terminating: Promise<void> | undefined;
@@ -256,12 +275,23 @@ export class ThreadPool {
     }
     const lists = this.#workers.map((): number[] => []);
     calls.forEach((_, i) => lists[i % lists.length].push(i));
-    const replies = await Promise.allSettled(lists.map((list, w) => (list.length ? this.#post(this.#workers[w], list.map((i) => calls[i])) : [])));
+    const replies = await Promise.allSettled(
+      lists.map((list, w) =>
+        list.length
+          ? this.#post(
+              this.#workers[w],
+              list.map((i) => calls[i]),
+            )
+          : [],
+      ),
+    );
     const failed = replies.find((r) => r.status === "rejected");
     if (failed) throw new Error(`${caller}(): ${(failed.reason as Error).message}`);
     this.engine.memory.verify();
     const results = new Array<number>(calls.length);
-    lists.forEach((list, w) => list.forEach((i, j) => (results[i] = (replies[w] as PromiseFulfilledResult<number[]>).value[j])));
+    lists.forEach((list, w) =>
+      list.forEach((i, j) => (results[i] = (replies[w] as PromiseFulfilledResult<number[]>).value[j])),
+    );
     return results;
   }
 
@@ -370,11 +400,20 @@ export class ThreadedProblem<P extends Precision = Precision> {
     this.#s = s;
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     this.precision = precision;
-    const k = s.k, bytes = this.#K.bytesPerElement;
+    const k = s.k,
+      bytes = this.#K.bytesPerElement;
     this.#tiles = [];
-    for (const [group, first, rows] of [[0, 0, s.n], [1, s.n, s.m]] as const) {
+    for (const [group, first, rows] of [
+      [0, 0, s.n],
+      [1, s.n, s.m],
+    ] as const) {
       for (let start = 0; start < rows; start += TILE_ROWS) {
-        this.#tiles.push({ group, first: first + start, count: Math.min(TILE_ROWS, rows - start), block: start / CHUNK_ALIGNMENT });
+        this.#tiles.push({
+          group,
+          first: first + start,
+          count: Math.min(TILE_ROWS, rows - start),
+          block: start / CHUNK_ALIGNMENT,
+        });
       }
     }
     const lastBlock = Math.ceil(Math.max(s.n, s.m) / CHUNK_ALIGNMENT);
@@ -489,7 +528,9 @@ export class ThreadedProblem<P extends Precision = Precision> {
   /** Pooled sums on the threads, combined here: u, v, u64, v64 in the result region; F. */
   async #pooled(caller: string): Promise<number> {
     const { k } = this.#s;
-    const K = this.#K, bytes = K.bytesPerElement, sfx = this.#suffix();
+    const K = this.#K,
+      bytes = K.bytesPerElement,
+      sfx = this.#suffix();
     const compact = compactFor(this.#s.elements * bytes, k * bytes);
     const perTile = 8 * (1 + k) * TILE_NODES;
     const counts = await this.#pool.run(
@@ -497,18 +538,35 @@ export class ThreadedProblem<P extends Precision = Precision> {
       this.#tiles.map((t, i) => {
         const meta = this.#tileNodes + i * perTile;
         const scratch = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
-        return [`poolRange${sfx}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), this.#h + t.first * bytes, t.block, meta, meta + 8 * TILE_NODES, scratch, compact]] as const;
+        return [
+          `poolRange${sfx}`,
+          [
+            t.count,
+            k,
+            this.#phi + t.first * this.#rowBytes(),
+            this.#h + t.first * bytes,
+            t.block,
+            meta,
+            meta + 8 * TILE_NODES,
+            scratch,
+            compact,
+          ],
+        ] as const;
       }),
     );
     this.#step(caller);
     // each group's nodes, tile after tile, then its tree folded
-    const u = this.#result, v = u + k * bytes, u64 = align8(v + k * bytes), v64 = u64 + 8 * k;
+    const u = this.#result,
+      v = u + k * bytes,
+      u64 = align8(v + k * bytes),
+      v64 = u64 + 8 * k;
     const meta = v64 + 8 * k;
     const memory = new Uint8Array(this.#pool.engine.memory.buffer);
     for (const group of [0, 1] as const) {
       const tiles = this.#tiles.map((t, i) => [t, i] as const).filter(([t]) => t.group === group);
       const count = tiles.reduce((sum, [, i]) => sum + counts[i], 0);
-      const sums = meta + 8 * count, scratch = align8(sums + 8 * k * count);
+      const sums = meta + 8 * count,
+        scratch = align8(sums + 8 * k * count);
       let at = 0;
       for (const [, i] of tiles) {
         const from = this.#tileNodes + i * perTile;
@@ -517,7 +575,16 @@ export class ThreadedProblem<P extends Precision = Precision> {
         at += counts[i];
       }
       const rows = group === 0 ? this.#s.n : this.#s.m;
-      K.combine(count, k, meta, sums, Math.ceil(rows / CHUNK_ALIGNMENT), group === 0 ? u : v, group === 0 ? u64 : v64, scratch);
+      K.combine(
+        count,
+        k,
+        meta,
+        sums,
+        Math.ceil(rows / CHUNK_ALIGNMENT),
+        group === 0 ? u : v,
+        group === 0 ? u64 : v64,
+        scratch,
+      );
     }
     return K.dot64(k, u64, v64);
   }
@@ -546,7 +613,10 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return this.#exclusive("pooled", async (caller) => {
       await this.#pooled(caller);
       const k = this.#s.k;
-      return { u: copyOf(this.#view(this.#result, k)), v: copyOf(this.#view(this.#result + k * this.#K.bytesPerElement, k)) };
+      return {
+        u: copyOf(this.#view(this.#result, k)),
+        v: copyOf(this.#view(this.#result + k * this.#K.bytesPerElement, k)),
+      };
     });
   }
 
@@ -559,7 +629,10 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * const { value, gradient } = await p.valueAndGradient({ scale: -0.01 });
    * ```
    */
-  valueAndGradient(options?: { scale?: number; accumulate?: boolean }): Promise<{ value: number; gradient: FloatArrayOf<P> }> {
+  valueAndGradient(options?: {
+    scale?: number;
+    accumulate?: boolean;
+  }): Promise<{ value: number; gradient: FloatArrayOf<P> }> {
     return this.#valueAndGradient("valueAndGradient", options);
   }
 
@@ -574,16 +647,34 @@ export class ThreadedProblem<P extends Precision = Precision> {
       const { scale, accumulate } = checked;
       const { k, elements } = this.#s;
       if (!this.#gradient) {
-        this.#gradient = this.#alloc(elements * this.#K.bytesPerElement, caller, `the gradient of a threaded ${shapeText(this.#s)} problem`);
+        this.#gradient = this.#alloc(
+          elements * this.#K.bytesPerElement,
+          caller,
+          `the gradient of a threaded ${shapeText(this.#s)} problem`,
+        );
         this.#view(this.#gradient, elements).fill(0);
       }
       const value = await this.#pooled(caller);
-      const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
+      const bytes = this.#K.bytesPerElement,
+        u = this.#result,
+        v = u + k * bytes;
       await this.#pool.run(
         caller,
         this.#tiles.map((t, i) => {
           const sw = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
-          return [`gradientRows${this.#suffix()}`, [t.count, k, this.#h + t.first * bytes, t.group === 0 ? v : u, scale, this.#gradient + t.first * this.#rowBytes(), accumulate ? 1 : 0, sw]] as const;
+          return [
+            `gradientRows${this.#suffix()}`,
+            [
+              t.count,
+              k,
+              this.#h + t.first * bytes,
+              t.group === 0 ? v : u,
+              scale,
+              this.#gradient + t.first * this.#rowBytes(),
+              accumulate ? 1 : 0,
+              sw,
+            ],
+          ] as const;
         }),
       );
       this.#step(caller);
@@ -614,12 +705,31 @@ export class ThreadedProblem<P extends Precision = Precision> {
   gateGradient(): Promise<FloatArrayOf<P>> {
     return this.#exclusive("gateGradient", async (caller) => {
       const { k, rows } = this.#s;
-      if (!this.#gateGradient) this.#gateGradient = this.#alloc(rows * this.#K.bytesPerElement, caller, `the gate gradient of a threaded ${shapeText(this.#s)} problem`);
+      if (!this.#gateGradient)
+        this.#gateGradient = this.#alloc(
+          rows * this.#K.bytesPerElement,
+          caller,
+          `the gate gradient of a threaded ${shapeText(this.#s)} problem`,
+        );
       await this.#pooled(caller);
-      const bytes = this.#K.bytesPerElement, u = this.#result, v = u + k * bytes;
+      const bytes = this.#K.bytesPerElement,
+        u = this.#result,
+        v = u + k * bytes;
       await this.#pool.run(
         caller,
-        this.#tiles.map((t) => [`rowDots${this.#suffix()}`, [t.count, k, this.#phi + t.first * this.#rowBytes(), t.group === 0 ? v : u, this.#gateGradient + t.first * bytes]] as const),
+        this.#tiles.map(
+          (t) =>
+            [
+              `rowDots${this.#suffix()}`,
+              [
+                t.count,
+                k,
+                this.#phi + t.first * this.#rowBytes(),
+                t.group === 0 ? v : u,
+                this.#gateGradient + t.first * bytes,
+              ],
+            ] as const,
+        ),
       );
       this.#step(caller);
       return this.#view(this.#gateGradient, rows);
@@ -648,7 +758,12 @@ const align8 = (x: number): number => Math.ceil(x / 8) * 8;
 function started(worker: WorkerHandle, url: string | URL, timeout: number, caller: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${caller}(): the worker at ${String(url)} did not report ready within ${timeout} ms; options.workerUrl must be crossgrad's worker script (dist/worker.js)`)),
+      () =>
+        reject(
+          new Error(
+            `${caller}(): the worker at ${String(url)} did not report ready within ${timeout} ms; options.workerUrl must be crossgrad's worker script (dist/worker.js)`,
+          ),
+        ),
       timeout,
     );
     const settle = (error?: Error) => {
@@ -656,7 +771,8 @@ function started(worker: WorkerHandle, url: string | URL, timeout: number, calle
       if (error) reject(error);
       else resolve();
     };
-    const failed = (why: string) => new Error(`${caller}(): the worker at options.workerUrl = ${String(url)} failed to start: ${why}`);
+    const failed = (why: string) =>
+      new Error(`${caller}(): the worker at options.workerUrl = ${String(url)} failed to start: ${why}`);
     worker.onReply((reply) => (reply.ready ? settle() : reply.error ? settle(failed(reply.error)) : undefined));
     worker.onError((message) => settle(failed(message)));
   });
@@ -683,7 +799,9 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   const hardware = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
   const threads = o.threads ?? (shareable ? Math.min(hardware, MAX_THREADS) : 1);
   if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new RangeError(`${caller}(): options.threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof threads === "number" ? threads : describe(threads)}`);
+    throw new RangeError(
+      `${caller}(): options.threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof threads === "number" ? threads : describe(threads)}`,
+    );
   }
   const url = o.workerUrl ?? new URL("./worker.js", import.meta.url);
   if (!(typeof url === "string" || url instanceof URL)) {
@@ -691,7 +809,9 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   }
   const timeout = o.startTimeout ?? START_TIMEOUT;
   if (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout)) {
-    throw new RangeError(`${caller}(): options.startTimeout must be a positive number of milliseconds, got ${typeof timeout === "number" ? timeout : describe(timeout)}`);
+    throw new RangeError(
+      `${caller}(): options.startTimeout must be a positive number of milliseconds, got ${typeof timeout === "number" ? timeout : describe(timeout)}`,
+    );
   }
   if (threads > 1 && !shareable) {
     throw new Error(
@@ -701,7 +821,9 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   }
   if (threads === 1 && !shareable) {
     // one thread, on this one: the plain module on a memory of its own
-    const module = await WebAssembly.compile(hostHasSimd() ? simdBytes() : Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0)));
+    const module = await WebAssembly.compile(
+      hostHasSimd() ? simdBytes() : Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0)),
+    );
     const exports = await instantiate(module);
     return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, []);
   }
@@ -725,7 +847,13 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
     const message = String((error as Error)?.message ?? error);
     if (message.startsWith(caller)) throw error;
     // new URL() or new Worker() refused the URL
-    throw new (error instanceof TypeError ? TypeError : Error)(`${caller}(): options.workerUrl could not start a worker: ${message}`);
+    throw new (error instanceof TypeError ? TypeError : Error)(
+      `${caller}(): options.workerUrl could not start a worker: ${message}`,
+    );
   }
-  return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, workers);
+  return new ThreadPool(
+    engineOf(exports),
+    exports as unknown as Record<string, (...args: number[]) => number>,
+    workers,
+  );
 }

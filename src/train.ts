@@ -10,7 +10,15 @@ import { allocRegion, type WasmMemory } from "./memory.js";
 import { sigmoid, softplus } from "./metrics.js";
 import { decodeModel, encodeModel } from "./persist.js";
 import type { FloatArray, FloatArrayOf, GateSets, Precision, Shape } from "./types.js";
-import { checkGateSets, checkNumbers, checkOptions, checkPrecision, checkShape, describe, type CheckedShape } from "./validate.js";
+import {
+  checkGateSets,
+  checkNumbers,
+  checkOptions,
+  checkPrecision,
+  checkShape,
+  describe,
+  type CheckedShape,
+} from "./validate.js";
 
 /** squared: (F - y)^2; logistic: log-loss of sigmoid(F) against y in {0, 1}; bpr: -log sigmoid(F+ - F-). */
 export type Loss = "squared" | "logistic" | "bpr";
@@ -120,7 +128,8 @@ export class Random {
     return Math.floor(this.next() * n);
   }
   normal(): number {
-    const u = 1 - this.next(), v = this.next();
+    const u = 1 - this.next(),
+      v = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 }
@@ -224,7 +233,9 @@ export class Model<P extends Precision = Precision> {
   #idle(caller: string): void {
     this.#live(caller);
     if (this.#training) {
-      throw new Error(`${caller}(): this Model is training (${this.#training}() is running); its callbacks may predict, evaluate and save, not change the model`);
+      throw new Error(
+        `${caller}(): this Model is training (${this.#training}() is running); its callbacks may predict, evaluate and save, not change the model`,
+      );
     }
   }
 
@@ -389,7 +400,8 @@ export class Model<P extends Precision = Precision> {
   #allocState(count: number, caller: string): number[] {
     const regions: number[] = [];
     try {
-      for (let i = 0; i < count; i++) regions.push(allocRegion(this.#engine.memory, this.#phiBytes(), caller, "the optimizer state"));
+      for (let i = 0; i < count; i++)
+        regions.push(allocRegion(this.#engine.memory, this.#phiBytes(), caller, "the optimizer state"));
     } catch (error) {
       for (const ptr of regions) this.#engine.memory.free(ptr);
       throw error;
@@ -407,13 +419,17 @@ export class Model<P extends Precision = Precision> {
     this.#idle(caller);
     const o = checkFitOptions(caller, options);
     const train = checkObservations(caller, "observations", observations, this.#s, this.precision, o.loss);
-    const validation = o.validation && checkObservations(caller, "options.validation", o.validation, this.#s, this.precision, o.loss);
+    const validation =
+      o.validation && checkObservations(caller, "options.validation", o.validation, this.#s, this.precision, o.loss);
     if (o.loss === "bpr") {
       checkBprNegatives(caller, "observations", train, this.#s);
       if (validation) checkBprNegatives(caller, "options.validation", validation, this.#s);
     }
     const bad = this.#K.firstNonFiniteRow(this.#s.rows, 0, this.#s.k, this.#phi);
-    if (bad >= 0) throw new RangeError(`${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`);
+    if (bad >= 0)
+      throw new RangeError(
+        `${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`,
+      );
     this.#training = caller.slice("Model.".length);
     let workspace: Workspace | undefined;
     try {
@@ -426,7 +442,15 @@ export class Model<P extends Precision = Precision> {
       let optimizer: OptimizerState;
       try {
         this.#reserveSnapshots(o.patience === Infinity ? 1 : 2, caller);
-        workspace = new Workspace(this.#engine, this.#K, this.#s, train, Math.min(o.batchSize, Math.max(1, train.count)), o.loss === "bpr", caller);
+        workspace = new Workspace(
+          this.#engine,
+          this.#K,
+          this.#s,
+          train,
+          Math.min(o.batchSize, Math.max(1, train.count)),
+          o.loss === "bpr",
+          caller,
+        );
       } catch (error) {
         for (const ptr of added) this.#engine.memory.free(ptr);
         throw error;
@@ -452,13 +476,16 @@ export class Model<P extends Precision = Precision> {
   }
 
   #stopIfDisposed(caller: string): void {
-    if (this.#disposed) throw new Error(`${caller}(): the Model was disposed during training (by a callback); training stopped`);
+    if (this.#disposed)
+      throw new Error(`${caller}(): the Model was disposed during training (by a callback); training stopped`);
   }
 
   /** Snapshot regions (phi and up to two regions of optimizer state each), allocated once. */
   #reserveSnapshots(count: number, caller: string): void {
     while (this.#snapshots.length < count) {
-      this.#snapshots.push(allocRegion(this.#engine.memory, this.#phiBytes() * 3, caller, "a snapshot of the parameters"));
+      this.#snapshots.push(
+        allocRegion(this.#engine.memory, this.#phiBytes() * 3, caller, "a snapshot of the parameters"),
+      );
     }
   }
 
@@ -496,7 +523,10 @@ export class Model<P extends Precision = Precision> {
       const { loss, diverged } = this.#epochOf(caller, data, workspace, o, optimizer, learningRate);
       if (diverged) {
         this.#snapshot(0, true);
-        const where = epoch === firstEpoch ? `where this ${caller.slice("Model.".length)}() began` : `the end of epoch ${epoch - 1}`;
+        const where =
+          epoch === firstEpoch
+            ? `where this ${caller.slice("Model.".length)}() began`
+            : `the end of epoch ${epoch - 1}`;
         throw new Error(
           `${caller}(): training diverged in epoch ${epoch} (${diverged}); the parameters were restored to ${where}. ` +
             `Lower the learning rate, or set clipNorm.`,
@@ -504,7 +534,13 @@ export class Model<P extends Precision = Precision> {
       }
       this.#epoch++;
       const validationLoss = validation && this.#lossOf(validation, o.loss, new Random(o.seed + 0x9e3779b9), caller);
-      const report: EpochReport = { epoch, loss, learningRate, elapsed: performance.now() - started, ...(validationLoss !== undefined && { validationLoss }) };
+      const report: EpochReport = {
+        epoch,
+        loss,
+        learningRate,
+        elapsed: performance.now() - started,
+        ...(validationLoss !== undefined && { validationLoss }),
+      };
       epochs.push(report);
       const measured = validationLoss ?? loss;
       if (measured < best.loss) {
@@ -542,13 +578,28 @@ export class Model<P extends Precision = Precision> {
     const K = this.#K;
     const order = shuffled(data.count, this.#random);
     const batches = Math.ceil(data.count / o.batchSize);
-    let lossSum = 0, weightSum = 0;
+    let lossSum = 0,
+      weightSum = 0;
     for (let batch = 0; batch < batches; batch++) {
       const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
       const v = w.views();
       // phase 1: the batch's sets (bpr: a positive and a negative set per observation), their F
       const sets = o.loss === "bpr" ? w.bprSets(ids, data, this.#s, this.#random) : w.gather(ids);
-      K.batchPooledListed(n, m, k, this.#phi, sets, w.indptr, w.index, w.weightAt, w.splits, w.u, w.v, w.values, this.#scratch);
+      K.batchPooledListed(
+        n,
+        m,
+        k,
+        this.#phi,
+        sets,
+        w.indptr,
+        w.index,
+        w.weightAt,
+        w.splits,
+        w.u,
+        w.v,
+        w.values,
+        this.#scratch,
+      );
       // the loss derivatives weight phase 2
       let batchWeight = 0;
       for (const id of ids) batchWeight += data.sampleWeight[id];
@@ -571,7 +622,24 @@ export class Model<P extends Precision = Precision> {
       if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
       // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
       const entries = v.indptr[sets];
-      K.batchGradientListed(n, m, k, sets, w.indptr, w.index, w.weightAt, w.splits, w.u, w.v, w.setWeightsAt, 1, this.#grad, 1, 1, this.#scratch);
+      K.batchGradientListed(
+        n,
+        m,
+        k,
+        sets,
+        w.indptr,
+        w.index,
+        w.weightAt,
+        w.splits,
+        w.u,
+        w.v,
+        w.setWeightsAt,
+        1,
+        this.#grad,
+        1,
+        1,
+        this.#scratch,
+      );
       const rows = this.#engine.distinctRows(entries, w.index, this.#marks, this.#list);
       let gradScale = 1;
       if (o.clipNorm !== Infinity) {
@@ -593,28 +661,97 @@ export class Model<P extends Precision = Precision> {
   }
 
   #step(optimizer: OptimizerState, o: CheckedFitOptions, lr: number, rows: number, gradScale: number): void {
-    const K = this.#K, k = this.#s.k, opt = o.optimizer, [s0 = 0, s1 = 0] = optimizer.regions;
+    const K = this.#K,
+      k = this.#s.k,
+      opt = o.optimizer,
+      [s0 = 0, s1 = 0] = optimizer.regions;
     optimizer.steps++;
     if (opt.type === "adam") {
-      const b1 = opt.beta1 ?? 0.9, b2 = opt.beta2 ?? 0.999, t = optimizer.steps;
-      K.adamRows(rows, this.#list, k, this.#phi, this.#grad, s0, s1, lr, b1, b2, opt.epsilon ?? 1e-7, 1 - b1 ** t, 1 - b2 ** t, opt.weightDecay ?? 0, gradScale, o.l2);
+      const b1 = opt.beta1 ?? 0.9,
+        b2 = opt.beta2 ?? 0.999,
+        t = optimizer.steps;
+      K.adamRows(
+        rows,
+        this.#list,
+        k,
+        this.#phi,
+        this.#grad,
+        s0,
+        s1,
+        lr,
+        b1,
+        b2,
+        opt.epsilon ?? 1e-7,
+        1 - b1 ** t,
+        1 - b2 ** t,
+        opt.weightDecay ?? 0,
+        gradScale,
+        o.l2,
+      );
     } else if (opt.type === "adagrad") {
-      K.adagradRows(rows, this.#list, k, this.#phi, this.#grad, s0, lr, opt.epsilon ?? 1e-7, opt.weightDecay ?? 0, gradScale, o.l2);
+      K.adagradRows(
+        rows,
+        this.#list,
+        k,
+        this.#phi,
+        this.#grad,
+        s0,
+        lr,
+        opt.epsilon ?? 1e-7,
+        opt.weightDecay ?? 0,
+        gradScale,
+        o.l2,
+      );
     } else {
-      K.sgdRows(rows, this.#list, k, this.#phi, this.#grad, s0, lr, opt.momentum ?? 0, opt.nesterov ? 1 : 0, opt.weightDecay ?? 0, gradScale, o.l2);
+      K.sgdRows(
+        rows,
+        this.#list,
+        k,
+        this.#phi,
+        this.#grad,
+        s0,
+        lr,
+        opt.momentum ?? 0,
+        opt.nesterov ? 1 : 0,
+        opt.weightDecay ?? 0,
+        gradScale,
+        o.l2,
+      );
     }
   }
 
   /** F of every observation, in chunks of 4096 (one batch workspace). */
   #scores(data: CheckedObservations, caller: string): Float64Array {
     const out = new Float64Array(data.count);
-    const w = new Workspace(this.#engine, this.#K, this.#s, data, Math.min(4096, Math.max(1, data.count)), false, caller);
+    const w = new Workspace(
+      this.#engine,
+      this.#K,
+      this.#s,
+      data,
+      Math.min(4096, Math.max(1, data.count)),
+      false,
+      caller,
+    );
     try {
       const { n, m, k } = this.#s;
       for (let start = 0; start < data.count; start += 4096) {
         const ids = Uint32Array.from({ length: Math.min(4096, data.count - start) }, (_, i) => start + i);
         const sets = w.gather(ids);
-        this.#K.batchPooledListed(n, m, k, this.#phi, sets, w.indptr, w.index, w.weightAt, w.splits, w.u, w.v, w.values, this.#scratch);
+        this.#K.batchPooledListed(
+          n,
+          m,
+          k,
+          this.#phi,
+          sets,
+          w.indptr,
+          w.index,
+          w.weightAt,
+          w.splits,
+          w.u,
+          w.v,
+          w.values,
+          this.#scratch,
+        );
         out.set(w.views().values.subarray(0, sets), start);
       }
     } finally {
@@ -625,15 +762,38 @@ export class Model<P extends Precision = Precision> {
 
   /** The mean loss of the observations (bpr: negatives drawn from `random`). */
   #lossOf(data: CheckedObservations, loss: Loss, random: Random, caller: string): number {
-    let sum = 0, weights = 0;
+    let sum = 0,
+      weights = 0;
     if (loss === "bpr") {
-      const w = new Workspace(this.#engine, this.#K, this.#s, data, Math.min(2048, Math.max(1, data.count)), true, caller);
+      const w = new Workspace(
+        this.#engine,
+        this.#K,
+        this.#s,
+        data,
+        Math.min(2048, Math.max(1, data.count)),
+        true,
+        caller,
+      );
       try {
         const { n, m, k } = this.#s;
         for (let start = 0; start < data.count; start += 2048) {
           const ids = Uint32Array.from({ length: Math.min(2048, data.count - start) }, (_, i) => start + i);
           const sets = w.bprSets(ids, data, this.#s, random);
-          this.#K.batchPooledListed(n, m, k, this.#phi, sets, w.indptr, w.index, w.weightAt, w.splits, w.u, w.v, w.values, this.#scratch);
+          this.#K.batchPooledListed(
+            n,
+            m,
+            k,
+            this.#phi,
+            sets,
+            w.indptr,
+            w.index,
+            w.weightAt,
+            w.splits,
+            w.u,
+            w.v,
+            w.values,
+            this.#scratch,
+          );
           const values = w.views().values;
           ids.forEach((id, b) => {
             sum += data.sampleWeight[id] * softplus(values[2 * b + 1] - values[2 * b]);
@@ -679,7 +839,13 @@ function shuffled(count: number, random: Random): Uint32Array {
  * drawn uniformly and returned sorted: Floyd's sampling over the complement, so the work is
  * bounded by `count` whatever the data (the caller checks that m - positives >= count).
  */
-export function drawNegatives(count: number, positives: ArrayLike<number>, n: number, m: number, random: Random): number[] {
+export function drawNegatives(
+  count: number,
+  positives: ArrayLike<number>,
+  n: number,
+  m: number,
+  random: Random,
+): number[] {
   const complement = m - positives.length;
   const chosen = new Set<number>();
   for (let j = complement - count; j < complement; j++) {
@@ -718,7 +884,15 @@ class Workspace {
   readonly #weighted: boolean;
   #cache: { buffer: ArrayBuffer; views: ReturnType<Workspace["makeViews"]> } | undefined;
 
-  constructor(engine: Engine, K: PrecisionKernels, s: CheckedShape, data: CheckedObservations, batchSize: number, pairs: boolean, caller: string) {
+  constructor(
+    engine: Engine,
+    K: PrecisionKernels,
+    s: CheckedShape,
+    data: CheckedObservations,
+    batchSize: number,
+    pairs: boolean,
+    caller: string,
+  ) {
     this.#memory = engine.memory;
     this.#K = K;
     this.#weighted = data.weight !== undefined;
@@ -742,14 +916,24 @@ class Workspace {
       ["v", bytes * this.#sets * s.k],
     ] as const;
     const total = parts.reduce((sum, [, b]) => sum + align(b), 0);
-    this.#base = allocRegion(engine.memory, total, caller, `the observations and batch buffers of a ${shapeText(s)} model`);
+    this.#base = allocRegion(
+      engine.memory,
+      total,
+      caller,
+      `the observations and batch buffers of a ${shapeText(s)} model`,
+    );
     const at: Record<string, number> = {};
     let next = this.#base;
     for (const [name, b] of parts) {
       at[name] = next;
       next += align(b);
     }
-    this.#data = { indptr: at["data.indptr"], index: at["data.index"], weight: this.#weighted ? at["data.weight"] : 0, splits: at["data.splits"] };
+    this.#data = {
+      indptr: at["data.indptr"],
+      index: at["data.index"],
+      weight: this.#weighted ? at["data.weight"] : 0,
+      splits: at["data.splits"],
+    };
     this.ids = at.ids;
     this.indptr = at.indptr;
     this.index = at.index;
@@ -790,7 +974,18 @@ class Workspace {
   gather(ids: Uint32Array): number {
     this.views().ids.set(ids);
     const d = this.#data;
-    this.#K.gatherSets(ids.length, this.ids, d.indptr, d.index, d.weight, d.splits, this.indptr, this.index, this.weightAt, this.splits);
+    this.#K.gatherSets(
+      ids.length,
+      this.ids,
+      d.indptr,
+      d.index,
+      d.weight,
+      d.splits,
+      this.indptr,
+      this.index,
+      this.weightAt,
+      this.splits,
+    );
     return ids.length;
   }
 
@@ -800,7 +995,8 @@ class Workspace {
    */
   bprSets(ids: Uint32Array, data: CheckedObservations, s: CheckedShape, random: Random): number {
     const v = this.views();
-    let e = 0, set = 0;
+    let e = 0,
+      set = 0;
     v.indptr[0] = 0;
     const put = (row: number, weight: number) => {
       v.index[e] = row;
@@ -808,7 +1004,9 @@ class Workspace {
       e++;
     };
     for (const id of ids) {
-      const first = data.indptr[id], split = data.splits[id], end = data.indptr[id + 1];
+      const first = data.indptr[id],
+        split = data.splits[id],
+        end = data.indptr[id + 1];
       const weightOf = (i: number) => (data.weight ? data.weight[i] : 1);
       // the positive set
       for (let i = first; i < end; i++) put(data.index[i], weightOf(i));
@@ -843,9 +1041,16 @@ type CheckedFitOptions = {
   readonly onBatch?: FitOptions["onBatch"];
 };
 
-const shown = (value: unknown): string => (typeof value === "number" ? String(value) : typeof value === "string" ? JSON.stringify(value) : describe(value));
+const shown = (value: unknown): string =>
+  typeof value === "number" ? String(value) : typeof value === "string" ? JSON.stringify(value) : describe(value);
 
-function checkInteger(value: unknown, name: string, caller: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function checkInteger(
+  value: unknown,
+  name: string,
+  caller: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new RangeError(`${caller}(): ${name} must be an integer ${range}, got ${shown(value)}`);
@@ -859,9 +1064,18 @@ function checkSeed(value: unknown, name: string, caller: string): number {
 }
 
 /** A finite number in [min, max) (or [min, max] when `closed`), else `fallback` when undefined. */
-function checkReal(value: unknown, name: string, caller: string, fallback: number, min: number, max = Infinity, closed = true): number {
+function checkReal(
+  value: unknown,
+  name: string,
+  caller: string,
+  fallback: number,
+  min: number,
+  max = Infinity,
+  closed = true,
+): number {
   if (value === undefined) return fallback;
-  const inRange = typeof value === "number" && Number.isFinite(value) && value >= min && (closed ? value <= max : value < max);
+  const inRange =
+    typeof value === "number" && Number.isFinite(value) && value >= min && (closed ? value <= max : value < max);
   if (!inRange) {
     const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}${closed ? "" : " (excluded)"}`;
     throw new RangeError(`${caller}(): ${name} must be a finite number ${range}, got ${shown(value)}`);
@@ -877,16 +1091,15 @@ function checkLoss(loss: unknown, name: string, caller: string): Loss {
 }
 
 function checkCallback(value: unknown, name: string, caller: string): void {
-  if (value !== undefined && typeof value !== "function") throw new TypeError(`${caller}(): ${name} must be a function, got ${describe(value)}`);
+  if (value !== undefined && typeof value !== "function")
+    throw new TypeError(`${caller}(): ${name} must be a function, got ${describe(value)}`);
 }
 
 /** The optimizer's hyper-parameters, each in the range where its update is defined. */
 function checkOptimizer(value: unknown, caller: string): OptimizerOptions {
-  const o = checkOptions<OptimizerOptions & { momentum: unknown; nesterov: unknown; beta1: unknown; beta2: unknown; epsilon: unknown }>(
-    value ?? { type: "adam" },
-    caller,
-    "options.optimizer",
-  );
+  const o = checkOptions<
+    OptimizerOptions & { momentum: unknown; nesterov: unknown; beta1: unknown; beta2: unknown; epsilon: unknown }
+  >(value ?? { type: "adam" }, caller, "options.optimizer");
   const type = o.type;
   if (type !== "sgd" && type !== "adagrad" && type !== "adam") {
     throw new RangeError(`${caller}(): options.optimizer.type must be "sgd", "adagrad" or "adam", got ${shown(type)}`);
@@ -896,7 +1109,8 @@ function checkOptimizer(value: unknown, caller: string): OptimizerOptions {
   checkReal(o.weightDecay, name("weightDecay"), caller, 0, 0);
   if (type === "sgd") {
     checkReal(o.momentum, name("momentum"), caller, 0, 0);
-    if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new TypeError(`${caller}(): ${name("nesterov")} must be a boolean, got ${describe(o.nesterov)}`);
+    if (o.nesterov !== undefined && typeof o.nesterov !== "boolean")
+      throw new TypeError(`${caller}(): ${name("nesterov")} must be a boolean, got ${describe(o.nesterov)}`);
   } else {
     // epsilon 0 would divide 0 by 0 where a row's gradient is 0
     const epsilon = checkReal(o.epsilon, name("epsilon"), caller, 1e-7, 0);
@@ -924,7 +1138,10 @@ function checkFitOptions(caller: string, options: unknown): CheckedFitOptions {
     seed: checkSeed(o.seed ?? 1, "options.seed", caller),
     l2: checkReal(o.l2, "options.l2", caller, 0, 0),
     clipNorm: o.clipNorm === Infinity ? Infinity : checkReal(o.clipNorm, "options.clipNorm", caller, Infinity, 0),
-    patience: o.patience === undefined || o.patience === Infinity ? Infinity : checkInteger(o.patience, "options.patience", caller, 1),
+    patience:
+      o.patience === undefined || o.patience === Infinity
+        ? Infinity
+        : checkInteger(o.patience, "options.patience", caller, 1),
     validation: o.validation,
     onEpoch: o.onEpoch,
     onBatch: o.onBatch,
@@ -953,7 +1170,8 @@ function checkObservations(
   loss: Loss | undefined,
 ): CheckedObservations {
   const sets = checkGateSets(observations, s, precision, caller, name);
-  if (sets.dense) throw new TypeError(`${caller}(): ${name} must be CSR sets { indptr, index, weight?, y? }, not dense gate sets`);
+  if (sets.dense)
+    throw new TypeError(`${caller}(): ${name} must be CSR sets { indptr, index, weight?, y? }, not dense gate sets`);
   const o = observations as Observations;
   const count = sets.count;
   let y: Float64Array | undefined;
@@ -961,19 +1179,34 @@ function checkObservations(
     y = Float64Array.from(checkNumbers(o.y, `${name}.y`, caller, count, "the number of observations"));
     for (let b = 0; b < count; b++) {
       if (loss === "logistic" ? y[b] !== 0 && y[b] !== 1 : !Number.isFinite(y[b])) {
-        throw new RangeError(`${caller}(): ${name}.y[${b}] must be ${loss === "logistic" ? "0 or 1" : "finite"} for ${loss} loss, got ${y[b]}`);
+        throw new RangeError(
+          `${caller}(): ${name}.y[${b}] must be ${loss === "logistic" ? "0 or 1" : "finite"} for ${loss} loss, got ${y[b]}`,
+        );
       }
     }
   }
-  const sampleWeight = o.sampleWeight === undefined
-    ? new Float64Array(count).fill(1)
-    : Float64Array.from(checkNumbers(o.sampleWeight, `${name}.sampleWeight`, caller, count, "the number of observations"));
+  const sampleWeight =
+    o.sampleWeight === undefined
+      ? new Float64Array(count).fill(1)
+      : Float64Array.from(
+          checkNumbers(o.sampleWeight, `${name}.sampleWeight`, caller, count, "the number of observations"),
+        );
   sampleWeight.forEach((x, b) => {
-    if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`${caller}(): ${name}.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
+    if (!(x >= 0) || !Number.isFinite(x))
+      throw new RangeError(`${caller}(): ${name}.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
   });
   let widest = 1;
   for (let b = 0; b < count; b++) widest = Math.max(widest, sets.indptr[b + 1] - sets.indptr[b]);
-  return { count, indptr: sets.indptr, index: sets.index, weight: sets.weight, splits: sets.splits, y, sampleWeight, widest };
+  return {
+    count,
+    indptr: sets.indptr,
+    index: sets.index,
+    weight: sets.weight,
+    splits: sets.splits,
+    y,
+    sampleWeight,
+    widest,
+  };
 }
 
 /** bpr draws as many negatives as an observation has positive B rows: there must be room. */
@@ -1002,7 +1235,12 @@ export function createModel<P extends Precision = "f32">(shape: Shape, options?:
   return newModel("createModel", shape, options, "options.phi");
 }
 
-function newModel<P extends Precision>(caller: string, shape: unknown, options: ModelOptions<P> | undefined, phiName: string): Model<P> {
+function newModel<P extends Precision>(
+  caller: string,
+  shape: unknown,
+  options: ModelOptions<P> | undefined,
+  phiName: string,
+): Model<P> {
   const engine = requireEngine(caller);
   const s = checkShape(shape, caller);
   const o = checkOptions<ModelOptions<P>>(options, caller);
@@ -1030,5 +1268,10 @@ function newModel<P extends Precision>(caller: string, shape: unknown, options: 
  */
 export function loadModel(bytes: Uint8Array): Model {
   const saved = decodeModel(bytes, "loadModel");
-  return newModel("loadModel", { n: saved.n, m: saved.m, k: saved.k }, { precision: saved.precision, phi: saved.phi }, "bytes");
+  return newModel(
+    "loadModel",
+    { n: saved.n, m: saved.m, k: saved.k },
+    { precision: saved.precision, phi: saved.phi },
+    "bytes",
+  );
 }

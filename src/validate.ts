@@ -78,7 +78,14 @@ export function checkAnyGates(h: unknown, shape: CheckedShape, precision: Precis
   if (typeof h === "object" && h !== null && !Array.isArray(h) && !ArrayBuffer.isView(h)) {
     const sparse = h as { index?: unknown; weight?: unknown };
     if ("index" in sparse) {
-      const index = checkIndex(sparse.index, 0, (sparse.index as Uint32Array)?.length ?? 0, shape.rows, "h.index", caller);
+      const index = checkIndex(
+        sparse.index,
+        0,
+        (sparse.index as Uint32Array)?.length ?? 0,
+        shape.rows,
+        "h.index",
+        caller,
+      );
       const weight = checkWeight(sparse.weight, precision, index.length, "h.weight", caller);
       return { sparse: true, index, weight, split: splitAt(index, 0, index.length, shape.n) };
     }
@@ -91,10 +98,13 @@ export function checkAnyGates(h: unknown, shape: CheckedShape, precision: Precis
  * RangeError naming the first bad entry.
  */
 function checkIndex(index: unknown, from: number, to: number, rows: number, name: string, caller: string): Uint32Array {
-  if (!(index instanceof Uint32Array)) throw new TypeError(`${caller}(): ${name} must be a Uint32Array, got ${describe(index)}`);
+  if (!(index instanceof Uint32Array))
+    throw new TypeError(`${caller}(): ${name} must be a Uint32Array, got ${describe(index)}`);
   for (let i = from; i < to; i++) {
     if (index[i] >= rows) {
-      throw new RangeError(`${caller}(): ${name}[${i}] = ${index[i]} is out of range: rows go from 0 to n + m - 1 = ${rows - 1}`);
+      throw new RangeError(
+        `${caller}(): ${name}[${i}] = ${index[i]} is out of range: rows go from 0 to n + m - 1 = ${rows - 1}`,
+      );
     }
     if (i > from && index[i] <= index[i - 1]) {
       const what = index[i] === index[i - 1] ? "repeats" : "is less than";
@@ -106,17 +116,25 @@ function checkIndex(index: unknown, from: number, to: number, rows: number, name
   return index;
 }
 
-function checkWeight(weight: unknown, precision: Precision, length: number, name: string, caller: string): FloatArray | undefined {
+function checkWeight(
+  weight: unknown,
+  precision: Precision,
+  length: number,
+  name: string,
+  caller: string,
+): FloatArray | undefined {
   if (weight === undefined) return undefined;
   const wanted = precision === "f32" ? Float32Array : Float64Array;
-  if (!(weight instanceof wanted)) throw new TypeError(`${caller}(): ${name} must be a ${wanted.name} like phi, got ${describe(weight)}`);
+  if (!(weight instanceof wanted))
+    throw new TypeError(`${caller}(): ${name} must be a ${wanted.name} like phi, got ${describe(weight)}`);
   checkLength(caller, name, weight.length, length, "index.length");
   return weight;
 }
 
 /** The first position in index[from..to) whose row is in group B (>= n). */
 function splitAt(index: Uint32Array, from: number, to: number, n: number): number {
-  let lo = from, hi = to;
+  let lo = from,
+    hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (index[mid] < n) lo = mid + 1;
@@ -127,13 +145,28 @@ function splitAt(index: Uint32Array, from: number, to: number, n: number): numbe
 
 /** Gate sets after checking: CSR with each set's split, or dense rows of n + m gates. */
 export type CheckedGateSets =
-  | { readonly dense: false; readonly count: number; readonly indptr: Uint32Array; readonly index: Uint32Array; readonly weight?: FloatArray; readonly splits: Uint32Array }
+  | {
+      readonly dense: false;
+      readonly count: number;
+      readonly indptr: Uint32Array;
+      readonly index: Uint32Array;
+      readonly weight?: FloatArray;
+      readonly splits: Uint32Array;
+    }
   | { readonly dense: true; readonly count: number; readonly gates: Uint8Array | Float32Array | Float64Array };
 
 /** A batch of gate sets: CSR ({ indptr, index, weight? }) or dense ({ gates, count }); `name` is the argument's. */
-export function checkGateSets(sets: unknown, shape: CheckedShape, precision: Precision, caller: string, name = "sets"): CheckedGateSets {
+export function checkGateSets(
+  sets: unknown,
+  shape: CheckedShape,
+  precision: Precision,
+  caller: string,
+  name = "sets",
+): CheckedGateSets {
   if (typeof sets !== "object" || sets === null) {
-    throw new TypeError(`${caller}(): ${name} must be { indptr, index, weight? } or { gates, count }, got ${describe(sets)}`);
+    throw new TypeError(
+      `${caller}(): ${name} must be { indptr, index, weight? } or { gates, count }, got ${describe(sets)}`,
+    );
   }
   const s = sets as Partial<GateSets & DenseGateSets>;
   if (s.gates !== undefined) {
@@ -142,25 +175,34 @@ export function checkGateSets(sets: unknown, shape: CheckedShape, precision: Pre
       throw new RangeError(`${caller}(): ${name}.count must be a non-negative integer, got ${formatValue(count)}`);
     }
     if (!(s.gates instanceof Uint8Array || s.gates instanceof Float32Array || s.gates instanceof Float64Array)) {
-      throw new TypeError(`${caller}(): ${name}.gates must be a Uint8Array, Float32Array or Float64Array, got ${describe(s.gates)}`);
+      throw new TypeError(
+        `${caller}(): ${name}.gates must be a Uint8Array, Float32Array or Float64Array, got ${describe(s.gates)}`,
+      );
     }
     checkLength(caller, `${name}.gates`, s.gates.length, count * shape.rows, "count * (n + m)");
     return { dense: true, count, gates: s.gates };
   }
   const { indptr } = s;
-  if (!(indptr instanceof Uint32Array)) throw new TypeError(`${caller}(): ${name}.indptr must be a Uint32Array, got ${describe(indptr)}`);
-  if (!(s.index instanceof Uint32Array)) throw new TypeError(`${caller}(): ${name}.index must be a Uint32Array, got ${describe(s.index)}`);
+  if (!(indptr instanceof Uint32Array))
+    throw new TypeError(`${caller}(): ${name}.indptr must be a Uint32Array, got ${describe(indptr)}`);
+  if (!(s.index instanceof Uint32Array))
+    throw new TypeError(`${caller}(): ${name}.index must be a Uint32Array, got ${describe(s.index)}`);
   const index = s.index;
-  if (indptr.length < 1) throw new RangeError(`${caller}(): ${name}.indptr.length must be at least 1 (sets + 1), got 0`);
+  if (indptr.length < 1)
+    throw new RangeError(`${caller}(): ${name}.indptr.length must be at least 1 (sets + 1), got 0`);
   const count = indptr.length - 1;
   if (indptr[0] !== 0) throw new RangeError(`${caller}(): ${name}.indptr[0] must be 0, got ${indptr[0]}`);
   if (indptr[count] !== index.length) {
-    throw new RangeError(`${caller}(): ${name}.indptr[${count}] must be index.length = ${index.length}, got ${indptr[count]}`);
+    throw new RangeError(
+      `${caller}(): ${name}.indptr[${count}] must be index.length = ${index.length}, got ${indptr[count]}`,
+    );
   }
   const splits = new Uint32Array(count);
   for (let b = 0; b < count; b++) {
     if (indptr[b + 1] < indptr[b]) {
-      throw new RangeError(`${caller}(): ${name}.indptr[${b + 1}] = ${indptr[b + 1]} is less than ${name}.indptr[${b}] = ${indptr[b]}`);
+      throw new RangeError(
+        `${caller}(): ${name}.indptr[${b + 1}] = ${indptr[b + 1]} is less than ${name}.indptr[${b}] = ${indptr[b]}`,
+      );
     }
     checkIndex(index, indptr[b], indptr[b + 1], shape.rows, `${name}.index`, caller);
     splits[b] = splitAt(index, indptr[b], indptr[b + 1], shape.n);
@@ -235,7 +277,8 @@ export function checkGradientOptions(
 ): { scale: number; accumulate: boolean } {
   return {
     scale: options.scale === undefined ? 1 : checkNumber(options.scale, "options.scale", caller),
-    accumulate: options.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller),
+    accumulate:
+      options.accumulate === undefined ? false : checkBoolean(options.accumulate, "options.accumulate", caller),
   };
 }
 
@@ -243,14 +286,26 @@ export function checkGradientOptions(
  * An array of numbers (number[] or a numeric typed array) of `length` elements; TypeError for
  * another type or a non-number element, RangeError for the length.
  */
-export function checkNumbers(value: unknown, name: string, caller: string, length: number, formula: string): ArrayLike<number> {
-  const typed = ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
-  if (!typed && !Array.isArray(value)) throw new TypeError(`${caller}(): ${name} must be an array of numbers, got ${describe(value)}`);
+export function checkNumbers(
+  value: unknown,
+  name: string,
+  caller: string,
+  length: number,
+  formula: string,
+): ArrayLike<number> {
+  const typed =
+    ArrayBuffer.isView(value) &&
+    !(value instanceof DataView) &&
+    !(value instanceof BigInt64Array) &&
+    !(value instanceof BigUint64Array);
+  if (!typed && !Array.isArray(value))
+    throw new TypeError(`${caller}(): ${name} must be an array of numbers, got ${describe(value)}`);
   const array = value as ArrayLike<unknown>;
   checkLength(caller, name, array.length, length, formula);
   if (!typed) {
     for (let i = 0; i < array.length; i++) {
-      if (typeof array[i] !== "number") throw new TypeError(`${caller}(): ${name} must hold numbers, but ${name}[${i}] is ${describe(array[i])}`);
+      if (typeof array[i] !== "number")
+        throw new TypeError(`${caller}(): ${name} must hold numbers, but ${name}[${i}] is ${describe(array[i])}`);
     }
   }
   return array as ArrayLike<number>;
@@ -260,7 +315,9 @@ export function checkNumbers(value: unknown, name: string, caller: string, lengt
 export function checkPrecision(precision: unknown, caller: string): Precision {
   if (precision === undefined) return "f32";
   if (precision !== "f32" && precision !== "f64") {
-    throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`);
+    throw new TypeError(
+      `${caller}(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`,
+    );
   }
   return precision;
 }

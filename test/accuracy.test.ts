@@ -6,7 +6,9 @@ import { createProblem, init, type Problem } from "../src/index.js";
 import { referencePooled } from "../src/reference.js";
 import { rng } from "./helpers.js";
 
-const n = 4_194_304, m = 4_194_304, k = 4;
+const n = 4_194_304,
+  m = 4_194_304,
+  k = 4;
 
 describe("f32 accuracy at 4,194,304 rows per group (SPEC §5)", () => {
   let problem: Problem<"f32">;
@@ -33,7 +35,8 @@ describe("f32 accuracy at 4,194,304 rows per group (SPEC §5)", () => {
     const firstActive = (from: number) => {
       for (let r = from; ; r++) if (h[r] !== 0) return r;
     };
-    const rowA = firstActive(0), rowB = firstActive(n);
+    const rowA = firstActive(0),
+      rowB = firstActive(n);
     let worst = 0;
     for (let l = 0; l < k; l++) {
       // rows of A carry v, rows of B carry u (gate 1: exactly the pooled sums)
@@ -44,7 +47,8 @@ describe("f32 accuracy at 4,194,304 rows per group (SPEC §5)", () => {
   });
 
   it("keeps F within 1e-6 of sum_l |u_l v_l|", () => {
-    let F = 0, scale = 0;
+    let F = 0,
+      scale = 0;
     for (let l = 0; l < k; l++) {
       F += exact.u[l] * exact.v[l];
       scale += Math.abs(exact.u[l] * exact.v[l]);

@@ -1,16 +1,32 @@
 // Batches of gate sets: phase 1 (values and pooled sums) and phase 2 (the weighted gradient
 // sum) against a loop of single calls, bit for bit, for CSR and dense sets.
 import { beforeAll, describe, expect, it } from "vitest";
-import { batchGradient, batchPooled, gradient, init, pooled, value, type FloatArray, type GateSets } from "../src/index.js";
+import {
+  batchGradient,
+  batchPooled,
+  gradient,
+  init,
+  pooled,
+  value,
+  type FloatArray,
+  type GateSets,
+} from "../src/index.js";
 import { firstBitDifference, randomProblem, rng } from "./helpers.js";
 
 beforeAll(() => init());
 
 /** `count` random sets: each picks rows of A and of B, some with real weights. */
-function randomSets(rows: number, count: number, perSet: number, Type: typeof Float32Array | typeof Float64Array, seed: number) {
+function randomSets(
+  rows: number,
+  count: number,
+  perSet: number,
+  Type: typeof Float32Array | typeof Float64Array,
+  seed: number,
+) {
   const random = rng(seed);
   const indptr = new Uint32Array(count + 1);
-  const index: number[] = [], weight: number[] = [];
+  const index: number[] = [],
+    weight: number[] = [];
   for (let b = 0; b < count; b++) {
     const chosen = new Set<number>();
     while (chosen.size < Math.min(perSet, rows)) chosen.add(Math.floor(random() * rows));
@@ -28,7 +44,10 @@ describe.each(["f32", "f64"] as const)("%s batches", (precision) => {
   const { phi } = randomProblem(shape, precision, "on", 50);
   const Type = phi.constructor as typeof Float32Array;
   const sets: GateSets = randomSets(shape.n + shape.m, 9, 40, Type, 51);
-  const one = (b: number) => ({ index: sets.index.subarray(sets.indptr[b], sets.indptr[b + 1]), weight: sets.weight!.subarray(sets.indptr[b], sets.indptr[b + 1]) });
+  const one = (b: number) => ({
+    index: sets.index.subarray(sets.indptr[b], sets.indptr[b + 1]),
+    weight: sets.weight!.subarray(sets.indptr[b], sets.indptr[b + 1]),
+  });
   const weights = Array.from({ length: 9 }, (_, b) => (b % 3) - 1.25);
 
   it("CSR sets: values and pooled sums equal single calls, bit for bit", () => {
@@ -52,7 +71,9 @@ describe.each(["f32", "f64"] as const)("%s batches", (precision) => {
     expect(entries.length).toBe(sets.index.length * shape.k);
     for (let b = 0; b < 9; b++) {
       const rows = gradient(phi, one(b), shape, { scale: 0.5 * weights[b] });
-      expect(firstBitDifference(entries.subarray(sets.indptr[b] * shape.k, sets.indptr[b + 1] * shape.k), rows)).toBe(-1);
+      expect(firstBitDifference(entries.subarray(sets.indptr[b] * shape.k, sets.indptr[b + 1] * shape.k), rows)).toBe(
+        -1,
+      );
     }
   });
 
@@ -84,12 +105,36 @@ describe("bad batches", () => {
   const shape = { n: 2, m: 2, k: 3 };
   const phi = new Float32Array(12).fill(1);
   it.each([
-    [{ indptr: [0, 1], index: new Uint32Array([0]) }, TypeError, "batchPooled(): sets.indptr must be a Uint32Array, got Array"],
-    [{ indptr: new Uint32Array([1, 1]), index: new Uint32Array([0]) }, RangeError, "batchPooled(): sets.indptr[0] must be 0, got 1"],
-    [{ indptr: new Uint32Array([0, 2]), index: new Uint32Array([0]) }, RangeError, "batchPooled(): sets.indptr[1] must be index.length = 1, got 2"],
-    [{ indptr: new Uint32Array([0, 2]), index: new Uint32Array([3, 1]) }, RangeError, "batchPooled(): sets.index[1] = 1 is less than sets.index[0] = 3"],
-    [{ indptr: new Uint32Array([0, 1]), index: new Uint32Array([4]) }, RangeError, "batchPooled(): sets.index[0] = 4 is out of range"],
-    [{ gates: new Uint8Array(7), count: 2 }, RangeError, "batchPooled(): sets.gates.length must be count * (n + m) = 8, got 7"],
+    [
+      { indptr: [0, 1], index: new Uint32Array([0]) },
+      TypeError,
+      "batchPooled(): sets.indptr must be a Uint32Array, got Array",
+    ],
+    [
+      { indptr: new Uint32Array([1, 1]), index: new Uint32Array([0]) },
+      RangeError,
+      "batchPooled(): sets.indptr[0] must be 0, got 1",
+    ],
+    [
+      { indptr: new Uint32Array([0, 2]), index: new Uint32Array([0]) },
+      RangeError,
+      "batchPooled(): sets.indptr[1] must be index.length = 1, got 2",
+    ],
+    [
+      { indptr: new Uint32Array([0, 2]), index: new Uint32Array([3, 1]) },
+      RangeError,
+      "batchPooled(): sets.index[1] = 1 is less than sets.index[0] = 3",
+    ],
+    [
+      { indptr: new Uint32Array([0, 1]), index: new Uint32Array([4]) },
+      RangeError,
+      "batchPooled(): sets.index[0] = 4 is out of range",
+    ],
+    [
+      { gates: new Uint8Array(7), count: 2 },
+      RangeError,
+      "batchPooled(): sets.gates.length must be count * (n + m) = 8, got 7",
+    ],
   ])("refuse %o", (sets, type, message) => {
     expect(() => batchPooled(phi, sets as never, shape)).toThrow(type);
     expect(() => batchPooled(phi, sets as never, shape)).toThrow(message);
@@ -97,19 +142,37 @@ describe("bad batches", () => {
   it("refuse weights of the wrong length and pooled sums of the wrong shape", () => {
     const sets = { indptr: new Uint32Array([0, 1, 2]), index: new Uint32Array([0, 3]) };
     const p = batchPooled(phi, sets, shape);
-    expect(() => batchGradient(sets, shape, p, [1])).toThrow("batchGradient(): weights.length must be the number of sets = 2, got 1");
-    expect(() => batchGradient(sets, shape, { ...p, u: p.u.subarray(1) }, [1, 1])).toThrow("pooled.u.length must be sets * k = 6, got 5");
+    expect(() => batchGradient(sets, shape, p, [1])).toThrow(
+      "batchGradient(): weights.length must be the number of sets = 2, got 1",
+    );
+    expect(() => batchGradient(sets, shape, { ...p, u: p.u.subarray(1) }, [1, 1])).toThrow(
+      "pooled.u.length must be sets * k = 6, got 5",
+    );
   });
   it("refuse weights that are not numbers, and name pooled sums and out as arguments", () => {
     const sets = { indptr: new Uint32Array([0, 1, 2]), index: new Uint32Array([0, 3]) };
     const p = batchPooled(phi, sets, shape);
     expect(() => batchGradient(sets, shape, p, ["1", "x"] as never)).toThrow(TypeError);
-    expect(() => batchGradient(sets, shape, p, ["1", "x"] as never)).toThrow("batchGradient(): weights must hold numbers, but weights[0] is string");
-    expect(() => batchGradient(sets, shape, p, { length: 2 } as never)).toThrow("batchGradient(): weights must be an array of numbers, got Object");
-    expect(() => batchGradient(sets, shape, { ...p, v: [1] } as never, [1, 1])).toThrow("batchGradient(): pooled.v must be a");
-    expect(() => batchGradient(sets, shape, { ...p, u: "u" } as never, [1, 1])).toThrow("batchGradient(): pooled.u must be a Float32Array or a Float64Array, got string");
-    expect(() => batchGradient(sets, shape, p, [1, 1], 7 as never)).toThrow("batchGradient(): options must be an object or undefined, got number");
-    expect(() => batchGradient(sets, shape, p, [1, 1], { out: new Int8Array(6) as never })).toThrow("batchGradient(): options.out must be a");
-    expect(() => batchPooled(phi, { gates: new Uint8Array(4), count: -1 }, shape)).toThrow("batchPooled(): sets.count must be a non-negative integer, got -1");
+    expect(() => batchGradient(sets, shape, p, ["1", "x"] as never)).toThrow(
+      "batchGradient(): weights must hold numbers, but weights[0] is string",
+    );
+    expect(() => batchGradient(sets, shape, p, { length: 2 } as never)).toThrow(
+      "batchGradient(): weights must be an array of numbers, got Object",
+    );
+    expect(() => batchGradient(sets, shape, { ...p, v: [1] } as never, [1, 1])).toThrow(
+      "batchGradient(): pooled.v must be a",
+    );
+    expect(() => batchGradient(sets, shape, { ...p, u: "u" } as never, [1, 1])).toThrow(
+      "batchGradient(): pooled.u must be a Float32Array or a Float64Array, got string",
+    );
+    expect(() => batchGradient(sets, shape, p, [1, 1], 7 as never)).toThrow(
+      "batchGradient(): options must be an object or undefined, got number",
+    );
+    expect(() => batchGradient(sets, shape, p, [1, 1], { out: new Int8Array(6) as never })).toThrow(
+      "batchGradient(): options.out must be a",
+    );
+    expect(() => batchPooled(phi, { gates: new Uint8Array(4), count: -1 }, shape)).toThrow(
+      "batchPooled(): sets.count must be a non-negative integer, got -1",
+    );
   });
 });

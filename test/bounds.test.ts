@@ -35,7 +35,12 @@ function witness(precision: Precision) {
   const { phi, h } = randomProblem(shape, precision, "real", 7);
   p.phi.set(phi);
   p.h.set(h);
-  const expected = { value: p.value(), gradient: p.valueAndGradient().gradient.slice(), phi: p.phi.slice(), h: p.h.slice() };
+  const expected = {
+    value: p.value(),
+    gradient: p.valueAndGradient().gradient.slice(),
+    phi: p.phi.slice(),
+    h: p.h.slice(),
+  };
   return {
     p,
     intact() {
@@ -67,9 +72,15 @@ describe.each(["f32", "f64"] as const)("%s work beyond 4 GiB", (precision) => {
     pooled: (k) => pooled(empty(), empty(), { n: 0, m: 0, k }),
     createProblem: (k) => createProblem({ n: 0, m: 0, k }, { precision }),
     createModel: (k) => createModel({ n: 0, m: 0, k }, { precision }),
-    batchPooled: (k) => batchPooled(empty(), { indptr: new Uint32Array([0, 0]), index: new Uint32Array(0) }, { n: 0, m: 0, k }),
+    batchPooled: (k) =>
+      batchPooled(empty(), { indptr: new Uint32Array([0, 0]), index: new Uint32Array(0) }, { n: 0, m: 0, k }),
     batchGradient: (k) =>
-      batchGradient({ gates: new Uint8Array(0), count: 0 }, { n: 0, m: 0, k }, { values: empty(), u: empty(), v: empty() }, []),
+      batchGradient(
+        { gates: new Uint8Array(0), count: 0 },
+        { n: 0, m: 0, k },
+        { values: empty(), u: empty(), v: empty() },
+        [],
+      ),
   };
 
   it.each(Object.keys(calls))("%s refuses it with the bytes it needs, before writing anything", (name) => {

@@ -44,15 +44,23 @@ describe.each(["f32", "f64"] as const)("%s chunks", (precision) => {
     for (const seed of [1, 2, 3]) {
       const cuts = boundaries(shape.n, shape.m, seed);
       const chunks = cuts.slice(0, -1).map((start, i) => ({ start, rows: cuts[i + 1] - start }));
-      const parts = chunks.map(({ start, rows }) => poolChunk(phi.subarray(start * k, (start + rows) * k), h.subarray(start, start + rows), shape, start));
+      const parts = chunks.map(({ start, rows }) =>
+        poolChunk(phi.subarray(start * k, (start + rows) * k), h.subarray(start, start + rows), shape, start),
+      );
       const combined = combinePooled(parts.reverse());
       const whole = pooled(phi, h, shape);
       expect(firstBitDifference(combined.u, whole.u)).toBe(-1);
       expect(firstBitDifference(combined.v, whole.v)).toBe(-1);
       expect(combined.value).toBe(value(phi, h, shape));
-      const g = gradient(phi, h, shape), dh = gateGradient(phi, h, shape);
+      const g = gradient(phi, h, shape),
+        dh = gateGradient(phi, h, shape);
       for (const { start, rows } of chunks) {
-        expect(firstBitDifference(gradientChunk(h.subarray(start, start + rows), shape, start, combined), g.subarray(start * k, (start + rows) * k))).toBe(-1);
+        expect(
+          firstBitDifference(
+            gradientChunk(h.subarray(start, start + rows), shape, start, combined),
+            g.subarray(start * k, (start + rows) * k),
+          ),
+        ).toBe(-1);
         const dhChunk = gateGradientChunk(phi.subarray(start * k, (start + rows) * k), shape, start, combined);
         expect(firstBitDifference(dhChunk, dh.subarray(start, start + rows))).toBe(-1);
       }
@@ -63,8 +71,14 @@ describe.each(["f32", "f64"] as const)("%s chunks", (precision) => {
     const shape = { n: 2048, m: 1000, k: 16 };
     const { phi, h } = randomProblem(shape, precision, "binary", 5);
     const k = shape.k;
-    const kept = [[0, 512], [1024, 1024], [2048, 1000]];
-    const parts = kept.map(([start, rows]) => poolChunk(phi.subarray(start * k, (start + rows) * k), h.subarray(start, start + rows), shape, start));
+    const kept = [
+      [0, 512],
+      [1024, 1024],
+      [2048, 1000],
+    ];
+    const parts = kept.map(([start, rows]) =>
+      poolChunk(phi.subarray(start * k, (start + rows) * k), h.subarray(start, start + rows), shape, start),
+    );
     const absent = h.slice();
     absent.fill(0, 512, 1024);
     expect(combinePooled(parts).value).toBe(value(phi, absent, shape));
@@ -103,32 +117,54 @@ describe("bad chunks", () => {
   });
 
   it("refuse a part relabelled to other rows, sums too short, and parts that are not poolChunk results", () => {
-    const k = 2, table = { n: 1024, m: 512, k };
+    const k = 2,
+      table = { n: 1024, m: 512, k };
     const data = randomProblem(table, "f32", "binary", 5);
-    const chunk = (start: number, rows: number) => poolChunk(data.phi.subarray(start * k, (start + rows) * k), data.h.subarray(start, start + rows), table, start);
+    const chunk = (start: number, rows: number) =>
+      poolChunk(data.phi.subarray(start * k, (start + rows) * k), data.h.subarray(start, start + rows), table, start);
     const parts = [chunk(0, 512), chunk(512, 512), chunk(1024, 512)];
     // a duplicate of the first part claiming to be the second: its nodes lie in blocks 0-1, not 2-3
     expect(() => combinePooled([parts[0], { ...parts[0], start: 512 }, parts[2]])).toThrow(
       /^combinePooled\(\): parts\[1\]\.a node 0 \(block 0, level 1\) does not belong to the chunk's blocks 2\.\.3 of group A/,
     );
     const short = { ...parts[1], a: { ...parts[1].a, sums: parts[1].a.sums.subarray(1) } };
-    expect(() => combinePooled([parts[0], short, parts[2]])).toThrow("combinePooled(): parts[1].a.sums.length must be blocks.length * k = 2, got 1");
+    expect(() => combinePooled([parts[0], short, parts[2]])).toThrow(
+      "combinePooled(): parts[1].a.sums.length must be blocks.length * k = 2, got 1",
+    );
     expect(() => combinePooled([parts[0], null as never])).toThrow(TypeError);
-    expect(() => combinePooled([parts[0], null as never])).toThrow("combinePooled(): parts[1] must be a poolChunk() result, got null");
-    expect(() => combinePooled([{ ...parts[0], a: undefined } as never])).toThrow("combinePooled(): parts[0].a must be { blocks, levels, sums }, got undefined");
-    expect(() => combinePooled([{ ...parts[0], precision: "f16" } as never])).toThrow('combinePooled(): parts[0].precision must be "f32" or "f64", got "f16"');
-    expect(() => combinePooled([{ ...parts[0], start: 100 }])).toThrow(/parts\[0\]\.start|does not start and end on a block boundary/);
+    expect(() => combinePooled([parts[0], null as never])).toThrow(
+      "combinePooled(): parts[1] must be a poolChunk() result, got null",
+    );
+    expect(() => combinePooled([{ ...parts[0], a: undefined } as never])).toThrow(
+      "combinePooled(): parts[0].a must be { blocks, levels, sums }, got undefined",
+    );
+    expect(() => combinePooled([{ ...parts[0], precision: "f16" } as never])).toThrow(
+      'combinePooled(): parts[0].precision must be "f32" or "f64", got "f16"',
+    );
+    expect(() => combinePooled([{ ...parts[0], start: 100 }])).toThrow(
+      /parts\[0\]\.start|does not start and end on a block boundary/,
+    );
     // errors of the chunk functions name their own arguments
     const sums = combinePooled(parts);
-    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, { u: "u" } as never)).toThrow("gradientChunk(): pooled.u must be a Float32Array or a Float64Array, got string");
-    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, { u: sums.u, v: new Float32Array(3) })).toThrow("gradientChunk(): pooled.v.length must be k = 2, got 3");
-    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, sums as never, { out: new Float32Array(3) })).toThrow("gradientChunk(): options.out.length must be rows * k = 1024, got 3");
-    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, sums as never, { scale: "2" as never })).toThrow("gradientChunk(): options.scale must be a number, got string");
-    expect(() => poolChunk(data.phi.subarray(0, 1024), data.h.subarray(0, 500), table, 0)).toThrow("poolChunk(): h.length must be rows = 512, got 500");
-    expect(() => gateGradientChunk(data.phi.subarray(0, 1024), { ...table, k: 0 }, 0, sums as never)).toThrow(/gateGradientChunk\(\): (pooled\.u\.length|shape\.k = 0)/);
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, { u: "u" } as never)).toThrow(
+      "gradientChunk(): pooled.u must be a Float32Array or a Float64Array, got string",
+    );
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, { u: sums.u, v: new Float32Array(3) })).toThrow(
+      "gradientChunk(): pooled.v.length must be k = 2, got 3",
+    );
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, sums as never, { out: new Float32Array(3) })).toThrow(
+      "gradientChunk(): options.out.length must be rows * k = 1024, got 3",
+    );
+    expect(() => gradientChunk(data.h.subarray(0, 512), table, 0, sums as never, { scale: "2" as never })).toThrow(
+      "gradientChunk(): options.scale must be a number, got string",
+    );
+    expect(() => poolChunk(data.phi.subarray(0, 1024), data.h.subarray(0, 500), table, 0)).toThrow(
+      "poolChunk(): h.length must be rows = 512, got 500",
+    );
+    expect(() => gateGradientChunk(data.phi.subarray(0, 1024), { ...table, k: 0 }, 0, sums as never)).toThrow(
+      /gateGradientChunk\(\): (pooled\.u\.length|shape\.k = 0)/,
+    );
     const good = combinePooled(parts);
     expect(firstBitDifference(good.u, pooled(data.phi, data.h, table).u)).toBe(-1);
   });
 });
-
-

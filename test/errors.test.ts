@@ -1,16 +1,7 @@
 // Bad input (SPEC §4): the right error class, a message that names the argument with the
 // expected and the actual value, and nothing lost.
 import { describe, expect, it } from "vitest";
-import {
-  createProblem,
-  gateGradient,
-  gradient,
-  info,
-  init,
-  pooled,
-  value,
-  valueAndGradient,
-} from "../src/index.js";
+import { createProblem, gateGradient, gradient, info, init, pooled, value, valueAndGradient } from "../src/index.js";
 
 await init();
 
@@ -21,7 +12,8 @@ const h = [1, 1, 1];
 const calls = {
   value: (p: unknown, g: unknown, s: unknown) => value(p as Float32Array, g as number[], s as typeof shape),
   gradient: (p: unknown, g: unknown, s: unknown) => gradient(p as Float32Array, g as number[], s as typeof shape),
-  gateGradient: (p: unknown, g: unknown, s: unknown) => gateGradient(p as Float32Array, g as number[], s as typeof shape),
+  gateGradient: (p: unknown, g: unknown, s: unknown) =>
+    gateGradient(p as Float32Array, g as number[], s as typeof shape),
   valueAndGradient: (p: unknown, g: unknown, s: unknown) =>
     valueAndGradient(p as Float32Array, g as number[], s as typeof shape),
   pooled: (p: unknown, g: unknown, s: unknown) => pooled(p as Float32Array, g as number[], s as typeof shape),
@@ -36,7 +28,9 @@ describe.each(Object.entries(calls))("%s()", (name, call) => {
     ["n", { m: 1, k: 2 }, "undefined"],
   ])("throws RangeError naming shape.%s for a bad count", (field, bad, shown) => {
     expect(() => call(phi, h, bad)).toThrow(RangeError);
-    expect(() => call(phi, h, bad)).toThrow(`${name}(): shape.${field} must be an integer from 0 to 4294967295, got ${shown}`);
+    expect(() => call(phi, h, bad)).toThrow(
+      `${name}(): shape.${field} must be an integer from 0 to 4294967295, got ${shown}`,
+    );
   });
 
   it("throws TypeError when shape is not an object", () => {
@@ -119,7 +113,9 @@ describe("createProblem()", () => {
     const before = info().memoryBytes;
     const huge = { n: 1_000_000, m: 1_000_000, k: 1000 };
     expect(() => createProblem(huge)).toThrow(RangeError);
-    expect(() => createProblem(huge)).toThrow(/needs 8,0\d\d,\d{3},\d{3} bytes \(7\.4\d GiB\) of wasm memory, more than the 4,294,967,296 bytes/);
+    expect(() => createProblem(huge)).toThrow(
+      /needs 8,0\d\d,\d{3},\d{3} bytes \(7\.4\d GiB\) of wasm memory, more than the 4,294,967,296 bytes/,
+    );
     expect(info().memoryBytes).toBe(before);
     expect(value(phi, h, shape)).toBe(5 * 1 + 6 * 2 + 5 * 3 + 6 * 4);
   });

@@ -42,7 +42,9 @@ describe("central finite differences of F", () => {
       for (const [name, g] of Object.entries(wrong)) {
         expect(finiteDifferenceErrorPhi(phi, h, shape, g, 1e-3), name).toBeGreaterThan(1e-2);
       }
-      expect(finiteDifferenceErrorGates(phi, h, shape, wrongFormulas.factorTwo(gateGradient(phi, h, shape)), 1e-3)).toBeGreaterThan(1e-2);
+      expect(
+        finiteDifferenceErrorGates(phi, h, shape, wrongFormulas.factorTwo(gateGradient(phi, h, shape)), 1e-3),
+      ).toBeGreaterThan(1e-2);
     });
   });
 });

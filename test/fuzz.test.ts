@@ -69,12 +69,15 @@ function checkError(error: unknown, c: Case): void {
   }
 }
 
-const copies = (arrays: (() => readonly ArrayLike<number>[]) | undefined) => (arrays?.() ?? []).map((a) => Array.from(a));
+const copies = (arrays: (() => readonly ArrayLike<number>[]) | undefined) =>
+  (arrays?.() ?? []).map((a) => Array.from(a));
 
 function sameNumbers(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i], b = expected[i];
+    const a = actual[i],
+      b = expected[i];
     if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) throw new Error(`${what}[${i}] = ${a}, expected ${b}`);
   }
 }
@@ -90,7 +93,10 @@ async function verify(c: Case): Promise<void> {
     let result = c.run();
     if (result instanceof Promise) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${c.label}: ${c.fn} did not settle within 20 s`)), 20_000)));
+      const timeout = new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`${c.label}: ${c.fn} did not settle within 20 s`)), 20_000)),
+      );
       try {
         result = await Promise.race([result, timeout]);
       } finally {
@@ -148,16 +154,26 @@ const dataArbitrary: fc.Arbitrary<Data> = fc
       .chain((shape) => {
         const rows = shape.n + shape.m;
         const limit = big ? 2 : 6;
-        const gate = form === "u8" ? fc.constantFrom(0, 1, 2) : form === "sparse" ? fc.constantFrom(0, 1) : fc.constantFrom(0, 0, 1, 1, 2, -1, 0.5);
-        return fc.record({
-          gates: fc.array(gate, { minLength: rows, maxLength: rows }),
-          phi: fc.array(fc.integer({ min: -limit, max: limit }), { minLength: rows * shape.k, maxLength: rows * shape.k }),
-          nanInAbsent: fc.boolean(),
-        }).map(({ gates, phi, nanInAbsent }) => {
-          // NaN in rows whose gate is 0 must not reach any result but their own dF/dh
-          if (nanInAbsent && shape.k > 0) gates.forEach((g, r) => void (g === 0 && (phi[r * shape.k] = NaN)));
-          return { precision, shape, phi, gates, form, inWasm };
-        });
+        const gate =
+          form === "u8"
+            ? fc.constantFrom(0, 1, 2)
+            : form === "sparse"
+              ? fc.constantFrom(0, 1)
+              : fc.constantFrom(0, 0, 1, 1, 2, -1, 0.5);
+        return fc
+          .record({
+            gates: fc.array(gate, { minLength: rows, maxLength: rows }),
+            phi: fc.array(fc.integer({ min: -limit, max: limit }), {
+              minLength: rows * shape.k,
+              maxLength: rows * shape.k,
+            }),
+            nanInAbsent: fc.boolean(),
+          })
+          .map(({ gates, phi, nanInAbsent }) => {
+            // NaN in rows whose gate is 0 must not reach any result but their own dF/dh
+            if (nanInAbsent && shape.k > 0) gates.forEach((g, r) => void (g === 0 && (phi[r * shape.k] = NaN)));
+            return { precision, shape, phi, gates, form, inWasm };
+          });
       }),
   );
 
@@ -222,9 +238,15 @@ const shapeBreakages: Record<string, Breakage> = {
   "shape.n a string": { names: ["shape"], apply: (a, d) => void (a.shape = { ...d.shape, n: "3" }) },
   "shape.n + shape.m past 2^32": { names: ["shape"], apply: (a) => void (a.shape = { n: 2 ** 31, m: 2 ** 31, k: 0 }) },
   // placeable by type, not by size: past 4 GiB of scratch, or a phi that cannot match
-  "shape.k past 4 GiB": { names: ["shape", "phi", "h"], apply: (a, d) => void (a.shape = { ...d.shape, k: 2 ** 32 - 1 }) },
+  "shape.k past 4 GiB": {
+    names: ["shape", "phi", "h"],
+    apply: (a, d) => void (a.shape = { ...d.shape, k: 2 ** 32 - 1 }),
+  },
   "shape.k at 1e8": { names: ["shape", "phi", "h"], apply: (a, d) => void (a.shape = { ...d.shape, k: 1e8 }) },
-  "shape.n at 2^32 - 1": { names: ["shape", "phi", "h"], apply: (a, d) => void (a.shape = { n: 2 ** 32 - 1, m: 0, k: d.shape.k || 1 }) },
+  "shape.n at 2^32 - 1": {
+    names: ["shape", "phi", "h"],
+    apply: (a, d) => void (a.shape = { n: 2 ** 32 - 1, m: 0, k: d.shape.k || 1 }),
+  },
 };
 
 const phiBreakages: Record<string, Breakage> = {
@@ -232,8 +254,14 @@ const phiBreakages: Record<string, Breakage> = {
   "phi: an Array": { names: ["phi"], apply: (a, d) => void (a.phi = [...d.phi]) },
   "phi: an Int32Array": { names: ["phi"], apply: (a, d) => void (a.phi = Int32Array.from(d.phi)) },
   "phi: a string": { names: ["phi"], apply: (a) => void (a.phi = "phi") },
-  "phi: one element too many": { names: ["phi"], apply: (a, d) => void (a.phi = Types[d.precision].from([...d.phi, 1])) },
-  "phi: a view of freed memory": { names: ["phi"], apply: (a, d) => void (a.phi = staleView(d.precision, d.phi.length || 1)) },
+  "phi: one element too many": {
+    names: ["phi"],
+    apply: (a, d) => void (a.phi = Types[d.precision].from([...d.phi, 1])),
+  },
+  "phi: a view of freed memory": {
+    names: ["phi"],
+    apply: (a, d) => void (a.phi = staleView(d.precision, d.phi.length || 1)),
+  },
 };
 
 const hBreakages: Record<string, Breakage> = {
@@ -244,17 +272,31 @@ const hBreakages: Record<string, Breakage> = {
   "h: a string": { names: ["h"], apply: (a) => void (a.h = "110") },
   "h: an array-like object": { names: ["h"], apply: (a, d) => void (a.h = { length: d.gates.length }) },
   "h.index: an Array": { names: ["h"], apply: (a) => void (a.h = { index: [0] }) },
-  "h.index: past the last row": { names: ["h"], apply: (a, d) => void (a.h = { index: new Uint32Array([d.shape.n + d.shape.m]) }) },
-  "h.index: repeated": { names: ["h"], apply: (a, d) => void (a.h = { index: new Uint32Array(d.shape.n + d.shape.m > 0 ? [0, 0] : [1]) }) },
-  "h.index: decreasing": { names: ["h"], apply: (a, d) => void (a.h = { index: new Uint32Array(d.shape.n + d.shape.m > 1 ? [1, 0] : [5]) }) },
+  "h.index: past the last row": {
+    names: ["h"],
+    apply: (a, d) => void (a.h = { index: new Uint32Array([d.shape.n + d.shape.m]) }),
+  },
+  "h.index: repeated": {
+    names: ["h"],
+    apply: (a, d) => void (a.h = { index: new Uint32Array(d.shape.n + d.shape.m > 0 ? [0, 0] : [1]) }),
+  },
+  "h.index: decreasing": {
+    names: ["h"],
+    apply: (a, d) => void (a.h = { index: new Uint32Array(d.shape.n + d.shape.m > 1 ? [1, 0] : [5]) }),
+  },
   "h.weight: of the other precision": {
     names: ["h"],
     apply: (a, d) => void (a.h = { index: new Uint32Array(0), weight: new Types[other(d.precision)](0) }),
   },
-  "h.weight: too short": { names: ["h"], apply: (a, d) => void (a.h = { index: new Uint32Array(d.shape.n + d.shape.m > 0 ? [0] : [9]), weight: new Types[d.precision](0) }) },
+  "h.weight: too short": {
+    names: ["h"],
+    apply: (a, d) =>
+      void (a.h = { index: new Uint32Array(d.shape.n + d.shape.m > 0 ? [0] : [9]), weight: new Types[d.precision](0) }),
+  },
   "h: a view of freed memory": {
     names: ["h", "phi"],
-    apply: (a, d) => void (a.h = staleView(d.precision, Math.max(1, d.gates.length)).subarray(0, d.gates.length || undefined)),
+    apply: (a, d) =>
+      void (a.h = staleView(d.precision, Math.max(1, d.gates.length)).subarray(0, d.gates.length || undefined)),
   },
 };
 
@@ -271,10 +313,22 @@ const optionBreakages: Record<string, Breakage> = {
   "options: a number": { names: ["options"], apply: (a) => void (a.options = 5) },
   "options: null": { names: ["options"], apply: (a) => void (a.options = null) },
   "options: a string": { names: ["options"], apply: (a) => void (a.options = "out") },
-  "options.out: the other precision": { names: ["options"], apply: (a, d) => void (a.options = { out: new Types[other(d.precision)](d.phi.length) }) },
-  "options.out: an Int8Array": { names: ["options"], apply: (a, d) => void (a.options = { out: new Int8Array(d.phi.length) }) },
-  "options.out: one element too many": { names: ["options"], apply: (a, d) => void (a.options = { out: new Types[d.precision](d.phi.length + d.gates.length + 1) }) },
-  "options.out: a view of freed memory": { names: ["options"], apply: (a, d) => void (a.options = { out: staleView(d.precision, Math.max(1, d.phi.length)) }) },
+  "options.out: the other precision": {
+    names: ["options"],
+    apply: (a, d) => void (a.options = { out: new Types[other(d.precision)](d.phi.length) }),
+  },
+  "options.out: an Int8Array": {
+    names: ["options"],
+    apply: (a, d) => void (a.options = { out: new Int8Array(d.phi.length) }),
+  },
+  "options.out: one element too many": {
+    names: ["options"],
+    apply: (a, d) => void (a.options = { out: new Types[d.precision](d.phi.length + d.gates.length + 1) }),
+  },
+  "options.out: a view of freed memory": {
+    names: ["options"],
+    apply: (a, d) => void (a.options = { out: staleView(d.precision, Math.max(1, d.phi.length)) }),
+  },
 };
 
 const gradientOptionBreakages: Record<string, Breakage> = {
@@ -284,7 +338,11 @@ const gradientOptionBreakages: Record<string, Breakage> = {
 };
 
 /** The reference's dF/dphi rows as a call with these options returns them. */
-function expectedGradient(d: Data, listed: number[], options: { scale: number; accumulate: boolean; out?: number[] }): number[] {
+function expectedGradient(
+  d: Data,
+  listed: number[],
+  options: { scale: number; accumulate: boolean; out?: number[] },
+): number[] {
   const { n, m, k } = d.shape;
   const full = referenceGradient(d.phi, d.gates, d.shape);
   const sparse = d.form.startsWith("sparse");
@@ -305,96 +363,127 @@ function expectedGradient(d: Data, listed: number[], options: { scale: number; a
 const copyingCalls = ["value", "gradient", "gateGradient", "valueAndGradient", "pooled"] as const;
 
 const copyingDescription = fc.record({
-    fn: fc.constantFrom(...copyingCalls),
-    d: dataArbitrary,
-    breakage: fc.option(fc.constantFrom(...Object.keys({ ...shapeBreakages, ...phiBreakages, ...hBreakages, ...gradientOptionBreakages })), { freq: 2 }),
-    scale: fc.constantFrom(1, -0.5, 2, 0),
-    accumulate: fc.boolean(),
-    out: fc.constantFrom("none", "plain", "dense", "wasm"),
-    prior: fc.integer({ min: -3, max: 3 }),
-  });
+  fn: fc.constantFrom(...copyingCalls),
+  d: dataArbitrary,
+  breakage: fc.option(
+    fc.constantFrom(...Object.keys({ ...shapeBreakages, ...phiBreakages, ...hBreakages, ...gradientOptionBreakages })),
+    { freq: 2 },
+  ),
+  scale: fc.constantFrom(1, -0.5, 2, 0),
+  accumulate: fc.boolean(),
+  out: fc.constantFrom("none", "plain", "dense", "wasm"),
+  prior: fc.integer({ min: -3, max: 3 }),
+});
 
 function copyingCase(x: typeof copyingDescription extends fc.Arbitrary<infer T> ? T : never): Case {
-    const { fn, d } = x;
-    const built = materialise(d);
-    const args: Args = { phi: built.phi, h: built.h, shape: { ...d.shape } };
-    const { n, m, k } = d.shape;
-    const sparse = d.form.startsWith("sparse");
-    const cleanups = [built.cleanup];
-    let outPrior: number[] | undefined;
-    let outView: (() => FloatArray) | undefined;
-    if (fn === "gradient" || fn === "valueAndGradient" || fn === "gateGradient") {
-      const length =
-        fn === "gateGradient" ? (sparse ? built.listed.length : n + m) : x.out === "dense" || !sparse ? (n + m) * k : built.listed.length * k;
-      const options: { scale?: number; accumulate?: boolean; out?: FloatArray } = fn === "gateGradient" ? {} : { scale: x.scale, accumulate: x.accumulate };
-      if (x.out !== "none") {
-        outPrior = Array.from({ length }, (_, i) => ((i * 7 + x.prior) % 5) - 2);
-        if (x.out === "wasm" && length > 0) {
-          const p = lib.createProblem({ n: length, m: 0, k: 1 }, { precision: d.precision });
-          p.phi.set(outPrior);
-          options.out = p.phi;
-          outView = () => p.phi;
-          cleanups.push(() => p.dispose());
-        } else options.out = Types[d.precision].from(outPrior);
-      }
-      args.options = options;
+  const { fn, d } = x;
+  const built = materialise(d);
+  const args: Args = { phi: built.phi, h: built.h, shape: { ...d.shape } };
+  const { n, m, k } = d.shape;
+  const sparse = d.form.startsWith("sparse");
+  const cleanups = [built.cleanup];
+  let outPrior: number[] | undefined;
+  let outView: (() => FloatArray) | undefined;
+  if (fn === "gradient" || fn === "valueAndGradient" || fn === "gateGradient") {
+    const length =
+      fn === "gateGradient"
+        ? sparse
+          ? built.listed.length
+          : n + m
+        : x.out === "dense" || !sparse
+          ? (n + m) * k
+          : built.listed.length * k;
+    const options: { scale?: number; accumulate?: boolean; out?: FloatArray } =
+      fn === "gateGradient" ? {} : { scale: x.scale, accumulate: x.accumulate };
+    if (x.out !== "none") {
+      outPrior = Array.from({ length }, (_, i) => ((i * 7 + x.prior) % 5) - 2);
+      if (x.out === "wasm" && length > 0) {
+        const p = lib.createProblem({ n: length, m: 0, k: 1 }, { precision: d.precision });
+        p.phi.set(outPrior);
+        options.out = p.phi;
+        outView = () => p.phi;
+        cleanups.push(() => p.dispose());
+      } else options.out = Types[d.precision].from(outPrior);
     }
-    const original = { phi: args.phi, h: args.h, out: (args.options as { out?: unknown } | undefined)?.out };
-    const breakage = x.breakage === null ? undefined : { ...shapeBreakages, ...phiBreakages, ...hBreakages, ...gradientOptionBreakages }[x.breakage];
-    // options only break the calls that take them: scale and accumulate, gradient and valueAndGradient
-    const takesOptions = fn !== "value" && fn !== "pooled";
-    const takesScale = fn === "gradient" || fn === "valueAndGradient";
-    const applies =
-      breakage && (!(x.breakage! in gradientOptionBreakages) || (x.breakage! in optionBreakages ? takesOptions : takesScale));
-    if (applies) breakage.apply(args, d);
-    // views die when memory grows (a breakage may allocate): what it left alone is read again
-    const fresh = built.views();
-    if (args.phi === original.phi) args.phi = fresh.phi;
-    if (args.h === original.h) args.h = fresh.h;
-    const opts = args.options as { out?: unknown } | undefined;
-    if (outView && opts && opts.out === original.out) args.options = { ...opts, out: outView() };
-    const broken = applies ? breakage.names : [];
-    const call = () => {
-      const f = lib[fn] as (...a: unknown[]) => unknown;
-      return args.options === undefined ? f(args.phi, args.h, args.shape) : f(args.phi, args.h, args.shape, args.options);
-    };
-    const options = args.options as { scale?: number; accumulate?: boolean; out?: FloatArray } | undefined;
-    const check = (result: unknown) => {
-      const F = referenceValue(d.phi, d.gates, d.shape);
-      const gradient = () =>
-        expectedGradient(d, built.listed, { scale: options?.scale ?? 1, accumulate: options?.accumulate ?? false, out: options?.out && outPrior });
-      if (fn === "value") sameNumbers([result as number], [F], "value");
-      else if (fn === "pooled") {
-        const { u, v } = referencePooled(d.phi, d.gates, d.shape);
-        sameNumbers((result as { u: FloatArray }).u, u, "u");
-        sameNumbers((result as { v: FloatArray }).v, v, "v");
-      } else if (fn === "gateGradient") {
-        const full = referenceGateGradient(d.phi, d.gates, d.shape);
-        sameNumbers(result as FloatArray, sparse ? built.listed.map((r) => full[r]) : full, "gateGradient");
-      } else if (fn === "gradient") sameNumbers(result as FloatArray, gradient(), "gradient");
-      else {
-        sameNumbers([(result as { value: number }).value], [F], "value");
-        sameNumbers((result as { gradient: FloatArray }).gradient, gradient(), "gradient");
-      }
-      if (options?.out && result !== options.out && (result as { gradient?: unknown }).gradient !== options.out && options.out.length > 0 && options.out.buffer.byteLength > 0) {
-        throw new Error(`${fn} did not return its out`);
-      }
-    };
-    return {
-      fn,
-      broken,
-      label: `${fn} ${d.precision} ${JSON.stringify(d.shape)} ${d.form}${d.inWasm ? " in wasm" : ""} out=${x.out}${applies ? ` [${x.breakage}]` : ""}`,
-      run: call,
-      check,
-      inputs: built.inputs,
-      cleanup: () => cleanups.forEach((f) => f()),
-    };
+    args.options = options;
+  }
+  const original = { phi: args.phi, h: args.h, out: (args.options as { out?: unknown } | undefined)?.out };
+  const breakage =
+    x.breakage === null
+      ? undefined
+      : { ...shapeBreakages, ...phiBreakages, ...hBreakages, ...gradientOptionBreakages }[x.breakage];
+  // options only break the calls that take them: scale and accumulate, gradient and valueAndGradient
+  const takesOptions = fn !== "value" && fn !== "pooled";
+  const takesScale = fn === "gradient" || fn === "valueAndGradient";
+  const applies =
+    breakage &&
+    (!(x.breakage! in gradientOptionBreakages) || (x.breakage! in optionBreakages ? takesOptions : takesScale));
+  if (applies) breakage.apply(args, d);
+  // views die when memory grows (a breakage may allocate): what it left alone is read again
+  const fresh = built.views();
+  if (args.phi === original.phi) args.phi = fresh.phi;
+  if (args.h === original.h) args.h = fresh.h;
+  const opts = args.options as { out?: unknown } | undefined;
+  if (outView && opts && opts.out === original.out) args.options = { ...opts, out: outView() };
+  const broken = applies ? breakage.names : [];
+  const call = () => {
+    const f = lib[fn] as (...a: unknown[]) => unknown;
+    return args.options === undefined ? f(args.phi, args.h, args.shape) : f(args.phi, args.h, args.shape, args.options);
+  };
+  const options = args.options as { scale?: number; accumulate?: boolean; out?: FloatArray } | undefined;
+  const check = (result: unknown) => {
+    const F = referenceValue(d.phi, d.gates, d.shape);
+    const gradient = () =>
+      expectedGradient(d, built.listed, {
+        scale: options?.scale ?? 1,
+        accumulate: options?.accumulate ?? false,
+        out: options?.out && outPrior,
+      });
+    if (fn === "value") sameNumbers([result as number], [F], "value");
+    else if (fn === "pooled") {
+      const { u, v } = referencePooled(d.phi, d.gates, d.shape);
+      sameNumbers((result as { u: FloatArray }).u, u, "u");
+      sameNumbers((result as { v: FloatArray }).v, v, "v");
+    } else if (fn === "gateGradient") {
+      const full = referenceGateGradient(d.phi, d.gates, d.shape);
+      sameNumbers(result as FloatArray, sparse ? built.listed.map((r) => full[r]) : full, "gateGradient");
+    } else if (fn === "gradient") sameNumbers(result as FloatArray, gradient(), "gradient");
+    else {
+      sameNumbers([(result as { value: number }).value], [F], "value");
+      sameNumbers((result as { gradient: FloatArray }).gradient, gradient(), "gradient");
+    }
+    if (
+      options?.out &&
+      result !== options.out &&
+      (result as { gradient?: unknown }).gradient !== options.out &&
+      options.out.length > 0 &&
+      options.out.buffer.byteLength > 0
+    ) {
+      throw new Error(`${fn} did not return its out`);
+    }
+  };
+  return {
+    fn,
+    broken,
+    label: `${fn} ${d.precision} ${JSON.stringify(d.shape)} ${d.form}${d.inWasm ? " in wasm" : ""} out=${x.out}${applies ? ` [${x.breakage}]` : ""}`,
+    run: call,
+    check,
+    inputs: built.inputs,
+    cleanup: () => cleanups.forEach((f) => f()),
+  };
 }
 
 describe("fuzz: the copying API", () => {
-  it("value, gradient, gateGradient, valueAndGradient and pooled: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    await fc.assert(fc.asyncProperty(copyingDescription, (x) => verify(copyingCase(x))), { seed: SEED, numRuns: runs(6000) });
-  });
+  it(
+    "value, gradient, gateGradient, valueAndGradient and pooled: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(copyingDescription, (x) => verify(copyingCase(x))),
+        { seed: SEED, numRuns: runs(6000) },
+      );
+    },
+  );
 });
 
 // --- Problems -------------------------------------------------------------------------------
@@ -407,7 +496,15 @@ const problemDescription = fc.record({
   scale: fc.constantFrom(1, -0.5, 2),
   accumulate: fc.boolean(),
   breakage: fc.option(
-    fc.constantFrom("shape", "shape past 4 GiB", "options: null", "options.precision", "method options", "method options.scale", "disposed"),
+    fc.constantFrom(
+      "shape",
+      "shape past 4 GiB",
+      "options: null",
+      "options.precision",
+      "method options",
+      "method options.scale",
+      "disposed",
+    ),
     { freq: 2 },
   ),
 });
@@ -421,7 +518,12 @@ function problemCase(x: typeof problemDescription extends fc.Arbitrary<infer T> 
   if (x.breakage === "options: null") createOptions = null;
   if (x.breakage === "options.precision") createOptions = { precision: "f16" };
   if (["shape", "shape past 4 GiB", "options: null", "options.precision"].includes(x.breakage ?? "")) {
-    return { fn: "createProblem", broken: ["shape", "options"], label: `createProblem [${x.breakage}]`, run: () => lib.createProblem(shape as Shape, createOptions as never) };
+    return {
+      fn: "createProblem",
+      broken: ["shape", "options"],
+      label: `createProblem [${x.breakage}]`,
+      run: () => lib.createProblem(shape as Shape, createOptions as never),
+    };
   }
   const p = lib.createProblem(d.shape, { precision: d.precision }) as Problem;
   p.phi.set(d.phi);
@@ -440,14 +542,16 @@ function problemCase(x: typeof problemDescription extends fc.Arbitrary<infer T> 
     broken = ["options"];
   }
   const fn = method === "phi" || method === "h" ? `Problem.${method}` : `Problem.${method}`;
-  const run = () => (method === "phi" || method === "h" ? p[method] : (p[method] as (o?: unknown) => unknown).call(p, options));
+  const run = () =>
+    method === "phi" || method === "h" ? p[method] : (p[method] as (o?: unknown) => unknown).call(p, options);
   const check = (result: unknown) => {
     const scale = x.scale;
     const G = Array.from(referenceGradient(d.phi, d.gates, d.shape), (g) => scale * g);
     if (method === "phi") sameNumbers(result as FloatArray, d.phi, "phi");
     else if (method === "h") sameNumbers(result as FloatArray, d.gates, "h");
     else if (method === "value") sameNumbers([result as number], [referenceValue(d.phi, d.gates, d.shape)], "value");
-    else if (method === "gateGradient") sameNumbers(result as FloatArray, referenceGateGradient(d.phi, d.gates, d.shape), "gateGradient");
+    else if (method === "gateGradient")
+      sameNumbers(result as FloatArray, referenceGateGradient(d.phi, d.gates, d.shape), "gateGradient");
     else if (method === "pooled") {
       const { u, v } = referencePooled(d.phi, d.gates, d.shape);
       sameNumbers((result as { u: FloatArray }).u, u, "u");
@@ -455,17 +559,36 @@ function problemCase(x: typeof problemDescription extends fc.Arbitrary<infer T> 
     } else {
       // the gradient region starts at zeros: accumulating adds to them
       const gradient = method === "gradient" ? (result as FloatArray) : (result as { gradient: FloatArray }).gradient;
-      sameNumbers(gradient, G.map((g) => g + 0), "gradient");
-      if (method === "valueAndGradient") sameNumbers([(result as { value: number }).value], [referenceValue(d.phi, d.gates, d.shape)], "value");
+      sameNumbers(
+        gradient,
+        G.map((g) => g + 0),
+        "gradient",
+      );
+      if (method === "valueAndGradient")
+        sameNumbers([(result as { value: number }).value], [referenceValue(d.phi, d.gates, d.shape)], "value");
     }
   };
-  return { fn, broken, label: `Problem.${method} ${d.precision} ${JSON.stringify(d.shape)}${x.breakage ? ` [${x.breakage}]` : ""}`, run, check, cleanup: () => p.dispose() };
+  return {
+    fn,
+    broken,
+    label: `Problem.${method} ${d.precision} ${JSON.stringify(d.shape)}${x.breakage ? ` [${x.breakage}]` : ""}`,
+    run,
+    check,
+    cleanup: () => p.dispose(),
+  };
 }
 
 describe("fuzz: Problems", () => {
-  it("createProblem and every method and getter: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    await fc.assert(fc.asyncProperty(problemDescription, (x) => verify(problemCase(x))), { seed: SEED, numRuns: runs(2000) });
-  });
+  it(
+    "createProblem and every method and getter: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(problemDescription, (x) => verify(problemCase(x))),
+        { seed: SEED, numRuns: runs(2000) },
+      );
+    },
+  );
 });
 
 // --- batches ----------------------------------------------------------------------------------
@@ -474,7 +597,9 @@ const batchDescription = dataArbitrary
   .filter((d) => !d.inWasm && d.form !== "u8")
   .chain((d) => {
     const rows = d.shape.n + d.shape.m;
-    const set = fc.uniqueArray(fc.nat(Math.max(0, rows - 1)), { maxLength: Math.min(rows, 6) }).map((r) => (rows ? r.sort((a, b) => a - b) : []));
+    const set = fc
+      .uniqueArray(fc.nat(Math.max(0, rows - 1)), { maxLength: Math.min(rows, 6) })
+      .map((r) => (rows ? r.sort((a, b) => a - b) : []));
     return fc.record({
       d: fc.constant(d),
       sets: fc.array(set, { maxLength: 5 }),
@@ -521,7 +646,10 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
     return gates;
   });
   const csr = {
-    indptr: Uint32Array.from([0, ...x.sets.map((_, b) => x.sets.slice(0, b + 1).reduce((sum, s) => sum + s.length, 0))]),
+    indptr: Uint32Array.from([
+      0,
+      ...x.sets.map((_, b) => x.sets.slice(0, b + 1).reduce((sum, s) => sum + s.length, 0)),
+    ]),
     index: Uint32Array.from(x.sets.flat()),
     ...(x.weighted ? { weight: Type.from(x.sets.flat().map(weightOf)) } : {}),
   };
@@ -538,23 +666,33 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
   const options: Record<string, unknown> = { scale: x.scale, accumulate: x.accumulate };
   if (x.out !== "none" && !(x.out === "listed" && x.dense)) options.out = Type.from(outPrior);
   let optionsArg: unknown = options;
-  const phase = x.breakage?.startsWith("pooled") || x.breakage?.startsWith("weights") || x.breakage?.startsWith("options") ? "gradient" : "pooled";
+  const phase =
+    x.breakage?.startsWith("pooled") || x.breakage?.startsWith("weights") || x.breakage?.startsWith("options")
+      ? "gradient"
+      : "pooled";
   let pooledArg: unknown;
   const broken: string[] = [];
-  const csrOnly = (b: string) => b.startsWith("sets.indptr") || b.startsWith("sets.index") || b.startsWith("sets.weight");
-  const applies = x.breakage !== null && !(csrOnly(x.breakage) && x.dense) && !(x.breakage.startsWith("sets.gates") || x.breakage.startsWith("sets.count") ? !x.dense || rows === 0 : false);
+  const csrOnly = (b: string) =>
+    b.startsWith("sets.indptr") || b.startsWith("sets.index") || b.startsWith("sets.weight");
+  const applies =
+    x.breakage !== null &&
+    !(csrOnly(x.breakage) && x.dense) &&
+    !(x.breakage.startsWith("sets.gates") || x.breakage.startsWith("sets.count") ? !x.dense || rows === 0 : false);
   if (applies) {
     const b = x.breakage!;
     broken.push(b.split(/[.:]/)[0]);
     if (b === "sets: null") sets = null;
     if (b === "sets.indptr: an Array") sets = { ...csr, indptr: Array.from(csr.indptr) };
-    if (b === "sets.indptr: not ending at index.length") sets = { ...csr, indptr: Uint32Array.from([...csr.indptr.slice(0, -1), entries + 1]) };
-    if (b === "sets.index: past the last row") sets = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([rows]) };
+    if (b === "sets.indptr: not ending at index.length")
+      sets = { ...csr, indptr: Uint32Array.from([...csr.indptr.slice(0, -1), entries + 1]) };
+    if (b === "sets.index: past the last row")
+      sets = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([rows]) };
     if (b === "sets.weight: of the other precision") sets = { ...csr, weight: new Types[other(d.precision)](entries) };
     if (b === "sets.gates: too short") sets = { gates: Type.from(gateSets.flat().slice(1)), count: x.sets.length || 1 };
     if (b === "sets.count: negative") sets = { gates: new Type(0), count: -1 };
     if (b === "shape.k: NaN") shape = { n, m, k: NaN };
-    if (b === "phi: a view of freed memory") phi = staleView(d.precision, Math.max(1, d.phi.length)).subarray(0, d.phi.length || 1);
+    if (b === "phi: a view of freed memory")
+      phi = staleView(d.precision, Math.max(1, d.phi.length)).subarray(0, d.phi.length || 1);
     if (b === "phi: a view of freed memory" && d.phi.length === 0) broken.push("shape");
   }
   const run = () => {
@@ -573,14 +711,38 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
       if (b === "options.out: too long") optionsArg = { out: new Type(outLength + rows * k + 1) };
       if (b === "weights: too short" && setWeights.length === 0) weights = [1];
     }
-    return { p, gradient: lib.batchGradient(sets as never, shape as Shape, pooledArg as never, weights as never, optionsArg as never) };
+    return {
+      p,
+      gradient: lib.batchGradient(
+        sets as never,
+        shape as Shape,
+        pooledArg as never,
+        weights as never,
+        optionsArg as never,
+      ),
+    };
   };
   const check = (result: unknown) => {
     const { p, gradient } = result as { p: lib.BatchPooled; gradient: FloatArray };
-    const refs = gateSets.map((gates) => ({ F: referenceValue(d.phi, gates, d.shape), ...referencePooled(d.phi, gates, d.shape) }));
-    sameNumbers(p.values, refs.map((r) => r.F), "values");
-    sameNumbers(p.u, refs.flatMap((r) => [...r.u]), "u");
-    sameNumbers(p.v, refs.flatMap((r) => [...r.v]), "v");
+    const refs = gateSets.map((gates) => ({
+      F: referenceValue(d.phi, gates, d.shape),
+      ...referencePooled(d.phi, gates, d.shape),
+    }));
+    sameNumbers(
+      p.values,
+      refs.map((r) => r.F),
+      "values",
+    );
+    sameNumbers(
+      p.u,
+      refs.flatMap((r) => [...r.u]),
+      "u",
+    );
+    sameNumbers(
+      p.v,
+      refs.flatMap((r) => [...r.v]),
+      "v",
+    );
     const add = x.accumulate && options.out !== undefined;
     let expected: number[];
     if (denseOut) {
@@ -592,7 +754,12 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
       expected = add ? sum.map((g, i) => outPrior[i] + g) : sum;
     } else {
       expected = x.sets.flatMap((set, b) =>
-        set.flatMap((r) => Array.from({ length: k }, (_, l) => x.scale * setWeights[b] * weightOf(r) * (r < n ? refs[b].v[l] : refs[b].u[l]))),
+        set.flatMap((r) =>
+          Array.from(
+            { length: k },
+            (_, l) => x.scale * setWeights[b] * weightOf(r) * (r < n ? refs[b].v[l] : refs[b].u[l]),
+          ),
+        ),
       );
       if (add) expected = expected.map((g, i) => outPrior[i] + g);
     }
@@ -608,9 +775,16 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
 }
 
 describe("fuzz: batches", () => {
-  it("batchPooled and batchGradient: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    await fc.assert(fc.asyncProperty(batchDescription, (x) => verify(batchCase(x))), { seed: SEED, numRuns: runs(2500) });
-  });
+  it(
+    "batchPooled and batchGradient: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(batchDescription, (x) => verify(batchCase(x))),
+        { seed: SEED, numRuns: runs(2500) },
+      );
+    },
+  );
 });
 
 // --- chunks -------------------------------------------------------------------------------------
@@ -653,7 +827,7 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
   const shape = { n, m, k };
   const Type = Types[precision];
   let state = x.seed >>> 0;
-  const next = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+  const next = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
   const phi = Array.from({ length: (n + m) * k }, () => Math.floor(next() * 5) - 2);
   const gates = Array.from({ length: n + m }, () => [0, 1, 2, 0.5][Math.floor(next() * 4)]);
   // block-aligned boundaries in each group, n and n + m among them
@@ -661,7 +835,10 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
   for (const c of x.cuts) cuts.add(Math.min(n, c * 256));
   for (const c of x.cuts) cuts.add(n + Math.min(m, c * 256));
   const bounds = [...cuts].sort((a, b) => a - b);
-  const chunks = bounds.slice(0, -1).map((start, i) => ({ start, rows: bounds[i + 1] - start })).filter((c) => c.rows > 0);
+  const chunks = bounds
+    .slice(0, -1)
+    .map((start, i) => ({ start, rows: bounds[i + 1] - start }))
+    .filter((c) => c.rows > 0);
   const phiOf = (c: { start: number; rows: number }) => Type.from(phi.slice(c.start * k, (c.start + c.rows) * k));
   const hOf = (c: { start: number; rows: number }) => Type.from(gates.slice(c.start, c.start + c.rows));
   const chosen = chunks[x.pick % chunks.length];
@@ -682,13 +859,21 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
     if (b === "parts: a part relabelled") {
       // the first chunk's part again, claiming the rows of a chunk of the same size elsewhere
       const all = parts as lib.PooledPart[];
-      parts = [...all.filter((p) => p.start !== twin!.start), { ...all.find((p) => p.start === chunks[0].start)!, start: twin!.start }];
+      parts = [
+        ...all.filter((p) => p.start !== twin!.start),
+        { ...all.find((p) => p.start === chunks[0].start)!, start: twin!.start },
+      ];
     }
     if (b === "parts: sums too short") {
       const withNodes = (parts as lib.PooledPart[]).findIndex((p) => p.a.sums.length > 0);
-      if (withNodes >= 0) parts[withNodes] = { ...(parts[withNodes] as lib.PooledPart), a: { ...(parts[withNodes] as lib.PooledPart).a, sums: new Float64Array(0) } };
+      if (withNodes >= 0)
+        parts[withNodes] = {
+          ...(parts[withNodes] as lib.PooledPart),
+          a: { ...(parts[withNodes] as lib.PooledPart).a, sums: new Float64Array(0) },
+        };
     }
-    if (b === "parts: another table") parts.push(lib.poolChunk(new Type(256 * (k + 1)), new Type(256), { n: 256, m: 0, k: k + 1 }, 0));
+    if (b === "parts: another table")
+      parts.push(lib.poolChunk(new Type(256 * (k + 1)), new Type(256), { n: 256, m: 0, k: k + 1 }, 0));
     const pooled = lib.combinePooled(parts as lib.PooledPart[]);
     let pooledArg: unknown = pooled;
     if (b === "pooled: null") pooledArg = null;
@@ -707,7 +892,10 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
     let rowsPhi = phiOf(chosen);
     if (b === "phi: not whole rows") rowsPhi = rowsPhi.subarray(1);
     fn = "gateGradientChunk";
-    const gate = k === 0 && !b ? new Type(chosen.rows) : lib.gateGradientChunk(rowsPhi, shape, start as number, pooledArg as never);
+    const gate =
+      k === 0 && !b
+        ? new Type(chosen.rows)
+        : lib.gateGradientChunk(rowsPhi, shape, start as number, pooledArg as never);
     return { pooled, gradient, gate, out };
   };
   if (b) {
@@ -716,7 +904,12 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
     broken.push(arg);
   }
   const check = (result: unknown) => {
-    const { pooled, gradient, gate, out } = result as { pooled: { u: FloatArray; v: FloatArray; value: number }; gradient: FloatArray; gate: FloatArray; out?: FloatArray };
+    const { pooled, gradient, gate, out } = result as {
+      pooled: { u: FloatArray; v: FloatArray; value: number };
+      gradient: FloatArray;
+      gate: FloatArray;
+      out?: FloatArray;
+    };
     const ref = referencePooled(phi, gates, shape);
     sameNumbers(pooled.u, ref.u, "u");
     sameNumbers(pooled.v, ref.v, "v");
@@ -729,7 +922,12 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
     });
     sameNumbers(gradient, expected, "gradientChunk");
     if (out && gradient !== out) throw new Error("gradientChunk did not return its out");
-    if (k > 0) sameNumbers(gate, referenceGateGradient(phi, gates, shape).subarray(chosen.start, chosen.start + chosen.rows), "gateGradientChunk");
+    if (k > 0)
+      sameNumbers(
+        gate,
+        referenceGateGradient(phi, gates, shape).subarray(chosen.start, chosen.start + chosen.rows),
+        "gateGradientChunk",
+      );
   };
   const c: Case = {
     get fn() {
@@ -744,72 +942,88 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
 }
 
 describe("fuzz: chunks", () => {
-  it("poolChunk, combinePooled, gradientChunk and gateGradientChunk: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    await fc.assert(fc.asyncProperty(chunkDescription, (x) => verify(chunkCase(x))), { seed: SEED, numRuns: runs(1200) });
-  });
+  it(
+    "poolChunk, combinePooled, gradientChunk and gateGradientChunk: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(chunkDescription, (x) => verify(chunkCase(x))),
+        { seed: SEED, numRuns: runs(1200) },
+      );
+    },
+  );
 });
 
 // --- models ---------------------------------------------------------------------------------
 
-const modelDescription = fc
-  .record({
-    precision: fc.constantFrom<Precision>("f32", "f64"),
-    n: fc.integer({ min: 1, max: 20 }),
-    m: fc.integer({ min: 2, max: 20 }),
-    k: fc.integer({ min: 1, max: 6 }),
-    seed: fc.nat(),
-    count: fc.integer({ min: 0, max: 40 }),
-    call: fc.constantFrom("createModel", "fit", "fitPartial", "predict", "evaluate", "save/load", "loadModel"),
-    loss: fc.constantFrom("squared", "logistic", "bpr"),
-    optimizer: fc.constantFrom(
-      { type: "sgd", learningRate: 0.01 },
-      { type: "sgd", learningRate: 0.01, momentum: 0.9, nesterov: true },
-      { type: "adagrad" },
-      { type: "adam", beta1: 0.8 },
-      { type: "adam", learningRate: 0.005, weightDecay: 0.01 },
+const modelDescription = fc.record({
+  precision: fc.constantFrom<Precision>("f32", "f64"),
+  n: fc.integer({ min: 1, max: 20 }),
+  m: fc.integer({ min: 2, max: 20 }),
+  k: fc.integer({ min: 1, max: 6 }),
+  seed: fc.nat(),
+  count: fc.integer({ min: 0, max: 40 }),
+  call: fc.constantFrom("createModel", "fit", "fitPartial", "predict", "evaluate", "save/load", "loadModel"),
+  loss: fc.constantFrom("squared", "logistic", "bpr"),
+  optimizer: fc.constantFrom(
+    { type: "sgd", learningRate: 0.01 },
+    { type: "sgd", learningRate: 0.01, momentum: 0.9, nesterov: true },
+    { type: "adagrad" },
+    { type: "adam", beta1: 0.8 },
+    { type: "adam", learningRate: 0.005, weightDecay: 0.01 },
+  ),
+  epochs: fc.integer({ min: 0, max: 2 }),
+  batchSize: fc.integer({ min: 1, max: 50 }),
+  breakage: fc.option(
+    fc.constantFrom(
+      "shape: negative m",
+      "options: a string",
+      "options.phi: strings",
+      "options.scale: negative",
+      "options.seed: fractional",
+      "observations: null",
+      "observations.y: too short",
+      "observations.index: unsorted",
+      "observations.sampleWeight: negative",
+      "options.epochs: negative",
+      "options.optimizer.beta2: 1",
+      "options.optimizer.learningRate: NaN",
+      "options.loss: hinge",
+      "options.validation: rows out of range",
+      "bytes: a flipped bit",
+      "bytes: reserved bytes",
+      "bytes: an Array",
+      "loss: hinge",
+      "seed: negative",
     ),
-    epochs: fc.integer({ min: 0, max: 2 }),
-    batchSize: fc.integer({ min: 1, max: 50 }),
-    breakage: fc.option(
-      fc.constantFrom(
-        "shape: negative m",
-        "options: a string",
-        "options.phi: strings",
-        "options.scale: negative",
-        "options.seed: fractional",
-        "observations: null",
-        "observations.y: too short",
-        "observations.index: unsorted",
-        "observations.sampleWeight: negative",
-        "options.epochs: negative",
-        "options.optimizer.beta2: 1",
-        "options.optimizer.learningRate: NaN",
-        "options.loss: hinge",
-        "options.validation: rows out of range",
-        "bytes: a flipped bit",
-        "bytes: reserved bytes",
-        "bytes: an Array",
-        "loss: hinge",
-        "seed: negative",
-      ),
-      { freq: 2 },
-    ),
-  });
+    { freq: 2 },
+  ),
+});
 
 function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T : never): Case {
   const { n, m, k, precision } = x;
   const shape = { n, m, k };
   let state = x.seed >>> 0;
-  const next = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+  const next = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
   const loss = x.loss as "squared" | "logistic" | "bpr";
   // observations: one A row and one B row each (bpr: a positive B row; m >= 2 leaves a negative)
   const indptr = Uint32Array.from({ length: x.count + 1 }, (_, b) => 2 * b);
-  const index = Uint32Array.from({ length: 2 * x.count }, (_, e) => (e % 2 === 0 ? Math.floor(next() * n) : n + Math.floor(next() * m)));
-  const y = Array.from({ length: x.count }, () => (loss === "logistic" ? Math.round(next()) : Math.floor(next() * 5) - 2));
+  const index = Uint32Array.from({ length: 2 * x.count }, (_, e) =>
+    e % 2 === 0 ? Math.floor(next() * n) : n + Math.floor(next() * m),
+  );
+  const y = Array.from({ length: x.count }, () =>
+    loss === "logistic" ? Math.round(next()) : Math.floor(next() * 5) - 2,
+  );
   let observations: Record<string, unknown> = { indptr, index, ...(loss !== "bpr" && { y }) };
   const initial = Array.from({ length: (n + m) * k }, () => Math.floor(next() * 5) - 2);
   let createOptions: unknown = { precision, phi: initial };
-  let fitOptions: Record<string, unknown> | string = { loss, optimizer: x.optimizer, epochs: x.epochs, batchSize: x.batchSize, seed: 3 };
+  let fitOptions: Record<string, unknown> | string = {
+    loss,
+    optimizer: x.optimizer,
+    epochs: x.epochs,
+    batchSize: x.batchSize,
+    seed: 3,
+  };
   let shapeArg: unknown = shape;
   let evaluateLoss: unknown = loss;
   let evaluateSeed: unknown = 2;
@@ -818,8 +1032,16 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
   // which call a breakage goes to
   const target: Record<string, string> = {
     shape: "createModel",
-    options: ["options.epochs: negative", "options.optimizer.beta2: 1", "options.optimizer.learningRate: NaN", "options.loss: hinge", "options.validation: rows out of range"].includes(b ?? "")
-      ? x.call === "fitPartial" ? "fitPartial" : "fit"
+    options: [
+      "options.epochs: negative",
+      "options.optimizer.beta2: 1",
+      "options.optimizer.learningRate: NaN",
+      "options.loss: hinge",
+      "options.validation: rows out of range",
+    ].includes(b ?? "")
+      ? x.call === "fitPartial"
+        ? "fitPartial"
+        : "fit"
       : "createModel",
     observations: ["fit", "fitPartial", "predict", "evaluate"].includes(x.call) ? x.call : "fit",
     bytes: x.call === "loadModel" ? "loadModel" : "save/load",
@@ -834,20 +1056,31 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
   if (b === "options.scale: negative") createOptions = { scale: -1 };
   if (b === "options.seed: fractional") createOptions = { seed: 0.5 };
   if (b === "observations: null") observations = null as never;
-  if (b === "observations.y: too short") observations = { indptr, index, y: [...y.slice(1), ...(x.count === 0 ? [] : [])] };
-  if (b === "observations.y: too short" && (x.count === 0 || loss === "bpr" || call === "predict")) observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([n + m]), y: [1] };
-  if (b === "observations.index: unsorted") observations = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([n, 0]), y: [1] };
+  if (b === "observations.y: too short")
+    observations = { indptr, index, y: [...y.slice(1), ...(x.count === 0 ? [] : [])] };
+  if (b === "observations.y: too short" && (x.count === 0 || loss === "bpr" || call === "predict"))
+    observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([n + m]), y: [1] };
+  if (b === "observations.index: unsorted")
+    observations = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([n, 0]), y: [1] };
   if (b === "observations.sampleWeight: negative") observations = { ...observations, sampleWeight: y.map(() => -1) };
-  if (b === "observations.sampleWeight: negative" && (x.count === 0 || call === "predict")) observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([n + m]) };
+  if (b === "observations.sampleWeight: negative" && (x.count === 0 || call === "predict"))
+    observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([n + m]) };
   if (b === "options.epochs: negative") fitOptions = { ...(fitOptions as object), epochs: -1 };
-  if (b === "options.optimizer.beta2: 1") fitOptions = { ...(fitOptions as object), optimizer: { type: "adam", beta2: 1 } };
-  if (b === "options.optimizer.learningRate: NaN") fitOptions = { ...(fitOptions as object), optimizer: { type: "sgd", learningRate: NaN } };
+  if (b === "options.optimizer.beta2: 1")
+    fitOptions = { ...(fitOptions as object), optimizer: { type: "adam", beta2: 1 } };
+  if (b === "options.optimizer.learningRate: NaN")
+    fitOptions = { ...(fitOptions as object), optimizer: { type: "sgd", learningRate: NaN } };
   if (b === "options.loss: hinge") fitOptions = { ...(fitOptions as object), loss: "hinge" };
-  if (b === "options.validation: rows out of range") fitOptions = { ...(fitOptions as object), validation: { indptr: new Uint32Array([0, 1]), index: new Uint32Array([n + m]), y: [0] } };
+  if (b === "options.validation: rows out of range")
+    fitOptions = {
+      ...(fitOptions as object),
+      validation: { indptr: new Uint32Array([0, 1]), index: new Uint32Array([n + m]), y: [0] },
+    };
   if (b === "loss: hinge") evaluateLoss = "hinge";
   if (b === "seed: negative") evaluateSeed = -1;
   // the model every call but a broken createModel works on
-  const model = call === "createModel" || call === "loadModel" ? undefined : lib.createModel(shape, { precision, phi: initial });
+  const model =
+    call === "createModel" || call === "loadModel" ? undefined : lib.createModel(shape, { precision, phi: initial });
   const before = () => (model && !model.disposed ? [model.phi] : []);
   const run = () => {
     switch (call) {
@@ -872,7 +1105,14 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
         return model!.evaluate(observations as never, evaluateLoss as never, evaluateSeed as never);
       case "save/load": {
         const bytes = model!.save();
-        const bad = b === "bytes: a flipped bit" ? flip(bytes, 40) : b === "bytes: reserved bytes" ? flip(bytes, 10) : b === "bytes: an Array" ? Array.from(bytes) : bytes;
+        const bad =
+          b === "bytes: a flipped bit"
+            ? flip(bytes, 40)
+            : b === "bytes: reserved bytes"
+              ? flip(bytes, 10)
+              : b === "bytes: an Array"
+                ? Array.from(bytes)
+                : bytes;
         model!.load(bad as Uint8Array);
         return model!.phi.slice();
       }
@@ -880,7 +1120,14 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
         const source = lib.createModel(shape, { precision, phi: initial });
         const bytes = source.save();
         source.dispose();
-        const bad = b === "bytes: a flipped bit" ? flip(bytes, 40) : b === "bytes: reserved bytes" ? flip(bytes, 10) : b === "bytes: an Array" ? Array.from(bytes) : bytes;
+        const bad =
+          b === "bytes: a flipped bit"
+            ? flip(bytes, 40)
+            : b === "bytes: reserved bytes"
+              ? flip(bytes, 10)
+              : b === "bytes: an Array"
+                ? Array.from(bytes)
+                : bytes;
         const loaded = lib.loadModel(bad as Uint8Array);
         const phi = loaded.phi.slice();
         loaded.dispose();
@@ -891,7 +1138,15 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
   if (call === "evaluate" && loss === "bpr" && !b) {
     // bpr needs at least one negative: m >= 2 leaves one
   }
-  const fn = { createModel: "createModel", fit: "Model.fit", fitPartial: "Model.fitPartial", predict: "Model.predict", evaluate: "Model.evaluate", "save/load": "Model.load", loadModel: "loadModel" }[call]!;
+  const fn = {
+    createModel: "createModel",
+    fit: "Model.fit",
+    fitPartial: "Model.fitPartial",
+    predict: "Model.predict",
+    evaluate: "Model.evaluate",
+    "save/load": "Model.load",
+    loadModel: "loadModel",
+  }[call]!;
   if (b === "seed: negative" && call === "evaluate") broken = ["seed"];
   const check = (result: unknown) => {
     const scores = Array.from({ length: x.count }, (_, o) => {
@@ -900,13 +1155,16 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
       gates[index[2 * o + 1]] = 1;
       return referenceValue(initial, gates, shape);
     });
-    if (call === "createModel" || call === "save/load" || call === "loadModel") sameNumbers(result as FloatArray, initial, "phi");
+    if (call === "createModel" || call === "save/load" || call === "loadModel")
+      sameNumbers(result as FloatArray, initial, "phi");
     else if (call === "predict") sameNumbers(result as Float64Array, scores, "predict");
     else if (call === "evaluate") {
       const value = result as number;
       if (loss === "bpr") expect(value).toBeGreaterThanOrEqual(0);
       else {
-        const terms = scores.map((F, o) => (loss === "squared" ? (F - y[o]) ** 2 : y[o] > 0.5 ? Math.log1p(Math.exp(-F)) : Math.log1p(Math.exp(F))));
+        const terms = scores.map((F, o) =>
+          loss === "squared" ? (F - y[o]) ** 2 : y[o] > 0.5 ? Math.log1p(Math.exp(-F)) : Math.log1p(Math.exp(F)),
+        );
         const mean = terms.reduce((a, t) => a + t, 0) / (x.count || 1);
         expect(Math.abs(value - mean)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(mean)));
       }
@@ -934,9 +1192,16 @@ function flip(bytes: Uint8Array, at: number): Uint8Array {
 }
 
 describe("fuzz: models", () => {
-  it("createModel, fit, fitPartial, predict, evaluate, save, load and loadModel: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    await fc.assert(fc.asyncProperty(modelDescription, (x) => verify(modelCase(x))), { seed: SEED, numRuns: runs(1200) });
-  });
+  it(
+    "createModel, fit, fitPartial, predict, evaluate, save, load and loadModel: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(modelDescription, (x) => verify(modelCase(x))),
+        { seed: SEED, numRuns: runs(1200) },
+      );
+    },
+  );
 });
 
 // --- metrics ------------------------------------------------------------------------------------
@@ -946,18 +1211,39 @@ const metricDescription = fc.record({
   a: fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 12 }),
   labels: fc.array(fc.constantFrom(0, 1), { minLength: 12, maxLength: 12 }),
   typed: fc.boolean(),
-  breakage: fc.option(fc.constantFrom("first: a string", "first: null", "first: strings", "second: one short", "second: an object", "x: a string"), { freq: 2 }),
+  breakage: fc.option(
+    fc.constantFrom(
+      "first: a string",
+      "first: null",
+      "first: strings",
+      "second: one short",
+      "second: an object",
+      "x: a string",
+    ),
+    { freq: 2 },
+  ),
 });
 
 function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? T : never): Case {
-  const names = { rmse: ["predictions", "targets"], logLoss: ["logits", "labels"], auc: ["scores", "labels"], sigmoid: ["x", "x"] }[x.fn]!;
+  const names = {
+    rmse: ["predictions", "targets"],
+    logLoss: ["logits", "labels"],
+    auc: ["scores", "labels"],
+    sigmoid: ["x", "x"],
+  }[x.fn]!;
   let first: unknown = x.typed ? Float64Array.from(x.a) : [...x.a];
   let second: unknown = x.fn === "rmse" ? x.a.map((v) => v + 1) : x.labels.slice(0, x.a.length);
   let broken: string[] = [];
   if (x.fn === "sigmoid") {
-    const arg = x.breakage === "x: a string" ? "0" : x.a[0] ?? 0;
+    const arg = x.breakage === "x: a string" ? "0" : (x.a[0] ?? 0);
     if (x.breakage === "x: a string") broken = ["x"];
-    return { fn: "sigmoid", broken, label: `sigmoid(${JSON.stringify(arg)})`, run: () => lib.sigmoid(arg as number), check: (r) => expect(Math.abs((r as number) - 1 / (1 + Math.exp(-(arg as number))))).toBeLessThan(1e-15) };
+    return {
+      fn: "sigmoid",
+      broken,
+      label: `sigmoid(${JSON.stringify(arg)})`,
+      run: () => lib.sigmoid(arg as number),
+      check: (r) => expect(Math.abs((r as number) - 1 / (1 + Math.exp(-(arg as number))))).toBeLessThan(1e-15),
+    };
   }
   if (x.breakage && x.breakage !== "x: a string") {
     const [which, what] = x.breakage.split(": ");
@@ -969,28 +1255,49 @@ function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? 
     if (what === "an object") second = { length: (second as number[]).length };
     if (what === "one short" && (second as number[]).length === x.a.length) broken = [names[0], names[1]];
   }
-  const a = x.a, t = second as number[];
+  const a = x.a,
+    t = second as number[];
   const check = (result: unknown) => {
     const r = result as number;
-    if (x.fn === "rmse") sameNumbers([r], [a.length ? Math.sqrt(a.reduce((s, v, i) => s + (v - t[i]) ** 2, 0) / a.length) : NaN], "rmse");
+    if (x.fn === "rmse")
+      sameNumbers([r], [a.length ? Math.sqrt(a.reduce((s, v, i) => s + (v - t[i]) ** 2, 0) / a.length) : NaN], "rmse");
     if (x.fn === "logLoss") {
-      const expected = a.length ? a.reduce((s, v, i) => s + (t[i] > 0.5 ? Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))), 0) / a.length : NaN;
-      if (!(Math.abs(r - expected) <= 1e-12 * (1 + Math.abs(expected)) || (Number.isNaN(r) && Number.isNaN(expected)))) throw new Error(`logLoss ${r}, expected ${expected}`);
+      const expected = a.length
+        ? a.reduce((s, v, i) => s + (t[i] > 0.5 ? Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))), 0) / a.length
+        : NaN;
+      if (!(Math.abs(r - expected) <= 1e-12 * (1 + Math.abs(expected)) || (Number.isNaN(r) && Number.isNaN(expected))))
+        throw new Error(`logLoss ${r}, expected ${expected}`);
     }
     if (x.fn === "auc") {
       // the probability that a positive scores above a negative, ties one half
-      let wins = 0, pairs = 0;
-      a.forEach((p, i) => a.forEach((q, j) => void (t[i] === 1 && t[j] === 0 && (pairs++, (wins += p > q ? 1 : p === q ? 0.5 : 0)))));
+      let wins = 0,
+        pairs = 0;
+      a.forEach((p, i) =>
+        a.forEach((q, j) => void (t[i] === 1 && t[j] === 0 && (pairs++, (wins += p > q ? 1 : p === q ? 0.5 : 0)))),
+      );
       sameNumbers([r], [pairs ? wins / pairs : NaN], "auc");
     }
   };
-  return { fn: x.fn, broken, label: `${x.fn} n=${x.a.length}${x.breakage ? ` [${x.breakage}]` : ""}`, run: () => (lib[x.fn as "rmse"] as (a: unknown, b: unknown) => number)(first, second), check };
+  return {
+    fn: x.fn,
+    broken,
+    label: `${x.fn} n=${x.a.length}${x.breakage ? ` [${x.breakage}]` : ""}`,
+    run: () => (lib[x.fn as "rmse"] as (a: unknown, b: unknown) => number)(first, second),
+    check,
+  };
 }
 
 describe("fuzz: metrics", () => {
-  it("rmse, logLoss, auc and sigmoid: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    await fc.assert(fc.asyncProperty(metricDescription, (x) => verify(metricCase(x))), { seed: SEED, numRuns: runs(1000) });
-  });
+  it(
+    "rmse, logLoss, auc and sigmoid: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(metricDescription, (x) => verify(metricCase(x))),
+        { seed: SEED, numRuns: runs(1000) },
+      );
+    },
+  );
 });
 
 // --- thread pools -------------------------------------------------------------------------------
@@ -1003,7 +1310,14 @@ const threadedDescription = fc.record({
   scale: fc.constantFrom(1, -2, 0.5),
   accumulate: fc.boolean(),
   breakage: fc.option(
-    fc.constantFrom("shape: fractional n", "shape past 4 GiB", "options.precision", "method options: a number", "method options.accumulate", "disposed"),
+    fc.constantFrom(
+      "shape: fractional n",
+      "shape past 4 GiB",
+      "options.precision",
+      "method options: a number",
+      "method options.accumulate",
+      "disposed",
+    ),
     { freq: 2 },
   ),
 });
@@ -1013,70 +1327,100 @@ describe("fuzz: thread pools", () => {
   beforeAll(async () => void (pool = await lib.createThreadPool({ threads: 2, workerUrl })));
   afterAll(() => pool.terminate());
 
-  it("ThreadPool.createProblem and every ThreadedProblem method: the reference, or an error naming the broken argument", { timeout: LIMIT }, async () => {
-    const threadedCase = (x: typeof threadedDescription extends fc.Arbitrary<infer T> ? T : never): Case => {
-      const { d, method } = x;
-      const b = x.breakage;
-      if (b === "shape: fractional n" || b === "shape past 4 GiB" || b === "options.precision") {
-        const shape = b === "shape: fractional n" ? { ...d.shape, n: 0.5 } : b === "shape past 4 GiB" ? { n: 2 ** 21, m: 2 ** 21, k: 300 } : d.shape;
-        return { fn: "ThreadPool.createProblem", broken: ["shape", "options"], label: `ThreadPool.createProblem [${b}]`, run: () => pool.createProblem(shape, { precision: b === "options.precision" ? ("f8" as never) : d.precision }) };
-      }
-      const p = pool.createProblem(d.shape, { precision: d.precision });
-      p.phi.set(d.phi);
-      p.h.set(d.gates);
-      const takesOptions = method === "gradient" || method === "valueAndGradient";
-      let options: unknown = takesOptions ? { scale: x.scale, accumulate: x.accumulate } : undefined;
-      let broken: string[] = [];
-      if (b === "disposed") {
-        p.dispose();
-        broken = ["ThreadedProblem"];
-      } else if (takesOptions && b === "method options: a number") [options, broken] = [4, ["options"]];
-      else if (takesOptions && b === "method options.accumulate") [options, broken] = [{ accumulate: null }, ["options"]];
-      const run = async () => {
-        const result = await (p[method] as (o?: unknown) => Promise<unknown>).call(p, options);
-        // copy views at once: the next call rewrites them
-        if (method === "gradient" || method === "gateGradient") return (result as FloatArray).slice();
-        if (method === "valueAndGradient") return { ...(result as object), gradient: (result as { gradient: FloatArray }).gradient.slice() };
-        return result;
-      };
-      const check = (result: unknown) => {
-        const F = referenceValue(d.phi, d.gates, d.shape);
-        const G = Array.from(referenceGradient(d.phi, d.gates, d.shape), (g) => x.scale * g + 0);
-        if (method === "value") sameNumbers([result as number], [F], "value");
-        else if (method === "gateGradient") sameNumbers(result as FloatArray, referenceGateGradient(d.phi, d.gates, d.shape), "gateGradient");
-        else if (method === "pooled") {
-          const { u, v } = referencePooled(d.phi, d.gates, d.shape);
-          sameNumbers((result as { u: FloatArray }).u, u, "u");
-          sameNumbers((result as { v: FloatArray }).v, v, "v");
-        } else if (method === "gradient") sameNumbers(result as FloatArray, G, "gradient");
-        else {
-          sameNumbers([(result as { value: number }).value], [F], "value");
-          sameNumbers((result as { gradient: FloatArray }).gradient, G, "gradient");
+  it(
+    "ThreadPool.createProblem and every ThreadedProblem method: the reference, or an error naming the broken argument",
+    { timeout: LIMIT },
+    async () => {
+      const threadedCase = (x: typeof threadedDescription extends fc.Arbitrary<infer T> ? T : never): Case => {
+        const { d, method } = x;
+        const b = x.breakage;
+        if (b === "shape: fractional n" || b === "shape past 4 GiB" || b === "options.precision") {
+          const shape =
+            b === "shape: fractional n"
+              ? { ...d.shape, n: 0.5 }
+              : b === "shape past 4 GiB"
+                ? { n: 2 ** 21, m: 2 ** 21, k: 300 }
+                : d.shape;
+          return {
+            fn: "ThreadPool.createProblem",
+            broken: ["shape", "options"],
+            label: `ThreadPool.createProblem [${b}]`,
+            run: () =>
+              pool.createProblem(shape, { precision: b === "options.precision" ? ("f8" as never) : d.precision }),
+          };
         }
+        const p = pool.createProblem(d.shape, { precision: d.precision });
+        p.phi.set(d.phi);
+        p.h.set(d.gates);
+        const takesOptions = method === "gradient" || method === "valueAndGradient";
+        let options: unknown = takesOptions ? { scale: x.scale, accumulate: x.accumulate } : undefined;
+        let broken: string[] = [];
+        if (b === "disposed") {
+          p.dispose();
+          broken = ["ThreadedProblem"];
+        } else if (takesOptions && b === "method options: a number") [options, broken] = [4, ["options"]];
+        else if (takesOptions && b === "method options.accumulate")
+          [options, broken] = [{ accumulate: null }, ["options"]];
+        const run = async () => {
+          const result = await (p[method] as (o?: unknown) => Promise<unknown>).call(p, options);
+          // copy views at once: the next call rewrites them
+          if (method === "gradient" || method === "gateGradient") return (result as FloatArray).slice();
+          if (method === "valueAndGradient")
+            return { ...(result as object), gradient: (result as { gradient: FloatArray }).gradient.slice() };
+          return result;
+        };
+        const check = (result: unknown) => {
+          const F = referenceValue(d.phi, d.gates, d.shape);
+          const G = Array.from(referenceGradient(d.phi, d.gates, d.shape), (g) => x.scale * g + 0);
+          if (method === "value") sameNumbers([result as number], [F], "value");
+          else if (method === "gateGradient")
+            sameNumbers(result as FloatArray, referenceGateGradient(d.phi, d.gates, d.shape), "gateGradient");
+          else if (method === "pooled") {
+            const { u, v } = referencePooled(d.phi, d.gates, d.shape);
+            sameNumbers((result as { u: FloatArray }).u, u, "u");
+            sameNumbers((result as { v: FloatArray }).v, v, "v");
+          } else if (method === "gradient") sameNumbers(result as FloatArray, G, "gradient");
+          else {
+            sameNumbers([(result as { value: number }).value], [F], "value");
+            sameNumbers((result as { gradient: FloatArray }).gradient, G, "gradient");
+          }
+        };
+        return {
+          fn: `ThreadedProblem.${method}`,
+          broken,
+          label: `ThreadedProblem.${method} ${d.precision} ${JSON.stringify(d.shape)}${b ? ` [${b}]` : ""}`,
+          run,
+          check,
+          cleanup: () => p.dispose(),
+        };
       };
-      return { fn: `ThreadedProblem.${method}`, broken, label: `ThreadedProblem.${method} ${d.precision} ${JSON.stringify(d.shape)}${b ? ` [${b}]` : ""}`, run, check, cleanup: () => p.dispose() };
-    };
-    await fc.assert(fc.asyncProperty(threadedDescription, (x) => verify(threadedCase(x))), { seed: SEED, numRuns: runs(400) });
-  });
+      await fc.assert(
+        fc.asyncProperty(threadedDescription, (x) => verify(threadedCase(x))),
+        { seed: SEED, numRuns: runs(400) },
+      );
+    },
+  );
 
   it("createThreadPool: a pool, or an error naming the broken option", { timeout: LIMIT }, async () => {
     const optionsArbitrary = fc.oneof(
       fc.constant({ valid: true, options: { threads: 1, workerUrl } as unknown }),
-      fc.constantFrom<unknown>(
-        null,
-        7,
-        { threads: 0 },
-        { threads: 65 },
-        { threads: -1 },
-        { threads: 2.5 },
-        { threads: "4" },
-        { threads: NaN },
-        { workerUrl: 12 },
-        { workerUrl: {} },
-        { startTimeout: 0 },
-        { startTimeout: "1000" },
-        { startTimeout: Infinity },
-      ).map((options) => ({ valid: false, options })),
+      fc
+        .constantFrom<unknown>(
+          null,
+          7,
+          { threads: 0 },
+          { threads: 65 },
+          { threads: -1 },
+          { threads: 2.5 },
+          { threads: "4" },
+          { threads: NaN },
+          { workerUrl: 12 },
+          { workerUrl: {} },
+          { startTimeout: 0 },
+          { startTimeout: "1000" },
+          { startTimeout: Infinity },
+        )
+        .map((options) => ({ valid: false, options })),
     );
     await fc.assert(
       fc.asyncProperty(optionsArbitrary, ({ valid, options }) =>
@@ -1095,19 +1439,39 @@ describe("fuzz: thread pools", () => {
 // --- loading ------------------------------------------------------------------------------------
 
 describe("fuzz: init, info and hostHasSimd", () => {
-  it("a later init() with the same options resolves; any broken option rejects naming it", { timeout: LIMIT }, async () => {
-    const simd = lib.info().simd;
-    const optionsArbitrary = fc.oneof(
-      fc.constantFrom<unknown>(undefined, {}, { simd }).map((options) => ({ valid: true, options })),
-      fc.constantFrom<unknown>(null, 3, "simd", { simd: "yes" }, { simd: 1 }, { simd: !simd }, { source: 5 }, { source: new Uint8Array(8) }).map((options) => ({ valid: false, options })),
-    );
-    await fc.assert(
-      fc.asyncProperty(optionsArbitrary, ({ valid, options }) =>
-        verify({ fn: "init", broken: valid ? [] : ["options"], label: `init(${String(JSON.stringify(options))})`, run: () => lib.init(options as never) }),
-      ),
-      { seed: SEED, numRuns: runs(60) },
-    );
-    expect(typeof lib.hostHasSimd()).toBe("boolean");
-    expect(lib.info()).toEqual({ simd, memoryBytes: expect.any(Number) });
-  });
+  it(
+    "a later init() with the same options resolves; any broken option rejects naming it",
+    { timeout: LIMIT },
+    async () => {
+      const simd = lib.info().simd;
+      const optionsArbitrary = fc.oneof(
+        fc.constantFrom<unknown>(undefined, {}, { simd }).map((options) => ({ valid: true, options })),
+        fc
+          .constantFrom<unknown>(
+            null,
+            3,
+            "simd",
+            { simd: "yes" },
+            { simd: 1 },
+            { simd: !simd },
+            { source: 5 },
+            { source: new Uint8Array(8) },
+          )
+          .map((options) => ({ valid: false, options })),
+      );
+      await fc.assert(
+        fc.asyncProperty(optionsArbitrary, ({ valid, options }) =>
+          verify({
+            fn: "init",
+            broken: valid ? [] : ["options"],
+            label: `init(${String(JSON.stringify(options))})`,
+            run: () => lib.init(options as never),
+          }),
+        ),
+        { seed: SEED, numRuns: runs(60) },
+      );
+      expect(typeof lib.hostHasSimd()).toBe("boolean");
+      expect(lib.info()).toEqual({ simd, memoryBytes: expect.any(Number) });
+    },
+  );
 });

@@ -32,7 +32,18 @@ export function randomProblem(
   const h = new Type(n + m);
   for (let r = 0; r < n + m; r++) {
     const x = random();
-    h[r] = gates === "off" ? 0 : gates === "on" ? 1 : gates === "binary" ? (x < 0.5 ? 1 : 0) : x < 0.25 ? 0 : 4 * random() - 2;
+    h[r] =
+      gates === "off"
+        ? 0
+        : gates === "on"
+          ? 1
+          : gates === "binary"
+            ? x < 0.5
+              ? 1
+              : 0
+            : x < 0.25
+              ? 0
+              : 4 * random() - 2;
   }
   return { phi, h };
 }
@@ -47,7 +58,8 @@ const abs = (a: NumberArray): Float64Array => Float64Array.from(a, Math.abs);
 export function magnitudes(phi: NumberArray, h: NumberArray, shape: Shape) {
   const { n, m, k } = shape;
   const { u, v } = referencePooled(abs(phi), abs(h), shape);
-  let value = 0, valueFactor = 0;
+  let value = 0,
+    valueFactor = 0;
   for (let l = 0; l < k; l++) {
     value += u[l] * v[l];
     valueFactor += u[l] + v[l];

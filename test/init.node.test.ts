@@ -61,7 +61,9 @@ describe("init()", () => {
   it("rejects a bad source with TypeError, and can then be retried", async () => {
     const lib = await freshLibrary();
     await expect(lib.init({ source: "crossgrad.wasm" as never })).rejects.toThrow(TypeError);
-    await expect(lib.init({ source: new Response("not found", { status: 404 }) })).rejects.toThrow("init(): options.source is a Response of HTTP 404");
+    await expect(lib.init({ source: new Response("not found", { status: 404 }) })).rejects.toThrow(
+      "init(): options.source is a Response of HTTP 404",
+    );
     await lib.init();
     expect(lib.value(new Float32Array([1, 2, 3, 4]), [1, 1], { n: 1, m: 1, k: 2 })).toBe(11);
   });

@@ -15,12 +15,7 @@ import {
   type Shape,
 } from "../src/index.js";
 import { requireEngine } from "../src/loader.js";
-import {
-  referenceGateGradient,
-  referenceGradient,
-  referencePooled,
-  referenceValue,
-} from "../src/reference.js";
+import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 import { GATE_KINDS, bounds, firstBitDifference, magnitudes, maxScaledError, randomProblem } from "./helpers.js";
 
 const PRECISIONS: readonly Precision[] = ["f32", "f64"];
@@ -87,7 +82,10 @@ export function kernelSuite(build: "simd" | "scalar"): void {
   describe.each(PRECISIONS)("%s kernels", (precision) => {
     it("match the float64 reference for every k from 0 to 72 (past twice the 32-column strip)", () => {
       for (let k = 0; k <= 72; k++) {
-        for (const [n, m] of [[3, 5], [65, 64]]) {
+        for (const [n, m] of [
+          [3, 5],
+          [65, 64],
+        ]) {
           const shape = { n, m, k };
           const { phi, h } = randomProblem(shape, precision, "binary", 1000 + k);
           expectWithinBounds(phi, h, shape);
@@ -194,7 +192,12 @@ export function kernelSuite(build: "simd" | "scalar"): void {
     it("give the same bits from the compacted and the streaming pooling loops", () => {
       const engine = requireEngine("test");
       const K = engine[precision];
-      for (const [n, m, k] of [[200, 131, 4], [70, 66, 37], [1, 300, 64], [129, 0, 9]]) {
+      for (const [n, m, k] of [
+        [200, 131, 4],
+        [70, 66, 37],
+        [1, 300, 64],
+        [129, 0, 9],
+      ]) {
         const shape = { n, m, k };
         const { phi, h } = randomProblem(shape, precision, "real", n + k);
         const p = createProblem(shape, { precision });
@@ -202,7 +205,8 @@ export function kernelSuite(build: "simd" | "scalar"): void {
         p.h.set(h);
         const scratch = engine.memory.alloc(K.scratchBytes(n, m, k));
         const out = engine.memory.alloc(2 * k * K.bytesPerElement);
-        const phiPtr = p.phi.byteOffset, hPtr = p.h.byteOffset;
+        const phiPtr = p.phi.byteOffset,
+          hPtr = p.h.byteOffset;
         const read = () => new K.ArrayType(engine.memory.buffer, out, 2 * k).slice();
         K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, 1);
         const compacted = read();
@@ -270,10 +274,12 @@ export function kernelSuite(build: "simd" | "scalar"): void {
       expect(returned).toBe(out);
       const expected = start.map((x, i) => x - 0.25 * g[i]);
       const tol = precision === "f32" ? 1e-6 : 1e-15;
-      for (let i = 0; i < out.length; i++) expect(Math.abs(out[i] - expected[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i])));
+      for (let i = 0; i < out.length; i++)
+        expect(Math.abs(out[i] - expected[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i])));
       // without accumulate, out is overwritten
       gradient(phi, h, shape, { out, scale: 2 });
-      for (let i = 0; i < out.length; i++) expect(Math.abs(out[i] - 2 * g[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(g[i])));
+      for (let i = 0; i < out.length; i++)
+        expect(Math.abs(out[i] - 2 * g[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(g[i])));
       // rows whose gate is 0 are left untouched when accumulating
       const r = Array.from(h).findIndex((x) => x === 0);
       const row = out.slice(r * shape.k, (r + 1) * shape.k);
@@ -284,8 +290,10 @@ export function kernelSuite(build: "simd" | "scalar"): void {
     it("never modify the caller's arrays (except out)", () => {
       const shape = { n: 40, m: 41, k: 10 };
       const { phi, h } = randomProblem(shape, precision, "real", 11);
-      const phiCopy = phi.slice(), hCopy = h.slice();
-      const hNumbers = Array.from(h), hNumbersCopy = hNumbers.slice();
+      const phiCopy = phi.slice(),
+        hCopy = h.slice();
+      const hNumbers = Array.from(h),
+        hNumbersCopy = hNumbers.slice();
       value(phi, h, shape);
       gradient(phi, hNumbers, shape, { scale: 3 });
       gateGradient(phi, h, shape);

@@ -18,7 +18,11 @@ import { firstBitDifference, randomProblem } from "./helpers.js";
 
 beforeAll(() => init());
 
-function filled(shape: { n: number; m: number; k: number }, precision: "f32" | "f64", seed: number): Problem<"f32" | "f64"> {
+function filled(
+  shape: { n: number; m: number; k: number },
+  precision: "f32" | "f64",
+  seed: number,
+): Problem<"f32" | "f64"> {
   const p = createProblem(shape, { precision });
   const { phi, h } = randomProblem(shape, precision, "real", seed);
   p.phi.set(phi);
@@ -73,11 +77,16 @@ describe("wasm memory", () => {
     const run = (i: number) => {
       const { shape, phi, h } = inputs[i % inputs.length];
       switch (i % 5) {
-        case 0: return value(phi, h, shape);
-        case 1: return gradient(phi, h, shape);
-        case 2: return gateGradient(phi, h, shape);
-        case 3: return valueAndGradient(phi, h, shape);
-        default: return pooled(phi, h, shape);
+        case 0:
+          return value(phi, h, shape);
+        case 1:
+          return gradient(phi, h, shape);
+        case 2:
+          return gateGradient(phi, h, shape);
+        case 3:
+          return valueAndGradient(phi, h, shape);
+        default:
+          return pooled(phi, h, shape);
       }
     };
     for (let i = 0; i < 2 * inputs.length * 5; i++) run(i); // warm-up: every shape, precision and call
@@ -148,7 +157,9 @@ describe("the memory guard of the test build", () => {
     // find the region's real end: the first canary byte after phi
     let regionEnd = end;
     while (bytes[regionEnd] !== 0xa5 || bytes[regionEnd + 1] !== 0xa5) regionEnd++;
-    poke(regionEnd, () => expect(() => verifyMemories()).toThrow(/crossgrad memory guard: a write past the end of the region at \d+/));
+    poke(regionEnd, () =>
+      expect(() => verifyMemories()).toThrow(/crossgrad memory guard: a write past the end of the region at \d+/),
+    );
     poke(p.phi.byteOffset - 1, () => expect(() => verifyMemories()).toThrow(/a write before the region at \d+/));
     poke(p.phi.byteOffset - 1, () => expect(() => p.value()).toThrow(/crossgrad memory guard/)); // checked after every kernel call
     const freed = p.phi.byteOffset;

@@ -13,7 +13,14 @@ describe("the package", () => {
 
   it("holds dist's JavaScript and types, the README, the license and package.json, nothing else", () => {
     for (const file of files) expect(file).toMatch(/^(dist\/[\w/.-]+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/);
-    for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/generated/wasm.js", "dist/reference.js", "LICENSE", "README.md"]) {
+    for (const needed of [
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/generated/wasm.js",
+      "dist/reference.js",
+      "LICENSE",
+      "README.md",
+    ]) {
       expect(files).toContain(needed);
     }
     expect(files.some((f) => /^(src|test|assembly|bench|examples|scripts)\//.test(f))).toBe(false);
@@ -37,7 +44,8 @@ describe("the package", () => {
   it("ships without comments, but with /* @vite-ignore */ on every computed import() and TSDoc in its types", () => {
     for (const file of [...shippedFiles(), new URL("../dist/worker.js", import.meta.url).pathname]) {
       const source = readFileSync(file, "utf8");
-      for (const [call] of source.matchAll(/\bimport\((?!\s*["'`])[^)]*\)/g)) expect(call, file).toMatch(/^import\(\/\* @vite-ignore \*\/ /);
+      for (const [call] of source.matchAll(/\bimport\((?!\s*["'`])[^)]*\)/g))
+        expect(call, file).toMatch(/^import\(\/\* @vite-ignore \*\/ /);
       expect(source.replace(/\/\* @vite-ignore \*\//g, ""), file).not.toMatch(/^\s*\/\/|\/\*\*/m);
     }
     expect(readFileSync(new URL("../dist/api.d.ts", import.meta.url), "utf8")).toMatch(/@example/);

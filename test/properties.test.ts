@@ -15,27 +15,31 @@ const Types = { f32: Float32Array, f64: Float64Array } as const;
  * underflow: scaling by powers of two is exact) or from any floats (subnormals included).
  */
 function problemArbitrary(precision: Precision, values: "integers" | "fractions" | "floats") {
-  return fc
-    .record({ n: fc.nat(140), m: fc.nat(140), k: fc.nat(40) })
-    .chain((shape) => {
-      const rows = shape.n + shape.m;
-      const fraction = fc.integer({ min: -(2 ** 20), max: 2 ** 20 }).map((x) => x / 1024);
-      const entry =
-        values === "integers"
-          ? fc.integer({ min: -8, max: 8 })
-          : values === "fractions"
-            ? fraction
-            : fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true });
-      const gate =
-        values === "integers"
-          ? fc.integer({ min: -2, max: 3 })
-          : fc.oneof(fc.constant(0), fc.constant(1), values === "fractions" ? fraction.map((x) => x / 256) : fc.double({ min: -4, max: 4, noNaN: true }));
-      return fc.record({
-        shape: fc.constant(shape),
-        phi: fc.array(entry, { minLength: rows * shape.k, maxLength: rows * shape.k }).map((a) => Types[precision].from(a)),
-        h: fc.array(gate, { minLength: rows, maxLength: rows }),
-      });
+  return fc.record({ n: fc.nat(140), m: fc.nat(140), k: fc.nat(40) }).chain((shape) => {
+    const rows = shape.n + shape.m;
+    const fraction = fc.integer({ min: -(2 ** 20), max: 2 ** 20 }).map((x) => x / 1024);
+    const entry =
+      values === "integers"
+        ? fc.integer({ min: -8, max: 8 })
+        : values === "fractions"
+          ? fraction
+          : fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true });
+    const gate =
+      values === "integers"
+        ? fc.integer({ min: -2, max: 3 })
+        : fc.oneof(
+            fc.constant(0),
+            fc.constant(1),
+            values === "fractions" ? fraction.map((x) => x / 256) : fc.double({ min: -4, max: 4, noNaN: true }),
+          );
+    return fc.record({
+      shape: fc.constant(shape),
+      phi: fc
+        .array(entry, { minLength: rows * shape.k, maxLength: rows * shape.k })
+        .map((a) => Types[precision].from(a)),
+      h: fc.array(gate, { minLength: rows, maxLength: rows }),
     });
+  });
 }
 
 describe.each(["f32", "f64"] as const)("%s properties", (precision) => {
@@ -73,7 +77,8 @@ describe.each(["f32", "f64"] as const)("%s properties", (precision) => {
         const hSwapped = [...h.slice(n), ...h.slice(0, n)];
         const swappedShape = { n: m, m: n, k };
         expect(Object.is(value(swapped, hSwapped, swappedShape), value(phi, h, shape))).toBe(true);
-        const a = pooled(phi, h, shape), b = pooled(swapped, hSwapped, swappedShape);
+        const a = pooled(phi, h, shape),
+          b = pooled(swapped, hSwapped, swappedShape);
         expect(firstBitDifference(a.u, b.v)).toBe(-1);
         expect(firstBitDifference(a.v, b.u)).toBe(-1);
       }),
@@ -87,7 +92,12 @@ describe.each(["f32", "f64"] as const)("%s properties", (precision) => {
         const g = gradient(phi, h, shape);
         const scaled = gradient(phi, h, shape, { scale: -(2 ** e) });
         const expected = g.map((x) => -(2 ** e) * x);
-        expect(firstBitDifference(scaled.map((x) => x + 0), expected.map((x) => x + 0))).toBe(-1);
+        expect(
+          firstBitDifference(
+            scaled.map((x) => x + 0),
+            expected.map((x) => x + 0),
+          ),
+        ).toBe(-1);
       }),
       { numRuns: 100 },
     );

@@ -86,7 +86,10 @@ describe("dispose() against calls in flight", () => {
       // new problems made now must not get memory the call may still write
       const intruders = [filled(pool), filled(pool)];
       const settled = await pending;
-      if ("error" in settled) expect(settled.error.message).toMatch(/^ThreadedProblem\.\w+\(\): the problem was disposed while the call was queued or running/);
+      if ("error" in settled)
+        expect(settled.error.message).toMatch(
+          /^ThreadedProblem\.\w+\(\): the problem was disposed while the call was queued or running/,
+        );
       else same(settled.result, method);
       for (const q of intruders) {
         expect(firstBitDifference(q.phi, data.phi)).toBe(-1);
@@ -117,13 +120,18 @@ describe("terminate() against calls in flight", () => {
   it.each([-1, 0, 2, 6])("rejects every call once the workers have stopped (after %i ms)", async (delay) => {
     const pool = await createThreadPool({ threads: 2, workerUrl });
     const problems = [filled(pool), filled(pool)];
-    const calls = problems.flatMap((p) => METHODS.map((method) => outcome(call(p, method)).then((o) => [method, o] as const)));
+    const calls = problems.flatMap((p) =>
+      METHODS.map((method) => outcome(call(p, method)).then((o) => [method, o] as const)),
+    );
     if (delay >= 0) await sleep(delay);
     const stopped = pool.terminate();
     expect(pool.terminate()).toBe(stopped); // the same promise
     await stopped;
     for (const [method, o] of await Promise.all(calls)) {
-      if ("error" in o) expect(o.error.message).toMatch(/^ThreadedProblem\.\w+\(\): (a crossgrad worker failed: )?(the pool was terminated while working|this pool was terminated)/);
+      if ("error" in o)
+        expect(o.error.message).toMatch(
+          /^ThreadedProblem\.\w+\(\): (a crossgrad worker failed: )?(the pool was terminated while working|this pool was terminated)/,
+        );
       else same(o.result, method);
     }
     await expect(problems[0].value()).rejects.toThrow("ThreadedProblem.value(): this pool was terminated");

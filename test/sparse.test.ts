@@ -20,11 +20,19 @@ beforeAll(() => init());
 /** The sparse form of dense gates: the rows whose gate is not 0, with their gates as weights. */
 function sparseOf(h: FloatArray): { index: Uint32Array; weight: FloatArray } {
   const rows = Array.from(h.keys()).filter((r) => h[r] !== 0);
-  return { index: Uint32Array.from(rows), weight: (h.constructor as typeof Float32Array).from(rows.map((r) => h[r])) as FloatArray };
+  return {
+    index: Uint32Array.from(rows),
+    weight: (h.constructor as typeof Float32Array).from(rows.map((r) => h[r])) as FloatArray,
+  };
 }
 
 /** Random gates with about `density` of them on, some real. */
-function sparseProblem(shape: { n: number; m: number; k: number }, precision: Precision, density: number, seed: number) {
+function sparseProblem(
+  shape: { n: number; m: number; k: number },
+  precision: Precision,
+  density: number,
+  seed: number,
+) {
   const { phi, h } = randomProblem(shape, precision, "on", seed);
   const random = rng(seed + 1);
   for (let r = 0; r < h.length; r++) h[r] = random() < density ? (random() < 0.5 ? 1 : 4 * random() - 2) : 0;
@@ -70,7 +78,12 @@ describe.each(["f32", "f64"] as const)("%s sparse gates", (precision) => {
     const binary = h.map((g) => (g !== 0 ? 1 : 0));
     const index = sparseOf(binary).index;
     expect(value(phi, { index }, shape)).toBe(value(phi, binary, shape));
-    expect(firstBitDifference(gradient(phi, { index }, shape, { out: new (phi.constructor as typeof Float32Array)(phi.length) }), gradient(phi, binary, shape))).toBe(-1);
+    expect(
+      firstBitDifference(
+        gradient(phi, { index }, shape, { out: new (phi.constructor as typeof Float32Array)(phi.length) }),
+        gradient(phi, binary, shape),
+      ),
+    ).toBe(-1);
   });
 
   it("treat a listed row of weight 0 as absent, even with NaN in phi", () => {
@@ -98,7 +111,8 @@ describe.each(["f32", "f64"] as const)("%s sparse gates", (precision) => {
     gradient(phi, sparse, shape, { out, accumulate: true });
     const dense = gradient(phi, h, shape);
     for (let r = 0; r < shape.n + shape.m; r++) {
-      for (let l = 0; l < shape.k; l++) expect(out[r * shape.k + l]).toBe((precision === "f32" ? Math.fround : Number)(1 + dense[r * shape.k + l]));
+      for (let l = 0; l < shape.k; l++)
+        expect(out[r * shape.k + l]).toBe((precision === "f32" ? Math.fround : Number)(1 + dense[r * shape.k + l]));
     }
   });
 
@@ -127,7 +141,9 @@ describe("bad sparse gates", () => {
     expect(() => value(phi, { index: Uint32Array.from(index) }, shape)).toThrow(message);
   });
   it("refuse an index that is not a Uint32Array, and weights of another type or length", () => {
-    expect(() => value(phi, { index: [0, 1] as never }, shape)).toThrow("value(): h.index must be a Uint32Array, got Array");
+    expect(() => value(phi, { index: [0, 1] as never }, shape)).toThrow(
+      "value(): h.index must be a Uint32Array, got Array",
+    );
     expect(() => value(phi, { index: new Uint32Array([0, 4]), weight: new Float64Array(2) as never }, shape)).toThrow(
       "value(): h.weight must be a Float32Array like phi, got Float64Array",
     );

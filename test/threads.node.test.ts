@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 const library = JSON.stringify(new URL("../dist/index.js", import.meta.url).href);
 
 function run(script: string, flags: string[] = []) {
-  return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
 }
 
 describe("a thread pool in a Node process", () => {

@@ -92,9 +92,15 @@ describe("starting a thread pool", () => {
     for (const name of ["missing-worker.js", "exiting-worker.js"]) {
       const url = new URL(`./fixtures/${name}`, import.meta.url);
       const started = Date.now();
-      const result = createThreadPool({ threads: 1, workerUrl: url, startTimeout: name === "exiting-worker.js" ? 3000 : 60_000 });
+      const result = createThreadPool({
+        threads: 1,
+        workerUrl: url,
+        startTimeout: name === "exiting-worker.js" ? 3000 : 60_000,
+      });
       // a browser keeps an ended worker idle (no exit event): then the timeout decides
-      await expect(result).rejects.toThrow(/createThreadPool\(\): the worker at (options\.workerUrl = .* failed to start|.* did not report ready)/);
+      await expect(result).rejects.toThrow(
+        /createThreadPool\(\): the worker at (options\.workerUrl = .* failed to start|.* did not report ready)/,
+      );
       expect(Date.now() - started).toBeLessThan(30_000);
     }
   });
@@ -105,11 +111,19 @@ describe("starting a thread pool", () => {
     [{ threads: "2" }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got string"],
     [{ threads: 1.5 }, RangeError, "got 1.5"],
     [{ workerUrl: 5 }, TypeError, "createThreadPool(): options.workerUrl must be a string or a URL, got number"],
-    [{ startTimeout: -1 }, RangeError, "createThreadPool(): options.startTimeout must be a positive number of milliseconds, got -1"],
+    [
+      { startTimeout: -1 },
+      RangeError,
+      "createThreadPool(): options.startTimeout must be a positive number of milliseconds, got -1",
+    ],
     [{ startTimeout: NaN }, RangeError, "got NaN"],
     [null, TypeError, "createThreadPool(): options must be an object or undefined, got null"],
     // Node refuses the URL; a browser resolves it against the page and fails to load it
-    [{ workerUrl: "not a url" }, Error, /^createThreadPool\(\): (options\.workerUrl could not start a worker|the worker at options\.workerUrl = not a url failed to start)/],
+    [
+      { workerUrl: "not a url" },
+      Error,
+      /^createThreadPool\(\): (options\.workerUrl could not start a worker|the worker at options\.workerUrl = not a url failed to start)/,
+    ],
   ])("refuses the options %o, naming the one at fault", async (options, type, message) => {
     const result = createThreadPool(options as never);
     await expect(result).rejects.toThrow(type);

@@ -21,10 +21,29 @@ import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
 
-type Step = { lr: number; mu: number; nesterov: boolean; b1: number; b2: number; eps: number; decay: number; scale: number; l2: number; t: number };
+type Step = {
+  lr: number;
+  mu: number;
+  nesterov: boolean;
+  b1: number;
+  b2: number;
+  eps: number;
+  decay: number;
+  scale: number;
+  l2: number;
+  t: number;
+};
 
 /** The textbook update rules, in float64 with the kernel's rounding of the coefficients to T. */
-function reference(kind: "sgd" | "adagrad" | "adam", phi: number[], grad: number[], s1: number[], s2: number[], p: Step, round: (x: number) => number) {
+function reference(
+  kind: "sgd" | "adagrad" | "adam",
+  phi: number[],
+  grad: number[],
+  s1: number[],
+  s2: number[],
+  p: Step,
+  round: (x: number) => number,
+) {
   for (let i = 0; i < phi.length; i++) {
     const g = round(p.scale) * (grad[i] + round(2 * p.l2) * phi[i]);
     if (kind === "sgd") {
@@ -40,14 +59,19 @@ function reference(kind: "sgd" | "adagrad" | "adam", phi: number[], grad: number
     } else {
       s1[i] = round(p.b1) * s1[i] + round(1 - p.b1) * g;
       s2[i] = round(p.b2) * s2[i] + round(1 - p.b2) * g * g;
-      const c1 = round(1 - p.b1 ** p.t), c2 = round(1 - p.b2 ** p.t);
-      phi[i] = phi[i] - (round(p.lr) * (s1[i] / c1)) / (Math.sqrt(s2[i] / c2) + round(p.eps)) - round(p.lr) * round(p.decay) * phi[i];
+      const c1 = round(1 - p.b1 ** p.t),
+        c2 = round(1 - p.b2 ** p.t);
+      phi[i] =
+        phi[i] -
+        (round(p.lr) * (s1[i] / c1)) / (Math.sqrt(s2[i] / c2) + round(p.eps)) -
+        round(p.lr) * round(p.decay) * phi[i];
     }
   }
 }
 
 describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precision) => {
-  const k = 11, rows = 9;
+  const k = 11,
+    rows = 9;
   const cases = [
     ["sgd", { mu: 0, nesterov: false }],
     ["sgd", { mu: 0.9, nesterov: false }],
@@ -73,10 +97,41 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
     for (let t = 1; t <= 3; t++) {
       const grad = Array.from({ length: rows * k }, () => 2 * random() - 1);
       view(gradAt).set(grad);
-      const p: Step = { lr: 0.05, b1: 0.9, b2: 0.999, eps: 1e-7, decay: 0.01, scale: 0.7, l2: 0.02, t, mu: 0, nesterov: false, ...extra };
-      if (kind === "sgd") K.sgdRows(3, listAt, k, phiAt, gradAt, p.mu ? s1At : 0, p.lr, p.mu, p.nesterov ? 1 : 0, p.decay, p.scale, p.l2);
+      const p: Step = {
+        lr: 0.05,
+        b1: 0.9,
+        b2: 0.999,
+        eps: 1e-7,
+        decay: 0.01,
+        scale: 0.7,
+        l2: 0.02,
+        t,
+        mu: 0,
+        nesterov: false,
+        ...extra,
+      };
+      if (kind === "sgd")
+        K.sgdRows(3, listAt, k, phiAt, gradAt, p.mu ? s1At : 0, p.lr, p.mu, p.nesterov ? 1 : 0, p.decay, p.scale, p.l2);
       if (kind === "adagrad") K.adagradRows(3, listAt, k, phiAt, gradAt, s1At, p.lr, p.eps, p.decay, p.scale, p.l2);
-      if (kind === "adam") K.adamRows(3, listAt, k, phiAt, gradAt, s1At, s2At, p.lr, p.b1, p.b2, p.eps, 1 - p.b1 ** t, 1 - p.b2 ** t, p.decay, p.scale, p.l2);
+      if (kind === "adam")
+        K.adamRows(
+          3,
+          listAt,
+          k,
+          phiAt,
+          gradAt,
+          s1At,
+          s2At,
+          p.lr,
+          p.b1,
+          p.b2,
+          p.eps,
+          1 - p.b1 ** t,
+          1 - p.b2 ** t,
+          p.decay,
+          p.scale,
+          p.l2,
+        );
       for (const r of listed) {
         const at = (a: number[]) => a.slice(r * k, (r + 1) * k);
         const [phi, g, s1, s2] = [at(js.phi), at(grad), at(js.s1), at(js.s2)];
@@ -102,9 +157,14 @@ describe("fit on planted data", () => {
 
   it("reaches the noise floor with squared loss (validation MSE within 25% of noise^2 = 0.01)", () => {
     const { observations } = plantedProblem({ ...shape, count: 66000, noise: 0.1, seed: 11 });
-    const train = sliceObservations(observations, 0, 60000), validation = sliceObservations(observations, 60000, 66000);
+    const train = sliceObservations(observations, 0, 60000),
+      validation = sliceObservations(observations, 60000, 66000);
     const model = createModel(shape, { seed: 2 });
-    const history = model.fit(train, { epochs: 25, validation, optimizer: { type: "adam", learningRate: (e) => 0.02 * 0.85 ** Math.max(0, e - 5) } });
+    const history = model.fit(train, {
+      epochs: 25,
+      validation,
+      optimizer: { type: "adam", learningRate: (e) => 0.02 * 0.85 ** Math.max(0, e - 5) },
+    });
     const last = history.epochs.at(-1)!;
     expect(last.validationLoss).toBeLessThan(0.0125);
     expect(last.loss).toBeLessThan(0.0125);
@@ -115,9 +175,14 @@ describe("fit on planted data", () => {
   it("learns labels with logistic loss (validation log-loss within 0.04 of the Bayes rate, AUC within 0.02)", () => {
     // labels drawn with probability sigmoid(3 F*): F holds the Bayes-optimal logits
     const { observations, F } = plantedProblem({ ...shape, count: 130000, loss: "logistic", seed: 12 });
-    const train = sliceObservations(observations, 0, 120000), validation = sliceObservations(observations, 120000, 130000);
+    const train = sliceObservations(observations, 0, 120000),
+      validation = sliceObservations(observations, 120000, 130000);
     const model = createModel(shape, { seed: 3 });
-    model.fit(train, { loss: "logistic", epochs: 15, optimizer: { type: "adam", learningRate: (e) => 0.02 * 0.8 ** Math.max(0, e - 3) } });
+    model.fit(train, {
+      loss: "logistic",
+      epochs: 15,
+      optimizer: { type: "adam", learningRate: (e) => 0.02 * 0.8 ** Math.max(0, e - 3) },
+    });
     const bayes = F.subarray(120000);
     const scores = model.predict(validation);
     expect(logLoss(scores, validation.y!)).toBeLessThan(logLoss(bayes, validation.y!) + 0.04);
@@ -128,11 +193,17 @@ describe("fit on planted data", () => {
   it("ranks positives first with bpr (validation bpr loss below the planted phi*'s own, from log 2 untrained)", () => {
     // each positive is the best of 8 random B rows under phi*; negatives are drawn uniformly
     const { observations, phi } = plantedProblem({ ...shape, count: 33000, loss: "bpr", seed: 13 });
-    const train = sliceObservations(observations, 0, 30000), validation = sliceObservations(observations, 30000, 33000);
+    const train = sliceObservations(observations, 0, 30000),
+      validation = sliceObservations(observations, 30000, 33000);
     const planted = createModel(shape, { phi, precision: "f64" });
     const model = createModel(shape, { seed: 4, scale: 0.01 });
     expect(model.evaluate(validation, "bpr")).toBeCloseTo(Math.log(2), 2);
-    const history = model.fit(train, { loss: "bpr", epochs: 10, validation, optimizer: { type: "adam", learningRate: 0.01 } });
+    const history = model.fit(train, {
+      loss: "bpr",
+      epochs: 10,
+      validation,
+      optimizer: { type: "adam", learningRate: 0.01 },
+    });
     expect(history.epochs.at(-1)!.validationLoss).toBeLessThan(planted.evaluate(validation, "bpr"));
     model.dispose();
     planted.dispose();
@@ -142,7 +213,10 @@ describe("fit on planted data", () => {
     const { observations } = plantedProblem({ ...shape, count: 20000, seed: 14 });
     const model = createModel(shape, { seed: 5 });
     const before = model.evaluate(observations);
-    const optimizer = type === "sgd" ? { type, learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4 } : { type, weightDecay: 1e-4 };
+    const optimizer =
+      type === "sgd"
+        ? { type, learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }
+        : { type, weightDecay: 1e-4 };
     model.fit(observations, { epochs: 5, l2: 1e-5, clipNorm: 5, optimizer });
     expect(model.evaluate(observations)).toBeLessThan(before / 4);
     model.dispose();
@@ -166,7 +240,11 @@ describe("training runs", () => {
   });
 
   it("continue with fitPartial exactly as one longer fit", () => {
-    const options = { epochs: 2, seed: 3, optimizer: { type: "adam" as const, learningRate: (e: number) => 0.02 / (1 + e) } };
+    const options = {
+      epochs: 2,
+      seed: 3,
+      optimizer: { type: "adam" as const, learningRate: (e: number) => 0.02 / (1 + e) },
+    };
     const a = createModel(shape, { seed: 1 });
     a.fit(observations, { ...options, epochs: 4 });
     const b = createModel(shape, { seed: 1 });
@@ -207,7 +285,8 @@ describe("training runs", () => {
   });
 
   it("stop early on the validation loss and restore the best epoch", () => {
-    const train = sliceObservations(observations, 0, 200), validation = sliceObservations(observations, 4000, 5000);
+    const train = sliceObservations(observations, 0, 200),
+      validation = sliceObservations(observations, 4000, 5000);
     const model = createModel(shape, { seed: 1 });
     let best: FloatArray | undefined;
     let bestLoss = Infinity;
@@ -231,7 +310,12 @@ describe("training runs", () => {
     const model = createModel(shape, { seed: 1 });
     const reports: unknown[] = [];
     let batches = 0;
-    const history = model.fit(observations, { epochs: 2, batchSize: 1000, onEpoch: (r) => void reports.push(r), onBatch: () => void batches++ });
+    const history = model.fit(observations, {
+      epochs: 2,
+      batchSize: 1000,
+      onEpoch: (r) => void reports.push(r),
+      onBatch: () => void batches++,
+    });
     expect(reports).toEqual(history.epochs);
     expect(batches).toBe(10);
     const stopped = model.fit(observations, { epochs: 5, onEpoch: (r, stop) => r.epoch === 1 && stop() });
@@ -255,9 +339,15 @@ describe("training runs", () => {
 
   it("refuse bad options and observations with the argument named", () => {
     const model = createModel(shape);
-    expect(() => model.fit(observations, { loss: "hinge" as never })).toThrow('options.loss must be "squared", "logistic" or "bpr", got "hinge"');
-    expect(() => model.fit(observations, { batchSize: 0 })).toThrow("options.batchSize must be an integer of at least 1, got 0");
-    expect(() => model.fit({ ...observations, y: [1] })).toThrow("observations.y.length must be the number of observations = 5000, got 1");
+    expect(() => model.fit(observations, { loss: "hinge" as never })).toThrow(
+      'options.loss must be "squared", "logistic" or "bpr", got "hinge"',
+    );
+    expect(() => model.fit(observations, { batchSize: 0 })).toThrow(
+      "options.batchSize must be an integer of at least 1, got 0",
+    );
+    expect(() => model.fit({ ...observations, y: [1] })).toThrow(
+      "observations.y.length must be the number of observations = 5000, got 1",
+    );
     expect(() => model.fit({ ...observations }, { loss: "logistic" })).toThrow("observations.y[0] must be 0 or 1");
     expect(() => model.fit({ indptr: new Uint32Array([0, 1]), index: new Uint32Array([0]) }, { loss: "bpr" })).toThrow(
       "observation 0 lists 0 rows of group B; bpr needs at least 1",
@@ -288,9 +378,18 @@ describe("training under misuse", () => {
       [{ epochs: -1 }, "Model.fit(): options.epochs must be an integer of at least 0, got -1"],
       [null, "Model.fit(): options must be an object or undefined, got null"],
       [{ seed: 1.5 }, "Model.fit(): options.seed must be an integer from 0 to 4294967295, got 1.5"],
-      [{ validation: { indptr: new Uint32Array([0, 1]), index: new Uint32Array([999]) } }, /options\.validation\.index\[0\] = 999 is out of range/],
-      [{ optimizer: { type: "adam", beta1: NaN } }, "Model.fit(): options.optimizer.beta1 must be a finite number from 0 to 1 (excluded), got NaN"],
-      [{ optimizer: { type: "sgd", learningRate: () => -1 } }, "Model.fit(): options.optimizer.learningRate(0) returned -1"],
+      [
+        { validation: { indptr: new Uint32Array([0, 1]), index: new Uint32Array([999]) } },
+        /options\.validation\.index\[0\] = 999 is out of range/,
+      ],
+      [
+        { optimizer: { type: "adam", beta1: NaN } },
+        "Model.fit(): options.optimizer.beta1 must be a finite number from 0 to 1 (excluded), got NaN",
+      ],
+      [
+        { optimizer: { type: "sgd", learningRate: () => -1 } },
+        "Model.fit(): options.optimizer.learningRate(0) returned -1",
+      ],
       [{ onEpoch: 5 }, "Model.fit(): options.onEpoch must be a function, got number"],
     ];
     for (const [options, message] of refusals) {
@@ -299,7 +398,10 @@ describe("training under misuse", () => {
     }
     expect(() => model.fit(small, { loss: "logistic" })).toThrow("Model.fit(): observations.y[0] must be 0 or 1");
     // the model goes on exactly as if none of the refused calls had been made
-    const history = model.fitPartial(small, { epochs: 2, optimizer: { type: "sgd", learningRate: 0.05, momentum: 0.9 } });
+    const history = model.fitPartial(small, {
+      epochs: 2,
+      optimizer: { type: "sgd", learningRate: 0.05, momentum: 0.9 },
+    });
     expect(history.epochs.map((e) => e.epoch)).toEqual([2, 3]);
     expect(firstBitDifference(model.phi, reference.phi)).toBe(-1);
     model.dispose();
@@ -310,11 +412,17 @@ describe("training under misuse", () => {
     [{ type: "adam", beta1: 1 }, "options.optimizer.beta1 must be a finite number from 0 to 1 (excluded), got 1"],
     [{ type: "adam", beta2: -0.1 }, "options.optimizer.beta2 must be a finite number from 0 to 1 (excluded), got -0.1"],
     [{ type: "adam", epsilon: 0 }, "options.optimizer.epsilon must be positive, got 0"],
-    [{ type: "adagrad", epsilon: Infinity }, "options.optimizer.epsilon must be a finite number of at least 0, got Infinity"],
+    [
+      { type: "adagrad", epsilon: Infinity },
+      "options.optimizer.epsilon must be a finite number of at least 0, got Infinity",
+    ],
     [{ type: "sgd", momentum: "x" }, 'options.optimizer.momentum must be a finite number of at least 0, got "x"'],
     [{ type: "sgd", nesterov: "yes" }, "options.optimizer.nesterov must be a boolean, got string"],
     [{ type: "sgd", weightDecay: -1 }, "options.optimizer.weightDecay must be a finite number of at least 0, got -1"],
-    [{ type: "adam", learningRate: Infinity }, "options.optimizer.learningRate must be a finite number of at least 0, got Infinity"],
+    [
+      { type: "adam", learningRate: Infinity },
+      "options.optimizer.learningRate must be a finite number of at least 0, got Infinity",
+    ],
     [{ type: "rmsprop" }, 'options.optimizer.type must be "sgd", "adagrad" or "adam", got "rmsprop"'],
     ["adam", "options.optimizer must be an object or undefined, got string"],
   ])("refuses the optimizer %o, naming the hyper-parameter", (optimizer, message) => {
@@ -347,7 +455,9 @@ describe("training under misuse", () => {
         optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : (bad as number)) },
         onEpoch: (r: { epoch: number }) => void (r.epoch === 1 && (endOfEpoch1 = model.phi.slice())),
       };
-      expect(() => model.fit(small, options)).toThrow(`Model.fit(): options.optimizer.learningRate(2) returned ${typeof bad === "string" ? '"0.1"' : bad}`);
+      expect(() => model.fit(small, options)).toThrow(
+        `Model.fit(): options.optimizer.learningRate(2) returned ${typeof bad === "string" ? '"0.1"' : bad}`,
+      );
       expect(firstBitDifference(model.phi, endOfEpoch1!)).toBe(-1);
     }
     model.dispose();
@@ -392,7 +502,9 @@ describe("training under misuse", () => {
     const model = createModel(shape, { seed: 1 });
     model.phi[7 * shape.k + 2] = NaN;
     const before = model.phi.slice();
-    expect(() => model.fit(small)).toThrow("Model.fit(): row 7 of the model's phi is not finite; training needs finite parameters");
+    expect(() => model.fit(small)).toThrow(
+      "Model.fit(): row 7 of the model's phi is not finite; training needs finite parameters",
+    );
     expect(firstBitDifference(model.phi, before)).toBe(-1);
     model.dispose();
   });
@@ -417,7 +529,9 @@ describe("training under misuse", () => {
         optimizer: { type: "adam" as const, learningRate: callback === "learningRate" ? dispose : 0.01 },
       };
       const copy = () => intruder!.phi.slice();
-      expect(() => model.fit(small, options)).toThrow("Model.fit(): the Model was disposed during training (by a callback); training stopped");
+      expect(() => model.fit(small, options)).toThrow(
+        "Model.fit(): the Model was disposed during training (by a callback); training stopped",
+      );
       const after = copy();
       const fresh = createModel(shape, { seed: 2 });
       expect(firstBitDifference(after, fresh.phi)).toBe(-1);
@@ -456,15 +570,22 @@ describe("training under misuse", () => {
     const message = "observations: observation 0 lists 3 rows of group B; bpr needs at least 1, and at most m / 2 = 1";
     expect(() => model.evaluate(all, "bpr")).toThrow(`Model.evaluate(): ${message}`);
     const train = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([0, 4]) };
-    expect(() => model.fit(train, { loss: "bpr", validation: all })).toThrow("Model.fit(): options.validation: observation 0 lists 3 rows");
-    expect(() => model.evaluate(all, "hinge" as never)).toThrow('Model.evaluate(): loss must be "squared", "logistic" or "bpr", got "hinge"');
-    expect(() => model.evaluate(all, "bpr", -1)).toThrow("Model.evaluate(): seed must be an integer from 0 to 4294967295, got -1");
+    expect(() => model.fit(train, { loss: "bpr", validation: all })).toThrow(
+      "Model.fit(): options.validation: observation 0 lists 3 rows",
+    );
+    expect(() => model.evaluate(all, "hinge" as never)).toThrow(
+      'Model.evaluate(): loss must be "squared", "logistic" or "bpr", got "hinge"',
+    );
+    expect(() => model.evaluate(all, "bpr", -1)).toThrow(
+      "Model.evaluate(): seed must be an integer from 0 to 4294967295, got -1",
+    );
     model.dispose();
   });
 
   it("draws bpr negatives uniformly among the rows of B an observation does not list, in bounded work", () => {
     // m = 10 with positives 1 and 5 (offsets): 3 negatives from the 8 others, each equally likely
-    const n = 7, positives = [n + 1, n + 5];
+    const n = 7,
+      positives = [n + 1, n + 5];
     const counts = new Array(10).fill(0);
     const random = new Random(3);
     const draws = 40000;
@@ -494,7 +615,11 @@ describe("training under misuse", () => {
     const neighbour = createProblem({ n: 16, m: 0, k: 1 });
     neighbour.phi.fill(7);
     const rows = Array.from({ length: 16 }, (_, r) => r);
-    const everyRowTwice = { indptr: new Uint32Array([0, 16, 32]), index: Uint32Array.from([...rows, ...rows]), y: [1, -1] };
+    const everyRowTwice = {
+      indptr: new Uint32Array([0, 16, 32]),
+      index: Uint32Array.from([...rows, ...rows]),
+      y: [1, -1],
+    };
     model.fit(everyRowTwice, { epochs: 2, batchSize: 2 });
     expect(neighbour.phi.every((x) => x === 7)).toBe(true);
     model.dispose();
@@ -502,9 +627,15 @@ describe("training under misuse", () => {
   });
 
   it("refuses initial parameters that are not numbers", () => {
-    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: ["1", 2] as never })).toThrow("createModel(): options.phi must hold numbers, but options.phi[0] is string");
-    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: { length: 2 } as never })).toThrow("createModel(): options.phi must be an array of numbers, got Object");
-    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: [1, 2, 3] })).toThrow("createModel(): options.phi.length must be (n + m) * k = 2, got 3");
+    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: ["1", 2] as never })).toThrow(
+      "createModel(): options.phi must hold numbers, but options.phi[0] is string",
+    );
+    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: { length: 2 } as never })).toThrow(
+      "createModel(): options.phi must be an array of numbers, got Object",
+    );
+    expect(() => createModel({ n: 1, m: 1, k: 1 }, { phi: [1, 2, 3] })).toThrow(
+      "createModel(): options.phi.length must be (n + m) * k = 2, got 3",
+    );
   });
 });
 
@@ -539,14 +670,19 @@ describe("saving models", () => {
       [new TextEncoder().encode("hello, this is not a model file at all"), /does not start with "CGRD"/],
       [version, /format version 9; this crossgrad reads version 1/],
       [reserved, /reserved bytes 9-11 are 0, 1, 0, not 0/],
-      [createModel({ n: 10, m: 7, k: 4 }).save(), /bytes hold a \{ n: 10, m: 7, k: 4 \} f32 model, this model is \{ n: 10, m: 7, k: 3 \} f32/],
+      [
+        createModel({ n: 10, m: 7, k: 4 }).save(),
+        /bytes hold a \{ n: 10, m: 7, k: 4 \} f32 model, this model is \{ n: 10, m: 7, k: 3 \} f32/,
+      ],
       [createModel(shape, { precision: "f64" }).save(), /f64 model, this model is .* f32/],
     ];
     for (const [file, message] of cases) {
       expect(() => target.load(file)).toThrow(message);
       expect(firstBitDifference(target.phi, before)).toBe(-1);
     }
-    expect(() => loadModel(flipped)).toThrow("loadModel(): bytes are not a valid crossgrad model file: checksum mismatch");
+    expect(() => loadModel(flipped)).toThrow(
+      "loadModel(): bytes are not a valid crossgrad model file: checksum mismatch",
+    );
     model.dispose();
     target.dispose();
   });
@@ -563,5 +699,3 @@ describe("metrics", () => {
     expect(() => rmse([1], [1, 2])).toThrow(RangeError);
   });
 });
-
-

@@ -28,8 +28,10 @@ describe("Web Workers", () => {
       expect(r.simd).toBe(true);
       expect(r.problemValue).toBe(r.value);
       expect(Math.abs((r.value as number) - referenceValue(phi, h, shape))).toBeLessThan(1e-4);
-      const g = r.gradient as Float32Array, dh = r.gateGradient as Float32Array;
-      const refG = referenceGradient(phi, h, shape), refDh = referenceGateGradient(phi, h, shape);
+      const g = r.gradient as Float32Array,
+        dh = r.gateGradient as Float32Array;
+      const refG = referenceGradient(phi, h, shape),
+        refDh = referenceGateGradient(phi, h, shape);
       expect(g.every((x, i) => Math.abs(x - refG[i]) < 1e-4)).toBe(true);
       expect(dh.every((x, i) => Math.abs(x - refDh[i]) < 1e-4)).toBe(true);
     }

@@ -31,7 +31,10 @@ try {
   const chrome = navigator.userAgent.match(/(?:HeadlessChrome|Chrome)\/[\d.]+/)?.[0] ?? navigator.userAgent;
   results.runtime = `${chrome}, crossgrad ${info().simd ? "SIMD" : "scalar"} build, TensorFlow.js ${tf.version.tfjs}`;
   results.quick = quick;
-  if (!quick) document.getElementById("chart").innerHTML = svgChart(results, { title: `crossgrad vs the alternatives (${chrome})` });
+  if (!quick)
+    document.getElementById("chart").innerHTML = svgChart(results, {
+      title: `crossgrad vs the alternatives (${chrome})`,
+    });
   window.benchResults = results;
 } catch (error) {
   log(`failed: ${error?.stack ?? error}`);

@@ -11,12 +11,14 @@ import { medianTime } from "../timing.js";
 const $ = (id) => document.getElementById(id);
 const norm = (a) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 
-
 await init();
-$("build").value = `${info().simd ? "SIMD" : "scalar"} build${self.crossOriginIsolated ? ", cross-origin isolated" : ""}`;
+$("build").value =
+  `${info().simd ? "SIMD" : "scalar"} build${self.crossOriginIsolated ? ", cross-origin isolated" : ""}`;
 
 $("compute").addEventListener("click", () => {
-  const n = Number($("n").value), m = Number($("m").value), k = Number($("k").value);
+  const n = Number($("n").value),
+    m = Number($("m").value),
+    k = Number($("k").value);
   const shape = { n, m, k };
   const inputs = makeInputs(n, m, k, 0.5, Number($("seed").value));
   const phi = $("precision").value === "f64" ? Float64Array.from(inputs.phi) : inputs.phi;
@@ -42,7 +44,14 @@ $("bench").addEventListener("click", async () => {
   try {
     tf.wasm.setWasmPaths("/node_modules/@tensorflow/tfjs-backend-wasm/dist/");
     await tf.setBackend("wasm");
-    const sizes = $("bench-sizes").value === "quick" ? QUICK_SIZES : [{ n: 256, k: 64 }, { n: 1024, k: 64 }, { n: 4096, k: 64 }];
+    const sizes =
+      $("bench-sizes").value === "quick"
+        ? QUICK_SIZES
+        : [
+            { n: 256, k: 64 },
+            { n: 1024, k: 64 },
+            { n: 4096, k: 64 },
+          ];
     const results = await runSuite({
       tf,
       tfBackends: ["wasm", "cpu"],
@@ -52,7 +61,8 @@ $("bench").addEventListener("click", async () => {
       log: (line) => ($("bench-status").value = line),
     });
     $("bench-table").innerHTML = markdownTablesToHtml(sizeTables(results));
-    if (sizes.filter((s) => s.k === 64).length > 1) $("bench-chart").innerHTML = svgChart(results, { title: "time per call against size (this browser)" });
+    if (sizes.filter((s) => s.k === 64).length > 1)
+      $("bench-chart").innerHTML = svgChart(results, { title: "time per call against size (this browser)" });
     $("bench-status").value = "done";
   } catch (error) {
     $("bench-status").value = `failed: ${error}`;
@@ -68,7 +78,12 @@ function markdownTablesToHtml(markdown) {
   const flush = () => {
     if (!rows.length) return;
     const [head, , ...body] = rows;
-    const cells = (line, tag) => line.split("|").slice(1, -1).map((c) => `<${tag}>${c.trim().replace(/\*\*(.*)\*\*/, "<strong>$1</strong>")}</${tag}>`).join("");
+    const cells = (line, tag) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => `<${tag}>${c.trim().replace(/\*\*(.*)\*\*/, "<strong>$1</strong>")}</${tag}>`)
+        .join("");
     html.push(`<table><tr>${cells(head, "th")}</tr>${body.map((r) => `<tr>${cells(r, "td")}</tr>`).join("")}</table>`);
     rows = [];
   };
@@ -92,7 +107,11 @@ $("train").addEventListener("click", () => {
     if (data.status) $("train-status").value = data.status;
     if (data.epoch) {
       epochs.push(data.epoch);
-      $("loss-chart").innerHTML = lossCurveSvg(epochs, { title: `${loss} loss per epoch`, floor: data.floor, floorLabel: "best possible" });
+      $("loss-chart").innerHTML = lossCurveSvg(epochs, {
+        title: `${loss} loss per epoch`,
+        floor: data.floor,
+        floorLabel: "best possible",
+      });
     }
     if (data.done || data.error) {
       $("train-status").value = data.error ? `failed: ${data.error}` : data.done;

@@ -5,7 +5,9 @@ import { plantedProblem, sliceObservations } from "../planted.js";
 self.onmessage = async ({ data: { loss, epochs, observations } }) => {
   try {
     await init();
-    const n = 500, m = 500, k = 8;
+    const n = 500,
+      m = 500,
+      k = 8;
     self.postMessage({ status: `planting phi* and drawing ${observations} observations...` });
     const planted = plantedProblem({ n, m, k, count: Math.round(observations * 1.1), loss, seed: 1 });
     const train = sliceObservations(planted.observations, 0, observations);
@@ -17,7 +19,12 @@ self.onmessage = async ({ data: { loss, epochs, observations } }) => {
       epochs,
       validation,
       optimizer: { type: "adam", learningRate: (e) => 0.01 * 0.85 ** Math.max(0, e - 5) },
-      onEpoch: (epoch) => self.postMessage({ epoch, floor, status: `epoch ${epoch.epoch + 1}/${epochs}: validation loss ${epoch.validationLoss.toFixed(5)}` }),
+      onEpoch: (epoch) =>
+        self.postMessage({
+          epoch,
+          floor,
+          status: `epoch ${epoch.epoch + 1}/${epochs}: validation loss ${epoch.validationLoss.toFixed(5)}`,
+        }),
     });
     const last = history.epochs.at(-1);
     const extra = loss === "logistic" ? `, AUC ${auc(model.predict(validation), validation.y).toFixed(4)}` : "";

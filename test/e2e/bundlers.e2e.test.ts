@@ -40,7 +40,10 @@ beforeAll(async () => {
   mkdirSync(join(app, "node_modules"));
   symlinkSync(root, join(app, "node_modules", "crossgrad"), "dir");
   writeFileSync(join(app, "main.js"), MAIN);
-  writeFileSync(join(app, "index.html"), '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="./main.js"></script>');
+  writeFileSync(
+    join(app, "index.html"),
+    '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="./main.js"></script>',
+  );
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 });
 
@@ -71,7 +74,14 @@ describe("bundled apps", () => {
 
   it("work when built with esbuild for the browser", async () => {
     const out = join(app, "dist-esbuild");
-    await esbuild({ entryPoints: [join(app, "main.js")], bundle: true, format: "esm", platform: "browser", outfile: join(out, "main.js"), logLevel: "silent" });
+    await esbuild({
+      entryPoints: [join(app, "main.js")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      outfile: join(out, "main.js"),
+      logLevel: "silent",
+    });
     cpSync(join(app, "index.html"), join(out, "index.html"));
     // esbuild does not follow new URL("./worker.js", import.meta.url): the README says to copy it
     cpSync(join(root, "dist", "worker.js"), join(out, "worker.js"));

@@ -67,7 +67,9 @@ describe("the demo page", () => {
     await page.selectOption("#bench-sizes", "quick");
     await page.click("#bench");
     // the page reports "done", or "failed: ..." (say, a kernel file it could not fetch)
-    await expect.poll(() => page.locator("#bench-status").textContent(), { timeout: 300_000, interval: 1000 }).toMatch(/^(done|failed)/);
+    await expect
+      .poll(() => page.locator("#bench-status").textContent(), { timeout: 300_000, interval: 1000 })
+      .toMatch(/^(done|failed)/);
     expect(await page.locator("#bench-status").textContent()).toBe("done");
     const rows = page.locator("#bench-table tr");
     expect(await rows.count()).toBeGreaterThan(20);
