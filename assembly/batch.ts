@@ -1,4 +1,4 @@
-// Batches of gate sets over one phi (SPEC §3): values F_b for every set, then the weighted
+// Batches of gate sets over one phi (docs/design.md §2): values F_b for every set, then the weighted
 // gradient sum sum_b w_b dF_b/dphi. Training computes w_b = L'(F_b) between the two phases;
 // the second never reads phi, since each set's gradient is rank one in its pooled sums, kept
 // from the first phase. Sets are CSR rows (indptr, index, weight: sparse.ts) or dense rows

@@ -3,7 +3,7 @@
 // gives the f32x4 and the f64x2 kernels. Without --enable simd, ASC_FEATURE_SIMD is false and
 // every vector phase compiles away, leaving the scalar build of the same source.
 
-/** Rows summed sequentially before the pairwise tree takes over (SPEC §2, §5). */
+/** Rows summed sequentially before the pairwise tree takes over (docs/design.md §4, §5). */
 export const BLOCK_ROWS: u32 = 256;
 
 /** Streaming pools rows of up to this many bytes in register strips, wider ones row by row. */
@@ -15,7 +15,7 @@ export const STREAM_STRIP_MAX_BYTES: usize = 64;
  */
 export const PAIR_MAX_ROW_BYTES: usize = 256;
 
-/** Vectors per strip: eight independent accumulators hide the add latency (SPEC §6). */
+/** Vectors per strip: eight independent accumulators hide the add latency (docs/design.md §6). */
 export const STRIP: u32 = 8;
 
 /** Elements per v128 (4 for f32, 2 for f64); 1 in the scalar build. */

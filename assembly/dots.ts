@@ -1,4 +1,4 @@
-// Row dot products out[r] = <phi_r, w> (dF/dh_r, SPEC §1), for every row whatever its gate.
+// Row dot products out[r] = <phi_r, w> (dF/dh_r, docs/design.md §1), for every row whatever its gate.
 // rowPass gives the order of operations, the one pool() uses when it computes dots in its own
 // pass, so a row's dot has the same bits whichever pass produced it.
 

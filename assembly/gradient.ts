@@ -1,8 +1,8 @@
 // dF/dphi for the rows of one group: row r gets scale * h_r * w, where w is the other group's
-// pooled sum (SPEC §1). The gradient is rank one per group, so it never reads phi.
+// pooled sum (docs/design.md §1). The gradient is rank one per group, so it never reads phi.
 //
 // Absent rows (gate exactly 0) get exact +0 when writing and are left untouched when
-// accumulating, even if w holds NaN or Infinity (SPEC §2). In blocks whose gates are all 0 or
+// accumulating, even if w holds NaN or Infinity (docs/design.md §2). In blocks whose gates are all 0 or
 // 1 a row is scale * w (precomputed once) or zeros: no multiply per element. Both loops give
 // the same bits, since coef = scale * 1 rounds to the same T as the precomputed factor.
 

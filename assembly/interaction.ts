@@ -1,5 +1,5 @@
 // F(h; phi) = <u, v> and its gradients for the whole (n + m) x k matrix: the entry points'
-// logic, generic over f32 / f64. Group A is rows 0..n-1, group B rows n..n+m-1 (SPEC §1).
+// logic, generic over f32 / f64. Group A is rows 0..n-1, group B rows n..n+m-1 (docs/design.md §1).
 //
 // Scratch layout (bytes from `scratch`): u | v (T) | u64 | v64 (their float64 values before
 // rounding) | pool()'s scratch for max(n, m) rows.

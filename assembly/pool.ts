@@ -1,6 +1,6 @@
-// Gated pooled sums: out = sum_r h_r phi_r over the rows of one group (SPEC §1).
+// Gated pooled sums: out = sum_r h_r phi_r over the rows of one group (docs/design.md §1).
 //
-// Accuracy (SPEC §5) and determinism (SPEC §2): rows are summed in T in fixed blocks of
+// Accuracy and determinism (docs/design.md §4, §5): rows are summed in T in fixed blocks of
 // BLOCK_ROWS, sequentially per column inside a block (the SIMD hot loop), and the block sums
 // are combined in float64 in the fixed pairwise tree of tree.ts. The tree costs O(k) per
 // block and leaves the f32 result within about one rounding of the exact sum; each block has
@@ -10,7 +10,7 @@
 // NaN in an absent row cannot leak in). Inside a block every column is summed in row order
 // whichever loop runs: compacted (the active rows only, column strips in registers: fastest
 // in cache), streaming (every row front to back, accumulators in L1: no random skips for the
-// prefetcher out of cache, SPEC §6), or sparse (the rows of an index list, sparse.ts). Masked
+// prefetcher out of cache, docs/design.md §6), or sparse (the rows of an index list, sparse.ts). Masked
 // terms and skipped rows differ at most in the sign of a zero partial sum, which the final
 // + 0 erases, so all give bit-identical results and the caller picks the fastest.
 //

@@ -1,4 +1,4 @@
-// Sparse gates (SPEC §3): the active rows as a strictly increasing list of global row
+// Sparse gates (docs/design.md §2): the active rows as a strictly increasing list of global row
 // indices, with optional weights (1 when absent). Every pass costs O(listed rows * k): the
 // pooled sums visit only the blocks the rows fall in, and push them at their own places in
 // the pairwise tree (tree.ts), so the result has the bits of the dense pass over the same

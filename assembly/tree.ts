@@ -1,4 +1,4 @@
-// The fixed pairwise tree that combines block sums, in float64 (SPEC §2, §5).
+// The fixed pairwise tree that combines block sums, in float64 (docs/design.md §4, §5).
 //
 // The tree over the blocks 0..N-1 of a group is canonical: a node covers the aligned blocks
 // [s, s + 2^level), its value is left child + right child, and the result folds the maximal

@@ -1,4 +1,4 @@
-// Kernel tuning harness: crossgrad's kernels against the roofline at the SPEC §6 sizes, the
+// Kernel tuning harness: crossgrad's kernels against the roofline at the sizes of the speed targets (docs/design.md §6), the
 // minimum of many interleaved runs (the least disturbed by a shared machine). For reading
 // the effect of a kernel change quickly; the report comes from npm run bench.
 //   node bench/kernels.mjs [n k [n k ...]]

@@ -5,7 +5,7 @@
 import { Bench } from "tinybench";
 import { closePools, contenders, makeInputs } from "./contenders.js";
 
-/** Rows per group n = m, and k: SPEC §6 and the benchmark issue. */
+/** Rows per group n = m, and k: the speed targets (docs/design.md §6). */
 export const SIZES = [
   { n: 256, k: 64 },
   { n: 1024, k: 64 },

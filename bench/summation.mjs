@@ -1,4 +1,4 @@
-// How to sum f32 pooled sums (SPEC §5): crossgrad's blocked-pairwise f32 against one
+// How to sum f32 pooled sums (docs/design.md §5): crossgrad's blocked-pairwise f32 against one
 // sequential f32 accumulator per column and against float64 accumulation, for accuracy at
 // 4,194,304 rows per group and for speed. Run: npm run bench:summation
 import { readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 // crossgrad: F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j> = <u, v>, and its
-// exact gradients dF/dphi and dF/dh, in WebAssembly SIMD. See README.md and SPEC §3.
+// exact gradients dF/dphi and dF/dh, in WebAssembly SIMD. See README.md and docs/design.md.
 
 export { init, info, hostHasSimd, type InitOptions, type RuntimeInfo, type WasmSource } from "./loader.js";
 export {

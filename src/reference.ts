@@ -1,5 +1,5 @@
 // A plain float64 implementation of F and both gradients, straight from the formulas of
-// SPEC §1, for tests and benchmarks to compare against. Sums are compensated (Neumaier), so
+// docs/design.md §1, for tests and benchmarks to compare against. Sums are compensated (Neumaier), so
 // the reference is accurate to about one float64 rounding whatever the size.
 
 import type { Shape } from "./types.js";

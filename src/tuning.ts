@@ -4,7 +4,7 @@
 /**
  * Up to this many bytes of phi, pooling visits only the active rows of each block (compact);
  * beyond, it streams every row with a mask, because random skips defeat the hardware
- * prefetcher once phi no longer fits in cache (SPEC §6). Measured at k = 64 on a 32 MiB L3:
+ * prefetcher once phi no longer fits in cache (docs/design.md §6). Measured at k = 64 on a 32 MiB L3:
  * compact faster up to 8 MiB (0.87x of streaming at 2 MiB), slower at 32 MiB (1.6x).
  */
 export const COMPACT_MAX_BYTES = 16 * 1024 * 1024;

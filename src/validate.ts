@@ -1,5 +1,5 @@
 // Input checks, run in TypeScript before anything enters wasm (kernels trust their arguments).
-// Errors follow SPEC §4: TypeError for types, RangeError for sizes; messages name the caller,
+// Errors follow docs/design.md §7: TypeError for types, RangeError for sizes; messages name the caller,
 // the argument, what was expected and what was given.
 
 import type { DenseGates, DenseGateSets, FloatArray, GateSets, Precision, Shape } from "./types.js";

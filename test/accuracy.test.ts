@@ -1,4 +1,4 @@
-// SPEC §5 at full size: f32 pooled sums must not drift with the row count. phi uniform on
+// docs/design.md §5 at full size: f32 pooled sums must not drift with the row count. phi uniform on
 // [0, 1) (all positive, so running sums grow linearly: the hard case), half the gates on,
 // k = 4 and 4,194,304 rows per group.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ const n = 4_194_304,
   m = 4_194_304,
   k = 4;
 
-describe("f32 accuracy at 4,194,304 rows per group (SPEC §5)", () => {
+describe("f32 accuracy at 4,194,304 rows per group (docs/design.md §5)", () => {
   let problem: Problem<"f32">;
   let exact: { u: Float64Array; v: Float64Array };
 

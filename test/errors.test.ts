@@ -1,4 +1,4 @@
-// Bad input (SPEC §4): the right error class, a message that names the argument with the
+// Bad input (docs/design.md §7): the right error class, a message that names the argument with the
 // expected and the actual value, and nothing lost.
 import { describe, expect, it } from "vitest";
 import { createProblem, gateGradient, gradient, info, init, pooled, value, valueAndGradient } from "../src/index.js";

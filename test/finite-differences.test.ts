@@ -1,5 +1,5 @@
 // dF/dphi and dF/dh against central finite differences of F, and the wrong formulas of
-// SPEC §1 fed to the same checks: they must fail them, or the checks have no teeth.
+// docs/design.md §1 fed to the same checks: they must fail them, or the checks have no teeth.
 import { beforeAll, describe, expect, it } from "vitest";
 import { gateGradient, gradient, init } from "../src/index.js";
 import { referenceGradient } from "../src/reference.js";
@@ -9,7 +9,7 @@ import { randomProblem, type GateKind } from "./helpers.js";
 beforeAll(() => init());
 
 // each group with at least two active rows and u, v nonzero, so that no wrong formula can
-// coincide with the truth (SPEC §1)
+// coincide with the truth (docs/design.md §1)
 const CASES: { shape: { n: number; m: number; k: number }; gates: GateKind }[] = [
   { shape: { n: 3, m: 4, k: 5 }, gates: "on" },
   { shape: { n: 6, m: 5, k: 9 }, gates: "real" },
@@ -31,7 +31,7 @@ describe("central finite differences of F", () => {
       expect(finiteDifferenceErrorGates(phi, h, shape, gateGradient(phi, h, shape), 1e-2)).toBeLessThan(1e-3);
     });
 
-    it("reject each wrong formula of SPEC §1 (the checks have teeth)", () => {
+    it("reject each wrong formula of the design (§1) (the checks have teeth)", () => {
       const { phi, h } = randomProblem(shape, "f64", gates, 23);
       const truth = referenceGradient(phi, h, shape);
       const wrong = {

@@ -1,5 +1,5 @@
 // Gradient checks that do not trust crossgrad's own algebra: central finite differences of F,
-// and the wrong formulas of SPEC §1, which the checks must reject.
+// and the wrong formulas of docs/design.md §1, which the checks must reject.
 import { value } from "../src/index.js";
 import { referencePooled } from "../src/reference.js";
 import type { FloatArray, Shape } from "../src/types.js";
@@ -74,7 +74,7 @@ function gateSum(h: ArrayLike<number>, from: number, to: number): number {
   return sum;
 }
 
-/** The wrong dF/dphi formulas of SPEC §1, and one wrong dF/dh, computed in float64. */
+/** The wrong dF/dphi formulas of docs/design.md §1, and one wrong dF/dh, computed in float64. */
 export const wrongFormulas = {
   /** dF/dphi_r = sum_i sum_j h_i h_j phi_j: sums over the index being differentiated. */
   sumsOverTheRow(phi: ArrayLike<number>, h: ArrayLike<number>, shape: Shape): Float64Array {

@@ -51,7 +51,7 @@ export function randomProblem(
 const abs = (a: NumberArray): Float64Array => Float64Array.from(a, Math.abs);
 
 /**
- * The "sum of |terms|" behind every result (SPEC §5): |u|_l and |v|_l, and per result the
+ * The "sum of |terms|" behind every result (docs/design.md §5): |u|_l and |v|_l, and per result the
  * magnitude its rounding errors scale with. `*Factor` are what an absolute error in u or v
  * (underflow) is multiplied by on its way into each result.
  */
@@ -85,7 +85,7 @@ export const UNIT_ROUNDOFF = { f32: 2 ** -24, f64: 2 ** -53 } as const;
 
 /**
  * Relative error bounds (multiples of the sum of |terms|) for a problem with at most `rows`
- * rows per group. f64: SPEC §5's 1e-13. f32: the worst case of the blocked sum (up to 256
+ * rows per group. f64: the 1e-13 of docs/design.md §5. f32: the worst case of the blocked sum (up to 256
  * sequential additions in a block; the float64 tree adds next to nothing), plus the final
  * rounding, the rounding of the final products and, for dF/dh, of a k-term dot product.
  */

@@ -1,6 +1,6 @@
 // The kernel checks, run once per build (SIMD and scalar) by the *.test.ts files that import
 // this suite after init(). Every result is compared with the float64 reference under the
-// error bounds of SPEC §5 (test/helpers.ts: bounds).
+// error bounds of docs/design.md §5 (test/helpers.ts: bounds).
 import { describe, expect, it } from "vitest";
 import {
   createProblem,

@@ -43,7 +43,7 @@ function problemArbitrary(precision: Precision, values: "integers" | "fractions"
 }
 
 describe.each(["f32", "f64"] as const)("%s properties", (precision) => {
-  it("every result is within the SPEC §5 bounds of the float64 reference", () => {
+  it("every result is within the bounds of docs/design.md §5 of the float64 reference", () => {
     fc.assert(
       fc.property(problemArbitrary(precision, "floats"), ({ shape, phi, h }) => {
         for (const [what, error] of Object.entries(scaledErrors(phi, h, shape))) {

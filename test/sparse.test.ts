@@ -1,6 +1,6 @@
 // Sparse gates { index, weight? }: the same results as the dense path over the same gates,
 // bit for bit (sparse pooling pushes its blocks at their own places in the same tree), the
-// gradient's two layouts, and the errors of SPEC §4 for bad indices.
+// gradient's two layouts, and the errors of docs/design.md §7 for bad indices.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   createProblem,

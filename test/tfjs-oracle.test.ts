@@ -1,7 +1,7 @@
 // An independent oracle: TensorFlow.js differentiates the literal double sum
 // F = sum_i sum_j h_i h_j <phi_i, phi_j> (all n x m pairs, float32) with tf.grads, knowing
 // nothing of the factorisation through u and v. crossgrad's f32 results must agree, and the
-// wrong formulas of SPEC §1 must not.
+// wrong formulas of docs/design.md §1 must not.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { gateGradient, init, valueAndGradient } from "../src/index.js";

@@ -1,5 +1,5 @@
 // Alternatives to crossgrad's blocked-pairwise f32 pooled sum, for bench/summation.mjs to
-// measure against it (SPEC §5): one f32 running sum per column, and float64 accumulation.
+// measure against it (docs/design.md §5): one f32 running sum per column, and float64 accumulation.
 // Each computes out[0..k) = sum_r h_r phi_r over `rows` rows; k must be 4 or a multiple of
 // 16, rows a multiple of 64. Like crossgrad's kernels they sweep 64-row blocks in column
 // strips with register accumulators (here carried from block to block through `out`), so
