@@ -14,7 +14,7 @@ import {
 } from "../dist/index.js";
 import { compactFor } from "../dist/tuning.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
-import { generator } from "../examples/planted.js";
+import { generator } from "../dist/random.js";
 
 /** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */
 export function makeInputs(n, m, k, density = 0.5, seed = 1) {

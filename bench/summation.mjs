@@ -3,6 +3,7 @@
 // 4,194,304 rows per group and for speed. Run: npm run bench:summation
 import { readFileSync } from "node:fs";
 import { createProblem, init } from "../dist/index.js";
+import { generator } from "../dist/random.js";
 import { referencePooled } from "../dist/reference.js";
 
 await init();
@@ -23,14 +24,7 @@ function median(fn, reps) {
   return times.sort((a, b) => a - b)[reps >> 1];
 }
 
-// mulberry32: a linear congruential generator's correlated low bits would bias the roundings
-let seed = 7;
-function random() {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = generator(7);
 
 const rows = [];
 for (const [n, k] of [

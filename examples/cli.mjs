@@ -17,6 +17,7 @@ import {
   value,
   valueAndGradient,
 } from "../dist/index.js";
+import { generator } from "../dist/random.js";
 import { referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { plantedProblem, sliceObservations } from "./planted.js";
@@ -73,8 +74,7 @@ console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}; n
 // differences agree with dF/dphi and dF/dh up to rounding; and the speed against the plain
 // float64 reference, on random phi with half the gates on.
 {
-  let state = seed >>> 0;
-  const random = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
+  const random = generator(seed);
   const phi = Type.from({ length: (n + m) * k }, () => 2 * random() - 1);
   const h = Type.from({ length: n + m }, () => (random() < 0.5 ? 1 : 0));
   const phi64 = Float64Array.from(phi),

@@ -22,5 +22,3 @@ export function plantedProblem(options: {
 }): { phi: Float64Array; observations: PlantedObservations; F: Float64Array };
 
 export function sliceObservations(observations: PlantedObservations, first: number, end: number): PlantedObservations;
-
-export function generator(seed: number): () => number;

@@ -3,16 +3,7 @@
 // F(phi*; set), plus noise. A model trained on them should reach the noise floor.
 // Plain ESM with no Node imports, so the browser demo uses it too.
 
-/** mulberry32: a seeded uniform [0, 1) generator. */
-export function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { generator } from "../dist/random.js";
 
 /**
  * @param {object} options

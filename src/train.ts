@@ -8,6 +8,7 @@ import { align, shapeText } from "./call.js";
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import { allocRegion, type WasmMemory } from "./memory.js";
 import { sigmoid, softplus } from "./metrics.js";
+import { Random } from "./random.js";
 import { decodeModel, encodeModel } from "./persist.js";
 import type { FloatArray, FloatArrayOf, GateSets, Precision, Shape } from "./types.js";
 import {
@@ -112,26 +113,6 @@ export interface ModelOptions<P extends Precision = "f32"> {
   readonly phi?: ArrayLike<number>;
   /** [0.1] */ readonly scale?: number;
   /** [1] */ readonly seed?: number;
-}
-
-/** @internal A seeded generator (mulberry32) whose state the model keeps, so fitPartial() continues the stream. */
-export class Random {
-  constructor(public state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(this.state ^ (this.state >>> 15), this.state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** an integer in [0, n) */
-  below(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  normal(): number {
-    const u = 1 - this.next(),
-      v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
 }
 
 /** Checked observations: their CSR sets and per-observation targets and weights. */

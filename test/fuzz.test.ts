@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as lib from "../src/index.js";
 import type { FloatArray, Precision, Problem, Shape, ThreadPool } from "../src/index.js";
 import { verifyMemories } from "../src/memory.js";
+import { generator } from "../src/random.js";
 import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 
 await lib.init();
@@ -826,8 +827,7 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
   const { n, m, k, precision } = x;
   const shape = { n, m, k };
   const Type = Types[precision];
-  let state = x.seed >>> 0;
-  const next = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
+  const next = generator(x.seed);
   const phi = Array.from({ length: (n + m) * k }, () => Math.floor(next() * 5) - 2);
   const gates = Array.from({ length: n + m }, () => [0, 1, 2, 0.5][Math.floor(next() * 4)]);
   // block-aligned boundaries in each group, n and n + m among them
@@ -1003,8 +1003,7 @@ const modelDescription = fc.record({
 function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T : never): Case {
   const { n, m, k, precision } = x;
   const shape = { n, m, k };
-  let state = x.seed >>> 0;
-  const next = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296;
+  const next = generator(x.seed);
   const loss = x.loss as "squared" | "logistic" | "bpr";
   // observations: one A row and one B row each (bpr: a positive B row; m >= 2 leaves a negative)
   const indptr = Uint32Array.from({ length: x.count + 1 }, (_, b) => 2 * b);

@@ -1,18 +1,10 @@
 // Shared test data and error bounds.
+import { generator } from "../src/random.js";
 import { referencePooled, type NumberArray } from "../src/reference.js";
 import type { FloatArray, Precision, Shape } from "../src/types.js";
 
-/** A seeded uniform [0, 1) generator (mulberry32): tests are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) generator (mulberry32, src/random.ts): tests are reproducible. */
+export const rng = generator;
 
 export type GateKind = "off" | "on" | "binary" | "real";
 export const GATE_KINDS: readonly GateKind[] = ["off", "on", "binary", "real"];

@@ -16,7 +16,8 @@ import {
   type Precision,
 } from "../src/index.js";
 import { requireEngine } from "../src/loader.js";
-import { drawNegatives, Random } from "../src/train.js";
+import { Random } from "../src/random.js";
+import { drawNegatives } from "../src/train.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
