@@ -28,7 +28,8 @@ import { gradientListed } from "./sparse";
   for (let b: u32 = 0; b < sets; b++) {
     const first = u32At(indptr, b);
     const w = weight == 0 ? <usize>0 : at<T>(weight, first);
-    poolListedBoth<T>(n, m, k, phi, u32At(indptr, b + 1) - first, index + (<usize>first << 2), w, u32At(splits, b) - first, scratch);
+    const count = u32At(indptr, b + 1) - first, split = u32At(splits, b) - first;
+    poolListedBoth<T>(n, m, k, phi, count, index + (<usize>first << 2), w, split, scratch);
     memory.copy(u + <usize>b * vectorBytes, scratch, vectorBytes);
     memory.copy(v + <usize>b * vectorBytes, vAt<T>(scratch, k), vectorBytes);
     store<T>(at<T>(values, b), innerProduct<T>(k, scratch));
@@ -38,7 +39,8 @@ import { gradientListed } from "./sparse";
 /** Phase 1, dense sets: h holds `sets` rows of n + m gates. */
 // @ts-ignore: decorator
 @inline export function batchPooledDense<T>(
-  n: u32, m: u32, k: u32, phi: usize, sets: u32, h: usize, u: usize, v: usize, values: usize, scratch: usize, compact: bool,
+  n: u32, m: u32, k: u32, phi: usize, sets: u32, h: usize, u: usize, v: usize, values: usize, scratch: usize,
+  compact: bool,
 ): void {
   const vectorBytes = <usize>k << alignof<T>();
   for (let b: u32 = 0; b < sets; b++) {
@@ -61,7 +63,7 @@ import { gradientListed } from "./sparse";
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   if (dense && !accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
-  const sw = restAt<T>(scratch, k);
+  const scaledW = restAt<T>(scratch, k);
   for (let b: u32 = 0; b < sets; b++) {
     const first = u32At(indptr, b), split = u32At(splits, b), end = u32At(indptr, b + 1);
     const coef = scale * <f64>load<T>(at<T>(setWeights, b));
@@ -69,8 +71,10 @@ import { gradientListed } from "./sparse";
     // rows of a set may recur in other sets: a dense out always accumulates across sets
     const add = dense || accumulate;
     const outA = dense ? out : out + <usize>first * rowBytes, outB = dense ? out : out + <usize>split * rowBytes;
-    gradientListed<T>(split - first, k, index + (<usize>first << 2), wA, v + <usize>b * rowBytes, coef, outA, add, dense, sw);
-    gradientListed<T>(end - split, k, index + (<usize>split << 2), wB, u + <usize>b * rowBytes, coef, outB, add, dense, sw);
+    // rows of A get v_b, rows of B get u_b
+    const indexA = index + (<usize>first << 2), indexB = index + (<usize>split << 2);
+    gradientListed<T>(split - first, k, indexA, wA, v + <usize>b * rowBytes, coef, outA, add, dense, scaledW);
+    gradientListed<T>(end - split, k, indexB, wB, u + <usize>b * rowBytes, coef, outB, add, dense, scaledW);
   }
 }
 
@@ -82,12 +86,12 @@ import { gradientListed } from "./sparse";
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   if (!accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
-  const sw = restAt<T>(scratch, k);
+  const scaledW = restAt<T>(scratch, k);
   for (let b: u32 = 0; b < sets; b++) {
     const coef = scale * <f64>load<T>(at<T>(setWeights, b));
     const hb = at<T>(h, <usize>b * (n + m));
-    gradientRows<T>(n, k, hb, v + <usize>b * rowBytes, coef, out, true, sw);
-    gradientRows<T>(m, k, at<T>(hb, n), u + <usize>b * rowBytes, coef, out + <usize>n * rowBytes, true, sw);
+    gradientRows<T>(n, k, hb, v + <usize>b * rowBytes, coef, out, true, scaledW);
+    gradientRows<T>(m, k, at<T>(hb, n), u + <usize>b * rowBytes, coef, out + <usize>n * rowBytes, true, scaledW);
   }
 }
 

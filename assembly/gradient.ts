@@ -6,13 +6,23 @@
 // 1 a row is scale * w (precomputed once) or zeros: no multiply per element. Both loops give
 // the same bits, since coef = scale * 1 rounds to the same T as the precomputed factor.
 
-import { ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, at, gateMask, lanes, scanGates, vectorColumns } from "./common";
+import {
+  ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, at, gateMask, lanes, paddedColumnsOf, scanGates, vectorColumns,
+} from "./common";
 
-/** out[r] (+)= scale * h_r * w for rows 0..rows-1 of k elements; sw is k padded elements of scratch. */
+/** Bytes of the scratch gradientRows needs (scaled w: k elements, padded to whole vectors), in 64 bits. */
+export function rowScratchBytes<T>(k: u32): u64 {
+  return paddedColumnsOf<T, u64>(k) << alignof<T>();
+}
+
+/**
+ * out[r] (+)= scale * h_r * w for rows 0..rows-1 of k elements; scaledW, k padded elements of
+ * scratch, gets scale * w.
+ */
 export function gradientRows<T>(
-  rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, sw: usize,
+  rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, scaledW: usize,
 ): void {
-  scaledRow<T>(k, w, scale, sw);
+  scaledRow<T>(k, w, scale, scaledW);
   const rowBytes = <usize>k << alignof<T>();
   for (let start: u32 = 0; start < rows; start += BLOCK_ROWS) {
     const count = min(BLOCK_ROWS, rows - start);
@@ -20,40 +30,40 @@ export function gradientRows<T>(
     const binary = (scanGates<T>(hb, count) & ALL_BINARY) != 0;
     // one specialised loop per case, so no case test is left in the hot loop
     if (accumulate) {
-      if (binary) blockRows<T>(count, k, hb, w, sw, scale, ob, true, true);
-      else blockRows<T>(count, k, hb, w, sw, scale, ob, true, false);
+      if (binary) blockRows<T>(count, k, hb, w, scaledW, scale, ob, true, true);
+      else blockRows<T>(count, k, hb, w, scaledW, scale, ob, true, false);
     } else {
-      if (binary && rowBytes <= PAIR_MAX_ROW_BYTES) binaryRowPairs<T>(count, k, hb, sw, ob);
-      else if (binary) blockRows<T>(count, k, hb, w, sw, scale, ob, false, true);
-      else blockRows<T>(count, k, hb, w, sw, scale, ob, false, false);
+      if (binary && rowBytes <= PAIR_MAX_ROW_BYTES) binaryRowPairs<T>(count, k, hb, scaledW, ob);
+      else if (binary) blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, true);
+      else blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, false);
     }
   }
 }
 
 // @ts-ignore: decorator
 @inline function blockRows<T>(
-  count: u32, k: u32, h: usize, w: usize, sw: usize, scale: f64, out: usize, accumulate: bool, binary: bool,
+  count: u32, k: u32, h: usize, w: usize, scaledW: usize, scale: f64, out: usize, accumulate: bool, binary: bool,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   for (let r: u32 = 0; r < count; r++) {
-    gradientRow<T>(k, out + <usize>r * rowBytes, load<T>(at<T>(h, r)), scale, w, sw, accumulate, binary);
+    gradientRow<T>(k, out + <usize>r * rowBytes, load<T>(at<T>(h, r)), scale, w, scaledW, accumulate, binary);
   }
 }
 
 /**
  * One gradient row: row (+)= scale * gate * w. binary: the gate is 0 or 1, so the row is
- * sw = scale * w or zeros. Absent rows are zeroed (writing) or left alone (accumulating).
+ * scaledW = scale * w or zeros. Absent rows are zeroed (writing) or left alone (accumulating).
  */
 // @ts-ignore: decorator
 @inline export function gradientRow<T>(
-  k: u32, row: usize, gate: T, scale: f64, w: usize, sw: usize, accumulate: bool, binary: bool,
+  k: u32, row: usize, gate: T, scale: f64, w: usize, scaledW: usize, accumulate: bool, binary: bool,
 ): void {
   // an absent row is left as it is when accumulating
   if (accumulate && gate == 0) return;
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
   const coef = <T>(scale * <f64>gate);
-  const from = binary ? sw : w;
+  const from = binary ? scaledW : w;
   let c: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     const cv = v128.splat<T>(coef);
@@ -74,27 +84,27 @@ export function gradientRows<T>(
   }
   // scalar tail
   for (; c < k; c++) {
-    const value = gate == 0 ? <T>0 : binary ? load<T>(at<T>(sw, c)) : coef * load<T>(at<T>(w, c));
+    const value = gate == 0 ? <T>0 : binary ? load<T>(at<T>(scaledW, c)) : coef * load<T>(at<T>(w, c));
     const p = at<T>(row, c);
     store<T>(p, accumulate ? load<T>(p) + value : value);
   }
 }
 
-/** sw[0..k) = scale * w: the gradient row of every gate 1. */
+/** scaledW[0..k) = scale * w: the gradient row of every gate 1. */
 // @ts-ignore: decorator
-@inline export function scaledRow<T>(k: u32, w: usize, scale: f64, sw: usize): void {
+@inline export function scaledRow<T>(k: u32, w: usize, scale: f64, scaledW: usize): void {
   const s = <T>scale;
-  for (let c: u32 = 0; c < k; c++) store<T>(at<T>(sw, c), s * load<T>(at<T>(w, c)));
+  for (let c: u32 = 0; c < k; c++) store<T>(at<T>(scaledW, c), s * load<T>(at<T>(w, c)));
 }
 
 /**
- * Writing rows whose gates are all 0 or 1: each row is sw masked by its gate, two rows a step
- * so that each vector of sw is loaded once for both (the hot loop of binary training data).
+ * Writing rows whose gates are all 0 or 1: each row is scaledW masked by its gate, two rows a step
+ * so that each vector of scaledW is loaded once for both (the hot loop of binary training data).
  * Only for rows of up to PAIR_MAX_ROW_BYTES: on wider rows two streams a row apart measured
  * slower than one (bench/kernels.mjs, k = 256).
  */
 // @ts-ignore: decorator
-@inline function binaryRowPairs<T>(count: u32, k: u32, h: usize, sw: usize, out: usize): void {
+@inline function binaryRowPairs<T>(count: u32, k: u32, h: usize, scaledW: usize, out: usize): void {
   const rowBytes = <usize>k << alignof<T>();
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
@@ -108,7 +118,8 @@ export function gradientRows<T>(
       const end = <usize>kv << alignof<T>();
       // 4 vectors a step
       for (; o + 64 <= end; o += 64) {
-        const x0 = v128.load(sw + o), x1 = v128.load(sw + o, 16), x2 = v128.load(sw + o, 32), x3 = v128.load(sw + o, 48);
+        const x0 = v128.load(scaledW + o), x1 = v128.load(scaledW + o, 16);
+        const x2 = v128.load(scaledW + o, 32), x3 = v128.load(scaledW + o, 48);
         v128.store(row0 + o, v128.and(x0, m0)); v128.store(row0 + o, v128.and(x1, m0), 16);
         v128.store(row0 + o, v128.and(x2, m0), 32); v128.store(row0 + o, v128.and(x3, m0), 48);
         v128.store(row1 + o, v128.and(x0, m1)); v128.store(row1 + o, v128.and(x1, m1), 16);
@@ -116,13 +127,13 @@ export function gradientRows<T>(
       }
       // single vectors
       for (; o < end; o += 16) {
-        const x = v128.load(sw + o);
+        const x = v128.load(scaledW + o);
         v128.store(row0 + o, v128.and(x, m0));
         v128.store(row1 + o, v128.and(x, m1));
       }
       // scalar tail of both rows
       for (let c = kv; c < k; c++) {
-        const x = load<T>(at<T>(sw, c));
+        const x = load<T>(at<T>(scaledW, c));
         store<T>(at<T>(row0, c), load<T>(at<T>(h, r)) != 0 ? x : 0);
         store<T>(at<T>(row1, c), load<T>(at<T>(h, r + 1)) != 0 ? x : 0);
       }
@@ -132,11 +143,11 @@ export function gradientRows<T>(
   for (; r < count; r++) {
     const on = load<T>(at<T>(h, r)) != 0;
     const row = out + <usize>r * rowBytes;
-    for (let c: u32 = 0; c < k; c++) store<T>(at<T>(row, c), on ? load<T>(at<T>(sw, c)) : 0);
+    for (let c: u32 = 0; c < k; c++) store<T>(at<T>(row, c), on ? load<T>(at<T>(scaledW, c)) : 0);
   }
 }
 
-/** One vector of a gradient row: sw, or coef * w; added, or stored masked to +0 where the gate is 0. */
+/** One vector of a gradient row: scaledW, or coef * w; added, or stored masked to +0 where the gate is 0. */
 // @ts-ignore: decorator
 @inline function rowVector<T>(
   out: usize, from: usize, offset: usize, coef: v128, mask: v128, accumulate: bool, binary: bool,

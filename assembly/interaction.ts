@@ -28,7 +28,9 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 // @ts-ignore: decorator
 @inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T, usize>(k); }
 // @ts-ignore: decorator
-@inline export function v64At<T>(scratch: usize, k: u32): usize { return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3); }
+@inline export function v64At<T>(scratch: usize, k: u32): usize {
+  return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3);
+}
 // @ts-ignore: decorator
 @inline export function restAt<T>(scratch: usize, k: u32): usize { return scratch + restOffset<T, usize>(k); }
 
@@ -43,7 +45,8 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 @inline export function poolBoth<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): void {
   const rest = restAt<T>(scratch, k);
   pool<T>(n, k, phi, h, scratch, u64At<T>(scratch, k), rest, compact);
-  pool<T>(m, k, phi + <usize>n * (<usize>k << alignof<T>()), at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, compact);
+  const phiB = phi + <usize>n * (<usize>k << alignof<T>());
+  pool<T>(m, k, phiB, at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, compact);
 }
 
 /** F = <u, v> from the float64 pooled sums in the scratch. */
@@ -95,9 +98,9 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 ): T {
   poolBoth<T>(n, m, k, phi, h, scratch, compact);
   // pooling is done: its scratch holds the scaled pooled sum of each call in turn
-  const sw = restAt<T>(scratch, k);
-  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate, sw);
-  gradientRows<T>(m, k, at<T>(h, n), scratch, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate, sw);
+  const scaledW = restAt<T>(scratch, k);
+  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate, scaledW);
+  gradientRows<T>(m, k, at<T>(h, n), scratch, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate, scaledW);
   return innerProduct<T>(k, scratch);
 }
 
@@ -137,7 +140,8 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   const rest = restAt<T>(scratch, k);
   poolListed<T>(split, k, phi, index, weight, 0, n, scratch, u64At<T>(scratch, k), rest);
   const weightB = weight == 0 ? <usize>0 : at<T>(weight, split);
-  poolListed<T>(count - split, k, phi, index + (<usize>split << 2), weightB, n, m, vAt<T>(scratch, k), v64At<T>(scratch, k), rest);
+  const indexB = index + (<usize>split << 2);
+  poolListed<T>(count - split, k, phi, indexB, weightB, n, m, vAt<T>(scratch, k), v64At<T>(scratch, k), rest);
 }
 
 /** F of sparse gates. */
@@ -173,11 +177,12 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   poolListedBoth<T>(n, m, k, phi, count, index, weight, split, scratch);
   const rowBytes = <usize>k << alignof<T>();
   if (dense && !accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
-  const sw = restAt<T>(scratch, k);
+  const scaledW = restAt<T>(scratch, k);
   const weightB = weight == 0 ? <usize>0 : at<T>(weight, split);
   const outB = dense ? out : out + <usize>split * rowBytes;
-  gradientListed<T>(split, k, index, weight, vAt<T>(scratch, k), scale, out, accumulate, dense, sw);
-  gradientListed<T>(count - split, k, index + (<usize>split << 2), weightB, scratch, scale, outB, accumulate, dense, sw);
+  gradientListed<T>(split, k, index, weight, vAt<T>(scratch, k), scale, out, accumulate, dense, scaledW);
+  const indexB = index + (<usize>split << 2);
+  gradientListed<T>(count - split, k, indexB, weightB, scratch, scale, outB, accumulate, dense, scaledW);
   return innerProduct<T>(k, scratch);
 }
 

@@ -53,7 +53,8 @@ export function sgdRows<T>(
           v128.store(at<T>(vel, c), v);
           step = nesterov ? v128.add<T>(gv, v128.mul<T>(vMu, v)) : v;
         }
-        v128.store(at<T>(p, c), v128.sub<T>(v128.sub<T>(x, v128.mul<T>(vLr, step)), v128.mul<T>(v128.mul<T>(vLr, vDecay), x)));
+        const decayed = v128.mul<T>(v128.mul<T>(vLr, vDecay), x);
+        v128.store(at<T>(p, c), v128.sub<T>(v128.sub<T>(x, v128.mul<T>(vLr, step)), decayed));
       }
     }
     // scalar tail
@@ -135,7 +136,8 @@ export function adamRows<T>(
         const v = v128.add<T>(v128.mul<T>(vB2, v128.load(at<T>(vp, c))), v128.mul<T>(vOneB2, v128.mul<T>(gv, gv)));
         v128.store(at<T>(mp, c), m);
         v128.store(at<T>(vp, c), v);
-        const step = v128.div<T>(v128.mul<T>(vLr, v128.div<T>(m, vC1)), v128.add<T>(v128.sqrt<T>(v128.div<T>(v, vC2)), vEps));
+        const denominator = v128.add<T>(v128.sqrt<T>(v128.div<T>(v, vC2)), vEps);
+        const step = v128.div<T>(v128.mul<T>(vLr, v128.div<T>(m, vC1)), denominator);
         v128.store(at<T>(p, c), v128.sub<T>(v128.sub<T>(x, step), v128.mul<T>(v128.mul<T>(vLr, vDecay), x)));
       }
     }

@@ -21,7 +21,7 @@ import {
   ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, STREAM_STRIP_MAX_BYTES, STRIP, at, blocksOf, gateMask, lanes,
   paddedColumnsOf, scanGates, vectorColumns,
 } from "./common";
-import { gatedTerm, rowPairPass, rowPass } from "./rowpass";
+import { gatedTerm, rowAdd, rowAddAndDot, rowPairPass } from "./rowpass";
 import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./tree";
 
 /** Bytes of the block sum (T) every pooling pass keeps in its scratch, of width W (common.ts). */
@@ -34,7 +34,8 @@ import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./
 // @ts-ignore: decorator
 @inline function passScratchBytes<T>(nodes: u64, k: u32): u64 {
   // block sum (T) | tree: nodes (float64) and their metadata | active-row list (u32) | their gates (T)
-  return (blockSlotBytes<T, u64>(k) + treeBytes<T, u64>(nodes, k) + BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>() + 15) & ~15;
+  const lists = BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>();
+  return (blockSlotBytes<T, u64>(k) + treeBytes<T, u64>(nodes, k) + lists + 15) & ~15;
 }
 
 /** Bytes of scratch pool() needs for up to `rows` rows of k elements of T (64 bits). */
@@ -48,9 +49,13 @@ import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./
  * compact: visit only the active rows of each block (fast in cache); otherwise stream every
  * row with a mask (fast out of cache: no random skips for the prefetcher). Same bits either way.
  */
-export function pool<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, compact: bool): void {
+export function pool<T>(
+  rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, compact: bool,
+): void {
   const nodes = <usize>treeNodes(rows);
-  const top = compact ? passCompact<T>(rows, k, phi, h, 0, nodes, scratch) : passStream<T>(rows, k, phi, h, 0, nodes, scratch);
+  const top = compact
+    ? passCompact<T>(rows, k, phi, h, 0, nodes, scratch)
+    : passStream<T>(rows, k, phi, h, 0, nodes, scratch);
   foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
 }
 
@@ -62,6 +67,9 @@ export function poolWithDots<T>(
   const top = passDots<T>(rows, k, phi, h, nodes, scratch, w, dotOut);
   foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
 }
+
+/** The most nodes rangeNodes gives, for any range of a group of fewer than 2^32 blocks. */
+export const MAX_RANGE_NODES: u32 = 2 * 32 + 2;
 
 /**
  * Tree nodes a pass over blocks [first, first + blocks) may leave: besides the usual right
@@ -88,7 +96,9 @@ export function poolRange<T>(
   rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool,
 ): u32 {
   const nodes = <usize>rangeNodes(first, blocksOf(rows));
-  let top = compact ? passCompact<T>(rows, k, phi, h, first, nodes, scratch) : passStream<T>(rows, k, phi, h, first, nodes, scratch);
+  let top = compact
+    ? passCompact<T>(rows, k, phi, h, first, nodes, scratch)
+    : passStream<T>(rows, k, phi, h, first, nodes, scratch);
   const tree = scratch + blockSlotBytes<T>(k);
   top = settle<T>(k, tree, nodes, top, first + blocksOf(rows), false);
   copyNodes<T>(k, tree, nodes, top, meta, values);
@@ -104,7 +114,9 @@ function passCompact<T>(rows: u32, k: u32, phi: usize, h: usize, first: u32, nod
 function passStream<T>(rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize): usize {
   return passWith<T>(rows, k, phi, h, first, nodes, scratch, false, false, 0, 0);
 }
-function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize): usize {
+function passDots<T>(
+  rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize,
+): usize {
   return passWith<T>(rows, k, phi, h, 0, nodes, scratch, false, true, w, dotOut);
 }
 
@@ -122,7 +134,8 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
   for (let b: u32 = 0; b < blocksOf(rows); b++) {
     const start = <usize>b * BLOCK_ROWS;
     const count = min(BLOCK_ROWS, rows - <u32>start);
-    blockSum<T>(count, k, phi + start * rowBytes, at<T>(h, start), blockSlot, rowList, gateList, compact, dots, w, at<T>(dotOut, start));
+    const blockPhi = phi + start * rowBytes, blockH = at<T>(h, start), blockDots = at<T>(dotOut, start);
+    blockSum<T>(count, k, blockPhi, blockH, blockSlot, rowList, gateList, compact, dots, w, blockDots);
     top = pushBlock<T>(k, tree, nodes, top, first + b, blockSlot, first == 0);
   }
   return top;
@@ -163,7 +176,7 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
     // every row is read, for its dot
     for (let r: u32 = 0; r < count; r++) {
       const row = phi + <usize>r * rowBytes, g = load<T>(at<T>(h, r));
-      const d = binary ? rowPass<T>(k, row, g, slot, true, true, true, w) : rowPass<T>(k, row, g, slot, true, false, true, w);
+      const d = binary ? rowAddAndDot<T>(k, row, g, slot, true, w) : rowAddAndDot<T>(k, row, g, slot, false, w);
       store<T>(at<T>(dotOut, r), d);
     }
   } else if (active == 0) {
@@ -185,7 +198,9 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
  * there: bench/).
  */
 // @ts-ignore: decorator
-@inline function streamSum<T>(count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, binary: bool): void {
+@inline function streamSum<T>(
+  count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, binary: bool,
+): void {
   if (ASC_FEATURE_SIMD && rowBytes <= STREAM_STRIP_MAX_BYTES) {
     stripSums<T>(count, k, rowBytes, phi, h, 0, 0, slot, false, binary);
     return;
@@ -199,7 +214,7 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
     }
   }
   // one row a step
-  for (; r < count; r++) rowPass<T>(k, phi + <usize>r * rowBytes, load<T>(at<T>(h, r)), slot, true, binary, false, 0);
+  for (; r < count; r++) rowAdd<T>(k, phi + <usize>r * rowBytes, load<T>(at<T>(h, r)), slot, binary);
 }
 
 /**
@@ -216,7 +231,8 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
 
 /**
  * Column strips over n rows: if listed, rows rowList[i] with gates gateList[i] (all 1 when
- * binary: gateList is then not read); else rows 0..n-1 with gates h[r] and masks. Strips of 8 vectors, then at most one of 4, 2 and 1, then
+ * binary: gateList is then not read); else rows 0..n-1 with gates h[r] and masks. Strips of 8
+ * vectors, then at most one of 4, 2 and 1, then
  * the scalar tail row by row.
  */
 // @ts-ignore: decorator
@@ -228,10 +244,21 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
   const kv = vectorColumns<T>(k);
   let c: u32 = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; c + STRIP * L <= kv; c += STRIP * L) strip<T>(8, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
-    if (c + 4 * L <= kv) { strip<T>(4, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary); c += 4 * L; }
-    if (c + 2 * L <= kv) { strip<T>(2, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary); c += 2 * L; }
-    if (c + L <= kv) { strip<T>(1, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary); c += L; }
+    for (; c + STRIP * L <= kv; c += STRIP * L) {
+      strip<T>(8, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+    }
+    if (c + 4 * L <= kv) {
+      strip<T>(4, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      c += 4 * L;
+    }
+    if (c + 2 * L <= kv) {
+      strip<T>(2, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      c += 2 * L;
+    }
+    if (c + L <= kv) {
+      strip<T>(1, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      c += L;
+    }
   }
   // scalar tail: the rows in order, absent ones skipped
   if (c == k) return;
@@ -258,7 +285,9 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
   for (let i: u32 = 0; i < n; i++) {
     const r = listed ? load<u32>(rowList + (<usize>i << 2)) : i;
     const p = phi + <usize>r * rowBytes;
-    const g = listed ? (binary ? v128.splat<T>(<T>1) : v128.load_splat<T>(at<T>(gateList, i))) : v128.load_splat<T>(at<T>(h, r));
+    const g = listed
+      ? (binary ? v128.splat<T>(<T>1) : v128.load_splat<T>(at<T>(gateList, i)))
+      : v128.load_splat<T>(at<T>(h, r));
     const m = gateMask<T>(g);
     a0 = v128.add<T>(a0, stripTerm<T>(v128.load(p), g, m, listed, binary));
     if (W > 1) a1 = v128.add<T>(a1, stripTerm<T>(v128.load(p, 16), g, m, listed, binary));
@@ -276,7 +305,9 @@ function passDots<T>(rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scra
   v128.store(slot, a0);
   if (W > 1) v128.store(slot, a1, 16);
   if (W > 2) { v128.store(slot, a2, 32); v128.store(slot, a3, 48); }
-  if (W > 4) { v128.store(slot, a4, 64); v128.store(slot, a5, 80); v128.store(slot, a6, 96); v128.store(slot, a7, 112); }
+  if (W > 4) {
+    v128.store(slot, a4, 64); v128.store(slot, a5, 80); v128.store(slot, a6, 96); v128.store(slot, a7, 112);
+  }
 }
 
 /** A strip row's term: listed rows are active (gate != 0), so only streamed rows need the mask. */

@@ -66,9 +66,31 @@ import { at, gateMask, laneSum, lanes, vectorColumns } from "./common";
   return d + <T>0;
 }
 
+// The three uses of rowPass, by name (the flags are compile-time constants in each).
+
+/** <row, w> + 0: a row's dot (dF/dh). */
+// @ts-ignore: decorator
+@inline export function rowDot<T>(k: u32, row: usize, w: usize): T {
+  return rowPass<T>(k, row, 0, 0, false, false, true, w);
+}
+
+/** acc[0..k) += gate * row, unless the gate is 0 (binary: every gate is 0 or 1). */
+// @ts-ignore: decorator
+@inline export function rowAdd<T>(k: u32, row: usize, gate: T, acc: usize, binary: bool): void {
+  rowPass<T>(k, row, gate, acc, true, binary, false, 0);
+}
+
+/** rowAdd, and the row's dot with w from the same read. */
+// @ts-ignore: decorator
+@inline export function rowAddAndDot<T>(k: u32, row: usize, gate: T, acc: usize, binary: bool, w: usize): T {
+  return rowPass<T>(k, row, gate, acc, true, binary, true, w);
+}
+
 /** acc[0..k) = (acc + term(row0)) + term(row1): two rows a step, in row order. */
 // @ts-ignore: decorator
-@inline export function rowPairPass<T>(k: u32, row0: usize, row1: usize, gate0: T, gate1: T, acc: usize, binary: bool): void {
+@inline export function rowPairPass<T>(
+  k: u32, row0: usize, row1: usize, gate0: T, gate1: T, acc: usize, binary: bool,
+): void {
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
   let c: u32 = 0;
@@ -86,7 +108,8 @@ import { at, gateMask, laneSum, lanes, vectorColumns } from "./common";
     // single vectors
     for (; c < kv; c += L) {
       const a = at<T>(acc, c);
-      v128.store(a, pairSum<T>(v128.load(a), v128.load(at<T>(row0, c)), v128.load(at<T>(row1, c)), g0, g1, m0, m1, binary));
+      const p = v128.load(at<T>(row0, c)), q = v128.load(at<T>(row1, c));
+      v128.store(a, pairSum<T>(v128.load(a), p, q, g0, g1, m0, m1, binary));
     }
   }
   // scalar tail

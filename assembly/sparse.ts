@@ -7,7 +7,7 @@
 import { BLOCK_ROWS, at, blocksOf } from "./common";
 import { gradientRow, scaledRow } from "./gradient";
 import { blockSlotBytes, listedSum } from "./pool";
-import { rowPass } from "./rowpass";
+import { rowDot } from "./rowpass";
 import { foldTree, pushBlock, treeBytes, treeNodes } from "./tree";
 
 /**
@@ -55,24 +55,25 @@ export function poolListed<T>(
 
 /**
  * Gradient rows of the listed rows: scale * weight_e * w, into row index[e] of out (dense)
- * or row e (active rows, in list order); added when accumulating. sw: k padded elements.
+ * or row e (active rows, in list order); added when accumulating. scaledW: k padded elements.
  */
 export function gradientListed<T>(
-  count: u32, k: u32, index: usize, weight: usize, w: usize, scale: f64, out: usize, accumulate: bool, dense: bool, sw: usize,
+  count: u32, k: u32, index: usize, weight: usize, w: usize, scale: f64, out: usize, accumulate: bool, dense: bool,
+  scaledW: usize,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
-  scaledRow<T>(k, w, scale, sw);
+  scaledRow<T>(k, w, scale, scaledW);
   for (let e: u32 = 0; e < count; e++) {
     const row = out + <usize>(dense ? load<u32>(index + (<usize>e << 2)) : e) * rowBytes;
     const g: T = weight == 0 ? 1 : load<T>(at<T>(weight, e));
-    // gates of 0 or 1 take the row sw (or zeros) without a multiply; same bits either way
+    // gates of 0 or 1 take the row scaledW (or zeros) without a multiply; same bits either way
     const binary = g == 0 || g == 1;
     if (accumulate) {
-      if (binary) gradientRow<T>(k, row, g, scale, w, sw, true, true);
-      else gradientRow<T>(k, row, g, scale, w, sw, true, false);
+      if (binary) gradientRow<T>(k, row, g, scale, w, scaledW, true, true);
+      else gradientRow<T>(k, row, g, scale, w, scaledW, true, false);
     } else {
-      if (binary) gradientRow<T>(k, row, g, scale, w, sw, false, true);
-      else gradientRow<T>(k, row, g, scale, w, sw, false, false);
+      if (binary) gradientRow<T>(k, row, g, scale, w, scaledW, false, true);
+      else gradientRow<T>(k, row, g, scale, w, scaledW, false, false);
     }
   }
 }
@@ -82,6 +83,6 @@ export function dotsListed<T>(count: u32, k: u32, phi: usize, index: usize, w: u
   const rowBytes = <usize>k << alignof<T>();
   for (let e: u32 = 0; e < count; e++) {
     const row = phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes;
-    store<T>(at<T>(out, e), rowPass<T>(k, row, 0, 0, false, false, true, w));
+    store<T>(at<T>(out, e), rowDot<T>(k, row, w));
   }
 }

@@ -38,7 +38,9 @@ import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./c
  * sibling may then lie before the range, so such a node waits, unmerged, for combine().
  */
 // @ts-ignore: decorator
-@inline export function settle<T>(k: u32, tree: usize, nodes: usize, top: usize, limit: u32, promote: bool = true): usize {
+@inline export function settle<T>(
+  k: u32, tree: usize, nodes: usize, top: usize, limit: u32, promote: bool = true,
+): usize {
   const node = nodeBytes<T>(k);
   const meta = tree + nodes * node;
   while (top > 0) {
@@ -78,7 +80,9 @@ import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./c
 
 /** Pushes a node (start block, level, k float64 values at `values`); returns the new top. */
 // @ts-ignore: decorator
-@inline export function pushNode<T>(k: u32, tree: usize, nodes: usize, top: usize, start: u32, level: u32, values: usize): usize {
+@inline export function pushNode<T>(
+  k: u32, tree: usize, nodes: usize, top: usize, start: u32, level: u32, values: usize,
+): usize {
   top = settle<T>(k, tree, nodes, top, start);
   const node = nodeBytes<T>(k);
   memory.copy(tree + top * node, values, <usize>k << 3);
@@ -101,7 +105,9 @@ import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./c
  * (the + 0 turns a -0 into +0), and out the same rounded to T; zeros for an empty tree.
  */
 // @ts-ignore: decorator
-@inline export function foldTree<T>(k: u32, tree: usize, nodes: usize, top: usize, blocks: u32, out: usize, out64: usize): void {
+@inline export function foldTree<T>(
+  k: u32, tree: usize, nodes: usize, top: usize, blocks: u32, out: usize, out64: usize,
+): void {
   top = settle<T>(k, tree, nodes, top, blocks);
   const node = nodeBytes<T>(k);
   for (let c: u32 = 0; c < k; c++) {
@@ -161,11 +167,14 @@ export function combineScratchBytes<T>(count: u32, k: u32): u64 {
  * Joins the nodes of a group's ranges (poolRange's output, ranges in order) into the group's
  * tree of `blocks` blocks and folds it into out (T) and out64: the bits of one pass.
  */
-export function combine<T>(count: u32, k: u32, meta: usize, values: usize, blocks: u32, out: usize, out64: usize, scratch: usize): void {
+export function combine<T>(
+  count: u32, k: u32, meta: usize, values: usize, blocks: u32, out: usize, out64: usize, scratch: usize,
+): void {
   const nodes = <usize>count + 2;
   let top: usize = 0;
   for (let i: usize = 0; i < count; i++) {
-    top = pushNode<T>(k, scratch, nodes, top, load<u32>(meta + i * 8), load<u32>(meta + i * 8, 4), values + i * (<usize>k << 3));
+    const start = load<u32>(meta + i * 8), level = load<u32>(meta + i * 8, 4);
+    top = pushNode<T>(k, scratch, nodes, top, start, level, values + i * (<usize>k << 3));
   }
   foldTree<T>(k, scratch, nodes, top, blocks, out, out64);
 }

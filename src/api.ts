@@ -1,6 +1,6 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
-import { copyOf, deliver, place, shapeText, type Input, type Placed } from "./call.js";
+import { deliver, place, shapeText, type Call, type Input, type Placed } from "./call.js";
 import { requireEngine, type PrecisionKernels } from "./loader.js";
 import type { WasmMemory } from "./memory.js";
 import { compactFor } from "./tuning.js";
@@ -43,7 +43,7 @@ export interface Pooled<A extends FloatArray = FloatArray> {
 }
 
 /** A checked call: the engine's kernels and memory, the shape and the gates. */
-interface Call {
+interface CheckedCall {
   readonly caller: string;
   readonly K: PrecisionKernels;
   readonly memory: WasmMemory;
@@ -52,7 +52,7 @@ interface Call {
   readonly gates: CheckedGates;
 }
 
-function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): Call {
+function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): CheckedCall {
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
   const precision = checkPhi(phi, s, caller);
@@ -75,29 +75,33 @@ interface GatePointers {
   readonly split: number;
 }
 
-/** Places phi and the gates (then out and scratch) for the kernels. */
-function placeCall(
-  c: Call,
-  outElements: number,
-  out: FloatArray | undefined,
-  readOut: boolean,
-): Placed & { gates: GatePointers } {
+/**
+ * Places phi and the gates, the results, `out` and the scratch for the kernels; the gates'
+ * arguments of the kernels come back named.
+ */
+function placeCall<R extends string = never>(
+  c: CheckedCall,
+  results?: Readonly<Record<R, number>>,
+  out?: Call<string, string>["out"],
+): Placed<"phi" | "gates" | "weight" | R> & { gates: GatePointers } {
   const { K, s, gates } = c;
-  const inputs: Input[] = [{ data: c.phi, type: K.ArrayType, name: "phi" }];
-  if (gates.sparse) {
-    inputs.push({ data: gates.index, type: Uint32Array, name: "h.index" });
-    if (gates.weight) inputs.push({ data: gates.weight, type: K.ArrayType, name: "h.weight" });
-  } else {
-    inputs.push({ data: gates.h, type: K.ArrayType, name: "h" });
-  }
-  const what = `a ${shapeText(s)} ${K.precision} call`;
-  const p = place(c.caller, what, K, c.memory, inputs, outElements, out, readOut, K.scratchBytes(s.n, s.m, s.k));
-  const [, at, weight = 0] = p.inputs;
+  const inputs: Record<"phi" | "gates" | "weight", Input> = {
+    phi: { data: c.phi, type: K.ArrayType, name: "phi" },
+    gates: gates.sparse
+      ? { data: gates.index, type: Uint32Array, name: "h.index" }
+      : { data: gates.h, type: K.ArrayType, name: "h" },
+    // sparse gates without weights: weight 0 tells the kernels every weight is 1
+    weight: { data: (gates.sparse && gates.weight) || [], type: K.ArrayType, name: "h.weight" },
+  };
+  const what = () => `a ${shapeText(s)} ${K.precision} call`;
+  const p = place(c.caller, what, K, c.memory, { inputs, results, out, scratch: K.scratchBytes(s.n, s.m, s.k) });
+  const weight = gates.sparse && gates.weight ? p.at.weight : 0;
   const count = gates.sparse ? gates.index.length : s.rows;
-  return Object.assign(p, { gates: { at, count, weight, split: gates.sparse ? gates.split : 0 } });
+  return Object.assign(p, { gates: { at: p.at.gates, count, weight, split: gates.sparse ? gates.split : 0 } });
 }
 
-const compactOf = (c: Call): number => compactFor(c.s.elements * c.K.bytesPerElement, c.s.k * c.K.bytesPerElement);
+const compactOf = (c: CheckedCall): boolean =>
+  compactFor(c.s.elements * c.K.bytesPerElement, c.s.k * c.K.bytesPerElement);
 
 /**
  * F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j>, computed as <u, v> in
@@ -118,13 +122,12 @@ const compactOf = (c: Call): number => compactFor(c.s.elements * c.K.bytesPerEle
  */
 export function value(phi: FloatArray, h: Gates, shape: Shape): number {
   const c = checkCall("value", phi, h, shape);
-  const p = placeCall(c, 0, undefined, false);
+  const p = placeCall(c);
   const { n, m, k } = c.s;
-  const [phiAt] = p.inputs;
   const g = p.gates;
   return c.gates.sparse
-    ? c.K.sparseValue(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.scratch)
-    : c.K.value(n, m, k, phiAt, g.at, p.scratch, compactOf(c));
+    ? c.K.sparseValue(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.scratch)
+    : c.K.value(n, m, k, p.at.phi, g.at, p.scratch, compactOf(c));
 }
 
 /**
@@ -186,26 +189,25 @@ function valueAndGradientCall<A extends FloatArray>(
   const out = o.out === undefined ? undefined : (checkOut(o.out, c.K.precision, length, formula, caller) as A);
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
-  const p = placeCall(c, length, out, add);
-  const [phiAt] = p.inputs;
+  const p = placeCall(c, undefined, { array: out, elements: length, read: add });
   const g = p.gates;
   const F = c.gates.sparse
     ? c.K.sparseValueAndGradient(
         n,
         m,
         k,
-        phiAt,
+        p.at.phi,
         g.count,
         g.at,
         g.weight,
         g.split,
         p.out,
         scale,
-        add ? 1 : 0,
-        dense ? 1 : 0,
+        add,
+        dense,
         p.scratch,
       )
-    : c.K.valueAndGradient(n, m, k, phiAt, g.at, p.out, scale, add ? 1 : 0, p.scratch, compactOf(c));
+    : c.K.valueAndGradient(n, m, k, p.at.phi, g.at, p.out, scale, add, p.scratch, compactOf(c));
   return { value: F, gradient: deliver(p, c.memory, length, out) };
 }
 
@@ -236,11 +238,10 @@ export function gateGradient<A extends FloatArray>(
     o.out === undefined
       ? undefined
       : (checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
-  const p = placeCall(c, length, out, false);
-  const [phiAt] = p.inputs;
+  const p = placeCall(c, undefined, { array: out, elements: length, read: false });
   const g = p.gates;
-  if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.out, p.scratch);
-  else c.K.gateGradient(n, m, k, phiAt, g.at, p.out, p.scratch, compactOf(c));
+  if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.out, p.scratch);
+  else c.K.gateGradient(n, m, k, p.at.phi, g.at, p.out, p.scratch, compactOf(c));
   return deliver(p, c.memory, length, out);
 }
 
@@ -258,11 +259,10 @@ export function gateGradient<A extends FloatArray>(
 export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Pooled<A> {
   const c = checkCall("pooled", phi, h, shape);
   const { n, m, k } = c.s;
-  const p = placeCall(c, 2 * k, undefined, false);
-  const [phiAt] = p.inputs;
-  const g = p.gates;
-  const vAt = p.out + k * c.K.bytesPerElement;
-  if (c.gates.sparse) c.K.sparsePooled(n, m, k, phiAt, g.count, g.at, g.weight, g.split, p.out, vAt, p.scratch);
-  else c.K.pooled(n, m, k, phiAt, g.at, p.out, vAt, p.scratch, compactOf(c));
-  return { u: copyOf(p.view(p.out, k) as A), v: copyOf(p.view(vAt, k) as A) };
+  const p = placeCall(c, { u: k, v: k });
+  const { at, gates: g } = p;
+  if (c.gates.sparse) c.K.sparsePooled(n, m, k, at.phi, g.count, g.at, g.weight, g.split, at.u, at.v, p.scratch);
+  else c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, compactOf(c));
+  const result = (ptr: number) => deliver(p, c.memory, k, undefined as A | undefined, ptr);
+  return { u: result(at.u), v: result(at.v) };
 }

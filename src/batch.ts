@@ -30,15 +30,21 @@ export interface BatchPooled<A extends FloatArray = FloatArray> {
   readonly v: A;
 }
 
-function setInputs(sets: CheckedGateSets, type: Input["type"]): Input[] {
+/** The arrays of a batch of sets, as inputs of a call: dense gates, or CSR (with each set's split). */
+function setInputs(
+  sets: CheckedGateSets,
+  type: Input["type"],
+): Record<"gates" | "indptr" | "index" | "splits" | "weight", Input> {
+  const none = { data: [], type, name: "sets" };
   return sets.dense
-    ? [{ data: sets.gates, type, name: "sets.gates" }]
-    : [
-        { data: sets.indptr, type: Uint32Array, name: "sets.indptr" },
-        { data: sets.index, type: Uint32Array, name: "sets.index" },
-        { data: sets.splits, type: Uint32Array, name: "sets" },
-        ...(sets.weight ? [{ data: sets.weight, type, name: "sets.weight" }] : []),
-      ];
+    ? { gates: { data: sets.gates, type, name: "sets.gates" }, indptr: none, index: none, splits: none, weight: none }
+    : {
+        gates: none,
+        indptr: { data: sets.indptr, type: Uint32Array, name: "sets.indptr" },
+        index: { data: sets.index, type: Uint32Array, name: "sets.index" },
+        splits: { data: sets.splits, type: Uint32Array, name: "sets" },
+        weight: { data: sets.weight ?? [], type, name: "sets.weight" },
+      };
 }
 
 /**
@@ -67,23 +73,35 @@ export function batchPooled<A extends FloatArray>(
   const K = e[precision];
   const { n, m, k } = s;
   const count = checked.count;
-  const inputs = [{ data: phi, type: K.ArrayType, name: "phi" }, ...setInputs(checked, K.ArrayType)];
-  const what = `a batch of ${count} ${shapeText(s)} ${precision} sets`;
-  const p = place(caller, what, K, e.memory, inputs, count * (2 * k + 1), undefined, false, K.scratchBytes(n, m, k));
-  const [phiAt, a, b, c, d = 0] = p.inputs;
-  const bytes = K.bytesPerElement;
-  const uAt = p.out,
-    vAt = uAt + count * k * bytes,
-    valuesAt = vAt + count * k * bytes;
+  const inputs = { phi: { data: phi, type: K.ArrayType, name: "phi" }, ...setInputs(checked, K.ArrayType) };
+  const results = { u: count * k, v: count * k, values: count };
+  const what = () => `a batch of ${count} ${shapeText(s)} ${precision} sets`;
+  const p = place(caller, what, K, e.memory, { inputs, results, scratch: K.scratchBytes(n, m, k) });
+  const { at } = p;
+  // CSR sets without weights: weight 0 tells the kernels every weight is 1
+  const weight = !checked.dense && checked.weight ? at.weight : 0;
   if (checked.dense) {
-    const compact = compactFor(s.elements * bytes, k * bytes);
-    K.batchPooledDense(n, m, k, phiAt, count, a, uAt, vAt, valuesAt, p.scratch, compact);
+    const compact = compactFor(s.elements * K.bytesPerElement, k * K.bytesPerElement);
+    K.batchPooledDense(n, m, k, at.phi, count, at.gates, at.u, at.v, at.values, p.scratch, compact);
   } else {
-    K.batchPooledListed(n, m, k, phiAt, count, a, b, d, c, uAt, vAt, valuesAt, p.scratch);
+    K.batchPooledListed(
+      n,
+      m,
+      k,
+      at.phi,
+      count,
+      at.indptr,
+      at.index,
+      weight,
+      at.splits,
+      at.u,
+      at.v,
+      at.values,
+      p.scratch,
+    );
   }
-  const copy = (ptr: number, length: number) =>
-    deliver({ ...p, out: ptr, outInWasm: false }, e.memory, length, undefined) as A;
-  return { values: copy(valuesAt, count), u: copy(uAt, count * k), v: copy(vAt, count * k) };
+  const result = (ptr: number, length: number) => deliver(p, e.memory, length, undefined as A | undefined, ptr);
+  return { values: result(at.values, count), u: result(at.u, count * k), v: result(at.v, count * k) };
 }
 
 /**
@@ -133,34 +151,36 @@ export function batchGradient<A extends FloatArray>(
       : (checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u") as A);
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
-  const inputs = [
-    { data: pooled.u, type: K.ArrayType, name: "pooled.u" },
-    { data: pooled.v, type: K.ArrayType, name: "pooled.v" },
-    { data: weights, type: K.ArrayType, name: "weights" },
+  const inputs = {
+    u: { data: pooled.u, type: K.ArrayType, name: "pooled.u" },
+    v: { data: pooled.v, type: K.ArrayType, name: "pooled.v" },
+    setWeights: { data: weights, type: K.ArrayType, name: "weights" },
     ...setInputs(checked, K.ArrayType),
-  ];
-  const what = `a batch of ${count} ${shapeText(s)} ${precision} sets`;
-  const p = place(caller, what, K, e.memory, inputs, length, out, add, K.scratchBytes(n, m, k));
-  const [uAt, vAt, weightsAt, a, b, c, d = 0] = p.inputs;
+  };
+  const what = () => `a batch of ${count} ${shapeText(s)} ${precision} sets`;
+  const call = { inputs, out: { array: out, elements: length, read: add }, scratch: K.scratchBytes(n, m, k) };
+  const p = place(caller, what, K, e.memory, call);
+  const { at } = p;
   if (checked.dense) {
-    K.batchGradientDense(n, m, k, count, a, uAt, vAt, weightsAt, scale, p.out, add ? 1 : 0, p.scratch);
+    K.batchGradientDense(n, m, k, count, at.gates, at.u, at.v, at.setWeights, scale, p.out, add, p.scratch);
   } else {
+    const weight = checked.weight ? at.weight : 0;
     K.batchGradientListed(
       n,
       m,
       k,
       count,
-      a,
-      b,
-      d,
-      c,
-      uAt,
-      vAt,
-      weightsAt,
+      at.indptr,
+      at.index,
+      weight,
+      at.splits,
+      at.u,
+      at.v,
+      at.setWeights,
       scale,
       p.out,
-      add ? 1 : 0,
-      dense ? 1 : 0,
+      add,
+      dense,
       p.scratch,
     );
   }

@@ -1,29 +1,15 @@
-// How a copying call reaches the kernels: its arrays are placed in one reusable scratch
-// region of wasm memory (the arena), unless they already live there (a Problem's views), and
-// the result is copied out. After warm-up repeated calls allocate no wasm memory.
+// How a copying call reaches the kernels: its arrays are placed in the memory's arena (one
+// reusable region), unless they already live in wasm memory (a Problem's views), and the
+// result is delivered: copied out, or written in place. After warm-up repeated calls allocate
+// no wasm memory.
 
 import type { PrecisionKernels } from "./loader.js";
-import { allocRegion, REGION_ALIGN, type ViewType, type WasmMemory } from "./memory.js";
+import { arenaParts, type ViewType, type WasmMemory, type What } from "./memory.js";
 import type { FloatArray, Shape } from "./types.js";
-
-/** Bytes rounded up to the region alignment: sub-regions carved from one region stay aligned. */
-export const align = (bytes: number): number => Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN;
 
 /** Text of a shape for error messages. */
 export function shapeText(s: Shape): string {
   return `{ n: ${s.n}, m: ${s.m}, k: ${s.k} }`;
-}
-
-// The copying API's scratch: one region, grown to the largest call seen and then reused.
-let arena: { memory: WasmMemory; ptr: number; bytes: number } | undefined;
-
-function reserveArena(memory: WasmMemory, bytes: number, caller: string, what: string): number {
-  if (arena?.memory === memory && arena.bytes >= bytes) return arena.ptr;
-  if (arena?.memory === memory) memory.free(arena.ptr);
-  arena = undefined;
-  const ptr = allocRegion(memory, bytes, caller, what);
-  arena = { memory, ptr, bytes };
-  return ptr;
 }
 
 type ArrayType = ViewType<ArrayBufferView & ArrayLike<number> & { set(a: ArrayLike<number>): void }>;
@@ -35,16 +21,26 @@ export interface Input {
   readonly name: string;
 }
 
+/** A call's layout: its named inputs, its named results (elements of the float type), its `out`, its scratch. */
+export interface Call<I extends string, R extends string> {
+  readonly inputs: Readonly<Record<I, Input>>;
+  readonly results?: Readonly<Record<R, number>>;
+  /** the caller's `out` option (used in place if it lives in wasm memory), its elements, and whether the kernel reads it */
+  readonly out?: { readonly array: FloatArray | undefined; readonly elements: number; readonly read: boolean };
+  readonly scratch: number;
+}
+
 /** Where a call's arrays are in wasm memory. */
-export interface Placed {
-  /** Pointer of each input, in order. */
-  readonly inputs: number[];
+export interface Placed<N extends string> {
+  /** The pointer of every input and result. */
+  readonly at: Readonly<Record<N, number>>;
+  /** The pointer of `out`: the caller's array, or the arena's. */
   readonly out: number;
   /** `out` lives in wasm memory: the kernel writes it in place. */
   readonly outInWasm: boolean;
   readonly scratch: number;
-  /** A view of `length` elements of the call's float type at byte `ptr`, over the current buffer. */
-  view(ptr: number, length: number): FloatArray;
+  /** The call's kernels (their float type is the results'). */
+  readonly K: PrecisionKernels;
 }
 
 /** The byte offset of an array of `type` in a live region of this memory, else -1 (it is copied). */
@@ -56,47 +52,45 @@ function inPlace(data: ArrayLike<number>, type: unknown, memory: WasmMemory, cal
 }
 
 /**
- * Lays out a call: its inputs (used in place when already in a live region of wasm memory,
- * else copied and converted), an output of `outElements` of the float type (the caller's `out`
- * in place if it lives in wasm memory; copied in when `readOut`), then `scratchBytes` for the
- * kernel. An input that overlaps an in-place `out` is copied, since the kernel may write out
+ * Lays out a call in the memory's arena: its inputs (used in place when already in a live
+ * region of wasm memory, else copied and converted), its results, an `out` (the caller's in
+ * place if it lives in wasm memory; copied in when the kernel reads it), then the kernel's
+ * scratch. An input that overlaps an in-place `out` is copied, since the kernel may write out
  * before it reads that input.
  */
-export function place(
+export function place<I extends string, R extends string = never>(
   caller: string,
-  what: string,
+  what: What,
   K: PrecisionKernels,
   memory: WasmMemory,
-  inputs: readonly Input[],
-  outElements: number,
-  out: FloatArray | undefined,
-  readOut: boolean,
-  scratchBytes: number,
-): Placed {
+  call: Call<I, R>,
+): Placed<I | R> {
+  const { inputs, results, out } = call;
   // offsets of arrays already in wasm memory are taken now, before a growth detaches them
-  const outAt = out === undefined ? -1 : inPlace(out, K.ArrayType, memory, caller, "options.out");
-  const outEnd = outAt + outElements * K.bytesPerElement;
-  const at = inputs.map(({ data, type, name }) => {
+  const outAt = out?.array === undefined ? -1 : inPlace(out.array, K.ArrayType, memory, caller, "options.out");
+  const outEnd = outAt + (out?.elements ?? 0) * K.bytesPerElement;
+  const inWasm = {} as Record<I, number>;
+  // the arena: the inputs to copy, the results, out unless it is in place, the kernel's scratch
+  const parts = {} as Record<string, number>;
+  for (const key in inputs) {
+    const { data, type, name } = inputs[key];
+    const bytes = data.length * type.BYTES_PER_ELEMENT;
     const ptr = inPlace(data, type, memory, caller, name);
-    const overlapsOut = ptr >= 0 && outAt >= 0 && ptr < outEnd && outAt < ptr + data.length * type.BYTES_PER_ELEMENT;
-    return overlapsOut ? -1 : ptr;
-  });
-  const sizes = inputs.map(({ data, type }, i) => (at[i] < 0 ? align(data.length * type.BYTES_PER_ELEMENT) : 0));
-  const outBytes = outAt < 0 ? align(outElements * K.bytesPerElement) : 0;
-  const base = reserveArena(memory, sizes.reduce((a, b) => a + b, 0) + outBytes + scratchBytes, caller, what);
-
-  let next = base;
-  const ptrs = inputs.map(({ data, type }, i) => {
-    if (at[i] >= 0) return at[i];
-    const ptr = next;
-    next += sizes[i];
-    memory.view(type, ptr, data.length).set(data);
-    return ptr;
-  });
-  const view = (ptr: number, length: number): FloatArray => memory.view(K.ArrayType, ptr, length);
-  const outPtr = outAt >= 0 ? outAt : next;
-  if (readOut && out !== undefined && outAt < 0) view(outPtr, outElements).set(out);
-  return { inputs: ptrs, out: outPtr, outInWasm: outAt >= 0, scratch: next + outBytes, view };
+    // an input that overlaps an in-place out is copied: the kernel may write out before it reads it
+    inWasm[key] = ptr >= 0 && outAt >= 0 && ptr < outEnd && outAt < ptr + bytes ? -1 : ptr;
+    parts[key] = inWasm[key] < 0 ? bytes : 0;
+  }
+  for (const key in results) parts[key] = results[key] * K.bytesPerElement;
+  parts["(out)"] = outAt < 0 ? (out?.elements ?? 0) * K.bytesPerElement : 0;
+  parts["(scratch)"] = call.scratch;
+  const at = arenaParts(memory, parts, caller, what);
+  for (const key in inputs) {
+    if (inWasm[key] >= 0) at[key] = inWasm[key];
+    else if (parts[key] > 0) memory.view(inputs[key].type, at[key], inputs[key].data.length).set(inputs[key].data);
+  }
+  const outPtr = outAt >= 0 ? outAt : at["(out)"];
+  if (out?.read && out.array !== undefined && outAt < 0) memory.view(K.ArrayType, outPtr, out.elements).set(out.array);
+  return { at: at as Record<I | R, number>, out: outPtr, outInWasm: outAt >= 0, scratch: at["(scratch)"], K };
 }
 
 /**
@@ -109,18 +103,23 @@ export function copyOf<A extends FloatArray>(view: A): A {
   return copy;
 }
 
-/** The result: `out` (refreshed if it lives in wasm memory that grew meanwhile), else a copy. */
+/**
+ * The one delivery of a call's array result: `out` (refreshed if it lives in wasm memory that
+ * grew meanwhile), else a copy of the result at `ptr` (the call's out by default).
+ */
 export function deliver<A extends FloatArray>(
-  placed: Placed,
+  placed: Placed<string>,
   memory: WasmMemory,
   length: number,
   out: A | undefined,
+  ptr = placed.out,
 ): A {
-  const result = placed.view(placed.out, length) as A;
+  const result = memory.view(placed.K.ArrayType, ptr, length) as A;
   if (out === undefined) return copyOf(result);
   // an `out` in wasm memory was written in place; if the memory grew, its buffer is detached
-  // and a view of the new buffer takes its place
-  if (placed.outInWasm) return out.buffer === memory.buffer ? out : result;
+  // and a view of the new buffer takes its place, leased as the caller's view was
+  if (placed.outInWasm)
+    return out.buffer === memory.buffer ? out : (memory.lease(placed.K.ArrayType, ptr, length) as A);
   out.set(result);
   return out;
 }

@@ -4,8 +4,10 @@
 // chunks' nodes in the same tree, so the result has the bits of one call over the whole
 // table. The gradient and dF/dh of a chunk then need only the chunk and the pooled sums.
 
-import { copyOf, place, shapeText } from "./call.js";
-import { requireEngine } from "./loader.js";
+import { deliver, place, shapeText } from "./call.js";
+import { BLOCK_ROWS, requireEngine } from "./loader.js";
+import { layout, partsAt } from "./memory.js";
+import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
 import { compactFor } from "./tuning.js";
 import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
 import {
@@ -17,29 +19,23 @@ import {
   checkShape,
   describe,
   precisionOf,
+  shown,
   type CheckedShape,
 } from "./validate.js";
 
 /**
  * Chunks start on a block boundary of their group: a multiple of 256 rows from the start of
- * group A (row 0) or of group B (row n). They end on one too, or at n, or at n + m.
+ * group A (row 0) or of group B (row n). They end on one too, or at n, or at n + m. (The
+ * kernels' block size, BLOCK_ROWS: init() checks that the module agrees.)
  *
  * @example
  * ```ts
  * const starts = [0, 4 * CHUNK_ALIGNMENT, n, n + 8 * CHUNK_ALIGNMENT]; // valid chunk starts
  * ```
  */
-export const CHUNK_ALIGNMENT = 256;
+export const CHUNK_ALIGNMENT = BLOCK_ROWS;
 
-/** At most this many tree nodes per group: two per level of a 32-bit block count, plus 2. */
-const MAX_NODES = 2 * 33 + 2;
-
-/** The tree nodes a chunk completed in one group: their first block, level and k float64 sums. */
-export interface PooledNodes {
-  readonly blocks: Uint32Array;
-  readonly levels: Uint32Array;
-  readonly sums: Float64Array;
-}
+export type { PooledNodes };
 
 /** What {@link poolChunk} returns: plain typed arrays, to send to whoever combines. */
 export interface PooledPart {
@@ -84,10 +80,8 @@ function checkChunk(
   return s;
 }
 
-const shown = (value: unknown): string => (typeof value === "number" ? String(value) : describe(value));
-
 /** The chunk's rows of group A and of group B: [first row in the chunk, count, first block in its group]. */
-function parts(s: CheckedShape, start: number, rows: number): [number, number, number][] {
+function groupsOf(s: CheckedShape, start: number, rows: number): [number, number, number][] {
   const aRows = Math.max(0, Math.min(s.n, start + rows) - start);
   const bFirst = Math.max(start, s.n);
   return [
@@ -119,46 +113,22 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const s = checkChunk(caller, shape, start, rows, k === 0 ? "h.length" : "phi.length / shape.k");
   const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
   const K = e[precision];
-  const nodeBytes = MAX_NODES * (8 + 8 * k);
-  const scratch = Math.max(...parts(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
-  const p = place(
-    caller,
-    `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`,
-    K,
-    e.memory,
-    [
-      { data: phi, type: K.ArrayType, name: "phi" },
-      { data: gates, type: K.ArrayType, name: "h" },
-    ],
-    Math.ceil((2 * nodeBytes) / K.bytesPerElement),
-    undefined,
-    false,
-    scratch,
-  );
-  const [phiAt, hAt] = p.inputs;
+  // the kernel's scratch: one group's nodes (read out before the next group's), then a pass's own
+  const pass = Math.max(...groupsOf(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
+  const scratch = layout({ meta: 8 * e.maxRangeNodes, values: 8 * k * e.maxRangeNodes, pass });
+  const inputs = {
+    phi: { data: phi, type: K.ArrayType, name: "phi" },
+    h: { data: gates, type: K.ArrayType, name: "h" },
+  };
+  const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
+  const p = place(caller, what, K, e.memory, { inputs, scratch: scratch.bytes });
+  const at = partsAt(p.scratch, scratch.offsets);
   const compact = compactFor(rows * k * K.bytesPerElement, k * K.bytesPerElement);
-  const [a, b] = parts(s, start, rows).map(([offset, count, first], g): PooledNodes => {
-    const meta = p.out + g * nodeBytes,
-      values = meta + MAX_NODES * 8;
-    const nodes = count
-      ? K.poolRange(
-          count,
-          k,
-          phiAt + offset * k * K.bytesPerElement,
-          hAt + offset * K.bytesPerElement,
-          first,
-          meta,
-          values,
-          p.scratch,
-          compact,
-        )
-      : 0;
-    const metaView = new Uint32Array(e.memory.buffer, meta, 2 * nodes);
-    return {
-      blocks: Uint32Array.from({ length: nodes }, (_, i) => metaView[2 * i]),
-      levels: Uint32Array.from({ length: nodes }, (_, i) => metaView[2 * i + 1]),
-      sums: new Float64Array(e.memory.buffer, values, nodes * k).slice(),
-    };
+  const [a, b] = groupsOf(s, start, rows).map(([offset, count, first]): PooledNodes => {
+    const rowsPhi = p.at.phi + offset * k * K.bytesPerElement,
+      rowsH = p.at.h + offset * K.bytesPerElement;
+    const nodes = count ? K.poolRange(count, k, rowsPhi, rowsH, first, at.meta, at.values, at.pass, compact) : 0;
+    return readNodes(e, at.meta, at.values, nodes, k);
   });
   return { shape: { n: s.n, m: s.m, k }, precision, start, rows, a, b };
 }
@@ -195,56 +165,16 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
       );
     }
   });
-  const K = e[precision];
-  const k = s.k;
-  const groups = [sorted.map((p) => p.a), sorted.map((p) => p.b)];
-  const counts = groups.map((g) => g.reduce((sum, nodes) => sum + nodes.blocks.length, 0));
-  const nodeBytes = Math.max(...counts) * (8 + 8 * k);
-  const scratch = K.combineScratchBytes(Math.max(...counts), k);
-  // out: u | v (T) | u64 | v64 | nodes' metadata | nodes' sums
-  const Type = precision === "f32" ? Float32Array : Float64Array;
-  const outBytes = 2 * k * (K.bytesPerElement + 8) + 8 + nodeBytes;
-  const p = place(
+  const groups = [sorted.map((p) => p.a), sorted.map((p) => p.b)] as const;
+  return combineNodes(
+    e,
+    e[precision],
+    s.k,
+    groups,
+    [s.n, s.m],
     caller,
     `combining a ${shapeText(s)} ${precision} table`,
-    K,
-    e.memory,
-    [],
-    Math.ceil(outBytes / K.bytesPerElement),
-    undefined,
-    false,
-    scratch,
   );
-  const u = p.out,
-    v = u + k * K.bytesPerElement,
-    u64 = Math.ceil((v + k * K.bytesPerElement) / 8) * 8,
-    v64 = u64 + 8 * k;
-  const meta = v64 + 8 * k;
-  groups.forEach((group, g) => {
-    const metaView = new Uint32Array(e.memory.buffer, meta, 2 * counts[g]);
-    const sums = new Float64Array(e.memory.buffer, meta + 8 * counts[g], counts[g] * k);
-    let i = 0;
-    for (const nodes of group) {
-      for (let j = 0; j < nodes.blocks.length; j++, i++) {
-        metaView[2 * i] = nodes.blocks[j];
-        metaView[2 * i + 1] = nodes.levels[j];
-      }
-      sums.set(nodes.sums, (i - nodes.blocks.length) * k);
-    }
-    const rows = g === 0 ? s.n : s.m;
-    K.combine(
-      counts[g],
-      k,
-      meta,
-      meta + 8 * counts[g],
-      Math.ceil(rows / CHUNK_ALIGNMENT),
-      g === 0 ? u : v,
-      g === 0 ? u64 : v64,
-      p.scratch,
-    );
-  });
-  const value = K.dot64(k, u64, v64);
-  return { u: copyOf(new Type(e.memory.buffer, u, k)), v: copyOf(new Type(e.memory.buffer, v, k)), value };
 }
 
 /**
@@ -266,7 +196,7 @@ function checkPart(part: unknown, name: string, caller: string): { s: CheckedSha
     throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(p.rows)}`);
   }
   const s = checkChunk(caller, p.shape, p.start, p.rows, `${name}.rows`, `${name}.`);
-  parts(s, p.start as number, p.rows).forEach(([, count, first], g) => {
+  groupsOf(s, p.start as number, p.rows).forEach(([, count, first], g) => {
     const group = g === 0 ? "a" : "b";
     const nodes = p[group] as Partial<PooledNodes> | null | undefined;
     const at = `${name}.${group}`;
@@ -346,39 +276,21 @@ export function gradientChunk<A extends FloatArray>(
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const K = e[precision];
-  const p = place(
-    caller,
-    `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`,
-    K,
-    e.memory,
-    [
-      { data: gates, type: K.ArrayType, name: "h" },
-      { data: u, type: K.ArrayType, name: "pooled.u" },
-      { data: v, type: K.ArrayType, name: "pooled.v" },
-    ],
-    rows * k,
-    out,
-    add,
-    (k + 4) * K.bytesPerElement,
-  );
-  const [hAt, uAt, vAt] = p.inputs;
-  for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
-    if (count)
-      K.gradientRows(
-        count,
-        k,
-        hAt + offset * K.bytesPerElement,
-        w,
-        scale,
-        p.out + offset * k * K.bytesPerElement,
-        add ? 1 : 0,
-        p.scratch,
-      );
-  }
-  const result = p.view(p.out, rows * k) as A;
-  if (out === undefined) return copyOf(result);
-  if (!p.outInWasm) out.set(result);
-  return out;
+  const inputs = {
+    h: { data: gates, type: K.ArrayType, name: "h" },
+    u: { data: u, type: K.ArrayType, name: "pooled.u" },
+    v: { data: v, type: K.ArrayType, name: "pooled.v" },
+  };
+  const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
+  const call = { inputs, out: { array: out, elements: rows * k, read: add }, scratch: K.rowScratchBytes(k) };
+  const p = place(caller, what, K, e.memory, call);
+  groupsOf(s, start, rows).forEach(([offset, count], g) => {
+    // rows of A get v, rows of B get u
+    const rowsH = p.at.h + offset * K.bytesPerElement,
+      rowsOut = p.out + offset * k * K.bytesPerElement;
+    if (count) K.gradientRows(count, k, rowsH, g === 0 ? p.at.v : p.at.u, scale, rowsOut, add, p.scratch);
+  });
+  return deliver(p, e.memory, rows * k, out);
 }
 
 /**
@@ -409,24 +321,17 @@ export function gateGradientChunk<A extends FloatArray>(
   const s = checkChunk(caller, shape, start, rows, "phi.length / shape.k");
   checkLength(caller, "phi", phi.length, rows * k, "rows * k");
   const K = e[precision];
-  const p = place(
-    caller,
-    `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`,
-    K,
-    e.memory,
-    [
-      { data: phi, type: K.ArrayType, name: "phi" },
-      { data: u, type: K.ArrayType, name: "pooled.u" },
-      { data: v, type: K.ArrayType, name: "pooled.v" },
-    ],
-    rows,
-    undefined,
-    false,
-    0,
-  );
-  const [phiAt, uAt, vAt] = p.inputs;
-  for (const [offset, count, , w] of parts(s, start, rows).map(([o, c, f], g) => [o, c, f, g === 0 ? vAt : uAt])) {
-    if (count) K.rowDots(count, k, phiAt + offset * k * K.bytesPerElement, w, p.out + offset * K.bytesPerElement);
-  }
-  return copyOf(p.view(p.out, rows) as A);
+  const inputs = {
+    phi: { data: phi, type: K.ArrayType, name: "phi" },
+    u: { data: u, type: K.ArrayType, name: "pooled.u" },
+    v: { data: v, type: K.ArrayType, name: "pooled.v" },
+  };
+  const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
+  const p = place(caller, what, K, e.memory, { inputs, results: { dots: rows }, scratch: 0 });
+  groupsOf(s, start, rows).forEach(([offset, count], g) => {
+    // rows of A dot v, rows of B dot u
+    const rowsPhi = p.at.phi + offset * k * K.bytesPerElement;
+    if (count) K.rowDots(count, k, rowsPhi, g === 0 ? p.at.v : p.at.u, p.at.dots + offset * K.bytesPerElement);
+  });
+  return deliver(p, e.memory, rows, undefined as A | undefined, p.at.dots);
 }

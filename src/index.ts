@@ -31,19 +31,11 @@ export {
   TILE_ROWS,
   type ThreadPoolOptions,
 } from "./threads.js";
-export {
-  createModel,
-  loadModel,
-  Model,
-  type EpochReport,
-  type FitOptions,
-  type History,
-  type LearningRate,
-  type Loss,
-  type ModelOptions,
-  type Observations,
-  type OptimizerOptions,
-} from "./train.js";
+export { createModel, loadModel, Model, type ModelOptions } from "./model.js";
+export type { EpochReport, FitOptions, History } from "./fit.js";
+export type { Loss } from "./losses.js";
+export type { Observations } from "./minibatch.js";
+export type { LearningRate, OptimizerOptions } from "./optimizers.js";
 export { auc, logLoss, rmse, sigmoid } from "./metrics.js";
 export type {
   DenseGates,

@@ -1,5 +1,6 @@
 // Loading: the embedded wasm bytes, SIMD detection, one compiled module, one shared promise.
 
+import { bindKernels, kernelNames, type KernelName, type Kernels, type ModuleExports } from "./generated/kernels.js";
 import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
 import type { FloatArray, Precision } from "./types.js";
@@ -23,300 +24,14 @@ export interface InitOptions {
   readonly simd?: boolean;
 }
 
-/** The module's exports (assembly/index.ts). Counts and byte pointers in, numbers out. */
-export interface Exports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  simdBuild(): number;
-  scratchBytesF32(n: number, m: number, k: number): number;
-  scratchBytesF64(n: number, m: number, k: number): number;
-  pooledF32(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    u: number,
-    v: number,
-    scratch: number,
-    compact: number,
-  ): void;
-  pooledF64(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    u: number,
-    v: number,
-    scratch: number,
-    compact: number,
-  ): void;
-  valueF32(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
-  valueF64(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
-  valueAndGradientF32(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    out: number,
-    scale: number,
-    accumulate: number,
-    scratch: number,
-    compact: number,
-  ): number;
-  valueAndGradientF64(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    out: number,
-    scale: number,
-    accumulate: number,
-    scratch: number,
-    compact: number,
-  ): number;
-  gateGradientF32(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    out: number,
-    scratch: number,
-    compact: number,
-  ): number;
-  gateGradientF64(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    out: number,
-    scratch: number,
-    compact: number,
-  ): number;
-  [suffixedKernel: string]: unknown;
-}
-
 /**
- * The kernels on sparse gates, batches, optimizer steps and ranges of rows, each exported as
- * an F32 and an F64 instance (assembly/index.ts): the names without the suffix.
+ * Rows a block of the pairwise tree sums (docs/design.md §4): the kernels' BLOCK_ROWS, which
+ * init() checks the module exports, known before it loads (chunk boundaries are computed then).
  */
-interface SuffixedKernels {
-  sparseValue(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    count: number,
-    index: number,
-    weight: number,
-    split: number,
-    scratch: number,
-  ): number;
-  sparsePooled(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    count: number,
-    index: number,
-    weight: number,
-    split: number,
-    u: number,
-    v: number,
-    scratch: number,
-  ): void;
-  sparseValueAndGradient(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    count: number,
-    index: number,
-    weight: number,
-    split: number,
-    out: number,
-    scale: number,
-    accumulate: number,
-    dense: number,
-    scratch: number,
-  ): number;
-  sparseGateGradient(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    count: number,
-    index: number,
-    weight: number,
-    split: number,
-    out: number,
-    scratch: number,
-  ): number;
-  batchPooledListed(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    sets: number,
-    indptr: number,
-    index: number,
-    weight: number,
-    splits: number,
-    u: number,
-    v: number,
-    values: number,
-    scratch: number,
-  ): void;
-  batchPooledDense(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    sets: number,
-    h: number,
-    u: number,
-    v: number,
-    values: number,
-    scratch: number,
-    compact: number,
-  ): void;
-  batchGradientListed(
-    n: number,
-    m: number,
-    k: number,
-    sets: number,
-    indptr: number,
-    index: number,
-    weight: number,
-    splits: number,
-    u: number,
-    v: number,
-    setWeights: number,
-    scale: number,
-    out: number,
-    accumulate: number,
-    dense: number,
-    scratch: number,
-  ): void;
-  batchGradientDense(
-    n: number,
-    m: number,
-    k: number,
-    sets: number,
-    h: number,
-    u: number,
-    v: number,
-    setWeights: number,
-    scale: number,
-    out: number,
-    accumulate: number,
-    scratch: number,
-  ): void;
-  gatherSets(
-    count: number,
-    ids: number,
-    indptr: number,
-    index: number,
-    weight: number,
-    splits: number,
-    outIndptr: number,
-    outIndex: number,
-    outWeight: number,
-    outSplits: number,
-  ): number;
-  sgdRows(
-    count: number,
-    list: number,
-    k: number,
-    phi: number,
-    grad: number,
-    velocity: number,
-    lr: number,
-    mu: number,
-    nesterov: number,
-    decay: number,
-    gradScale: number,
-    l2: number,
-  ): void;
-  adagradRows(
-    count: number,
-    list: number,
-    k: number,
-    phi: number,
-    grad: number,
-    accum: number,
-    lr: number,
-    eps: number,
-    decay: number,
-    gradScale: number,
-    l2: number,
-  ): void;
-  adamRows(
-    count: number,
-    list: number,
-    k: number,
-    phi: number,
-    grad: number,
-    mom: number,
-    vel: number,
-    lr: number,
-    b1: number,
-    b2: number,
-    eps: number,
-    c1: number,
-    c2: number,
-    decay: number,
-    gradScale: number,
-    l2: number,
-  ): void;
-  gradientNormSquared(count: number, list: number, k: number, phi: number, grad: number, l2: number): number;
-  /** The first listed row (list = 0: rows 0..count-1) with a NaN or an infinity, as its position in the list, or -1. */
-  firstNonFiniteRow(count: number, list: number, k: number, phi: number): number;
-  zeroRows(count: number, list: number, k: number, a: number): void;
-  rangeScratchBytes(rows: number, first: number, k: number): number;
-  poolRange(
-    rows: number,
-    k: number,
-    phi: number,
-    h: number,
-    first: number,
-    meta: number,
-    values: number,
-    scratch: number,
-    compact: number,
-  ): number;
-  combineScratchBytes(count: number, k: number): number;
-  combine(
-    count: number,
-    k: number,
-    meta: number,
-    values: number,
-    blocks: number,
-    out: number,
-    out64: number,
-    scratch: number,
-  ): void;
-  dot64(k: number, u64: number, v64: number): number;
-  gradientRows(
-    rows: number,
-    k: number,
-    h: number,
-    w: number,
-    scale: number,
-    out: number,
-    accumulate: number,
-    sw: number,
-  ): void;
-  rowDots(rows: number, k: number, phi: number, w: number, out: number): void;
-}
+export const BLOCK_ROWS = 256;
 
-/** The kernels of one precision, with the facts the wrapper needs about its element type. */
-export interface PrecisionKernels extends SuffixedKernels {
+/** The kernels of one precision (docs/design.md §9), with the facts the wrapper needs about its element type. */
+export interface PrecisionKernels extends Kernels {
   readonly precision: Precision;
   readonly bytesPerElement: 4 | 8;
   readonly ArrayType: {
@@ -324,48 +39,17 @@ export interface PrecisionKernels extends SuffixedKernels {
     new (buffer: ArrayBuffer, byteOffset: number, length: number): FloatArray;
     readonly BYTES_PER_ELEMENT: number;
   };
-  scratchBytes(n: number, m: number, k: number): number;
-  pooled(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    u: number,
-    v: number,
-    scratch: number,
-    compact: number,
-  ): void;
-  value(n: number, m: number, k: number, phi: number, h: number, scratch: number, compact: number): number;
-  valueAndGradient(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    out: number,
-    scale: number,
-    accumulate: number,
-    scratch: number,
-    compact: number,
-  ): number;
-  gateGradient(
-    n: number,
-    m: number,
-    k: number,
-    phi: number,
-    h: number,
-    out: number,
-    scratch: number,
-    compact: number,
-  ): number;
+  /** Each kernel's export name, for worker threads that call them by name. */
+  readonly names: Record<KernelName, string>;
 }
 
-/** A loaded module: its memory owner and its kernels. */
+/** A loaded module: its memory owner, its kernels, and the constants of its layout. */
 export interface Engine {
   readonly simd: boolean;
   /** The distinct rows of index[0..count) into list (marks: one zero byte per row); returns how many. */
   distinctRows(count: number, index: number, marks: number, list: number): number;
+  /** The most tree nodes a range pass (poolRange) returns for one group. */
+  readonly maxRangeNodes: number;
   readonly memory: WasmMemory;
   readonly f32: PrecisionKernels;
   readonly f64: PrecisionKernels;
@@ -410,46 +94,14 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
   );
 }
 
-const SUFFIXED_KERNELS = [
-  "sparseValue",
-  "sparsePooled",
-  "sparseValueAndGradient",
-  "sparseGateGradient",
-  "batchPooledListed",
-  "batchPooledDense",
-  "batchGradientListed",
-  "batchGradientDense",
-  "gatherSets",
-  "sgdRows",
-  "adagradRows",
-  "adamRows",
-  "gradientNormSquared",
-  "firstNonFiniteRow",
-  "zeroRows",
-  "rangeScratchBytes",
-  "poolRange",
-  "combineScratchBytes",
-  "combine",
-  "dot64",
-  "gradientRows",
-  "rowDots",
-] as const satisfies readonly (keyof SuffixedKernels)[];
-
-function precisionKernels(e: Exports, precision: Precision): PrecisionKernels {
-  const f32 = precision === "f32";
+function precisionKernels(e: ModuleExports, precision: Precision): PrecisionKernels {
+  const suffix = precision === "f32" ? "F32" : "F64";
   return {
     precision,
-    bytesPerElement: f32 ? 4 : 8,
-    ArrayType: f32 ? Float32Array : Float64Array,
-    // sizes come back as f64, computed in 64 bits: exact, never wrapped
-    scratchBytes: f32 ? e.scratchBytesF32 : e.scratchBytesF64,
-    pooled: f32 ? e.pooledF32 : e.pooledF64,
-    value: f32 ? e.valueF32 : e.valueF64,
-    valueAndGradient: f32 ? e.valueAndGradientF32 : e.valueAndGradientF64,
-    gateGradient: f32 ? e.gateGradientF32 : e.gateGradientF64,
-    ...(Object.fromEntries(
-      SUFFIXED_KERNELS.map((name) => [name, e[name + (f32 ? "F32" : "F64")]]),
-    ) as unknown as SuffixedKernels),
+    bytesPerElement: precision === "f32" ? 4 : 8,
+    ArrayType: precision === "f32" ? Float32Array : Float64Array,
+    names: kernelNames(suffix),
+    ...bindKernels(e, suffix),
   };
 }
 
@@ -466,12 +118,12 @@ const MAX_PAGES = 65536;
  * bytes also serve the thread pool, on a shared memory: threads.ts), the scalar build
  * defines its own. An imported memory is created here unless given.
  */
-export async function instantiate(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<Exports> {
+export async function instantiate(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<ModuleExports> {
   const imports: WebAssembly.Imports = WebAssembly.Module.imports(module).some((i) => i.kind === "memory")
     ? { env: { memory: memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES }) } }
     : {};
   const instance = await WebAssembly.instantiate(module, imports);
-  return instance.exports as unknown as Exports;
+  return instance.exports as unknown as ModuleExports;
 }
 
 async function load(source: WasmSource | undefined, simd: boolean): Promise<Engine> {
@@ -482,11 +134,17 @@ async function load(source: WasmSource | undefined, simd: boolean): Promise<Engi
 }
 
 /** The engine over a module's exports: its memory owner and its kernels. */
-export function engineOf(exports: Exports): Engine {
+export function engineOf(exports: ModuleExports): Engine {
+  if (exports.BLOCK_ROWS.value !== BLOCK_ROWS) {
+    throw new Error(
+      `init(): the module sums blocks of ${exports.BLOCK_ROWS.value} rows, this crossgrad ${BLOCK_ROWS}: a module of another version`,
+    );
+  }
   const memory = new WasmMemory(exports.memory, exports.heapBase() >>> 0);
   const engine: Engine = {
     simd: exports.simdBuild() !== 0,
-    distinctRows: exports.distinctRows as Engine["distinctRows"],
+    distinctRows: (count, index, marks, list) => exports.distinctRows(count, index, marks, list) >>> 0,
+    maxRangeNodes: exports.MAX_RANGE_NODES.value as number,
     memory,
     f32: precisionKernels(exports, "f32"),
     f64: precisionKernels(exports, "f64"),

@@ -82,6 +82,7 @@ export class WasmMemory {
   private readonly regions = new Map<number, Lease>();
   private readonly starts: number[] = [];
   private seen: ArrayBufferLike | undefined;
+  private arenaRegion: { ptr: number; bytes: number } | undefined;
   /** Bytes of guard on each side of a region: 0 unless the test build's guard is on. */
   private readonly guard: number;
 
@@ -122,11 +123,16 @@ export class WasmMemory {
     return alignUp(Math.max(bytes, 1), REGION_ALIGN);
   }
 
-  /**
-   * A view of `length` elements at byte `ptr` over the current buffer. It dies (locate refuses
-   * it) when the region it lies in is freed.
-   */
+  /** A view of `length` elements at byte `ptr` over the current buffer, for the library's own use. */
   view<A extends ArrayBufferView>(Type: ViewType<A>, ptr: number, length: number): A {
+    return new Type(this.buffer, ptr, length);
+  }
+
+  /**
+   * A view to hand to a caller: leased to the region it lies in, so that it dies (locate
+   * refuses it) when that region is freed.
+   */
+  lease<A extends ArrayBufferView>(Type: ViewType<A>, ptr: number, length: number): A {
     const view = new Type(this.buffer, ptr, length);
     const lease = this.regionAt(ptr, length * Type.BYTES_PER_ELEMENT);
     if (lease) leases.set(view, lease);
@@ -227,6 +233,16 @@ export class WasmMemory {
     }
   }
 
+  /** A region of at least `bytes`, reused from call to call (see arenaParts). */
+  arena(bytes: number, caller: string, what: What): number {
+    if (this.arenaRegion && this.arenaRegion.bytes >= bytes) return this.arenaRegion.ptr;
+    if (this.arenaRegion) this.free(this.arenaRegion.ptr);
+    this.arenaRegion = undefined;
+    const ptr = allocRegion(this, bytes, caller, what);
+    this.arenaRegion = { ptr, bytes };
+    return ptr;
+  }
+
   /** Bytes held by live regions. */
   get inUseBytes(): number {
     let total = 0;
@@ -308,16 +324,102 @@ export class WasmMemory {
   }
 }
 
+/** What a region is for, in a refusal's message; a function when it is costly to say (made only to throw). */
+export type What = string | (() => string);
+const whatText = (what: What): string => (typeof what === "string" ? what : what());
+
+/** Bytes rounded up to the region alignment: parts laid out in one region stay aligned. */
+export const align = (bytes: number): number => alignUp(bytes, REGION_ALIGN);
+
+/** A part of a region made of `count` slots of `bytes` each, every slot aligned (one per tile, per thread, ...). */
+export class Slots {
+  constructor(
+    readonly count: number,
+    readonly bytes: number,
+  ) {}
+  /** The first byte of slot i, in a part starting at `at`. */
+  at(at: number, i: number): number {
+    return at + i * align(this.bytes);
+  }
+}
+
+/** Named parts of a region and their sizes in bytes (or their slots). */
+export type Parts<N extends string> = Readonly<Record<N, number | Slots>>;
+
+/**
+ * Where named parts lie in one region, laid out in the order given, each on a REGION_ALIGN
+ * boundary: their byte offsets from the region's start, and the region's size. Every byte
+ * offset inside a region is computed here (docs/design.md §3).
+ */
+export function layout<N extends string>(parts: Parts<N>): { offsets: Record<N, number>; bytes: number } {
+  const offsets = {} as Record<N, number>;
+  let bytes = 0;
+  for (const name in parts) {
+    offsets[name] = bytes;
+    bytes += partBytes(parts[name]);
+  }
+  return { offsets, bytes };
+}
+
+/** Bytes a part takes in a layout: its size, or its slots', each rounded up to the alignment. */
+const partBytes = (part: number | Slots): number =>
+  typeof part === "number" ? align(part) : part.count * align(part.bytes);
+
+/** The pointers of laid-out parts in a region at `base` (the offsets object, turned into pointers in place). */
+export function partsAt<N extends string>(base: number, offsets: Record<N, number>): Record<N, number> {
+  const at = {} as Record<N, number>;
+  for (const name in offsets) at[name] = base + offsets[name];
+  return at;
+}
+
+/**
+ * One region holding the named parts: its start and each part's pointer, or the RangeError
+ * of allocRegion, with nothing allocated.
+ */
+export function allocParts<N extends string>(
+  memory: WasmMemory,
+  parts: Parts<N>,
+  caller: string,
+  what: What,
+): { base: number; at: Record<N, number> } {
+  const { offsets, bytes } = layout(parts);
+  const base = allocRegion(memory, bytes, caller, what);
+  return { base, at: partsAt(base, offsets) };
+}
+
+/**
+ * The memory's arena: one region for the arrays of a copying call, grown to the largest call
+ * seen and then reused, so repeated calls allocate nothing after warm-up. Valid until the next
+ * arena call; never hold it across one.
+ */
+export function arenaParts<N extends string>(
+  memory: WasmMemory,
+  parts: Parts<N>,
+  caller: string,
+  what: What,
+): Record<N, number> {
+  // every call of the copying API comes here: laid out as layout() does, without its objects
+  let bytes = 0;
+  for (const name in parts) bytes += partBytes(parts[name]);
+  let at = memory.arena(bytes, caller, what);
+  const pointers = {} as Record<N, number>;
+  for (const name in parts) {
+    pointers[name] = at;
+    at += partBytes(parts[name]);
+  }
+  return pointers;
+}
+
 /**
  * One region of `bytes`, or a RangeError stating the bytes `what` needs. A single region, so a
  * refusal leaves nothing allocated and the memory no larger: the caller can go on with smaller
  * work. (Callers that need several arrays carve them out of one region.)
  */
-export function allocRegion(memory: WasmMemory, bytes: number, caller: string, what: string): number {
+export function allocRegion(memory: WasmMemory, bytes: number, caller: string, what: What): number {
   const needed = WasmMemory.regionBytes(bytes);
   if (!(needed <= WASM32_MAX_BYTES)) {
     throw new RangeError(
-      `${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory, more than the ` +
+      `${caller}(): ${whatText(what)} needs ${formatBytes(needed)} of wasm memory, more than the ` +
         `${formatBytes(WASM32_MAX_BYTES)} a wasm32 memory can hold`,
     );
   }
@@ -325,7 +427,7 @@ export function allocRegion(memory: WasmMemory, bytes: number, caller: string, w
     return memory.alloc(bytes);
   } catch (cause) {
     throw new RangeError(
-      `${caller}(): ${what} needs ${formatBytes(needed)} of wasm memory: ${(cause as Error).message}`,
+      `${caller}(): ${whatText(what)} needs ${formatBytes(needed)} of wasm memory: ${(cause as Error).message}`,
       { cause },
     );
   }

@@ -3,9 +3,9 @@
 // ArrayBuffer, and every view of it then has length 0).
 
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocRegion, type WasmMemory } from "./memory.js";
+import { allocParts, allocRegion, type WasmMemory } from "./memory.js";
 import type { Pooled } from "./api.js";
-import { align, copyOf, shapeText } from "./call.js";
+import { copyOf, shapeText } from "./call.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";
@@ -32,7 +32,7 @@ class Region {
     readonly length: number,
   ) {}
   get(K: PrecisionKernels, memory: WasmMemory): FloatArray {
-    if (this.view?.buffer !== memory.buffer) this.view = memory.view(K.ArrayType, this.ptr, this.length);
+    if (this.view?.buffer !== memory.buffer) this.view = memory.lease(K.ArrayType, this.ptr, this.length);
     return this.view;
   }
 }
@@ -64,13 +64,16 @@ export class Problem<P extends Precision = Precision> {
   readonly #engine: Engine;
   readonly #K: PrecisionKernels;
   readonly #s: CheckedShape;
+  /** The region of phi, h and the scratch. */
+  readonly #base: number;
   readonly #phi: Region;
   readonly #h: Region;
   readonly #scratch: number;
-  readonly #compact: number;
+  readonly #compact: boolean;
   #gradient: Region | undefined;
   #gateGradient: Region | undefined;
-  #pooled: Region | undefined;
+  /** Where pooled() puts u and v (in the Problem's region). */
+  readonly #pooled: { readonly u: number; readonly v: number };
   #disposed = false;
 
   /** @internal Use {@link createProblem}. */
@@ -81,20 +84,24 @@ export class Problem<P extends Precision = Precision> {
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     this.precision = precision;
     const bytes = this.#K.bytesPerElement;
-    // phi | h | scratch, carved from one region: all or nothing
-    const phiBytes = align(s.elements * bytes),
-      hBytes = align(s.rows * bytes);
-    const phi = allocRegion(
+    // one region: all or nothing
+    const { base, at } = allocParts(
       engine.memory,
-      phiBytes + hBytes + this.#K.scratchBytes(s.n, s.m, s.k),
+      {
+        phi: s.elements * bytes,
+        h: s.rows * bytes,
+        scratch: this.#K.scratchBytes(s.n, s.m, s.k),
+        u: s.k * bytes,
+        v: s.k * bytes,
+      },
       "createProblem",
       `a ${shapeText(s)} ${precision} problem`,
     );
-    const h = phi + phiBytes,
-      scratch = h + hBytes;
-    this.#phi = new Region(phi, s.elements);
-    this.#h = new Region(h, s.rows);
-    this.#scratch = scratch;
+    this.#base = base;
+    this.#phi = new Region(at.phi, s.elements);
+    this.#h = new Region(at.h, s.rows);
+    this.#scratch = at.scratch;
+    this.#pooled = { u: at.u, v: at.v };
     this.#compact = compactFor(s.elements * bytes, s.k * bytes);
     // regions may be reused memory: a new Problem starts from zeros
     this.#view(this.#phi).fill(0);
@@ -221,7 +228,7 @@ export class Problem<P extends Precision = Precision> {
       this.#h.ptr,
       out.ptr,
       scale,
-      accumulate ? 1 : 0,
+      accumulate,
       this.#scratch,
       this.#compact,
     );
@@ -260,11 +267,10 @@ export class Problem<P extends Precision = Precision> {
   pooled(): Pooled<FloatArrayOf<P>> {
     this.#live("pooled()");
     const s = this.#s;
-    const out = (this.#pooled = this.#output(this.#pooled, 2 * s.k, "pooled"));
-    const vAt = out.ptr + s.k * this.#K.bytesPerElement;
-    this.#K.pooled(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, vAt, this.#scratch, this.#compact);
-    const both = this.#view(out);
-    return { u: copyOf(both.subarray(0, s.k)) as FloatArrayOf<P>, v: copyOf(both.subarray(s.k)) as FloatArrayOf<P> };
+    const { u, v } = this.#pooled;
+    this.#K.pooled(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, u, v, this.#scratch, this.#compact);
+    const copy = (ptr: number) => copyOf(this.#engine.memory.view(this.#K.ArrayType, ptr, s.k)) as FloatArrayOf<P>;
+    return { u: copy(u), v: copy(v) };
   }
 
   /**
@@ -282,8 +288,8 @@ export class Problem<P extends Precision = Precision> {
     if (this.#disposed) return;
     this.#disposed = true;
     const memory = this.#engine.memory;
-    memory.free(this.#phi.ptr); // the region that also holds h and the scratch
-    for (const region of [this.#gradient, this.#gateGradient, this.#pooled]) if (region) memory.free(region.ptr);
+    memory.free(this.#base);
+    for (const region of [this.#gradient, this.#gateGradient]) if (region) memory.free(region.ptr);
   }
 }
 

@@ -5,10 +5,19 @@
 // rows. The partition and the reduction order do not depend on the thread count, so neither
 // do the bits: they are those of a single call (the canonical tree of pool.ts and tree.ts).
 
-import { CHUNK_ALIGNMENT } from "./chunks.js";
-import { align, copyOf, shapeText } from "./call.js";
-import { engineOf, hostHasSimd, instantiate, simdBytes, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocRegion } from "./memory.js";
+import { shapeText } from "./call.js";
+import type { KernelName, Kernels } from "./generated/kernels.js";
+import {
+  BLOCK_ROWS,
+  engineOf,
+  hostHasSimd,
+  instantiate,
+  simdBytes,
+  type Engine,
+  type PrecisionKernels,
+} from "./loader.js";
+import { allocParts, allocRegion, layout, partsAt, Slots } from "./memory.js";
+import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArrayOf, Precision, Shape } from "./types.js";
 import {
@@ -17,6 +26,7 @@ import {
   checkPrecision,
   checkShape,
   describe,
+  shown,
   type CheckedShape,
 } from "./validate.js";
 import { scalarWasm } from "./generated/wasm.js";
@@ -30,10 +40,7 @@ import { scalarWasm } from "./generated/wasm.js";
  * Math.ceil(n / TILE_ROWS) + Math.ceil(m / TILE_ROWS); // tiles the threads share
  * ```
  */
-export const TILE_ROWS = 64 * CHUNK_ALIGNMENT;
-
-/** Tree nodes a tile's pass leaves at most (pool.ts: rangeNodes). */
-const TILE_NODES = 2 * 33 + 2;
+export const TILE_ROWS = 64 * BLOCK_ROWS;
 
 /**
  * The most threads a pool may have: more than the hardware runs only costs memory (each
@@ -196,8 +203,16 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   throw new Error("internal: the module imports no memory to share");
 }
 
-/** A kernel call for a worker: an export's name and its counts and pointers. */
-type KernelCall = readonly [string, readonly number[]];
+/** The module's exports as a worker calls them: by name. */
+type ByName = Record<string, (...args: (number | boolean)[]) => number>;
+
+/** A kernel call for a worker: an export's name and its counts, pointers and flags. */
+type KernelCall = readonly [string, readonly (number | boolean)[]];
+
+/** A call of one of K's kernels, as a worker makes it: by its export name. */
+function kernelCall<N extends KernelName>(K: PrecisionKernels, name: N, ...args: Parameters<Kernels[N]>): KernelCall {
+  return [K.names[name], args];
+}
 
 /**
  * A pool of worker threads sharing one wasm memory, for problems too large for one thread.
@@ -219,7 +234,7 @@ export class ThreadPool {
   readonly shared: boolean;
   /** @internal */ readonly engine: Engine;
   readonly #workers: WorkerHandle[];
-  readonly #exports: Record<string, (...args: number[]) => number>;
+  readonly #exports: ByName;
   #next = 0;
   readonly #pending = new Map<
     number,
@@ -230,7 +245,7 @@ export class ThreadPool {
   #terminating: Promise<void> | undefined;
 
   /** @internal Use {@link createThreadPool}. */
-  constructor(engine: Engine, exports: Record<string, (...args: number[]) => number>, workers: WorkerHandle[]) {
+  constructor(engine: Engine, exports: ByName, workers: WorkerHandle[]) {
     this.engine = engine;
     this.#exports = exports;
     this.#workers = workers;
@@ -375,16 +390,14 @@ export class ThreadedProblem<P extends Precision = Precision> {
   readonly #K: PrecisionKernels;
   readonly #s: CheckedShape;
   readonly #tiles: Tile[];
+  /** Regions to free: the problem's, then its outputs once made. */
   readonly #regions: number[] = [];
-  readonly #phi: number;
-  readonly #h: number;
-  /** per tile: node metadata | node sums */
-  readonly #tileNodes: number;
-  /** per thread: scratch of a tile's pass */
-  readonly #scratch: number;
-  readonly #scratchBytes: number;
-  /** u | v (T) | u64 | v64 | combined metadata | combined sums | combine scratch */
-  readonly #result: number;
+  /** Where each part of the problem's region is (phi, h, tile nodes, thread scratch, pooled u and v). */
+  readonly #at: Record<"phi" | "h" | "nodes" | "scratch" | "u" | "v", number>;
+  /** A tile's node slot (metadata, then k float64 sums a node), and a thread's scratch slot. */
+  readonly #nodeSlots: Slots;
+  readonly #nodeSlot: Record<"meta" | "sums", number>;
+  readonly #scratchSlots: Slots;
   #gradient = 0;
   #gateGradient = 0;
   #disposed = false;
@@ -396,51 +409,60 @@ export class ThreadedProblem<P extends Precision = Precision> {
   /** @internal Use {@link ThreadPool.createProblem}. */
   constructor(pool: ThreadPool, s: CheckedShape, precision: P) {
     this.#pool = pool;
-    this.#K = pool.engine[precision];
+    const engine = pool.engine;
+    const K = (this.#K = engine[precision]);
     this.#s = s;
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     this.precision = precision;
     const k = s.k,
-      bytes = this.#K.bytesPerElement;
+      bytes = K.bytesPerElement;
     this.#tiles = [];
     for (const [group, first, rows] of [
       [0, 0, s.n],
       [1, s.n, s.m],
     ] as const) {
       for (let start = 0; start < rows; start += TILE_ROWS) {
-        this.#tiles.push({
-          group,
-          first: first + start,
-          count: Math.min(TILE_ROWS, rows - start),
-          block: start / CHUNK_ALIGNMENT,
-        });
+        const count = Math.min(TILE_ROWS, rows - start);
+        this.#tiles.push({ group, first: first + start, count, block: start / BLOCK_ROWS });
       }
     }
-    const lastBlock = Math.ceil(Math.max(s.n, s.m) / CHUNK_ALIGNMENT);
-    this.#scratchBytes = align(Math.max(this.#K.rangeScratchBytes(TILE_ROWS, lastBlock, k), (k + 4) * bytes));
-    const nodes = this.#tiles.length * TILE_NODES;
-    const what = `a threaded ${shapeText(s)} ${precision} problem`;
-    // all or nothing: a refusal frees what was taken
-    try {
-      this.#phi = this.#alloc(s.elements * bytes, "ThreadPool.createProblem", what);
-      this.#h = this.#alloc(s.rows * bytes, "ThreadPool.createProblem", what);
-      this.#tileNodes = this.#alloc(nodes * 8 * (1 + k), "ThreadPool.createProblem", what);
-      this.#scratch = this.#alloc(this.#scratchBytes * pool.threads, "ThreadPool.createProblem", what);
-      this.#result = this.#alloc(
-        2 * k * (bytes + 8) + 8 + nodes * 8 * (1 + k) + this.#K.combineScratchBytes(nodes, k),
-        "ThreadPool.createProblem",
-        what,
-      );
-    } catch (error) {
-      this.#free();
-      throw error;
-    }
-    this.#view(this.#phi, s.elements).fill(0);
-    this.#view(this.#h, s.rows).fill(0);
+    const nodes = layout({ meta: 8 * engine.maxRangeNodes, sums: 8 * k * engine.maxRangeNodes });
+    this.#nodeSlot = nodes.offsets;
+    this.#nodeSlots = new Slots(this.#tiles.length, nodes.bytes);
+    // a thread's scratch serves a tile's pooling pass, then its gradient rows
+    const lastBlock = Math.ceil(Math.max(s.n, s.m) / BLOCK_ROWS);
+    this.#scratchSlots = new Slots(
+      pool.threads,
+      Math.max(K.rangeScratchBytes(TILE_ROWS, lastBlock, k), K.rowScratchBytes(k)),
+    );
+    const parts = {
+      phi: s.elements * bytes,
+      h: s.rows * bytes,
+      nodes: this.#nodeSlots,
+      scratch: this.#scratchSlots,
+      u: k * bytes,
+      v: k * bytes,
+    };
+    const { base, at } = allocParts(
+      engine.memory,
+      parts,
+      "ThreadPool.createProblem",
+      `a threaded ${shapeText(s)} ${precision} problem`,
+    );
+    this.#regions.push(base);
+    this.#at = at;
+    this.#view(at.phi, s.elements).fill(0);
+    this.#view(at.h, s.rows).fill(0);
   }
 
-  #alloc(bytes: number, caller: string, what: string): number {
-    const ptr = allocRegion(this.#pool.engine.memory, bytes, caller, what);
+  /** A lazily made output region of `bytes`, freed with the problem. */
+  #output(bytes: number, caller: string, what: string): number {
+    const ptr = allocRegion(
+      this.#pool.engine.memory,
+      bytes,
+      caller,
+      `${what} of a threaded ${shapeText(this.#s)} problem`,
+    );
     this.#regions.push(ptr);
     return ptr;
   }
@@ -483,7 +505,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
   }
 
   #view(ptr: number, length: number): FloatArrayOf<P> {
-    return this.#pool.engine.memory.view(this.#K.ArrayType, ptr, length) as FloatArrayOf<P>;
+    return this.#pool.engine.memory.lease(this.#K.ArrayType, ptr, length) as FloatArrayOf<P>;
   }
 
   /**
@@ -496,7 +518,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
    */
   get phi(): FloatArrayOf<P> {
     this.#live("phi");
-    return this.#view(this.#phi, this.#s.elements);
+    return this.#view(this.#at.phi, this.#s.elements);
   }
 
   /**
@@ -509,7 +531,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
    */
   get h(): FloatArrayOf<P> {
     this.#live("h");
-    return this.#view(this.#h, this.#s.rows);
+    return this.#view(this.#at.h, this.#s.rows);
   }
 
   /** True once {@link dispose} was called. */
@@ -517,76 +539,50 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return this.#disposed;
   }
 
-  #suffix(): string {
-    return this.precision === "f32" ? "F32" : "F64";
+  /** The pointer of a tile's first row in an array of `perRow` elements a row at `array`. */
+  #rowsOf(array: number, t: Tile, perRow: number): number {
+    return array + t.first * perRow * this.#K.bytesPerElement;
   }
 
-  #rowBytes(): number {
-    return this.#s.k * this.#K.bytesPerElement;
+  /** The scratch slot of the thread that runs tile i (run() gives tile i to thread i % threads). */
+  #scratchOf(i: number): number {
+    return this.#scratchSlots.at(this.#at.scratch, i % this.#pool.threads);
   }
 
-  /** Pooled sums on the threads, combined here: u, v, u64, v64 in the result region; F. */
-  async #pooled(caller: string): Promise<number> {
-    const { k } = this.#s;
+  /**
+   * Pooled sums on the threads: each tile's nodes, combined here in tile order (the bits of a
+   * single call, docs/design.md §4); u and v go to the problem's region for the gradient phase.
+   */
+  async #pooled(caller: string): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number }> {
+    const { n, m, k, elements } = this.#s;
     const K = this.#K,
-      bytes = K.bytesPerElement,
-      sfx = this.#suffix();
-    const compact = compactFor(this.#s.elements * bytes, k * bytes);
-    const perTile = 8 * (1 + k) * TILE_NODES;
+      engine = this.#pool.engine;
+    const compact = compactFor(elements * K.bytesPerElement, k * K.bytesPerElement);
+    const slot = (i: number) => partsAt(this.#nodeSlots.at(this.#at.nodes, i), this.#nodeSlot);
     const counts = await this.#pool.run(
       caller,
       this.#tiles.map((t, i) => {
-        const meta = this.#tileNodes + i * perTile;
-        const scratch = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
-        return [
-          `poolRange${sfx}`,
-          [
-            t.count,
-            k,
-            this.#phi + t.first * this.#rowBytes(),
-            this.#h + t.first * bytes,
-            t.block,
-            meta,
-            meta + 8 * TILE_NODES,
-            scratch,
-            compact,
-          ],
-        ] as const;
+        const { meta, sums } = slot(i);
+        const phi = this.#rowsOf(this.#at.phi, t, k),
+          h = this.#rowsOf(this.#at.h, t, 1);
+        return kernelCall(K, "poolRange", t.count, k, phi, h, t.block, meta, sums, this.#scratchOf(i), compact);
       }),
     );
     this.#step(caller);
-    // each group's nodes, tile after tile, then its tree folded
-    const u = this.#result,
-      v = u + k * bytes,
-      u64 = align8(v + k * bytes),
-      v64 = u64 + 8 * k;
-    const meta = v64 + 8 * k;
-    const memory = new Uint8Array(this.#pool.engine.memory.buffer);
-    for (const group of [0, 1] as const) {
-      const tiles = this.#tiles.map((t, i) => [t, i] as const).filter(([t]) => t.group === group);
-      const count = tiles.reduce((sum, [, i]) => sum + counts[i], 0);
-      const sums = meta + 8 * count,
-        scratch = align8(sums + 8 * k * count);
-      let at = 0;
-      for (const [, i] of tiles) {
-        const from = this.#tileNodes + i * perTile;
-        memory.copyWithin(meta + 8 * at, from, from + 8 * counts[i]);
-        memory.copyWithin(sums + 8 * k * at, from + 8 * TILE_NODES, from + 8 * TILE_NODES + 8 * k * counts[i]);
-        at += counts[i];
-      }
-      const rows = group === 0 ? this.#s.n : this.#s.m;
-      K.combine(
-        count,
-        k,
-        meta,
-        sums,
-        Math.ceil(rows / CHUNK_ALIGNMENT),
-        group === 0 ? u : v,
-        group === 0 ? u64 : v64,
-        scratch,
-      );
-    }
-    return K.dot64(k, u64, v64);
+    const groups: [PooledNodes[], PooledNodes[]] = [[], []];
+    this.#tiles.forEach((t, i) => groups[t.group].push(readNodes(engine, slot(i).meta, slot(i).sums, counts[i], k)));
+    const pooled = combineNodes(
+      engine,
+      K,
+      k,
+      groups,
+      [n, m],
+      caller,
+      `combining a threaded ${shapeText(this.#s)} problem`,
+    );
+    this.#view(this.#at.u, k).set(pooled.u);
+    this.#view(this.#at.v, k).set(pooled.v);
+    return pooled as { u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number };
   }
 
   /**
@@ -598,7 +594,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
    * ```
    */
   value(): Promise<number> {
-    return this.#exclusive("value", (caller) => this.#pooled(caller));
+    return this.#exclusive("value", async (caller) => (await this.#pooled(caller)).value);
   }
 
   /**
@@ -611,12 +607,8 @@ export class ThreadedProblem<P extends Precision = Precision> {
    */
   pooled(): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P> }> {
     return this.#exclusive("pooled", async (caller) => {
-      await this.#pooled(caller);
-      const k = this.#s.k;
-      return {
-        u: copyOf(this.#view(this.#result, k)),
-        v: copyOf(this.#view(this.#result + k * this.#K.bytesPerElement, k)),
-      };
+      const { u, v } = await this.#pooled(caller);
+      return { u, v };
     });
   }
 
@@ -647,34 +639,18 @@ export class ThreadedProblem<P extends Precision = Precision> {
       const { scale, accumulate } = checked;
       const { k, elements } = this.#s;
       if (!this.#gradient) {
-        this.#gradient = this.#alloc(
-          elements * this.#K.bytesPerElement,
-          caller,
-          `the gradient of a threaded ${shapeText(this.#s)} problem`,
-        );
+        this.#gradient = this.#output(elements * this.#K.bytesPerElement, caller, "the gradient");
         this.#view(this.#gradient, elements).fill(0);
       }
-      const value = await this.#pooled(caller);
-      const bytes = this.#K.bytesPerElement,
-        u = this.#result,
-        v = u + k * bytes;
+      const { value } = await this.#pooled(caller);
       await this.#pool.run(
         caller,
         this.#tiles.map((t, i) => {
-          const sw = this.#scratch + (i % this.#pool.threads) * this.#scratchBytes;
-          return [
-            `gradientRows${this.#suffix()}`,
-            [
-              t.count,
-              k,
-              this.#h + t.first * bytes,
-              t.group === 0 ? v : u,
-              scale,
-              this.#gradient + t.first * this.#rowBytes(),
-              accumulate ? 1 : 0,
-              sw,
-            ],
-          ] as const;
+          // rows of A get v, rows of B get u
+          const h = this.#rowsOf(this.#at.h, t, 1),
+            out = this.#rowsOf(this.#gradient, t, k);
+          const w = t.group === 0 ? this.#at.v : this.#at.u;
+          return kernelCall(this.#K, "gradientRows", t.count, k, h, w, scale, out, accumulate, this.#scratchOf(i));
         }),
       );
       this.#step(caller);
@@ -706,30 +682,16 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return this.#exclusive("gateGradient", async (caller) => {
       const { k, rows } = this.#s;
       if (!this.#gateGradient)
-        this.#gateGradient = this.#alloc(
-          rows * this.#K.bytesPerElement,
-          caller,
-          `the gate gradient of a threaded ${shapeText(this.#s)} problem`,
-        );
+        this.#gateGradient = this.#output(rows * this.#K.bytesPerElement, caller, "the gate gradient");
       await this.#pooled(caller);
-      const bytes = this.#K.bytesPerElement,
-        u = this.#result,
-        v = u + k * bytes;
       await this.#pool.run(
         caller,
-        this.#tiles.map(
-          (t) =>
-            [
-              `rowDots${this.#suffix()}`,
-              [
-                t.count,
-                k,
-                this.#phi + t.first * this.#rowBytes(),
-                t.group === 0 ? v : u,
-                this.#gateGradient + t.first * bytes,
-              ],
-            ] as const,
-        ),
+        this.#tiles.map((t) => {
+          // rows of A dot v, rows of B dot u
+          const phi = this.#rowsOf(this.#at.phi, t, k),
+            out = this.#rowsOf(this.#gateGradient, t, 1);
+          return kernelCall(this.#K, "rowDots", t.count, k, phi, t.group === 0 ? this.#at.v : this.#at.u, out);
+        }),
       );
       this.#step(caller);
       return this.#view(this.#gateGradient, rows);
@@ -751,8 +713,6 @@ export class ThreadedProblem<P extends Precision = Precision> {
     if (this.#calls === 0) this.#free();
   }
 }
-
-const align8 = (x: number): number => Math.ceil(x / 8) * 8;
 
 /** Waits for a worker's ready reply, at most `timeout` ms; rejects if it fails to load or start. */
 function started(worker: WorkerHandle, url: string | URL, timeout: number, caller: string): Promise<void> {
@@ -800,7 +760,7 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   const threads = o.threads ?? (shareable ? Math.min(hardware, MAX_THREADS) : 1);
   if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     throw new RangeError(
-      `${caller}(): options.threads must be an integer from 1 to ${MAX_THREADS}, got ${typeof threads === "number" ? threads : describe(threads)}`,
+      `${caller}(): options.threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`,
     );
   }
   const url = o.workerUrl ?? new URL("./worker.js", import.meta.url);
@@ -810,7 +770,7 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   const timeout = o.startTimeout ?? START_TIMEOUT;
   if (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout)) {
     throw new RangeError(
-      `${caller}(): options.startTimeout must be a positive number of milliseconds, got ${typeof timeout === "number" ? timeout : describe(timeout)}`,
+      `${caller}(): options.startTimeout must be a positive number of milliseconds, got ${shown(timeout)}`,
     );
   }
   if (threads > 1 && !shareable) {
@@ -825,7 +785,7 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
       hostHasSimd() ? simdBytes() : Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0)),
     );
     const exports = await instantiate(module);
-    return new ThreadPool(engineOf(exports), exports as unknown as Record<string, (...args: number[]) => number>, []);
+    return new ThreadPool(engineOf(exports), exports as unknown as ByName, []);
   }
   const module = await WebAssembly.compile(withSharedMemory(simdBytes()));
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
@@ -851,9 +811,5 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
       `${caller}(): options.workerUrl could not start a worker: ${message}`,
     );
   }
-  return new ThreadPool(
-    engineOf(exports),
-    exports as unknown as Record<string, (...args: number[]) => number>,
-    workers,
-  );
+  return new ThreadPool(engineOf(exports), exports as unknown as ByName, workers);
 }

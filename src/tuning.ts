@@ -15,7 +15,7 @@ export const COMPACT_MAX_BYTES = 16 * 1024 * 1024;
  */
 export const COMPACT_MIN_ROW_BYTES = 128;
 
-/** 1 to choose the compacted pooling loop for a phi of this many bytes and rows this wide, else 0. */
-export function compactFor(phiBytes: number, rowBytes: number): number {
-  return phiBytes <= COMPACT_MAX_BYTES && rowBytes >= COMPACT_MIN_ROW_BYTES ? 1 : 0;
+/** Whether the compacted pooling loop suits a phi of this many bytes and rows this wide (else streaming). */
+export function compactFor(phiBytes: number, rowBytes: number): boolean {
+  return phiBytes <= COMPACT_MAX_BYTES && rowBytes >= COMPACT_MIN_ROW_BYTES;
 }

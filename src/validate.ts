@@ -2,13 +2,23 @@
 // Errors follow docs/design.md §7: TypeError for types, RangeError for sizes; messages name the caller,
 // the argument, what was expected and what was given.
 
+import type { FitOptions } from "./fit.js";
+import type { Loss } from "./losses.js";
+import type { CheckedObservations, Observations } from "./minibatch.js";
+import { defaultLearningRate, type LearningRate, type OptimizerOptions } from "./optimizers.js";
 import type { DenseGates, DenseGateSets, FloatArray, GateSets, Precision, Shape } from "./types.js";
 
-/** A short description of a value for error messages: its constructor name or type. */
+/** What a value is, for a TypeError's "got ...": its constructor's name or its type. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value !== "object") return typeof value;
   return (value as object).constructor?.name ?? "object";
+}
+
+/** A value as a RangeError's "got ..." shows it: numbers and strings as they are written, anything else by describe(). */
+export function shown(value: unknown): string {
+  if (typeof value === "number" || value === undefined) return String(value);
+  return typeof value === "string" ? JSON.stringify(value) : describe(value);
 }
 
 /** The largest row count or k a u32 kernel argument carries. */
@@ -32,7 +42,7 @@ export function checkShape(shape: unknown, caller: string, name = "shape"): Chec
     const value = s[field];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
       throw new RangeError(
-        `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${formatValue(value)}`,
+        `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${shown(value)}`,
       );
     }
   }
@@ -41,10 +51,6 @@ export function checkShape(shape: unknown, caller: string, name = "shape"): Chec
     throw new RangeError(`${caller}(): ${name}.n + ${name}.m must be at most ${MAX_COUNT}, got ${n + m}`);
   }
   return { n, m, k, rows: n + m, elements: (n + m) * k };
-}
-
-function formatValue(value: unknown): string {
-  return typeof value === "number" || value === undefined || value === null ? String(value) : describe(value);
 }
 
 /** The precision an array's type selects; TypeError for anything but Float32Array/Float64Array. */
@@ -172,7 +178,7 @@ export function checkGateSets(
   if (s.gates !== undefined) {
     const count = s.count;
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
-      throw new RangeError(`${caller}(): ${name}.count must be a non-negative integer, got ${formatValue(count)}`);
+      throw new RangeError(`${caller}(): ${name}.count must be a non-negative integer, got ${shown(count)}`);
     }
     if (!(s.gates instanceof Uint8Array || s.gates instanceof Float32Array || s.gates instanceof Float64Array)) {
       throw new TypeError(
@@ -320,4 +326,197 @@ export function checkPrecision(precision: unknown, caller: string): Precision {
     );
   }
   return precision;
+}
+
+// --- training -----------------------------------------------------------------------
+
+/** Fit options, checked, with their defaults. */
+export type CheckedFitOptions = {
+  readonly loss: Loss;
+  readonly optimizer: OptimizerOptions;
+  readonly learningRate: LearningRate;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly l2: number;
+  readonly clipNorm: number;
+  readonly patience: number;
+  readonly validation?: Observations;
+  readonly onEpoch?: FitOptions["onEpoch"];
+  readonly onBatch?: FitOptions["onBatch"];
+};
+
+function checkInteger(
+  value: unknown,
+  name: string,
+  caller: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new RangeError(`${caller}(): ${name} must be an integer ${range}, got ${shown(value)}`);
+  }
+  return value;
+}
+
+/** A seed: an integer from 0 to 2^32 - 1 (the generator's state). */
+export function checkSeed(value: unknown, name: string, caller: string): number {
+  return checkInteger(value, name, caller, 0, 2 ** 32 - 1);
+}
+
+/** A finite number in [min, max) (or [min, max] when `closed`), else `fallback` when undefined. */
+export function checkReal(
+  value: unknown,
+  name: string,
+  caller: string,
+  fallback: number,
+  min: number,
+  max = Infinity,
+  closed = true,
+): number {
+  if (value === undefined) return fallback;
+  const inRange =
+    typeof value === "number" && Number.isFinite(value) && value >= min && (closed ? value <= max : value < max);
+  if (!inRange) {
+    const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}${closed ? "" : " (excluded)"}`;
+    throw new RangeError(`${caller}(): ${name} must be a finite number ${range}, got ${shown(value)}`);
+  }
+  return value;
+}
+
+export function checkLoss(loss: unknown, name: string, caller: string): Loss {
+  if (loss !== "squared" && loss !== "logistic" && loss !== "bpr") {
+    throw new RangeError(`${caller}(): ${name} must be "squared", "logistic" or "bpr", got ${shown(loss)}`);
+  }
+  return loss;
+}
+
+function checkCallback(value: unknown, name: string, caller: string): void {
+  if (value !== undefined && typeof value !== "function")
+    throw new TypeError(`${caller}(): ${name} must be a function, got ${describe(value)}`);
+}
+
+/** The optimizer's hyper-parameters, each in the range where its update is defined. */
+function checkOptimizer(value: unknown, caller: string): OptimizerOptions {
+  const o = checkOptions<
+    OptimizerOptions & { momentum: unknown; nesterov: unknown; beta1: unknown; beta2: unknown; epsilon: unknown }
+  >(value ?? { type: "adam" }, caller, "options.optimizer");
+  const type = o.type;
+  if (type !== "sgd" && type !== "adagrad" && type !== "adam") {
+    throw new RangeError(`${caller}(): options.optimizer.type must be "sgd", "adagrad" or "adam", got ${shown(type)}`);
+  }
+  const name = (field: string) => `options.optimizer.${field}`;
+  if (typeof o.learningRate !== "function") checkReal(o.learningRate, name("learningRate"), caller, 0, 0);
+  checkReal(o.weightDecay, name("weightDecay"), caller, 0, 0);
+  if (type === "sgd") {
+    checkReal(o.momentum, name("momentum"), caller, 0, 0);
+    if (o.nesterov !== undefined && typeof o.nesterov !== "boolean")
+      throw new TypeError(`${caller}(): ${name("nesterov")} must be a boolean, got ${describe(o.nesterov)}`);
+  } else {
+    // epsilon 0 would divide 0 by 0 where a row's gradient is 0
+    const epsilon = checkReal(o.epsilon, name("epsilon"), caller, 1e-7, 0);
+    if (epsilon === 0) throw new RangeError(`${caller}(): ${name("epsilon")} must be positive, got 0`);
+  }
+  if (type === "adam") {
+    // beta = 1 would make the bias correction 1 - beta^t zero
+    checkReal(o.beta1, name("beta1"), caller, 0.9, 0, 1, false);
+    checkReal(o.beta2, name("beta2"), caller, 0.999, 0, 1, false);
+  }
+  return o as OptimizerOptions;
+}
+
+export function checkFitOptions(caller: string, options: unknown): CheckedFitOptions {
+  const o = checkOptions<FitOptions>(options, caller);
+  const optimizer = checkOptimizer(o.optimizer, caller);
+  checkCallback(o.onEpoch, "options.onEpoch", caller);
+  checkCallback(o.onBatch, "options.onBatch", caller);
+  return {
+    loss: checkLoss(o.loss ?? "squared", "options.loss", caller),
+    optimizer,
+    learningRate: optimizer.learningRate ?? defaultLearningRate(optimizer.type),
+    epochs: checkInteger(o.epochs ?? 10, "options.epochs", caller, 0),
+    batchSize: checkInteger(o.batchSize ?? 256, "options.batchSize", caller, 1),
+    seed: checkSeed(o.seed ?? 1, "options.seed", caller),
+    l2: checkReal(o.l2, "options.l2", caller, 0, 0),
+    clipNorm: o.clipNorm === Infinity ? Infinity : checkReal(o.clipNorm, "options.clipNorm", caller, Infinity, 0),
+    patience:
+      o.patience === undefined || o.patience === Infinity
+        ? Infinity
+        : checkInteger(o.patience, "options.patience", caller, 1),
+    validation: o.validation,
+    onEpoch: o.onEpoch,
+    onBatch: o.onBatch,
+  };
+}
+
+/** The rate a learning-rate schedule returned for an epoch: a finite number of at least 0. */
+export function checkLearningRate(rate: unknown, epoch: number, caller: string): number {
+  if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) {
+    throw new RangeError(
+      `${caller}(): options.optimizer.learningRate(${epoch}) returned ${shown(rate)}; a learning rate must be a finite number of at least 0`,
+    );
+  }
+  return rate;
+}
+
+/** Observations checked against the shape: CSR sets, targets for `loss`, sample weights. */
+export function checkObservations(
+  caller: string,
+  name: string,
+  observations: unknown,
+  s: CheckedShape,
+  precision: Precision,
+  loss: Loss | undefined,
+): CheckedObservations {
+  const sets = checkGateSets(observations, s, precision, caller, name);
+  if (sets.dense)
+    throw new TypeError(`${caller}(): ${name} must be CSR sets { indptr, index, weight?, y? }, not dense gate sets`);
+  const o = observations as Observations;
+  const count = sets.count;
+  let y: Float64Array | undefined;
+  if (loss === "squared" || loss === "logistic") {
+    y = Float64Array.from(checkNumbers(o.y, `${name}.y`, caller, count, "the number of observations"));
+    for (let b = 0; b < count; b++) {
+      if (loss === "logistic" ? y[b] !== 0 && y[b] !== 1 : !Number.isFinite(y[b])) {
+        throw new RangeError(
+          `${caller}(): ${name}.y[${b}] must be ${loss === "logistic" ? "0 or 1" : "finite"} for ${loss} loss, got ${y[b]}`,
+        );
+      }
+    }
+  }
+  const sampleWeight =
+    o.sampleWeight === undefined
+      ? new Float64Array(count).fill(1)
+      : Float64Array.from(
+          checkNumbers(o.sampleWeight, `${name}.sampleWeight`, caller, count, "the number of observations"),
+        );
+  sampleWeight.forEach((x, b) => {
+    if (!(x >= 0) || !Number.isFinite(x))
+      throw new RangeError(`${caller}(): ${name}.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
+  });
+  let widest = 1;
+  for (let b = 0; b < count; b++) widest = Math.max(widest, sets.indptr[b + 1] - sets.indptr[b]);
+  return {
+    count,
+    indptr: sets.indptr,
+    index: sets.index,
+    weight: sets.weight,
+    splits: sets.splits,
+    y,
+    sampleWeight,
+    widest,
+  };
+}
+
+/** bpr draws as many negatives as an observation has positive B rows: there must be room. */
+export function checkBprNegatives(caller: string, name: string, data: CheckedObservations, s: CheckedShape): void {
+  for (let b = 0; b < data.count; b++) {
+    const positives = data.indptr[b + 1] - data.splits[b];
+    if (positives === 0 || 2 * positives > s.m) {
+      throw new RangeError(
+        `${caller}(): ${name}: observation ${b} lists ${positives} rows of group B; bpr needs at least 1, and at most m / 2 = ${Math.floor(s.m / 2)} to draw as many negatives`,
+      );
+    }
+  }
 }

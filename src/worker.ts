@@ -4,12 +4,12 @@
 // imports nothing, so the file works as it is wherever it is served from.
 
 interface Exports {
-  [kernel: string]: (...args: number[]) => number;
+  [kernel: string]: (...args: (number | boolean)[]) => number;
 }
 
 type Message =
   | { readonly init: { readonly module: WebAssembly.Module; readonly memory: WebAssembly.Memory } }
-  | { readonly id: number; readonly calls: readonly (readonly [string, readonly number[]])[] };
+  | { readonly id: number; readonly calls: readonly (readonly [string, readonly (number | boolean)[]])[] };
 
 let exports: Exports | undefined;
 

@@ -8,7 +8,9 @@ import {
   gateGradientChunk,
   gradient,
   gradientChunk,
+  info,
   init,
+  createProblem,
   pooled,
   poolChunk,
   value,
@@ -93,6 +95,27 @@ describe.each(["f32", "f64"] as const)("%s chunks", (precision) => {
     const g = gradient(phi, h, shape, { scale: 2 }).subarray(256 * 5, 512 * 5);
     const round = precision === "f32" ? Math.fround : Number;
     expect(Array.from(out)).toEqual(Array.from(g, (x) => round(1 + x)));
+  });
+});
+
+describe("a chunk's gradient into an out in wasm memory", () => {
+  it("returns every element when the call grows memory, as gradient() does", () => {
+    // out is a Problem's view; the call's own arrays then need more memory than is free, so
+    // memory grows during the call and out's buffer is detached
+    const rows = 1 << 22,
+      k = 1,
+      shape = { n: rows, m: 0, k };
+    const holder = createProblem({ n: rows, m: 0, k });
+    const before = info().memoryBytes;
+    const h = new Float32Array(rows).fill(1);
+    const pooledSums = { u: new Float32Array([2]), v: new Float32Array([3]) };
+    const g = gradientChunk(h, shape, 0, pooledSums, { out: holder.phi });
+    expect(info().memoryBytes).toBeGreaterThan(before);
+    expect(g.length).toBe(rows * k);
+    expect(g[0]).toBe(3); // rows of A get v
+    expect(g[rows - 1]).toBe(3);
+    expect(firstBitDifference(g, holder.phi)).toBe(-1);
+    holder.dispose();
   });
 });
 

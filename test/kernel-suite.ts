@@ -123,12 +123,12 @@ export function kernelSuite(build: "simd" | "scalar"): void {
       expectWithinBounds(phi, numbers, shape);
     });
 
-    it("round gates to f32 in f32 calls", () => {
-      if (precision !== "f32") return;
+    it("round gates to f32 in f32 calls, and keep them in f64 calls", () => {
       const shape = { n: 1, m: 1, k: 1 };
-      const phi = new Float32Array([1, 1]);
+      const phi = precision === "f32" ? new Float32Array([1, 1]) : new Float64Array([1, 1]);
       const h = [1 + 2 ** -30, 1];
-      expect(value(phi, h, shape)).toBe(1);
+      // 1 + 2^-30 is 1 in f32 (24-bit significand), itself in f64
+      expect(value(phi, h, shape)).toBe(precision === "f32" ? 1 : 1 + 2 ** -30);
     });
 
     it.each([
@@ -208,11 +208,11 @@ export function kernelSuite(build: "simd" | "scalar"): void {
         const phiPtr = p.phi.byteOffset,
           hPtr = p.h.byteOffset;
         const read = () => new K.ArrayType(engine.memory.buffer, out, 2 * k).slice();
-        K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, 1);
+        K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, true);
         const compacted = read();
-        K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, 0);
+        K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, false);
         expect(firstBitDifference(read(), compacted)).toBe(-1);
-        expect(K.value(n, m, k, phiPtr, hPtr, scratch, 0)).toBe(K.value(n, m, k, phiPtr, hPtr, scratch, 1));
+        expect(K.value(n, m, k, phiPtr, hPtr, scratch, false)).toBe(K.value(n, m, k, phiPtr, hPtr, scratch, true));
         engine.memory.free(scratch);
         engine.memory.free(out);
         p.dispose();

@@ -108,7 +108,7 @@ describe("starting a thread pool", () => {
   it.each([
     [{ threads: 0 }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got 0"],
     [{ threads: 1000 }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got 1000"],
-    [{ threads: "2" }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got string"],
+    [{ threads: "2" }, RangeError, 'createThreadPool(): options.threads must be an integer from 1 to 64, got "2"'],
     [{ threads: 1.5 }, RangeError, "got 1.5"],
     [{ workerUrl: 5 }, TypeError, "createThreadPool(): options.workerUrl must be a string or a URL, got number"],
     [

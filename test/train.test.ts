@@ -17,7 +17,7 @@ import {
 } from "../src/index.js";
 import { requireEngine } from "../src/loader.js";
 import { Random } from "../src/random.js";
-import { drawNegatives } from "../src/train.js";
+import { drawNegatives } from "../src/minibatch.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
@@ -112,7 +112,7 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
         ...extra,
       };
       if (kind === "sgd")
-        K.sgdRows(3, listAt, k, phiAt, gradAt, p.mu ? s1At : 0, p.lr, p.mu, p.nesterov ? 1 : 0, p.decay, p.scale, p.l2);
+        K.sgdRows(3, listAt, k, phiAt, gradAt, p.mu ? s1At : 0, p.lr, p.mu, p.nesterov, p.decay, p.scale, p.l2);
       if (kind === "adagrad") K.adagradRows(3, listAt, k, phiAt, gradAt, s1At, p.lr, p.eps, p.decay, p.scale, p.l2);
       if (kind === "adam")
         K.adamRows(

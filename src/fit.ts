@@ -1,0 +1,370 @@
+// Training's loop (docs/design.md §8): a fit checks everything and places every region it
+// needs before it changes anything, then runs epochs of shuffled mini-batches, each a batch of
+// gate sets through the batch kernels (phase 1: every set's F; the loss slopes weight phase 2's
+// gradient sum) and an optimizer step on the rows the batch touched. Every step is checked for
+// NaN and infinities; a diverging epoch is rolled back.
+
+import type { Engine, PrecisionKernels } from "./loader.js";
+import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
+import { allocParts, allocRegion, Slots } from "./memory.js";
+import {
+  BatchBuffers,
+  meanLoss,
+  shuffled,
+  type CheckedObservations,
+  type Observations,
+  type Scored,
+} from "./minibatch.js";
+import { stateRegions, stepRows, type OptimizerOptions, type OptimizerState } from "./optimizers.js";
+import { Random } from "./random.js";
+import type { CheckedShape } from "./validate.js";
+import {
+  checkBprNegatives,
+  checkFitOptions,
+  checkLearningRate,
+  checkObservations,
+  type CheckedFitOptions,
+} from "./validate.js";
+
+/** What the progress callback receives after every epoch, and the history holds. */
+export interface EpochReport {
+  /** 0, 1, ... counted over fit() and the fitPartial() calls that continue it */
+  readonly epoch: number;
+  /** mean training loss over the epoch (sample-weighted; each batch before its update) */
+  readonly loss: number;
+  /** loss on the validation set after the epoch, if one was given */
+  readonly validationLoss?: number;
+  readonly learningRate: number;
+  /** milliseconds since fit() started */
+  readonly elapsed: number;
+}
+
+/** Options of {@link Model.fit}. */
+export interface FitOptions {
+  /** [squared] */ readonly loss?: Loss;
+  /** [{ type: "adam", learningRate: 0.01 }] */ readonly optimizer?: OptimizerOptions;
+  /** [10] */ readonly epochs?: number;
+  /** observations per mini-batch [256] */ readonly batchSize?: number;
+  /** seeds the shuffling and the negatives of bpr [1] */ readonly seed?: number;
+  /** adds l2 * |phi_r|^2 to the loss for each row a mini-batch touches (lazily, as embedding trainers do) [0] */
+  readonly l2?: number;
+  /** scales a mini-batch's gradient down to this Euclidean norm when it is longer */
+  readonly clipNorm?: number;
+  /** observations to report the loss on after every epoch (and to stop early on) */
+  readonly validation?: Observations;
+  /** stop after this many epochs without a better validation loss, and restore the best [never] */
+  readonly patience?: number;
+  /** called after every epoch; calling `stop()` ends training after this epoch */
+  readonly onEpoch?: (report: EpochReport, stop: () => void) => void;
+  /** called after every mini-batch (for a progress bar) */
+  readonly onBatch?: (batch: number, batches: number) => void;
+}
+
+/** What fit() returns. */
+export interface History {
+  readonly epochs: EpochReport[];
+  /** stopped by `patience` (the parameters are those of bestEpoch) or by onEpoch */
+  readonly stoppedEarly: boolean;
+  /** the epoch with the best validation loss (or the last epoch without validation) */
+  readonly bestEpoch: number;
+}
+
+/** @internal What training reads and changes of a model: its memory and its running state. */
+export interface Trainee extends Scored {
+  readonly engine: Engine;
+  readonly K: PrecisionKernels;
+  readonly s: CheckedShape;
+  readonly precision: "f32" | "f64";
+  /** phi; the gradient buffer (zero between steps); the row marks (one zero byte a row); the row list */
+  readonly phi: number;
+  readonly grad: number;
+  readonly marks: number;
+  readonly list: number;
+  optimizer: OptimizerState | undefined;
+  /** copies of phi and the optimizer state: [start of epoch, best epoch] */
+  readonly snapshots: number[];
+  epoch: number;
+  random: Random;
+  /** the method training, while it runs: callbacks may then only read the model */
+  training: string | undefined;
+  /** set by dispose(): a callback's dispose() stops training, which then frees the memory */
+  disposed: boolean;
+}
+
+/** Bytes of phi (and of each region of optimizer state). */
+const phiBytes = (t: Trainee): number => t.s.elements * t.K.bytesPerElement;
+
+/** The snapshot slots: phi, then up to two regions of optimizer state. */
+const snapshotSlots = (t: Trainee): Slots => new Slots(3, phiBytes(t));
+
+/** Zeroed regions of optimizer state, the size of phi each; all or none. */
+function allocState(t: Trainee, count: number, caller: string): number[] {
+  const regions: number[] = [];
+  try {
+    for (let i = 0; i < count; i++)
+      regions.push(allocRegion(t.engine.memory, phiBytes(t), caller, "the optimizer state"));
+  } catch (error) {
+    for (const ptr of regions) t.engine.memory.free(ptr);
+    throw error;
+  }
+  for (const ptr of regions) t.engine.memory.view(Uint8Array, ptr, phiBytes(t)).fill(0);
+  return regions;
+}
+
+/** Copies phi and the optimizer state into snapshot `slot` (or back, when restoring). */
+function snapshot(t: Trainee, slot: number, restore: boolean): void {
+  const bytes = phiBytes(t),
+    slots = snapshotSlots(t);
+  const memory = t.engine.memory.view(Uint8Array, 0, t.engine.memory.byteLength);
+  [t.phi, ...(t.optimizer?.regions ?? [])].forEach((ptr, i) => {
+    const copy = slots.at(t.snapshots[slot], i);
+    if (restore) memory.copyWithin(ptr, copy, copy + bytes);
+    else memory.copyWithin(copy, ptr, ptr + bytes);
+  });
+}
+
+function stopIfDisposed(t: Trainee, caller: string): void {
+  if (t.disposed)
+    throw new Error(`${caller}(): the Model was disposed during training (by a callback); training stopped`);
+}
+
+/** The learning rate of an epoch: the number, or what the schedule returns, checked. */
+function learningRateOf(o: CheckedFitOptions, epoch: number, caller: string): number {
+  return typeof o.learningRate === "function"
+    ? checkLearningRate(o.learningRate(epoch), epoch, caller)
+    : o.learningRate;
+}
+
+/**
+ * @internal fit() (fresh: a new optimizer, epoch count and random stream) and fitPartial().
+ * Checks, places, then trains: nothing about the model changes until every argument has been
+ * checked and every region it needs is placed. The callbacks run with the model marked as
+ * training; a dispose() from one of them stops the loop, and the memory is freed as the
+ * model's `free` is called here.
+ */
+export function fit(
+  t: Trainee,
+  caller: string,
+  observations: Observations,
+  options: FitOptions | undefined,
+  fresh: boolean,
+  free: () => void,
+): History {
+  const o = checkFitOptions(caller, options);
+  const train = checkObservations(caller, "observations", observations, t.s, t.precision, o.loss);
+  const validation =
+    o.validation && checkObservations(caller, "options.validation", o.validation, t.s, t.precision, o.loss);
+  if (o.loss === "bpr") {
+    checkBprNegatives(caller, "observations", train, t.s);
+    if (validation) checkBprNegatives(caller, "options.validation", validation, t.s);
+  }
+  const bad = t.K.firstNonFiniteRow(t.s.rows, 0, t.s.k, t.phi);
+  if (bad >= 0)
+    throw new RangeError(`${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`);
+  t.training = caller.slice("Model.".length);
+  let buffers: BatchBuffers | undefined;
+  try {
+    const firstRate = learningRateOf(o, fresh ? 0 : t.epoch, caller);
+    stopIfDisposed(t, caller);
+    // everything this run needs, placed before anything changes
+    const keep = !fresh && t.optimizer?.type === o.optimizer.type ? t.optimizer : undefined;
+    const added = allocState(t, stateRegions(o.optimizer) - (keep?.regions.length ?? 0), caller);
+    try {
+      while (t.snapshots.length < (o.patience === Infinity ? 1 : 2)) {
+        const { base } = allocParts(
+          t.engine.memory,
+          { copies: snapshotSlots(t) },
+          caller,
+          "a snapshot of the parameters",
+        );
+        t.snapshots.push(base);
+      }
+      const batchSize = Math.min(o.batchSize, Math.max(1, train.count));
+      buffers = new BatchBuffers(t.engine, t.K, t.s, train, batchSize, o.loss === "bpr", caller);
+    } catch (error) {
+      for (const ptr of added) t.engine.memory.free(ptr);
+      throw error;
+    }
+    // commit
+    if (keep) keep.regions.push(...added);
+    else {
+      for (const ptr of t.optimizer?.regions ?? []) t.engine.memory.free(ptr);
+      t.optimizer = { type: o.optimizer.type, regions: added, steps: 0 };
+    }
+    if (fresh) {
+      t.epoch = 0;
+      t.random = new Random(o.seed);
+    }
+    return epochs(t, caller, train, validation, buffers, o, firstRate);
+  } finally {
+    buffers?.free();
+    t.training = undefined;
+    if (t.disposed) free();
+  }
+}
+
+/** The epochs of a fit, with early stopping and the divergence check. */
+function epochs(
+  t: Trainee,
+  caller: string,
+  data: CheckedObservations,
+  validation: CheckedObservations | undefined,
+  buffers: BatchBuffers,
+  o: CheckedFitOptions,
+  firstRate: number,
+): History {
+  const started = performance.now();
+  const reports: EpochReport[] = [];
+  const firstEpoch = t.epoch;
+  let best = { loss: Infinity, epoch: -1 };
+  let stoppedEarly = false;
+  for (let e = 0; e < o.epochs; e++) {
+    const epoch = t.epoch;
+    const learningRate = e === 0 ? firstRate : learningRateOf(o, epoch, caller);
+    stopIfDisposed(t, caller);
+    snapshot(t, 0, false);
+    const { loss, diverged } = epochOf(t, caller, data, buffers, o, learningRate);
+    if (diverged) {
+      snapshot(t, 0, true);
+      const where =
+        epoch === firstEpoch ? `where this ${caller.slice("Model.".length)}() began` : `the end of epoch ${epoch - 1}`;
+      throw new Error(
+        `${caller}(): training diverged in epoch ${epoch} (${diverged}); the parameters were restored to ${where}. ` +
+          `Lower the learning rate, or set clipNorm.`,
+      );
+    }
+    t.epoch++;
+    const validationLoss = validation && meanLoss(t, validation, o.loss, new Random(o.seed + 0x9e3779b9), caller);
+    const report: EpochReport = {
+      epoch,
+      loss,
+      learningRate,
+      elapsed: performance.now() - started,
+      ...(validationLoss !== undefined && { validationLoss }),
+    };
+    reports.push(report);
+    const measured = validationLoss ?? loss;
+    if (measured < best.loss) {
+      best = { loss: measured, epoch };
+      if (o.patience !== Infinity) snapshot(t, 1, false);
+    } else if (epoch - best.epoch >= o.patience) {
+      snapshot(t, 1, true);
+      stoppedEarly = true;
+      break;
+    }
+    let stop = false;
+    o.onEpoch?.(report, () => void (stop = true));
+    stopIfDisposed(t, caller);
+    if (stop) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+  return { epochs: reports, stoppedEarly, bestEpoch: best.epoch === -1 ? t.epoch - 1 : best.epoch };
+}
+
+/**
+ * One epoch of shuffled mini-batches: its mean training loss, or why training diverged (a
+ * loss or a parameter that is not finite).
+ */
+function epochOf(
+  t: Trainee,
+  caller: string,
+  data: CheckedObservations,
+  buffers: BatchBuffers,
+  o: CheckedFitOptions,
+  learningRate: number,
+): { loss: number; diverged?: string } {
+  const { K, s } = t;
+  const { n, m, k } = s;
+  const at = buffers.at;
+  const order = shuffled(data.count, t.random);
+  const batches = Math.ceil(data.count / o.batchSize);
+  let lossSum = 0,
+    weightSum = 0;
+  for (let batch = 0; batch < batches; batch++) {
+    const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
+    // phase 1: the batch's sets (bpr: a positive and a negative set per observation), their F
+    const sets = o.loss === "bpr" ? buffers.bprSets(ids, data, s, t.random) : buffers.gather(ids);
+    K.batchPooledListed(
+      n,
+      m,
+      k,
+      t.phi,
+      sets,
+      at.indptr,
+      at.index,
+      buffers.weight,
+      at.splits,
+      at.u,
+      at.v,
+      at.values,
+      t.scratch,
+    );
+    // the loss slopes weight phase 2: each observation's share of the batch's sample weight
+    const views = buffers.views();
+    let batchWeight = 0;
+    for (const id of ids) batchWeight += data.sampleWeight[id];
+    for (let b = 0; b < ids.length; b++) {
+      const sampleWeight = data.sampleWeight[ids[b]],
+        share = sampleWeight / (batchWeight || 1);
+      if (o.loss === "bpr") {
+        const [loss, slope] = pairLossAndSlope(views.values[2 * b], views.values[2 * b + 1]);
+        lossSum += sampleWeight * loss;
+        views.setWeights[2 * b] = share * slope;
+        views.setWeights[2 * b + 1] = -share * slope;
+      } else {
+        const [loss, slope] = lossAndSlope(o.loss, views.values[b], data.y![ids[b]]);
+        lossSum += sampleWeight * loss;
+        views.setWeights[b] = share * slope;
+      }
+    }
+    weightSum += batchWeight;
+    if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
+    // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
+    const entries = views.indptr[sets];
+    K.batchGradientListed(
+      n,
+      m,
+      k,
+      sets,
+      at.indptr,
+      at.index,
+      buffers.weight,
+      at.splits,
+      at.u,
+      at.v,
+      at.setWeights,
+      1,
+      t.grad,
+      true,
+      true,
+      t.scratch,
+    );
+    const rows = t.engine.distinctRows(entries, at.index, t.marks, t.list);
+    let gradScale = 1;
+    if (o.clipNorm !== Infinity) {
+      const norm = Math.sqrt(K.gradientNormSquared(rows, t.list, k, t.phi, t.grad, o.l2));
+      if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
+    }
+    stepRows(
+      K,
+      t.optimizer!,
+      o.optimizer,
+      learningRate,
+      { count: rows, list: t.list, k, phi: t.phi, grad: t.grad },
+      gradScale,
+      o.l2,
+    );
+    K.zeroRows(rows, t.list, k, t.grad);
+    // the update itself must leave phi finite: the next batch's loss would tell too late
+    const bad = K.firstNonFiniteRow(rows, t.list, k, t.phi);
+    if (bad >= 0) {
+      const row = t.engine.memory.view(Uint32Array, t.list, rows)[bad];
+      return { loss: NaN, diverged: `row ${row} of phi became non-finite in batch ${batch}` };
+    }
+    o.onBatch?.(batch + 1, batches);
+    stopIfDisposed(t, caller);
+  }
+  return { loss: lossSum / (weightSum || 1) };
+}

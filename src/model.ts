@@ -1,0 +1,317 @@
+// A trainable model (docs/design.md §8): phi and its training state in wasm memory, and the
+// methods a user calls. Training itself is fit.ts's; scoring minibatch.ts's; files persist.ts's.
+
+import { shapeText } from "./call.js";
+import { fit, type FitOptions, type History, type Trainee } from "./fit.js";
+import { requireEngine, type Engine } from "./loader.js";
+import type { Loss } from "./losses.js";
+import { allocParts } from "./memory.js";
+import { meanLoss, scores, type Observations } from "./minibatch.js";
+import { decodeModel, encodeModel } from "./persist.js";
+import { Random } from "./random.js";
+import type { FloatArrayOf, GateSets, Precision, Shape } from "./types.js";
+import {
+  checkBprNegatives,
+  checkLoss,
+  checkNumbers,
+  checkObservations,
+  checkOptions,
+  checkPrecision,
+  checkReal,
+  checkSeed,
+  checkShape,
+  type CheckedShape,
+} from "./validate.js";
+
+/** Options of {@link createModel}. */
+export interface ModelOptions<P extends Precision = "f32"> {
+  /** [f32] */ readonly precision?: P;
+  /** initial phi; default: normal with standard deviation `scale`, seeded */
+  readonly phi?: ArrayLike<number>;
+  /** [0.1] */ readonly scale?: number;
+  /** [1] */ readonly seed?: number;
+}
+
+/**
+ * An embedding matrix phi in wasm memory, trained by gradient descent to fit observed gate
+ * sets: createModel(), fit() (and fitPartial() to continue), predict(), save(). Dispose of it
+ * when done.
+ *
+ * While fit() runs, its callbacks (onEpoch, onBatch, a learning-rate schedule) may predict,
+ * evaluate and save; fit(), fitPartial() and load() throw there. dispose() in a callback stops
+ * the training at once: fit() throws, and the memory is freed as it returns.
+ *
+ * @example
+ * ```ts
+ * const model = createModel({ n: 1000, m: 1000, k: 8 });
+ * model.fit(observations, { epochs: 10 });
+ * model.predict(observations); // Float64Array of F per observation
+ * model.dispose();
+ * ```
+ */
+export class Model<P extends Precision = Precision> {
+  readonly shape: Shape;
+  readonly precision: P;
+  /** The region of phi, the gradient buffer, the scratch, the row marks and the row list. */
+  readonly #base: number;
+  readonly #t: Trainee;
+
+  /** @internal Use {@link createModel} or {@link loadModel}. */
+  constructor(engine: Engine, s: CheckedShape, precision: P, caller: string) {
+    const K = engine[precision];
+    this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
+    this.precision = precision;
+    const { base, at } = allocParts(
+      engine.memory,
+      {
+        phi: s.elements * K.bytesPerElement,
+        grad: s.elements * K.bytesPerElement,
+        scratch: K.scratchBytes(s.n, s.m, s.k),
+        marks: s.rows,
+        list: 4 * s.rows,
+      },
+      caller,
+      `a ${shapeText(s)} ${precision} model`,
+    );
+    this.#base = base;
+    // the gradient buffer and the marks start (and stay, between steps) at zero
+    engine.memory.view(Uint8Array, at.grad, at.list - at.grad).fill(0);
+    this.#t = {
+      engine,
+      K,
+      s,
+      precision,
+      phi: at.phi,
+      grad: at.grad,
+      scratch: at.scratch,
+      marks: at.marks,
+      list: at.list,
+      optimizer: undefined,
+      snapshots: [],
+      epoch: 0,
+      random: new Random(1),
+      training: undefined,
+      disposed: false,
+    };
+  }
+
+  #live(caller: string): void {
+    if (this.#t.disposed) throw new Error(`${caller}(): this Model was disposed`);
+  }
+
+  /** Error unless the model is live and not training: the methods that change it. */
+  #idle(caller: string): void {
+    this.#live(caller);
+    if (this.#t.training) {
+      throw new Error(
+        `${caller}(): this Model is training (${this.#t.training}() is running); its callbacks may predict, evaluate and save, not change the model`,
+      );
+    }
+  }
+
+  /**
+   * The parameters, (n + m) x k, as a live view of wasm memory (read the getter again after
+   * anything that may grow memory).
+   *
+   * @example
+   * ```ts
+   * const model = createModel({ n: 2, m: 2, k: 3 }, { seed: 7 });
+   * model.phi.length; // 12
+   * ```
+   */
+  get phi(): FloatArrayOf<P> {
+    this.#live("Model.phi");
+    const t = this.#t;
+    return t.engine.memory.lease(t.K.ArrayType, t.phi, t.s.elements) as FloatArrayOf<P>;
+  }
+
+  /** True once {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#t.disposed;
+  }
+
+  /**
+   * Trains from the current parameters with a fresh optimizer, for `epochs` epochs of
+   * shuffled mini-batches. Everything is checked before anything changes: a refused call
+   * leaves the model as it was. The parameters must be finite. After every mini-batch the
+   * rows it updated are checked: if the loss or a parameter becomes NaN or infinite, fit()
+   * restores the parameters (and optimizer state) of the start of that epoch and throws.
+   *
+   * @example
+   * ```ts
+   * const model = createModel({ n: 100, m: 100, k: 8 }, { seed: 1 });
+   * const history = model.fit(observations, { loss: "squared", epochs: 20, validation });
+   * history.epochs.at(-1)?.validationLoss; // e.g. 0.0101, near a noise variance of 0.01
+   * ```
+   */
+  fit(observations: Observations, options?: FitOptions): History {
+    this.#idle("Model.fit");
+    return fit(this.#t, "Model.fit", observations, options, true, () => this.#free());
+  }
+
+  /**
+   * Continues training: the optimizer state, the epoch count and the random stream go on
+   * from the last fit() or fitPartial() (a different optimizer type starts a fresh one; sgd
+   * given momentum after training without starts from a zero velocity). Hyper-parameters are
+   * those of this call. Checks as fit()'s.
+   *
+   * @example
+   * ```ts
+   * model.fit(observations, { epochs: 5 });
+   * model.fitPartial(observations, { epochs: 5 }); // the same as one fit of 10 epochs
+   * ```
+   */
+  fitPartial(observations: Observations, options?: FitOptions): History {
+    this.#idle("Model.fitPartial");
+    return fit(this.#t, "Model.fitPartial", observations, options, false, () => this.#free());
+  }
+
+  /**
+   * F of every observation (its score; for logistic loss a logit, sigmoid(F) the probability).
+   *
+   * @example
+   * ```ts
+   * model.predict({ indptr: new Uint32Array([0, 2]), index: new Uint32Array([3, 150]) }); // Float64Array [F]
+   * ```
+   */
+  predict(observations: GateSets): Float64Array {
+    const caller = "Model.predict";
+    this.#live(caller);
+    const data = checkObservations(caller, "observations", observations, this.#t.s, this.precision, undefined);
+    return scores(this.#t, data, caller);
+  }
+
+  /**
+   * The mean loss of the observations (sample-weighted), without the l2 term; bpr draws its
+   * negatives from a generator seeded with `seed`.
+   *
+   * @example
+   * ```ts
+   * model.evaluate(validation, "squared"); // the validation mean squared error
+   * ```
+   */
+  evaluate(observations: Observations, loss: Loss = "squared", seed = 1): number {
+    const caller = "Model.evaluate";
+    this.#live(caller);
+    checkLoss(loss, "loss", caller);
+    const random = new Random(checkSeed(seed, "seed", caller));
+    const data = checkObservations(caller, "observations", observations, this.#t.s, this.precision, loss);
+    if (loss === "bpr") checkBprNegatives(caller, "observations", data, this.#t.s);
+    return meanLoss(this.#t, data, loss, random, caller);
+  }
+
+  /**
+   * The parameters in crossgrad's model format (see README: "Saving models"): shape,
+   * precision, format version, phi and a CRC-32.
+   *
+   * @example
+   * ```ts
+   * const bytes = model.save(); // Uint8Array
+   * const copy = loadModel(bytes);
+   * ```
+   */
+  save(): Uint8Array<ArrayBuffer> {
+    this.#live("Model.save");
+    return encodeModel(this.shape, this.precision, this.phi);
+  }
+
+  /**
+   * Replaces the parameters with those of a saved model of the same shape and precision; a
+   * mismatched or corrupt file throws and changes nothing.
+   *
+   * @example
+   * ```ts
+   * model.load(bytes);
+   * ```
+   */
+  load(bytes: Uint8Array): void {
+    const caller = "Model.load";
+    this.#idle(caller);
+    const saved = decodeModel(bytes, caller);
+    const s = this.#t.s;
+    if (saved.precision !== this.precision || saved.n !== s.n || saved.m !== s.m || saved.k !== s.k) {
+      throw new RangeError(
+        `${caller}(): bytes hold a ${shapeText(saved)} ${saved.precision} model, this model is ${shapeText(s)} ${this.precision}`,
+      );
+    }
+    this.phi.set(saved.phi);
+  }
+
+  /**
+   * Frees the model's wasm memory; afterwards every method throws. Called from a callback of
+   * fit(), it stops the training: fit() throws, and frees the memory as it returns.
+   *
+   * @example
+   * ```ts
+   * model.dispose();
+   * ```
+   */
+  dispose(): void {
+    if (this.#t.disposed) return;
+    this.#t.disposed = true;
+    if (!this.#t.training) this.#free();
+  }
+
+  #free(): void {
+    const t = this.#t,
+      memory = t.engine.memory;
+    for (const ptr of [...t.snapshots.splice(0), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
+    t.optimizer = undefined;
+    memory.free(this.#base);
+  }
+}
+
+/**
+ * A model of this shape: phi in wasm memory, initialised from `phi` or at random (normal,
+ * standard deviation `scale`, seeded).
+ *
+ * @example
+ * ```ts
+ * await init();
+ * const model = createModel({ n: 1000, m: 1000, k: 16 }, { seed: 1, scale: 0.1 });
+ * ```
+ */
+export function createModel<P extends Precision = "f32">(shape: Shape, options?: ModelOptions<P>): Model<P> {
+  return newModel("createModel", shape, options, "options.phi");
+}
+
+function newModel<P extends Precision>(
+  caller: string,
+  shape: unknown,
+  options: ModelOptions<P> | undefined,
+  phiName: string,
+): Model<P> {
+  const engine = requireEngine(caller);
+  const s = checkShape(shape, caller);
+  const o = checkOptions<ModelOptions<P>>(options, caller);
+  const precision = checkPrecision(o.precision, caller) as P;
+  const initial = o.phi === undefined ? undefined : checkNumbers(o.phi, phiName, caller, s.elements, "(n + m) * k");
+  const scale = checkReal(o.scale, "options.scale", caller, 0.1, 0);
+  const seed = checkSeed(o.seed ?? 1, "options.seed", caller);
+  const model = new Model(engine, s, precision, caller);
+  const phi = model.phi;
+  if (initial) phi.set(initial);
+  else {
+    const random = new Random(seed);
+    for (let i = 0; i < phi.length; i++) phi[i] = scale * random.normal();
+  }
+  return model;
+}
+
+/**
+ * A model from bytes written by {@link Model.save}; a corrupt or foreign file throws.
+ *
+ * @example
+ * ```ts
+ * const model = loadModel(readFileSync("model.cgrd"));
+ * ```
+ */
+export function loadModel(bytes: Uint8Array): Model {
+  const saved = decodeModel(bytes, "loadModel");
+  return newModel(
+    "loadModel",
+    { n: saved.n, m: saved.m, k: saved.k },
+    { precision: saved.precision, phi: saved.phi },
+    "bytes",
+  );
+}

@@ -1,0 +1,120 @@
+// Training's optimizers (docs/design.md §8): their options, the state kept between fit() and
+// fitPartial(), and one step over the rows a mini-batch touched. The update rules themselves
+// are kernels (assembly/optimize.ts): lazy, as embedding trainers' are.
+
+import type { PrecisionKernels } from "./loader.js";
+
+/** A learning rate, or a schedule: the rate of each epoch (0, 1, ...). */
+export type LearningRate = number | ((epoch: number) => number);
+
+/** The optimizer and its hyper-parameters (defaults in brackets). */
+export type OptimizerOptions =
+  | {
+      readonly type: "sgd";
+      /** [0.01] */ readonly learningRate?: LearningRate;
+      /** [0] */ readonly momentum?: number;
+      /** [false] */ readonly nesterov?: boolean;
+      /** decoupled weight decay per step, phi -= lr * weightDecay * phi [0] */ readonly weightDecay?: number;
+    }
+  | {
+      readonly type: "adagrad";
+      /** [0.1] */ readonly learningRate?: LearningRate;
+      /** [1e-7] */ readonly epsilon?: number;
+      /** [0] */ readonly weightDecay?: number;
+    }
+  | {
+      readonly type: "adam";
+      /** [0.01] */ readonly learningRate?: LearningRate;
+      /** [0.9] */ readonly beta1?: number;
+      /** [0.999] */ readonly beta2?: number;
+      /** [1e-7] */ readonly epsilon?: number;
+      /** [0] */ readonly weightDecay?: number;
+    };
+
+/** The learning rate of an optimizer that gives none. */
+export const defaultLearningRate = (type: OptimizerOptions["type"]): number => (type === "adagrad" ? 0.1 : 0.01);
+
+/** The optimizer state kept between fit() and fitPartial(). */
+export interface OptimizerState {
+  readonly type: OptimizerOptions["type"];
+  /** regions of state, each the size of phi (sgd with momentum: velocity; adagrad: sums of squares; adam: m, v) */
+  readonly regions: number[];
+  /** steps taken (adam's bias correction) */
+  steps: number;
+}
+
+/** Regions of state (each the size of phi) an optimizer with these options needs. */
+export function stateRegions(o: OptimizerOptions): number {
+  return o.type === "adam" ? 2 : o.type === "adagrad" ? 1 : (o.momentum ?? 0) !== 0 ? 1 : 0;
+}
+
+/** Where a step works: the rows it updates, phi and the gradient buffer (pointers). */
+export interface StepRows {
+  /** how many rows, listed (u32) at `list` */
+  readonly count: number;
+  readonly list: number;
+  readonly k: number;
+  readonly phi: number;
+  readonly grad: number;
+}
+
+/**
+ * One step of the optimizer over the listed rows: the gradient buffer's rows, scaled by
+ * gradScale (clipping), plus the L2 term, update phi and the rows' state.
+ */
+export function stepRows(
+  K: PrecisionKernels,
+  state: OptimizerState,
+  o: OptimizerOptions,
+  learningRate: number,
+  rows: StepRows,
+  gradScale: number,
+  l2: number,
+): void {
+  const { count, list, k, phi, grad } = rows;
+  const [first = 0, second = 0] = state.regions;
+  state.steps++;
+  if (o.type === "adam") {
+    const b1 = o.beta1 ?? 0.9,
+      b2 = o.beta2 ?? 0.999,
+      t = state.steps;
+    const c1 = 1 - b1 ** t,
+      c2 = 1 - b2 ** t;
+    K.adamRows(
+      count,
+      list,
+      k,
+      phi,
+      grad,
+      first,
+      second,
+      learningRate,
+      b1,
+      b2,
+      o.epsilon ?? 1e-7,
+      c1,
+      c2,
+      o.weightDecay ?? 0,
+      gradScale,
+      l2,
+    );
+  } else if (o.type === "adagrad") {
+    K.adagradRows(count, list, k, phi, grad, first, learningRate, o.epsilon ?? 1e-7, o.weightDecay ?? 0, gradScale, l2);
+  } else {
+    const momentum = o.momentum ?? 0;
+    K.sgdRows(
+      count,
+      list,
+      k,
+      phi,
+      grad,
+      first,
+      learningRate,
+      momentum,
+      o.nesterov ?? false,
+      o.weightDecay ?? 0,
+      gradScale,
+      l2,
+    );
+  }
+}

@@ -1,0 +1,74 @@
+// The host's side of the pairwise tree (docs/design.md §4): the nodes a range pass completes,
+// read out of wasm memory, and their combination into each group's pooled sum and F. Chunks
+// (combinePooled) and thread pools (their tiles) both go through here.
+
+import { copyOf } from "./call.js";
+import { BLOCK_ROWS, type Engine, type PrecisionKernels } from "./loader.js";
+import { arenaParts } from "./memory.js";
+import type { FloatArray } from "./types.js";
+
+/** The tree nodes a range of rows completed in one group: their first block, level and k float64 sums. */
+export interface PooledNodes {
+  readonly blocks: Uint32Array;
+  readonly levels: Uint32Array;
+  readonly sums: Float64Array;
+}
+
+/** The `count` nodes poolRange wrote (metadata: start block and level pairs; k float64 values each), copied out. */
+export function readNodes(engine: Engine, meta: number, values: number, count: number, k: number): PooledNodes {
+  const pairs = engine.memory.view(Uint32Array, meta, 2 * count);
+  return {
+    blocks: Uint32Array.from({ length: count }, (_, i) => pairs[2 * i]),
+    levels: Uint32Array.from({ length: count }, (_, i) => pairs[2 * i + 1]),
+    sums: copyOf(engine.memory.view(Float64Array, values, count * k)),
+  };
+}
+
+/**
+ * Joins each group's nodes (its ranges in row order) into the group's pooled sum, and F from
+ * them: the bits of one pass over groups of `rows[0]` and `rows[1]` rows.
+ */
+export function combineNodes(
+  engine: Engine,
+  K: PrecisionKernels,
+  k: number,
+  groups: readonly [readonly PooledNodes[], readonly PooledNodes[]],
+  rows: readonly [number, number],
+  caller: string,
+  what: string,
+): { u: FloatArray; v: FloatArray; value: number } {
+  const counts = groups.map((group) => group.reduce((sum, nodes) => sum + nodes.blocks.length, 0));
+  const most = Math.max(...counts);
+  const memory = engine.memory;
+  const at = arenaParts(
+    memory,
+    {
+      u: k * K.bytesPerElement,
+      v: k * K.bytesPerElement,
+      u64: 8 * k,
+      v64: 8 * k,
+      meta: 8 * most,
+      sums: 8 * k * most,
+      scratch: K.combineScratchBytes(most, k),
+    },
+    caller,
+    what,
+  );
+  groups.forEach((group, g) => {
+    // the group's nodes, range after range, where combine reads them
+    const meta = memory.view(Uint32Array, at.meta, 2 * counts[g]);
+    const sums = memory.view(Float64Array, at.sums, counts[g] * k);
+    let i = 0;
+    for (const nodes of group) {
+      sums.set(nodes.sums, i * k);
+      for (let j = 0; j < nodes.blocks.length; j++, i++) {
+        meta[2 * i] = nodes.blocks[j];
+        meta[2 * i + 1] = nodes.levels[j];
+      }
+    }
+    const blocks = Math.ceil(rows[g] / BLOCK_ROWS);
+    K.combine(counts[g], k, at.meta, at.sums, blocks, g === 0 ? at.u : at.v, g === 0 ? at.u64 : at.v64, at.scratch);
+  });
+  const value = K.dot64(k, at.u64, at.v64);
+  return { u: copyOf(memory.view(K.ArrayType, at.u, k)), v: copyOf(memory.view(K.ArrayType, at.v, k)), value };
+}
