@@ -286,43 +286,29 @@ function epochOf(
     const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
     // phase 1: the batch's sets (bpr: a positive and a negative set per observation), their F
     const sets = o.loss === "bpr" ? buffers.bprSets(ids, data, s, t.random) : buffers.gather(ids);
-    K.batchPooledListed(
-      n,
-      m,
-      k,
-      t.phi,
-      sets,
-      at.indptr,
-      at.index,
-      buffers.weight,
-      at.splits,
-      at.u,
-      at.v,
-      at.values,
-      t.scratch,
-    );
+    const values = buffers.poolSets(t.phi, sets, t.scratch);
     // the loss slopes weight phase 2: each observation's share of the batch's sample weight
-    const views = buffers.views();
+    const setWeights = buffers.views().setWeights;
     let batchWeight = 0;
     for (const id of ids) batchWeight += data.sampleWeight[id];
     for (let b = 0; b < ids.length; b++) {
       const sampleWeight = data.sampleWeight[ids[b]],
         share = sampleWeight / (batchWeight || 1);
       if (o.loss === "bpr") {
-        const [loss, slope] = pairLossAndSlope(views.values[2 * b], views.values[2 * b + 1]);
+        const [loss, slope] = pairLossAndSlope(values[2 * b], values[2 * b + 1]);
         lossSum += sampleWeight * loss;
-        views.setWeights[2 * b] = share * slope;
-        views.setWeights[2 * b + 1] = -share * slope;
+        setWeights[2 * b] = share * slope;
+        setWeights[2 * b + 1] = -share * slope;
       } else {
-        const [loss, slope] = lossAndSlope(o.loss, views.values[b], data.y![ids[b]]);
+        const [loss, slope] = lossAndSlope(o.loss, values[b], data.y![ids[b]]);
         lossSum += sampleWeight * loss;
-        views.setWeights[b] = share * slope;
+        setWeights[b] = share * slope;
       }
     }
     weightSum += batchWeight;
     if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
     // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
-    const entries = views.indptr[sets];
+    const entries = buffers.views().indptr[sets];
     K.batchGradientListed(
       n,
       m,

@@ -52,6 +52,7 @@ export interface Scored {
 export class BatchBuffers {
   readonly #memory: WasmMemory;
   readonly #K: PrecisionKernels;
+  readonly #s: CheckedShape;
   readonly #base: number;
   /** the pointers of every part (see the constructor) */
   readonly at: Readonly<Record<BatchPart, number>>;
@@ -73,6 +74,7 @@ export class BatchBuffers {
   ) {
     this.#memory = engine.memory;
     this.#K = K;
+    this.#s = s;
     const bytes = K.bytesPerElement;
     const weighted = data.weight !== undefined;
     // a batch holds batchSize sets (bpr: twice, each at most as wide as its observation)
@@ -130,6 +132,28 @@ export class BatchBuffers {
       this.#cache = { buffer, views };
     }
     return this.#cache.views;
+  }
+
+  /** Phase 1 over the batch's `sets` sets: every set's u, v and F; returns a view of the F. */
+  poolSets(phi: number, sets: number, scratch: number): FloatArray {
+    const { at, weight } = this,
+      { n, m, k } = this.#s;
+    this.#K.batchPooledListed(
+      n,
+      m,
+      k,
+      phi,
+      sets,
+      at.indptr,
+      at.index,
+      weight,
+      at.splits,
+      at.u,
+      at.v,
+      at.values,
+      scratch,
+    );
+    return this.views().values;
   }
 
   /** The observations `ids` as the batch's sets; returns how many. */
@@ -254,37 +278,40 @@ export function drawNegatives(
   return rows;
 }
 
-/** F of every observation, in chunks of 4096 (one batch of buffers). */
-export function scores(model: Scored, data: CheckedObservations, caller: string): Float64Array {
-  const { engine, K, s, phi, scratch } = model;
-  const out = new Float64Array(data.count);
-  const chunk = Math.min(4096, Math.max(1, data.count));
-  const buffers = new BatchBuffers(engine, K, s, data, chunk, false, caller);
+/**
+ * The observations in chunks of `chunk` (one batch of buffers, freed at the end): `each`
+ * gets the buffers, the chunk's observation ids and its first id.
+ */
+function inChunks(
+  model: Scored,
+  data: CheckedObservations,
+  chunk: number,
+  pairs: boolean,
+  caller: string,
+  each: (buffers: BatchBuffers, ids: Uint32Array, start: number) => void,
+): void {
+  const size = Math.min(chunk, Math.max(1, data.count));
+  const buffers = new BatchBuffers(model.engine, model.K, model.s, data, size, pairs, caller);
   try {
-    const at = buffers.at;
-    for (let start = 0; start < data.count; start += chunk) {
-      const ids = Uint32Array.from({ length: Math.min(chunk, data.count - start) }, (_, i) => start + i);
-      const sets = buffers.gather(ids);
-      K.batchPooledListed(
-        s.n,
-        s.m,
-        s.k,
-        phi,
-        sets,
-        at.indptr,
-        at.index,
-        buffers.weight,
-        at.splits,
-        at.u,
-        at.v,
-        at.values,
-        scratch,
+    for (let start = 0; start < data.count; start += size) {
+      each(
+        buffers,
+        Uint32Array.from({ length: Math.min(size, data.count - start) }, (_, i) => start + i),
+        start,
       );
-      out.set(buffers.views().values.subarray(0, sets), start);
     }
   } finally {
     buffers.free();
   }
+}
+
+/** F of every observation. */
+export function scores(model: Scored, data: CheckedObservations, caller: string): Float64Array {
+  const out = new Float64Array(data.count);
+  inChunks(model, data, 4096, false, caller, (buffers, ids, start) => {
+    const sets = buffers.gather(ids);
+    out.set(buffers.poolSets(model.phi, sets, model.scratch).subarray(0, sets), start);
+  });
   return out;
 }
 
@@ -293,38 +320,13 @@ export function meanLoss(model: Scored, data: CheckedObservations, loss: Loss, r
   let sum = 0,
     weights = 0;
   if (loss === "bpr") {
-    const { engine, K, s, phi, scratch } = model;
-    const chunk = Math.min(2048, Math.max(1, data.count));
-    const buffers = new BatchBuffers(engine, K, s, data, chunk, true, caller);
-    try {
-      const at = buffers.at;
-      for (let start = 0; start < data.count; start += chunk) {
-        const ids = Uint32Array.from({ length: Math.min(chunk, data.count - start) }, (_, i) => start + i);
-        const sets = buffers.bprSets(ids, data, s, random);
-        K.batchPooledListed(
-          s.n,
-          s.m,
-          s.k,
-          phi,
-          sets,
-          at.indptr,
-          at.index,
-          buffers.weight,
-          at.splits,
-          at.u,
-          at.v,
-          at.values,
-          scratch,
-        );
-        const values = buffers.views().values;
-        ids.forEach((id, b) => {
-          sum += data.sampleWeight[id] * pairLossAndSlope(values[2 * b], values[2 * b + 1])[0];
-          weights += data.sampleWeight[id];
-        });
-      }
-    } finally {
-      buffers.free();
-    }
+    inChunks(model, data, 2048, true, caller, (buffers, ids) => {
+      const values = buffers.poolSets(model.phi, buffers.bprSets(ids, data, model.s, random), model.scratch);
+      ids.forEach((id, b) => {
+        sum += data.sampleWeight[id] * pairLossAndSlope(values[2 * b], values[2 * b + 1])[0];
+        weights += data.sampleWeight[id];
+      });
+    });
   } else {
     scores(model, data, caller).forEach((F, id) => {
       sum += data.sampleWeight[id] * lossAndSlope(loss, F, data.y![id])[0];

@@ -83,6 +83,16 @@ function sameNumbers(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
+/** A property: `count` cases drawn from `arbitrary` (times FUZZ_RUNS), each made by `makeCase` and verified. */
+function fuzz<T>(title: string, arbitrary: fc.Arbitrary<T>, makeCase: (x: T) => Case, count: number): void {
+  it(title, { timeout: LIMIT }, async () => {
+    await fc.assert(
+      fc.asyncProperty(arbitrary, (x) => verify(makeCase(x))),
+      { seed: SEED, numRuns: runs(count) },
+    );
+  });
+}
+
 // the next correct call, after every case
 const sentinel = { phi: new Float32Array([1, 2, 3, 4, 5, 6]), h: [1, 1, 1], shape: { n: 2, m: 1, k: 2 } };
 const SENTINEL_VALUE = (1 + 3) * 5 + (2 + 4) * 6;
@@ -475,15 +485,11 @@ function copyingCase(x: typeof copyingDescription extends fc.Arbitrary<infer T> 
 }
 
 describe("fuzz: the copying API", () => {
-  it(
+  fuzz(
     "value, gradient, gateGradient, valueAndGradient and pooled: the reference, or an error naming the broken argument",
-    { timeout: LIMIT },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(copyingDescription, (x) => verify(copyingCase(x))),
-        { seed: SEED, numRuns: runs(6000) },
-      );
-    },
+    copyingDescription,
+    copyingCase,
+    6000,
   );
 });
 
@@ -580,15 +586,11 @@ function problemCase(x: typeof problemDescription extends fc.Arbitrary<infer T> 
 }
 
 describe("fuzz: Problems", () => {
-  it(
+  fuzz(
     "createProblem and every method and getter: the reference, or an error naming the broken argument",
-    { timeout: LIMIT },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(problemDescription, (x) => verify(problemCase(x))),
-        { seed: SEED, numRuns: runs(2000) },
-      );
-    },
+    problemDescription,
+    problemCase,
+    2000,
   );
 });
 
@@ -776,15 +778,11 @@ function batchCase(x: typeof batchDescription extends fc.Arbitrary<infer T> ? T 
 }
 
 describe("fuzz: batches", () => {
-  it(
+  fuzz(
     "batchPooled and batchGradient: the reference, or an error naming the broken argument",
-    { timeout: LIMIT },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(batchDescription, (x) => verify(batchCase(x))),
-        { seed: SEED, numRuns: runs(2500) },
-      );
-    },
+    batchDescription,
+    batchCase,
+    2500,
   );
 });
 
@@ -942,15 +940,11 @@ function chunkCase(x: typeof chunkDescription extends fc.Arbitrary<infer T> ? T 
 }
 
 describe("fuzz: chunks", () => {
-  it(
+  fuzz(
     "poolChunk, combinePooled, gradientChunk and gateGradientChunk: the reference, or an error naming the broken argument",
-    { timeout: LIMIT },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(chunkDescription, (x) => verify(chunkCase(x))),
-        { seed: SEED, numRuns: runs(1200) },
-      );
-    },
+    chunkDescription,
+    chunkCase,
+    1200,
   );
 });
 
@@ -1081,6 +1075,15 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
   const model =
     call === "createModel" || call === "loadModel" ? undefined : lib.createModel(shape, { precision, phi: initial });
   const before = () => (model && !model.disposed ? [model.phi] : []);
+  // a model file, broken as the case says
+  const breakBytes = (bytes: Uint8Array): unknown =>
+    b === "bytes: a flipped bit"
+      ? flip(bytes, 40)
+      : b === "bytes: reserved bytes"
+        ? flip(bytes, 10)
+        : b === "bytes: an Array"
+          ? Array.from(bytes)
+          : bytes;
   const run = () => {
     switch (call) {
       case "createModel": {
@@ -1104,14 +1107,7 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
         return model!.evaluate(observations as never, evaluateLoss as never, evaluateSeed as never);
       case "save/load": {
         const bytes = model!.save();
-        const bad =
-          b === "bytes: a flipped bit"
-            ? flip(bytes, 40)
-            : b === "bytes: reserved bytes"
-              ? flip(bytes, 10)
-              : b === "bytes: an Array"
-                ? Array.from(bytes)
-                : bytes;
+        const bad = breakBytes(bytes);
         model!.load(bad as Uint8Array);
         return model!.phi.slice();
       }
@@ -1119,14 +1115,7 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
         const source = lib.createModel(shape, { precision, phi: initial });
         const bytes = source.save();
         source.dispose();
-        const bad =
-          b === "bytes: a flipped bit"
-            ? flip(bytes, 40)
-            : b === "bytes: reserved bytes"
-              ? flip(bytes, 10)
-              : b === "bytes: an Array"
-                ? Array.from(bytes)
-                : bytes;
+        const bad = breakBytes(bytes);
         const loaded = lib.loadModel(bad as Uint8Array);
         const phi = loaded.phi.slice();
         loaded.dispose();
@@ -1191,15 +1180,11 @@ function flip(bytes: Uint8Array, at: number): Uint8Array {
 }
 
 describe("fuzz: models", () => {
-  it(
+  fuzz(
     "createModel, fit, fitPartial, predict, evaluate, save, load and loadModel: the reference, or an error naming the broken argument",
-    { timeout: LIMIT },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(modelDescription, (x) => verify(modelCase(x))),
-        { seed: SEED, numRuns: runs(1200) },
-      );
-    },
+    modelDescription,
+    modelCase,
+    1200,
   );
 });
 
@@ -1287,15 +1272,11 @@ function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? 
 }
 
 describe("fuzz: metrics", () => {
-  it(
+  fuzz(
     "rmse, logLoss, auc and sigmoid: the reference, or an error naming the broken argument",
-    { timeout: LIMIT },
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(metricDescription, (x) => verify(metricCase(x))),
-        { seed: SEED, numRuns: runs(1000) },
-      );
-    },
+    metricDescription,
+    metricCase,
+    1000,
   );
 });
 
