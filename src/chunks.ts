@@ -6,7 +6,7 @@
 
 import { deliver, place, shapeText } from "./call.js";
 import { BLOCK_ROWS, requireEngine } from "./loader.js";
-import { layout, partsAt } from "./memory.js";
+import { layout, partsAt, type WasmMemory } from "./memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
 import { compactFor } from "./tuning.js";
 import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
@@ -148,7 +148,7 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
   const e = requireEngine(caller);
   if (!Array.isArray(parts) || parts.length === 0)
     throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
-  const checked = parts.map((part, i) => checkPart(part, `parts[${i}]`, caller));
+  const checked = parts.map((part, i) => checkPart(part, `parts[${i}]`, caller, e.memory));
   const { s, precision } = checked[0];
   checked.forEach((part, i) => {
     if (part.precision !== precision || part.s.n !== s.n || part.s.m !== s.m || part.s.k !== s.k) {
@@ -157,7 +157,7 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
       );
     }
   });
-  const sorted = [...parts].sort((x, y) => x.start - y.start);
+  const sorted = checked.sort((x, y) => x.start - y.start);
   sorted.forEach((part, i) => {
     if (i > 0 && part.start < sorted[i - 1].start + sorted[i - 1].rows) {
       throw new RangeError(
@@ -181,28 +181,36 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
  * A part as poolChunk() makes it: its table's shape and precision, a chunk on block
  * boundaries, and for each group the nodes of the tree that chunk completes: aligned,
  * increasing, disjoint, inside the chunk's blocks of that group, with k sums each. (Sums
- * cannot be checked; everything that says where they belong is.)
+ * cannot be checked; everything that says where they belong is.) Every field is read once and
+ * what was checked is returned: a getter cannot hand the kernel something else afterwards, and
+ * arrays in wasm memory are copied, since combining may grow the memory and detach them.
  */
-function checkPart(part: unknown, name: string, caller: string): { s: CheckedShape; precision: Precision } {
+function checkPart(
+  part: unknown,
+  name: string,
+  caller: string,
+  memory: WasmMemory,
+): Omit<PooledPart, "shape"> & { s: CheckedShape } {
   if (typeof part !== "object" || part === null)
     throw new TypeError(`${caller}(): ${name} must be a poolChunk() result, got ${describe(part)}`);
-  const p = part as Partial<Record<keyof PooledPart, unknown>>;
-  if (p.precision !== "f32" && p.precision !== "f64") {
+  const { shape, precision, start, rows, a, b } = part as Partial<Record<keyof PooledPart, unknown>>;
+  if (precision !== "f32" && precision !== "f64") {
     throw new TypeError(
-      `${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof p.precision === "string" ? JSON.stringify(p.precision) : describe(p.precision)}`,
+      `${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`,
     );
   }
-  if (typeof p.rows !== "number" || !Number.isInteger(p.rows) || p.rows < 0) {
-    throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(p.rows)}`);
+  if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 0) {
+    throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(rows)}`);
   }
-  const s = checkChunk(caller, p.shape, p.start, p.rows, `${name}.rows`, `${name}.`);
-  groupsOf(s, p.start as number, p.rows).forEach(([, count, first], g) => {
+  const s = checkChunk(caller, shape, start, rows, `${name}.rows`, `${name}.`);
+  const first = start as number;
+  const [nodesA, nodesB] = groupsOf(s, first, rows).map(([, count, firstBlock], g): PooledNodes => {
     const group = g === 0 ? "a" : "b";
-    const nodes = p[group] as Partial<PooledNodes> | null | undefined;
+    const nodes = g === 0 ? a : b;
     const at = `${name}.${group}`;
     if (typeof nodes !== "object" || nodes === null)
       throw new TypeError(`${caller}(): ${at} must be { blocks, levels, sums }, got ${describe(nodes)}`);
-    const { blocks, levels, sums } = nodes;
+    const { blocks, levels, sums } = nodes as Partial<PooledNodes>;
     if (!(blocks instanceof Uint32Array))
       throw new TypeError(`${caller}(): ${at}.blocks must be a Uint32Array, got ${describe(blocks)}`);
     if (!(levels instanceof Uint32Array))
@@ -211,20 +219,21 @@ function checkPart(part: unknown, name: string, caller: string): { s: CheckedSha
       throw new TypeError(`${caller}(): ${at}.sums must be a Float64Array, got ${describe(sums)}`);
     checkLength(caller, `${at}.levels`, levels.length, blocks.length, "blocks.length");
     checkLength(caller, `${at}.sums`, sums.length, blocks.length * s.k, "blocks.length * k");
-    const end = first + Math.ceil(count / CHUNK_ALIGNMENT);
-    let next = first;
+    const end = firstBlock + Math.ceil(count / CHUNK_ALIGNMENT);
+    let next = firstBlock;
     for (let j = 0; j < blocks.length; j++) {
       const size = 2 ** levels[j];
       if (levels[j] > 31 || blocks[j] % size !== 0 || blocks[j] < next || blocks[j] + size > end) {
         throw new RangeError(
-          `${caller}(): ${at} node ${j} (block ${blocks[j]}, level ${levels[j]}) does not belong to the chunk's blocks ${first}..${end - 1}` +
-            ` of group ${group === "a" ? "A" : "B"} after the nodes before it: not a part of rows ${p.start}..${(p.start as number) + (p.rows as number) - 1}`,
+          `${caller}(): ${at} node ${j} (block ${blocks[j]}, level ${levels[j]}) does not belong to the chunk's blocks ${firstBlock}..${end - 1}` +
+            ` of group ${group === "a" ? "A" : "B"} after the nodes before it: not a part of rows ${first}..${first + rows - 1}`,
         );
       }
       next = blocks[j] + size;
     }
+    return { blocks: memory.stable(blocks), levels: memory.stable(levels), sums: memory.stable(sums) };
   });
-  return { s, precision: p.precision };
+  return { s, precision, start: first, rows, a: nodesA, b: nodesB };
 }
 
 function checkPooled(

@@ -80,8 +80,15 @@ export class BatchBuffers {
     // a batch holds batchSize sets (bpr: twice, each at most as wide as its observation)
     this.#sets = batchSize * (pairs ? 2 : 1);
     this.#entries = this.#sets * data.widest;
+    // the caller's arrays, taken before the region grows the memory, which detaches views of it
+    const memory = engine.memory;
+    const source = {
+      indptr: memory.stable(data.indptr),
+      index: memory.stable(data.index),
+      weight: data.weight && memory.stable(data.weight),
+    };
     const { base, at } = allocParts(
-      engine.memory,
+      memory,
       {
         // the observations
         dataIndptr: 4 * (data.count + 1),
@@ -106,10 +113,9 @@ export class BatchBuffers {
     this.at = at;
     this.weight = weighted || pairs ? at.weight : 0;
     this.#data = { weight: weighted ? at.dataWeight : 0 };
-    const memory = engine.memory;
-    memory.view(Uint32Array, at.dataIndptr, data.count + 1).set(data.indptr);
-    memory.view(Uint32Array, at.dataIndex, data.index.length).set(data.index);
-    if (data.weight) memory.view(K.ArrayType, at.dataWeight, data.index.length).set(data.weight);
+    memory.view(Uint32Array, at.dataIndptr, data.count + 1).set(source.indptr);
+    memory.view(Uint32Array, at.dataIndex, data.index.length).set(source.index);
+    if (source.weight) memory.view(K.ArrayType, at.dataWeight, data.index.length).set(source.weight);
     memory.view(Uint32Array, at.dataSplits, data.count).set(data.splits);
   }
 

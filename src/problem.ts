@@ -3,9 +3,9 @@
 // ArrayBuffer, and every view of it then has length 0).
 
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocParts, allocRegion, type WasmMemory } from "./memory.js";
+import { allocParts, allocRegion, copyOf, type WasmMemory } from "./memory.js";
 import type { Pooled } from "./api.js";
-import { copyOf, shapeText } from "./call.js";
+import { shapeText } from "./call.js";
 import { compactFor } from "./tuning.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";

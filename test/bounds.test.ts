@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   batchGradient,
   batchPooled,
+  combinePooled,
   createModel,
   createProblem,
   createThreadPool,
@@ -198,5 +199,81 @@ describe.each(["f32", "f64"] as const)("%s an out that overlaps an input", (prec
     p.h.set(h);
     expect(firstBitDifference(gateGradient(p.phi, p.h, shape, { out: p.phi }), expected.gate)).toBe(-1);
     p.dispose();
+  });
+});
+
+describe("a view of crossgrad memory that a call copies, while the call grows the memory", () => {
+  // Views the library copies from (another precision's, or one overlapping `out`) are detached
+  // when the call's own allocation grows the memory. Each test sizes its call past the memory
+  // as it stands, so the call must grow it (checked: the source view is detached after it),
+  // and computes the expected answer only after it, so that nothing grows the memory before.
+  const rowsPastMemory = () => Math.ceil(info().memoryBytes / 8);
+
+  it("as a chunk's sums, is combined as it was", () => {
+    // combining takes about 5 * 8k bytes: u, v, their float64 sums, the nodes' sums
+    const k = Math.ceil(info().memoryBytes / 32);
+    // the one chunk of a 1 + 1 row table, as poolChunk() gives it: one node per group (a
+    // part made by poolChunk would grow the memory to more than combining it needs)
+    const shape = { n: 1, m: 1, k };
+    const { phi } = randomProblem(shape, "f64", "real", 14);
+    const node = (g: number) => ({
+      blocks: new Uint32Array([0]),
+      levels: new Uint32Array([0]),
+      sums: Float64Array.from(phi.subarray(g * k, (g + 1) * k)),
+    });
+    const part = { shape, precision: "f64" as const, start: 0, rows: 2, a: node(0), b: node(1) };
+    const q = createProblem({ n: 0, m: 1, k }, { precision: "f64" });
+    q.phi.set(part.a.sums);
+    const sums = q.phi;
+    const got = combinePooled([{ ...part, a: { ...part.a, sums } }]);
+    expect(sums.length).toBe(0);
+    const expected = combinePooled([part]);
+    expect(got.value).toBe(expected.value);
+    expect(firstBitDifference(got.u, expected.u)).toBe(-1);
+    expect(firstBitDifference(got.v, expected.v)).toBe(-1);
+    q.dispose();
+  });
+
+  it("of another precision, as gates, gives the answer of a plain array", () => {
+    const r = rowsPastMemory();
+    const shape = { n: r, m: r, k: 1 };
+    const { phi, h } = randomProblem(shape, "f32", "real", 11);
+    const q = createProblem({ n: r, m: r, k: 1 }, { precision: "f64" });
+    q.phi.set(h);
+    const gates = q.phi;
+    const got = value(phi, gates, shape);
+    expect(gates.length).toBe(0); // the call grew the memory
+    expect(got).toBe(value(phi, Float64Array.from(h), shape));
+    q.dispose();
+  });
+
+  it("overlapping the out it is written to, gives the gradient of the input as it was", () => {
+    const r = rowsPastMemory();
+    const shape = { n: r, m: r, k: 1 };
+    const { phi, h } = randomProblem(shape, "f32", "real", 12);
+    const p = createProblem(shape, { precision: "f32" });
+    p.phi.set(phi);
+    const stale = p.phi;
+    const got = gradient(p.phi, h, shape, { out: p.phi }).slice(); // a view, which the next call may detach
+    expect(stale.length).toBe(0);
+    const expected = gradient(phi, h, shape);
+    expect(firstBitDifference(got, expected)).toBe(-1);
+    expect(firstBitDifference(p.phi, expected)).toBe(-1);
+    p.dispose();
+  });
+
+  it("as a Model's initial phi, is taken as it was", () => {
+    // a model's region holds phi, its gradient and optimizer state: far more than 8r bytes
+    const r = Math.ceil(info().memoryBytes / 32);
+    const shape = { n: r, m: r, k: 1 };
+    const q = createProblem(shape, { precision: "f64" });
+    const { phi } = randomProblem(shape, "f64", "real", 13);
+    q.phi.set(phi);
+    const initial = q.phi;
+    const model = createModel(shape, { precision: "f32", phi: initial });
+    expect(initial.length).toBe(0);
+    expect(firstBitDifference(model.phi, Float32Array.from(phi))).toBe(-1);
+    model.dispose();
+    q.dispose();
   });
 });

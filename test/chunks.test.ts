@@ -190,4 +190,23 @@ describe("bad chunks", () => {
     const good = combinePooled(parts);
     expect(firstBitDifference(good.u, pooled(data.phi, data.h, table).u)).toBe(-1);
   });
+
+  it("take each field of a part once: what was checked is what is combined", () => {
+    const table = { n: 512, m: 512, k: 2 };
+    const data = randomProblem(table, "f32", "binary", 6);
+    const part = poolChunk(data.phi, data.h, table, 0);
+    // a getter that hands over the checked nodes once, then nodes that lie outside the chunk
+    let reads = 0;
+    const stray = { blocks: new Uint32Array([4096]), levels: new Uint32Array([20]), sums: new Float64Array(2) };
+    const shifty = {
+      ...part,
+      get a() {
+        reads++;
+        return reads === 1 ? part.a : stray;
+      },
+    };
+    const got = combinePooled([shifty]);
+    expect(reads).toBe(1);
+    expect(got.value).toBe(value(data.phi, data.h, table));
+  });
 });
