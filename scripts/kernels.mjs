@@ -192,7 +192,7 @@ export const KERNELS = [
     "void",
     "out[r] = <phi_r, w> for rows 0..rows-1.",
   ],
-].map(([name, from, args, result, doc]) => ({ name, from, args: parseArgs(args), result, doc }));
+].map(declared);
 
 /** Exports of one instance (no precision). */
 export const PLAIN = [
@@ -205,7 +205,7 @@ export const PLAIN = [
   ],
   ["heapBase", "", "", "ptr", "First byte the host may lay out: everything below belongs to the module."],
   ["simdBuild", "", "", "bool", "Whether this is the SIMD build (the scalar build is the same source without v128)."],
-].map(([name, from, args, result, doc]) => ({ name, from, args: parseArgs(args), result, doc }));
+].map(declared);
 
 /** Constants the host needs, exported as immutable globals (never copied by hand). */
 export const CONSTANTS = [
@@ -216,6 +216,11 @@ export const CONSTANTS = [
   ],
   ["MAX_RANGE_NODES", "pool.MAX_RANGE_NODES", "The most tree nodes poolRange returns for a range of one group."],
 ].map(([name, from, doc]) => ({ name, from, doc }));
+
+/** An export from its row: [name, from, "arg: type, ...", result type, doc]. */
+function declared([name, from, args, result, doc]) {
+  return { name, from, args: parseArgs(args), result, doc };
+}
 
 function parseArgs(text) {
   return text
