@@ -46,9 +46,10 @@ export function plantedProblem({
     return u;
   };
   const dot = (u, v) => u.reduce((sum, x, l) => sum + x * v[l], 0);
+  // `how` distinct rows of first..first+size-1 (all of them if the group has fewer)
   const pick = (first, size, how) => {
     const chosen = new Set();
-    while (chosen.size < how) chosen.add(first + Math.floor(random() * size));
+    while (chosen.size < Math.min(how, size)) chosen.add(first + Math.floor(random() * size));
     return [...chosen].sort((a, b) => a - b);
   };
   const indptr = new Uint32Array(count + 1);
@@ -62,7 +63,7 @@ export function plantedProblem({
     if (loss === "bpr") {
       // the positive: the best of a few random B rows under F*
       let best = -Infinity;
-      for (const r of pick(n, m, Math.min(candidates, m))) {
+      for (const r of pick(n, m, candidates)) {
         const score = dot(u, pooledOf([r]));
         if (score > best) [best, bRows] = [score, [r]];
       }
