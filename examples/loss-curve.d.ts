@@ -1,4 +1,17 @@
+// Types of loss-curve.js (plain ESM, so that the CLI and the browser demo load it as it is).
+
+export const LOSS_NAMES: Record<"squared" | "logistic" | "bpr", string>;
+
 export function lossCurveSvg(
   epochs: { epoch: number; loss: number; validationLoss?: number }[],
-  options?: { title?: string; floor?: number; floorLabel?: string; width?: number; height?: number },
+  options?: {
+    title?: string;
+    loss?: "squared" | "logistic" | "bpr";
+    floor?: number;
+    floorLabel?: string;
+    width?: number;
+    height?: number;
+  },
 ): string;
+
+export function logTicks(lo: number, hi: number): number[];
