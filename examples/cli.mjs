@@ -4,7 +4,9 @@
 // fresh model by mini-batch gradient descent, prints the training and validation loss of
 // every epoch, writes an SVG loss curve, and compares the validation error with the noise
 // floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 ...]; --help.
-import { writeFileSync } from "node:fs";
+// Every flag is checked before any work: a bad one prints what is allowed and exits with 2.
+import { statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   auc,
@@ -20,50 +22,103 @@ import {
 import { generator } from "../dist/random.js";
 import { referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
+import { checkShape, choice, InputError, INTEGERS, wholeNumber } from "./options.js";
 import { plantedProblem, sliceObservations } from "./planted.js";
+import { DEFAULTS } from "./training-defaults.js";
 import { medianTime } from "./timing.js";
 
-const { values: args } = parseArgs({
-  options: {
-    n: { type: "string", default: "1000" },
-    m: { type: "string", default: "1000" },
-    k: { type: "string", default: "8" },
-    loss: { type: "string", default: "squared" },
-    optimizer: { type: "string", default: "adam" },
-    epochs: { type: "string", default: "30" },
-    observations: { type: "string", default: "400000" },
-    precision: { type: "string", default: "f32" },
-    seed: { type: "string", default: "1" },
-    svg: { type: "string", default: "crossgrad-loss.svg" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const FLAGS = {
+  n: "1000",
+  m: "1000",
+  k: "8",
+  loss: "squared",
+  optimizer: "adam",
+  epochs: "15",
+  observations: "400000",
+  precision: "f32",
+  seed: "1",
+  svg: "crossgrad-loss.svg",
+};
+const range = (name) => `${INTEGERS[name].min} to ${INTEGERS[name].max}`;
+const USAGE = [
+  "usage: npm start -- [options]   (or: node examples/cli.mjs [options])",
+  ...[
+    ["--n, --m", `rows of group A, of group B: ${range("n")}`, "1000, 1000"],
+    ["--k", `columns: ${range("k")}`, FLAGS.k],
+    ["--loss", "squared | logistic | bpr (bpr needs m >= 2)", FLAGS.loss],
+    ["--optimizer", "adam | adagrad | sgd", FLAGS.optimizer],
+    ["--epochs", `epochs of training: ${range("epochs")}`, FLAGS.epochs],
+    ["--observations", `training observations (10% more validate): ${range("observations")}`, FLAGS.observations],
+    ["--precision", "f32 | f64", FLAGS.precision],
+    ["--seed", `seeds phi*, the data and the training: ${range("seed")}`, FLAGS.seed],
+    ["--svg", "the loss curve's file (in an existing directory)", FLAGS.svg],
+    ["--help, -h", "this text", ""],
+  ].map(([flags, what, fallback]) =>
+    `  ${flags.padEnd(16)} ${what.padEnd(62)} ${fallback && `[${fallback}]`}`.trimEnd(),
+  ),
+].join("\n");
+
+/** The flags, every one checked before any work; an InputError names the first bad one. */
+function parseFlags(argv) {
+  const { tokens } = parseArgs({
+    args: argv,
+    options: {
+      ...Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: "string" }])),
+      help: { type: "boolean", short: "h" },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const given = { ...FLAGS };
+  for (const token of tokens) {
+    if (token.kind === "positional")
+      throw new InputError(token.value, `unexpected argument ${JSON.stringify(token.value)}`);
+    if (token.kind !== "option") continue;
+    if (token.name === "help") {
+      if (token.value !== undefined) throw new InputError("--help", "--help takes no value");
+      return { help: true };
+    }
+    if (!(token.name in FLAGS)) throw new InputError(token.rawName, `unknown flag ${token.rawName}`);
+    if (token.value === undefined) throw new InputError(token.rawName, `${token.rawName} needs a value`);
+    given[token.name] = token.value;
+  }
+  const label = (name) => "--" + name;
+  const flag = (check, name) => check(name, given[name], label);
+  const options = {
+    n: flag(wholeNumber, "n"),
+    m: flag(wholeNumber, "m"),
+    k: flag(wholeNumber, "k"),
+    loss: flag(choice, "loss"),
+    optimizer: flag(choice, "optimizer"),
+    epochs: flag(wholeNumber, "epochs"),
+    observations: flag(wholeNumber, "observations"),
+    precision: flag(choice, "precision"),
+    seed: flag(wholeNumber, "seed"),
+    svg: given.svg,
+  };
+  checkShape(options, options.loss, label);
+  const isDirectory = (path) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  if (options.svg === "" || !isDirectory(dirname(resolve(options.svg))) || isDirectory(options.svg))
+    throw new InputError("--svg", `--svg must be a file in an existing directory, got ${JSON.stringify(options.svg)}`);
+  return options;
+}
+
+let args;
+try {
+  args = parseFlags(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof InputError)) throw error;
+  console.error(`crossgrad: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
 if (args.help) {
-  console.log(`usage: npm start -- [options]
-  --n, --m, --k        rows of group A, rows of group B, columns            [1000, 1000, 8]
-  --loss               squared | logistic | bpr                              [squared]
-  --optimizer          adam | adagrad | sgd                                  [adam]
-  --epochs             epochs of training                                    [30]
-  --observations       training observations (plus 10% for validation)      [400000]
-  --precision          f32 | f64                                             [f32]
-  --seed               seeds phi*, the data and the training                 [1]
-  --svg                where to write the loss curve                         [crossgrad-loss.svg]`);
+  console.log(USAGE);
   process.exit(0);
 }
-const n = Number(args.n),
-  m = Number(args.m),
-  k = Number(args.k),
+const { n, m, k, loss, precision, epochs, seed } = args,
+  count = args.observations,
   shape = { n, m, k };
-const epochs = Number(args.epochs),
-  count = Number(args.observations),
-  seed = Number(args.seed);
-const { loss, precision } = args;
-if (!["squared", "logistic", "bpr"].includes(loss))
-  throw new RangeError(`--loss must be squared, logistic or bpr, got ${loss}`);
-if (!["adam", "adagrad", "sgd"].includes(args.optimizer))
-  throw new RangeError(`--optimizer must be adam, adagrad or sgd, got ${args.optimizer}`);
-if (precision !== "f32" && precision !== "f64")
-  throw new RangeError(`--precision must be f32 or f64, got ${precision}`);
 const Type = precision === "f32" ? Float32Array : Float64Array;
 const tty = process.stdout.isTTY;
 
@@ -118,15 +173,11 @@ console.log(`crossgrad ${info().simd ? "SIMD" : "scalar"} build, ${precision}; n
 const planted = plantedProblem({ n, m, k, count: Math.round(count * 1.1), loss, noise: 0.1, seed });
 const train = sliceObservations(planted.observations, 0, count);
 const validation = sliceObservations(planted.observations, count, Math.round(count * 1.1));
-const optimizer = {
-  adam: { type: "adam", learningRate: (e) => 0.01 * 0.85 ** Math.max(0, e - 5) },
-  adagrad: { type: "adagrad", learningRate: 0.1 },
-  sgd: { type: "sgd", learningRate: (e) => 0.5 * 0.9 ** e, momentum: 0.9, nesterov: true },
-}[args.optimizer];
-const floorText = {
-  squared: "the noise variance",
-  logistic: "the log-loss of the true logits",
-  bpr: "the bpr loss of the planted phi*",
+const settings = DEFAULTS[args.optimizer];
+const reference = {
+  squared: { text: "the noise variance", label: "noise variance (best possible)" },
+  logistic: { text: "the log-loss of the true logits", label: "true logits' loss (best possible)" },
+  bpr: { text: "the bpr loss of the planted phi*", label: "planted phi*'s loss" },
 }[loss];
 console.log(
   `training on ${count} observations of a planted phi* (${loss} loss, ${args.optimizer}), validating on ${validation.indptr.length - 1}`,
@@ -136,10 +187,9 @@ const model = createModel(shape, { precision, seed, scale: loss === "bpr" ? 0.01
 const width = 30;
 const history = model.fit(train, {
   loss,
-  optimizer,
+  ...settings.fit(epochs),
   epochs,
   seed,
-  batchSize: 256,
   validation,
   onBatch: (batch, batches) => {
     if (tty && (batch % 64 === 0 || batch === batches)) {
@@ -156,7 +206,9 @@ const history = model.fit(train, {
   },
 });
 
-// the validation error against the best possible
+// the validation error against the reference: the best possible (squared, logistic) or the
+// planted phi*'s own loss (bpr: a scaled-up phi* ranks the same and scores lower, so a model
+// can beat it)
 const last = history.epochs.at(-1);
 let floor;
 if (loss === "squared") floor = 0.01;
@@ -167,7 +219,7 @@ else {
   truth.dispose();
 }
 console.log(
-  `\nvalidation loss ${last.validationLoss.toFixed(5)} against ${floorText} ${floor.toFixed(5)}: ${(last.validationLoss / floor).toFixed(3)}x`,
+  `\nvalidation loss ${last.validationLoss.toFixed(5)} against ${reference.text} ${floor.toFixed(5)}: ${(last.validationLoss / floor).toFixed(3)}x`,
 );
 if (loss === "squared")
   console.log(
@@ -182,8 +234,9 @@ writeFileSync(
   args.svg,
   lossCurveSvg(history.epochs, {
     title: `crossgrad: ${loss} loss on a planted problem (n = ${n}, m = ${m}, k = ${k})`,
+    loss,
     floor,
-    floorLabel: "best possible",
+    floorLabel: reference.label,
   }),
 );
 console.log(
