@@ -191,24 +191,43 @@ export function markdown(results, { title, command }) {
   ].join("\n");
 }
 
-const PALETTE = [
-  "#1b6ac9",
-  "#d9480f",
-  "#2b8a3e",
-  "#862e9c",
-  "#c92a2a",
-  "#e67700",
-  "#0b7285",
-  "#5f3dc4",
-  "#495057",
-  "#a61e4d",
-  "#087f5b",
-  "#364fc7",
-  "#74b816",
-  "#f08c00",
-  "#868e96",
-  "#e64980",
-];
+// Okabe and Ito's colour-blind-safe palette (its yellow left out: too faint on white). With 14
+// series the colours repeat, so each series also gets its own pair of marker and dash: no two
+// series share both, and a reader who sees no colour at all can still tell them apart.
+export const PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"];
+const MARKERS = ["circle", "square", "triangle", "diamond", "cross"];
+const DASHES = ["", "6 3", "2 3"];
+
+/** The look of series i: a colour, a marker and a dash pattern, unique up to 15 series. */
+export function seriesStyle(i) {
+  return {
+    color: PALETTE[i % PALETTE.length],
+    marker: MARKERS[i % MARKERS.length],
+    dash: DASHES[Math.floor(i / MARKERS.length) % DASHES.length],
+  };
+}
+
+function markerSvg(marker, x, y, color) {
+  const p = (points) => points.map(([dx, dy]) => `${(x + dx).toFixed(1)},${(y + dy).toFixed(1)}`).join(" ");
+  if (marker === "square")
+    return `<rect x="${(x - 3.5).toFixed(1)}" y="${(y - 3.5).toFixed(1)}" width="7" height="7" fill="${color}"/>`;
+  if (marker === "triangle")
+    return `<polygon points="${p([
+      [0, -4.5],
+      [4, 3],
+      [-4, 3],
+    ])}" fill="${color}"/>`;
+  if (marker === "diamond")
+    return `<polygon points="${p([
+      [0, -4.5],
+      [4.5, 0],
+      [0, 4.5],
+      [-4.5, 0],
+    ])}" fill="${color}"/>`;
+  if (marker === "cross")
+    return `<path d="M${p([[-4, -4]])}L${p([[4, 4]])}M${p([[-4, 4]])}L${p([[4, -4]])}" stroke="${color}" stroke-width="2"/>`;
+  return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="${color}"/>`;
+}
 
 /** SVG chart: median time against rows per group at k = 64, log-log, one line per contender. */
 export function svgChart(results, { title }) {
@@ -228,7 +247,7 @@ export function svgChart(results, { title }) {
   const px = (n) => left + ((Math.log10(n) - x0) / (x1 - x0 || 1)) * (W - left - right);
   const py = (ms) => H - bottom - ((Math.log10(ms) - y0) / (y1 - y0 || 1)) * (H - top - bottom);
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" role="img"><title>${escape(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${left}" y="22" font-size="14" font-weight="bold">${escape(title)}</text>`,
   ];
@@ -248,20 +267,22 @@ export function svgChart(results, { title }) {
     `<text x="${(left + W - right) / 2}" y="${H - 12}" text-anchor="middle">rows per group (n = m), k = 64; time per call, log-log</text>`,
   );
   names.forEach((name, i) => {
-    const color = PALETTE[i % PALETTE.length];
+    const { color, marker, dash: pattern } = seriesStyle(i);
     const points = sizes.map((s) => [s.n, find(s, name)?.ms]).filter(([, ms]) => ms !== undefined);
-    const dash = name.startsWith("roofline") ? ' stroke-dasharray="5 4"' : "";
+    const dash = pattern ? ` stroke-dasharray="${pattern}"` : "";
     const width = name === BASELINE ? 3 : 1.5;
+    out.push(`<g class="series" data-series="${escape(name)}" data-marker="${marker}">`);
     out.push(
       `<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash} points="${points.map(([n, ms]) => `${px(n).toFixed(1)},${py(ms).toFixed(1)}`).join(" ")}"/>`,
     );
-    for (const [n, ms] of points)
-      out.push(`<circle cx="${px(n).toFixed(1)}" cy="${py(ms).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    for (const [n, ms] of points) out.push(markerSvg(marker, px(n), py(ms), color));
+    out.push(`</g>`);
     const ly = top + 10 + i * 18;
     out.push(
-      `<line x1="${W - right + 16}" x2="${W - right + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`,
+      `<line x1="${W - right + 12}" x2="${W - right + 44}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${dash}/>`,
     );
-    out.push(`<text x="${W - right + 46}" y="${ly + 4}">${escape(name)}</text>`);
+    out.push(markerSvg(marker, W - right + 28, ly, color));
+    out.push(`<text x="${W - right + 50}" y="${ly + 4}">${escape(name)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");

@@ -1,0 +1,95 @@
+// The benchmark chart (bench/report.js svgChart), as the README and the demo page show it: a
+// reader who cannot tell its colours apart can still tell its 14 series apart, by marker and
+// dash. Portable: runs in Node and in the browser.
+import { describe, expect, it } from "vitest";
+import { PALETTE, seriesStyle, svgChart } from "../bench/report.js";
+
+const NAMES = [
+  "crossgrad SIMD, Problem",
+  "crossgrad SIMD, copying",
+  "crossgrad scalar, Problem",
+  "crossgrad SIMD, 2 threads",
+  "crossgrad sparse 1%, Problem",
+  "plain JS, factored",
+  "plain JS, literal double sum",
+  "TF.js wasm, tensors resident",
+  "TF.js cpu, tensors resident",
+  "TF.js wasm, from arrays",
+  "TF.js cpu, from arrays",
+  "roofline: copy (n+m)k floats",
+  "roofline: read (n+m)k floats",
+  "roofline: memory.copy",
+];
+
+function results() {
+  return {
+    sizes: [256, 1024, 4096].map((n) => ({
+      n,
+      m: n,
+      k: 64,
+      results: NAMES.map((name, i) => ({
+        name,
+        group: name.startsWith("roofline") ? "roofline" : "F + dF/dphi",
+        ms: (0.01 * (i + 1) * n) / 256,
+        bytes: n * 64 * 8,
+      })),
+    })),
+  };
+}
+
+describe("the benchmark chart", () => {
+  const svg = svgChart(results(), { title: "time per call" });
+  const series = [...svg.matchAll(/<g class="series" data-series="([^"]*)" data-marker="(\w+)">([^]*?)<\/g>/g)].map(
+    ([, name, marker, body]) => ({
+      name,
+      marker,
+      color: body.match(/<polyline[^>]*stroke="([^"]*)"/)![1],
+      dash: body.match(/<polyline[^>]*>/)![0].match(/stroke-dasharray="([^"]*)"/)?.[1] ?? "",
+      points: body.match(/points="([^"]*)"/)![1].split(" ").length,
+    }),
+  );
+
+  it("draws every series with a point at every size", () => {
+    expect(series.map((s) => s.name)).toEqual(NAMES);
+    for (const s of series) expect(s.points).toBe(3);
+  });
+
+  it("gives no two series the same marker and dash, so colour is never the only difference", () => {
+    const looks = series.map((s) => `${s.marker} ${s.dash}`);
+    expect(new Set(looks).size).toBe(series.length);
+    for (let i = 0; i < 15; i++) for (let j = 0; j < i; j++) expect(seriesStyle(i)).not.toEqual(seriesStyle(j));
+  });
+
+  it("takes its colours from the colour-blind-safe palette, never two near-identical ones", () => {
+    for (const s of series) expect(PALETTE).toContain(s.color);
+    // distinct colours: CIE76 difference in L*a*b* of at least 25 between any two (the old
+    // palette had #e67700 and #f08c00 at 8)
+    for (let i = 0; i < PALETTE.length; i++)
+      for (let j = 0; j < i; j++)
+        expect(deltaE(PALETTE[i], PALETTE[j]), `${PALETTE[i]} ${PALETTE[j]}`).toBeGreaterThan(25);
+    expect(deltaE("#e67700", "#f08c00")).toBeLessThan(25);
+  });
+
+  it("shows each series' marker and dash in the legend, and a title for screen readers", () => {
+    expect(svg).toMatch(/<svg[^>]*role="img"><title>time per call<\/title>/);
+    for (const name of NAMES) expect(svg).toContain(`>${name}</text>`);
+  });
+});
+
+/** CIE76 colour difference of two sRGB colours (D65 white). */
+function deltaE(x: string, y: string): number {
+  const lab = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const xyz = [
+      (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+      0.2126 * r + 0.7152 * g + 0.0722 * b,
+      (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    ].map((t) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116));
+    return [116 * xyz[1] - 16, 500 * (xyz[0] - xyz[1]), 200 * (xyz[1] - xyz[2])];
+  };
+  const [a, b] = [lab(x), lab(y)];
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+}
