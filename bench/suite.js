@@ -2,7 +2,9 @@
 // side in one process with tinybench (median of the samples). Runs in Node (bench/node.mjs)
 // and in Chromium (bench/browser/); the runner injects TensorFlow.js and a byte loader.
 
-import { Bench } from "tinybench";
+// by path, not by package name: the demo page runs this suite in a Web Worker, where no
+// import map resolves a bare name
+import { Bench } from "../node_modules/tinybench/dist/index.js";
 import { closePools, contenders, makeInputs } from "./contenders.js";
 
 /** Rows per group n = m, and k: the speed targets (docs/design.md §6). */
@@ -49,20 +51,35 @@ function repetitions(run) {
 /**
  * Runs the suite. Returns { sizes: [{ n, m, k, results: [{ name, group, ms, rme, samples }] }] }.
  * options: tf and tfBackends (TensorFlow.js and the backends to time), loadBytes(path),
- * quick, sizes, log(line).
+ * quick, sizes, log(line), progress(done, total) after each contender of each size.
  */
-export async function runSuite({ tf, tfBackends = [], loadBytes, quick = false, sizes, log = () => {} }) {
+export async function runSuite({
+  tf,
+  tfBackends = [],
+  loadBytes,
+  quick = false,
+  sizes,
+  log = () => {},
+  progress = () => {},
+}) {
   const all = await contenders({ tf, tfBackends, loadBytes });
+  const runs = (shape) =>
+    all.filter(
+      (c) =>
+        (c.maxWork === undefined || c.work(shape) <= c.maxWork) &&
+        (c.minWork === undefined || c.work(shape) >= c.minWork),
+    );
+  const chosen = sizes ?? (quick ? QUICK_SIZES : SIZES);
+  const total = chosen.reduce((sum, { n, k }) => sum + runs({ n, m: n, k }).length, 0);
+  let done = 0;
   const timing = quick
     ? { time: 30, warmupTime: 5, iterations: 2, warmupIterations: 1 }
     : { time: 600, warmupTime: 100, iterations: 5, warmupIterations: 2 };
   const out = [];
-  for (const { n, k } of sizes ?? (quick ? QUICK_SIZES : SIZES)) {
+  for (const { n, k } of chosen) {
     const inputs = makeInputs(n, n, k);
     const results = [];
-    for (const c of all) {
-      if (c.maxWork !== undefined && c.work(inputs) > c.maxWork) continue;
-      if (c.minWork !== undefined && c.work(inputs) < c.minWork) continue;
+    for (const c of runs(inputs)) {
       const { run, dispose } = await c.setup(inputs);
       // calls shorter than 0.2 ms run several times a sample: a browser's clock ticks in 5 us
       // (100 us without cross-origin isolation), and one tick must not be a call's whole time
@@ -94,6 +111,7 @@ export async function runSuite({ tf, tfBackends = [], loadBytes, quick = false, 
       };
       results.push(entry);
       log(`n = m = ${n}, k = ${k}: ${c.name}: ${entry.ms.toPrecision(4)} ms`);
+      progress(++done, total);
     }
     out.push({ n, m: n, k, results });
   }

@@ -1,11 +1,12 @@
-// The browser demo: plain ESM importing the built package (no bundler).
-/* global tf */
+// The browser demo: plain ESM importing the built package (no bundler). Inputs are checked by
+// the rules the CLI uses (examples/options.js) with messages on the page; the benchmark and the
+// training run in Web Workers, so the page stays responsive.
 import { gateGradient, info, init, valueAndGradient } from "../../dist/index.js";
 import { referenceGradient, referenceValue } from "../../dist/reference.js";
 import { makeInputs } from "../../bench/contenders.js";
 import { sizeTables, svgChart } from "../../bench/report.js";
-import { QUICK_SIZES, runSuite } from "../../bench/suite.js";
 import { lossCurveSvg } from "../loss-curve.js";
+import { checkShape, InputError, wholeNumber } from "../options.js";
 import { medianTime } from "../timing.js";
 
 const $ = (id) => document.getElementById(id);
@@ -15,12 +16,37 @@ await init();
 $("build").value =
   `${info().simd ? "SIMD" : "scalar"} build${self.crossOriginIsolated ? ", cross-origin isolated" : ""}`;
 
+/**
+ * Reads whole-number fields by the examples' rules. On a bad one: its message in `error`, the
+ * field marked invalid and focused, the `stale` results cleared, and null returned.
+ */
+function readFields(names, error, stale, check = () => {}) {
+  for (const name of names) $(name).removeAttribute("aria-invalid");
+  try {
+    const values = Object.fromEntries(names.map((name) => [name, wholeNumber(name, $(name).value.trim())]));
+    check(values);
+    $(error).textContent = "";
+    return values;
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    $(error).textContent = e.message;
+    $(e.input)?.setAttribute("aria-invalid", "true");
+    $(e.input)?.focus();
+    stale();
+    return null;
+  }
+}
+
+const clearCompute = () => {
+  for (const output of $("compute-results").querySelectorAll("output")) output.value = "";
+};
+
 $("compute").addEventListener("click", () => {
-  const n = Number($("n").value),
-    m = Number($("m").value),
-    k = Number($("k").value);
+  const fields = readFields(["n", "m", "k", "seed"], "compute-error", clearCompute, checkShape);
+  if (!fields) return;
+  const { n, m, k, seed } = fields;
   const shape = { n, m, k };
-  const inputs = makeInputs(n, m, k, 0.5, Number($("seed").value));
+  const inputs = makeInputs(n, m, k, 0.5, seed);
   const phi = $("precision").value === "f64" ? Float64Array.from(inputs.phi) : inputs.phi;
   const out = new phi.constructor(phi.length);
   const { value } = valueAndGradient(phi, inputs.h, shape, { out });
@@ -38,37 +64,37 @@ $("compute").addEventListener("click", () => {
   $("speedup").value = `${(js / wasm).toFixed(1)}x`;
 });
 
-$("bench").addEventListener("click", async () => {
+$("bench").addEventListener("click", () => {
   $("bench").disabled = true;
   $("bench-table").innerHTML = $("bench-chart").innerHTML = "";
-  try {
-    tf.wasm.setWasmPaths("/node_modules/@tensorflow/tfjs-backend-wasm/dist/");
-    await tf.setBackend("wasm");
-    const sizes =
-      $("bench-sizes").value === "quick"
-        ? QUICK_SIZES
-        : [
-            { n: 256, k: 64 },
-            { n: 1024, k: 64 },
-            { n: 4096, k: 64 },
-          ];
-    const results = await runSuite({
-      tf,
-      tfBackends: ["wasm", "cpu"],
-      loadBytes: async (path) => new Uint8Array(await (await fetch("/" + path)).arrayBuffer()),
-      quick: true,
-      sizes,
-      log: (line) => ($("bench-status").value = line),
-    });
-    $("bench-table").innerHTML = markdownTablesToHtml(sizeTables(results));
-    if (sizes.filter((s) => s.k === 64).length > 1)
-      $("bench-chart").innerHTML = svgChart(results, { title: "time per call against size (this browser)" });
-    $("bench-status").value = "done";
-  } catch (error) {
-    $("bench-status").value = `failed: ${error}`;
-  } finally {
+  const progress = $("bench-progress");
+  progress.hidden = false;
+  progress.value = 0;
+  progress.removeAttribute("value"); // indeterminate until the suite knows its length
+  const sizes = [256, 1024, ...($("bench-sizes").value === "quick" ? [] : [4096])].map((n) => ({ n, k: 64 }));
+  const worker = new Worker(new URL("./bench-worker.js", import.meta.url));
+  const finish = (status) => {
+    $("bench-status").value = status;
     $("bench").disabled = false;
-  }
+    progress.hidden = true;
+    worker.terminate();
+  };
+  worker.onmessage = ({ data }) => {
+    if (data.line) $("bench-status").value = data.line;
+    if (data.progress) {
+      const [done, total] = data.progress;
+      progress.max = total;
+      progress.value = done;
+    }
+    if (data.error) finish(`failed: ${data.error}`);
+    if (data.results) {
+      $("bench-table").innerHTML = markdownTablesToHtml(sizeTables(data.results));
+      $("bench-chart").innerHTML = svgChart(data.results, { title: "time per call against size (this browser)" });
+      finish(`done (TensorFlow.js ${data.tfjs})`);
+    }
+  };
+  worker.onerror = (event) => finish(`failed: ${event.message ?? "the benchmark worker did not start"}`);
+  worker.postMessage({ sizes });
 });
 
 /** The report's markdown tables as HTML (headings and pipe tables only). */
@@ -99,25 +125,35 @@ function markdownTablesToHtml(markdown) {
 }
 
 $("train").addEventListener("click", () => {
+  const clear = () => {
+    $("train-status").value = "";
+    $("loss-chart").innerHTML = "";
+  };
+  const fields = readFields(["epochs", "observations"], "train-error", clear);
+  if (!fields) return;
+  clear();
   $("train").disabled = true;
   const loss = $("loss").value;
   const epochs = [];
   const worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
+  const finish = (status) => {
+    $("train-status").value = status;
+    $("train").disabled = false;
+    worker.terminate();
+  };
   worker.onmessage = ({ data }) => {
     if (data.status) $("train-status").value = data.status;
     if (data.epoch) {
       epochs.push(data.epoch);
       $("loss-chart").innerHTML = lossCurveSvg(epochs, {
         title: `${loss} loss per epoch`,
+        loss,
         floor: data.floor,
-        floorLabel: "best possible",
+        floorLabel: data.floorLabel,
       });
     }
-    if (data.done || data.error) {
-      $("train-status").value = data.error ? `failed: ${data.error}` : data.done;
-      $("train").disabled = false;
-      worker.terminate();
-    }
+    if (data.done || data.error) finish(data.error ? `failed: ${data.error}` : data.done);
   };
-  worker.postMessage({ loss, epochs: Number($("epochs").value), observations: Number($("observations").value) });
+  worker.onerror = (event) => finish(`failed: ${event.message ?? "the training worker did not start"}`);
+  worker.postMessage({ loss, ...fields });
 });

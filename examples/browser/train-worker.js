@@ -1,6 +1,8 @@
-// Trains a model on a planted problem off the main thread, posting every epoch.
+// Trains a model on a planted problem off the main thread, posting every epoch, with the
+// settings the CLI uses (examples/training-defaults.js).
 import { auc, createModel, init, logLoss } from "../../dist/index.js";
 import { plantedProblem, sliceObservations } from "../planted.js";
+import { DEFAULTS } from "../training-defaults.js";
 
 self.onmessage = async ({ data: { loss, epochs, observations } }) => {
   try {
@@ -13,16 +15,18 @@ self.onmessage = async ({ data: { loss, epochs, observations } }) => {
     const train = sliceObservations(planted.observations, 0, observations);
     const validation = sliceObservations(planted.observations, observations, Math.round(observations * 1.1));
     const floor = loss === "squared" ? 0.01 : logLoss(planted.F.subarray(observations), validation.y);
+    const floorLabel = loss === "squared" ? "noise variance (best possible)" : "true logits' loss (best possible)";
     const model = createModel({ n, m, k }, { seed: 1 });
     const history = model.fit(train, {
       loss,
+      ...DEFAULTS.adam.fit(epochs),
       epochs,
       validation,
-      optimizer: { type: "adam", learningRate: (e) => 0.01 * 0.85 ** Math.max(0, e - 5) },
       onEpoch: (epoch) =>
         self.postMessage({
           epoch,
           floor,
+          floorLabel,
           status: `epoch ${epoch.epoch + 1}/${epochs}: validation loss ${epoch.validationLoss.toFixed(5)}`,
         }),
     });
@@ -33,6 +37,6 @@ self.onmessage = async ({ data: { loss, epochs, observations } }) => {
     });
     model.dispose();
   } catch (error) {
-    self.postMessage({ error: String(error?.stack ?? error) });
+    self.postMessage({ error: String(error?.message ?? error) });
   }
 };
