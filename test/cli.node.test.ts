@@ -3,10 +3,11 @@
 // the usage, exit status 2 and no stack trace, before any work (so at once); every size that
 // validation admits finishes. The default run descends every epoch. Node only (child processes).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isFresh } from "../scripts/build-if-stale.mjs";
 
 const directory = mkdtempSync(join(tmpdir(), "crossgrad-cli-"));
 const svg = join(directory, "loss.svg");
@@ -64,6 +65,28 @@ describe("the CLI refuses a bad flag before any work", () => {
     for (const flag of ["--n", "--k", "--loss", "--optimizer", "--epochs", "--observations", "--precision", "--seed"])
       expect(run.stdout).toContain(flag);
     expect(run.ms).toBeLessThan(10_000);
+  });
+});
+
+describe("npm start builds only when dist/ is stale", () => {
+  it("answers npm start -- --help without building (pretest left dist/ fresh)", () => {
+    expect(isFresh()).toBe(true);
+    const run = spawnSync("npm", ["start", "--", "--help"], { encoding: "utf8", timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/usage: npm start -- \[options\]/);
+    expect(run.stdout).not.toMatch(/crossgrad@[\d.]+ build/); // no `npm run build` ran
+  });
+
+  it("sees a source edited after the last build", () => {
+    const source = "src/api.ts";
+    const { atime, mtime } = statSync(source);
+    try {
+      utimesSync(source, atime, new Date(Date.now() + 60_000));
+      expect(isFresh()).toBe(false);
+    } finally {
+      utimesSync(source, atime, mtime);
+    }
+    expect(isFresh()).toBe(true);
   });
 });
 
