@@ -57,7 +57,13 @@ function assemblyExports() {
 function typescriptBindings() {
   const signature = ({ args, result }) =>
     `(${args.map((a) => `${a.name}: ${jsType(a.type)}`).join(", ")}): ${result === "void" ? "void" : "number"}`;
-  const lines = [HEADER, "// The typed bindings of the module's exports (docs/design.md §9).", ""];
+  const lines = [
+    HEADER,
+    "// The typed bindings of the module's exports (docs/design.md §9).",
+    "",
+    'import type { WasmGlobalLike, WasmMemoryLike } from "../wasm-types.js";',
+    "",
+  ];
   lines.push("/** The kernels of one precision, by their generic names. */", "export interface Kernels {");
   for (const k of KERNELS) lines.push(`  /** ${k.doc} */`, `  ${k.name}${signature(k)};`);
   lines.push("}", "");
@@ -65,9 +71,9 @@ function typescriptBindings() {
   lines.push(
     "/** The module's exports, as instantiated. */",
     "export interface ModuleExports {",
-    "  readonly memory: WebAssembly.Memory;",
+    "  readonly memory: WasmMemoryLike;",
   );
-  for (const { name, doc } of CONSTANTS) lines.push(`  /** ${doc} */`, `  readonly ${name}: WebAssembly.Global;`);
+  for (const { name, doc } of CONSTANTS) lines.push(`  /** ${doc} */`, `  readonly ${name}: WasmGlobalLike;`);
   for (const k of PLAIN) lines.push(`  /** ${k.doc} */`, `  ${k.name}${signature(k)};`);
   for (const k of KERNELS) for (const suffix of ["F32", "F64"]) lines.push(`  ${k.name}${suffix}${signature(k)};`);
   lines.push("}", "");

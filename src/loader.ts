@@ -5,9 +5,14 @@ import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
 import type { FloatArray, Precision } from "./types.js";
 import { checkOptions, describe } from "./validate.js";
+import type { BytesLike, ResponseLike, WasmMemoryLike, WasmModuleLike } from "./wasm-types.js";
 
-/** What {@link init} can load instead of the embedded module. */
-export type WasmSource = BufferSource | WebAssembly.Module | Response | PromiseLike<Response>;
+/**
+ * What {@link init} can load instead of the embedded module: bytes (a BufferSource), a compiled
+ * WebAssembly.Module, or a fetch Response or a promise of one (typed structurally: the
+ * declarations need no DOM library).
+ */
+export type WasmSource = BytesLike | WasmModuleLike | ResponseLike | PromiseLike<ResponseLike>;
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -88,7 +93,8 @@ async function compileSource(source: WasmSource): Promise<WebAssembly.Module> {
       throw new Error(`init(): options.source is a Response of HTTP ${resolved.status}, not the module`);
     return WebAssembly.compile(await resolved.arrayBuffer());
   }
-  if (ArrayBuffer.isView(resolved) || resolved instanceof ArrayBuffer) return WebAssembly.compile(resolved);
+  if (ArrayBuffer.isView(resolved) || resolved instanceof ArrayBuffer)
+    return WebAssembly.compile(resolved as BufferSource);
   throw new TypeError(
     `init(): options.source must be a BufferSource, a WebAssembly.Module or a Response, got ${describe(resolved)}`,
   );
@@ -105,7 +111,7 @@ function precisionKernels(e: ModuleExports, precision: Precision): PrecisionKern
   };
 }
 
-/** The embedded SIMD build's bytes. */
+/** @internal The embedded SIMD build's bytes. */
 export function simdBytes(): Uint8Array<ArrayBuffer> {
   return decodeBase64(simdWasm);
 }
@@ -118,11 +124,12 @@ const MAX_PAGES = 65536;
  * bytes also serve the thread pool, on a shared memory: threads.ts), the scalar build
  * defines its own. An imported memory is created here unless given.
  */
-export async function instantiate(module: WebAssembly.Module, memory?: WebAssembly.Memory): Promise<ModuleExports> {
-  const imports: WebAssembly.Imports = WebAssembly.Module.imports(module).some((i) => i.kind === "memory")
-    ? { env: { memory: memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES }) } }
+export async function instantiate(module: WasmModuleLike, memory?: WasmMemoryLike): Promise<ModuleExports> {
+  const compiled = module as WebAssembly.Module;
+  const imports: WebAssembly.Imports = WebAssembly.Module.imports(compiled).some((i) => i.kind === "memory")
+    ? { env: { memory: (memory as WebAssembly.Memory) ?? new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES }) } }
     : {};
-  const instance = await WebAssembly.instantiate(module, imports);
+  const instance = await WebAssembly.instantiate(compiled, imports);
   return instance.exports as unknown as ModuleExports;
 }
 

@@ -7,6 +7,8 @@
 // write memory that now belongs to someone else. A view whose buffer was detached by growth
 // has length 0 and fails the length checks before it gets here.
 
+import type { WasmMemoryLike } from "./wasm-types.js";
+
 /** Alignment of every region: a cache line, so no region shares a line with another. */
 export const REGION_ALIGN = 64;
 const PAGE_BYTES = 65536;
@@ -100,7 +102,7 @@ export class WasmMemory {
   private readonly guard: number;
 
   constructor(
-    private readonly memory: WebAssembly.Memory,
+    private readonly memory: WasmMemoryLike,
     heapBase: number,
   ) {
     this.guard = guardNext ? GUARD_BYTES : 0;

@@ -210,7 +210,7 @@ export class Model<P extends Precision = Precision> {
    * const copy = loadModel(bytes);
    * ```
    */
-  save(): Uint8Array<ArrayBuffer> {
+  save(): Uint8Array {
     this.#live("Model.save");
     return encodeModel(this.shape, this.precision, this.phi);
   }

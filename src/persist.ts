@@ -39,7 +39,7 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 /** The bytes of a model file. */
-export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray): Uint8Array<ArrayBuffer> {
+export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray): Uint8Array {
   const phiBytes = phi.length * phi.BYTES_PER_ELEMENT;
   const bytes = new Uint8Array(HEADER + phiBytes + 4);
   const view = new DataView(bytes.buffer);

@@ -4,7 +4,7 @@
 // a few operations a draw.
 
 /**
- * @internal A seeded stream of uniform [0, 1) doubles. Its state is a plain number, so a
+ * A seeded stream of uniform [0, 1) doubles (internal: not exported by the package's index). Its state is a plain number, so a
  * model keeps it and fitPartial() continues the stream.
  */
 export class Random {

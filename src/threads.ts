@@ -153,6 +153,7 @@ function canShare(): boolean {
 }
 
 /**
+ * @internal
  * The same module with its imported memory marked shared: the limits flag of the memory import
  * (0x01: minimum and maximum) becomes 0x03 (shared, minimum and maximum).
  */

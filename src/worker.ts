@@ -8,7 +8,8 @@ interface Exports {
 }
 
 type Message =
-  | { readonly init: { readonly module: WebAssembly.Module; readonly memory: WebAssembly.Memory } }
+  // typed as `object`: the declaration must not need the DOM library's WebAssembly namespace
+  | { readonly init: { readonly module: object; readonly memory: object } }
   | { readonly id: number; readonly calls: readonly (readonly [string, readonly (number | boolean)[]])[] };
 
 let exports: Exports | undefined;
@@ -16,7 +17,8 @@ let exports: Exports | undefined;
 function handle(message: Message, post: (reply: unknown) => void): void {
   try {
     if ("init" in message) {
-      const instance = new WebAssembly.Instance(message.init.module, { env: { memory: message.init.memory } });
+      const { module, memory } = message.init as { module: WebAssembly.Module; memory: WebAssembly.Memory };
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
       exports = instance.exports as unknown as Exports;
       post({ ready: true });
       return;
