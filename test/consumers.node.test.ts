@@ -1,0 +1,104 @@
+// crossgrad as a TypeScript project that depends on it sees it: the packed tarball, unpacked
+// into throw-away consumer projects that type-check it strictly with no DOM library
+// (lib ES2022, @types/node, skipLibCheck false) under TypeScript 5.4 and the newest, with
+// moduleResolution node16, nodenext, bundler and node10; the ES module consumers are compiled
+// and run. Node only (npm, tar and tsc in child processes; TypeScript 5.4 comes from the npm
+// registry on first run).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "..");
+// the oldest supported TypeScript lives in a fixture project of its own (its bin would shadow
+// the build's tsc as a devDependency); the test installs it from its lockfile when missing
+const OLDEST = join(root, "test", "fixtures", "typescript-5.4");
+const COMPILERS = {
+  "5.4": join(OLDEST, "node_modules", "typescript", "bin", "tsc"),
+  "5.9": join(root, "node_modules", "typescript", "bin", "tsc"),
+};
+const SETUPS = {
+  nodenext: { module: "nodenext", moduleResolution: "nodenext", runs: true },
+  node16: { module: "node16", moduleResolution: "node16", runs: true },
+  bundler: { module: "esnext", moduleResolution: "bundler", runs: false },
+  node10: { module: "esnext", moduleResolution: "node10", runs: false },
+};
+
+const CONSUMER = `import { createModel, init, info, value, type Shape } from "crossgrad";
+import { referenceValue } from "crossgrad/reference";
+
+await init();
+const shape: Shape = { n: 2, m: 1, k: 4 };
+const phi = Float32Array.from({ length: 12 }, (_, i) => i / 10);
+const h = new Float32Array([1, 1, 1]);
+const model = createModel(shape, { seed: 1 });
+const bytes: Uint8Array = model.save();
+model.dispose();
+console.log(JSON.stringify({ F: value(phi, h, shape), reference: referenceValue(phi, h, shape), simd: info().simd, bytes: bytes.length }));
+`;
+
+let packed: string;
+
+beforeAll(() => {
+  if (!existsSync(COMPILERS["5.4"]))
+    execFileSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: OLDEST, stdio: "ignore" });
+  // the package as npm would install it: pack (dist/ is built by pretest), then unpack
+  const work = mkdtempSync(join(tmpdir(), "crossgrad-pack-"));
+  const json = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  const tarball = join(work, JSON.parse(json)[0].filename);
+  execFileSync("tar", ["xzf", tarball, "-C", work]);
+  packed = join(work, "package");
+}, 120_000);
+
+/** A consumer project of one setup: crossgrad unpacked, @types/node, a strict tsconfig. */
+function consumer(setup: keyof typeof SETUPS, emit: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), `crossgrad-consumer-${setup}-`));
+  mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
+  symlinkSync(packed, join(dir, "node_modules", "crossgrad"), "dir");
+  symlinkSync(join(root, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
+  symlinkSync(join(root, "node_modules", "undici-types"), join(dir, "node_modules", "undici-types"), "dir");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  const { module, moduleResolution } = SETUPS[setup];
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        lib: ["ES2022"],
+        types: ["node"],
+        skipLibCheck: false,
+        module,
+        moduleResolution,
+        outDir: "out",
+        noEmit: !emit,
+      },
+      include: ["index.ts"],
+    }),
+  );
+  writeFileSync(join(dir, "index.ts"), CONSUMER);
+  return dir;
+}
+
+describe("the packed .d.ts files type-check in a Node-only project (no DOM library, skipLibCheck false)", () => {
+  for (const [version, tsc] of Object.entries(COMPILERS))
+    for (const [setup, { runs }] of Object.entries(SETUPS) as [keyof typeof SETUPS, { runs: boolean }][]) {
+      const emit = runs && version === "5.9";
+      it(`TypeScript ${version}, moduleResolution ${setup}${emit ? ", compiled and run" : ""}`, () => {
+        const dir = consumer(setup, emit);
+        const check = spawnSync(process.execPath, [tsc, "-p", dir], { encoding: "utf8" });
+        expect(check.stdout + check.stderr).toBe("");
+        expect(check.status).toBe(0);
+        if (!emit) return;
+        const run = spawnSync(process.execPath, [join(dir, "out", "index.js")], { cwd: dir, encoding: "utf8" });
+        expect(run.status, run.stderr).toBe(0);
+        const printed = JSON.parse(run.stdout);
+        expect(printed.F).toBeCloseTo(printed.reference, 5);
+        expect(printed.bytes).toBeGreaterThan(12 * 4);
+      }, 60_000);
+    }
+});
