@@ -109,7 +109,12 @@ async function spawn(url: string | URL): Promise<WorkerHandle> {
       post: (m) => worker.postMessage(m),
       onReply: (listener) => worker.addEventListener("message", (e) => listener(e.data)),
       onError: (listener) => {
-        worker.addEventListener("error", (e) => listener(e.message || `could not load ${String(url)}`));
+        worker.addEventListener("error", (e) => {
+          // handled here: the pool rejects with it. Not cancelled, the error also reaches the
+          // host as uncaught (Deno then ends the process; a page logs it).
+          e.preventDefault();
+          listener(e.message || `could not load ${String(url)}`);
+        });
         worker.addEventListener("messageerror", () => listener("a message could not be read"));
       },
       terminate: async () => worker.terminate(),
