@@ -27,6 +27,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // the files that run in any runtime: what npm run test:runtimes runs in Deno and Bun
+          name: "portable",
+          environment: "node",
+          setupFiles: ["test/setup.ts"],
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.node.test.ts", "test/**/*.browser.test.ts", "test/e2e/**"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "browser",
           setupFiles: ["test/setup.ts"],
           include: ["test/**/*.test.ts"],
