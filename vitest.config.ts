@@ -19,8 +19,9 @@ export default defineConfig({
           environment: "node",
           setupFiles: ["test/setup.ts"],
           include: ["test/**/*.test.ts"],
-          // *.browser.test.ts need a browser (Web Workers, the page); test/e2e drives Chromium
-          exclude: ["test/**/*.browser.test.ts", "test/e2e/**"],
+          // *.browser.test.ts need a browser (Web Workers, the page); test/e2e drives Chromium;
+          // test/install installs from the registry (npm run test:install)
+          exclude: ["test/**/*.browser.test.ts", "test/e2e/**", "test/install/**"],
           testTimeout: 60_000,
         },
       },
@@ -32,8 +33,18 @@ export default defineConfig({
           environment: "node",
           setupFiles: ["test/setup.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/**/*.node.test.ts", "test/**/*.browser.test.ts", "test/e2e/**"],
+          exclude: ["test/**/*.node.test.ts", "test/**/*.browser.test.ts", "test/e2e/**", "test/install/**"],
           testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // the README's install paths, in throw-away apps (npm run test:install)
+          name: "install",
+          environment: "node",
+          include: ["test/install/**/*.test.ts"],
+          testTimeout: 600_000,
         },
       },
       {
@@ -43,7 +54,7 @@ export default defineConfig({
           setupFiles: ["test/setup.ts"],
           include: ["test/**/*.test.ts"],
           // *.node.test.ts need Node (worker_threads, the file system, child processes)
-          exclude: ["test/**/*.node.test.ts", "test/e2e/**"],
+          exclude: ["test/**/*.node.test.ts", "test/e2e/**", "test/install/**"],
           testTimeout: 120_000,
           browser: {
             enabled: true,
