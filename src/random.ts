@@ -4,7 +4,8 @@
 // a few operations a draw.
 
 /**
- * A seeded stream of uniform [0, 1) doubles (internal: not exported by the package's index). Its state is a plain number, so a
+ * A seeded stream of uniform [0, 1) doubles (internal: the package's index does not export it;
+ * not stripped, since minibatch's declarations name it). Its state is a plain number, so a
  * model keeps it and fitPartial() continues the stream.
  */
 export class Random {
