@@ -5,7 +5,7 @@
 // and run. Node only (npm, tar and tsc in child processes; TypeScript 5.4 comes from the npm
 // registry on first run).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -83,6 +83,31 @@ function consumer(setup: keyof typeof SETUPS, emit: boolean): string {
   writeFileSync(join(dir, "index.ts"), CONSUMER);
   return dir;
 }
+
+describe("a CommonJS consumer (.cts)", () => {
+  it("type-checks under TypeScript 5.9 with module nodenext, and runs (require of an ES module)", () => {
+    const dir = consumer("nodenext", true);
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      readFileSync(join(dir, "tsconfig.json"), "utf8").replace('"include":["index.ts"]', '"include":["index.cts"]'),
+    );
+    writeFileSync(
+      join(dir, "index.cts"),
+      `import { init, value } from "crossgrad";
+import { referenceValue } from "crossgrad/reference";
+void init().then(() => {
+  const phi = new Float32Array([1, 2, 3, 4]), h = new Float32Array([1, 1]), shape = { n: 1, m: 1, k: 2 };
+  console.log(JSON.stringify([value(phi, h, shape), referenceValue(phi, h, shape)]));
+});
+`,
+    );
+    const check = spawnSync(process.execPath, [COMPILERS["5.9"], "-p", dir], { encoding: "utf8" });
+    expect(check.stdout + check.stderr).toBe("");
+    const run = spawnSync(process.execPath, [join(dir, "out", "index.cjs")], { cwd: dir, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([11, 11]);
+  }, 60_000);
+});
 
 describe("the packed .d.ts files type-check in a Node-only project (no DOM library, skipLibCheck false)", () => {
   for (const [version, tsc] of Object.entries(COMPILERS))
