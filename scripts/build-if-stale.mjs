@@ -2,10 +2,10 @@
 // --help` answers at once instead of after a full build. `--stamp` (the build's last step)
 // records that dist/ is fresh. A checkout or an edit of any input makes it stale again.
 //   node scripts/build-if-stale.mjs [--stamp]
-import { spawnSync } from "node:child_process";
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runNpm } from "./npm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const STAMP = join(root, "dist", ".built");
@@ -51,11 +51,5 @@ function sourcesOf(directory) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes("--stamp")) writeFileSync(STAMP, "");
-  else if (!isFresh()) {
-    const npm = process.env.npm_execpath;
-    const { status } = npm
-      ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: root, stdio: "inherit" })
-      : spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
-    process.exit(status ?? 1);
-  }
+  else if (!isFresh()) process.exit(runNpm(["run", "build"], { cwd: root }));
 }

@@ -2,22 +2,19 @@
 // ran npm ci, so the build's own tools (AssemblyScript, TypeScript: devDependencies) are
 // missing there; then it installs them first, from the clone's lockfile, without scripts
 // (this one included), and builds.
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runNpm } from "./npm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tools = [
   join(root, "node_modules", "assemblyscript", "bin", "asc.js"),
   join(root, "node_modules", "typescript", "bin", "tsc"),
 ];
-const npm = process.env.npm_execpath;
 const run = (args, env = process.env) => {
-  const { status } = npm
-    ? spawnSync(process.execPath, [npm, ...args], { cwd: root, stdio: "inherit", env })
-    : spawnSync("npm", args, { cwd: root, stdio: "inherit", env, shell: process.platform === "win32" });
-  if (status !== 0) process.exit(status ?? 1);
+  const status = runNpm(args, { cwd: root, env });
+  if (status !== 0) process.exit(status);
 };
 
 if (!tools.every((tool) => existsSync(tool))) {

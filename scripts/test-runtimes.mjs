@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runNpm } from "./npm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const fixture = join(root, "test", "fixtures", "runtimes");
@@ -24,8 +25,8 @@ const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.key
 for (const name of chosen)
   if (!(name in RUNTIMES)) throw new Error(`unknown runtime ${name}: ${Object.keys(RUNTIMES)}`);
 if (!chosen.every((name) => existsSync(RUNTIMES[name].command[0]))) {
-  const install = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: fixture, stdio: "inherit" });
-  if (install.status !== 0) process.exit(install.status ?? 1);
+  const status = runNpm(["ci", "--no-audit", "--no-fund"], { cwd: fixture });
+  if (status !== 0) process.exit(status);
 }
 
 const summary = [];
