@@ -132,7 +132,8 @@ describe("the loss curve", () => {
     const line = svg.match(/<line class="reference"[^>]*>/)![0];
     const ticks = yTicks(svg);
     const at = ticks.find((t) => t.value === 0.01);
-    if (at) expect(number(line, "y1")).toBeCloseTo(at.y, 0);
+    expect(at).toBeDefined();
+    expect(number(line, "y1")).toBeCloseTo(at!.y, 0);
   });
 
   it("escapes the title", () => {

@@ -73,6 +73,12 @@ describe("the benchmark chart", () => {
   it("shows each series' marker and dash in the legend, and a title for screen readers", () => {
     expect(svg).toMatch(/<svg[^>]*role="img"><title>time per call<\/title>/);
     for (const name of NAMES) expect(svg).toContain(`>${name}</text>`);
+    // the legend: outside the series' groups, a line per series in its colour, dash and width
+    const legend = svg.replace(/<g class="series"[^]*?<\/g>/g, "");
+    const lines = [
+      ...legend.matchAll(/<line [^>]*stroke="([^"]*)" stroke-width="[^"]*"(?: stroke-dasharray="([^"]*)")?\/>/g),
+    ];
+    expect(lines.map(([, color, dash]) => `${color} ${dash ?? ""}`)).toEqual(series.map((s) => `${s.color} ${s.dash}`));
   });
 });
 
