@@ -5,7 +5,7 @@
 // every epoch, writes an SVG loss curve, and compares the validation error with the noise
 // floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 ...]; --help.
 // Every flag is checked before any work: a bad one prints what is allowed and exits with 2.
-import { statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -99,8 +99,20 @@ function parseFlags(argv) {
   };
   checkShape(options, options.loss, label);
   const isDirectory = (path) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  if (options.svg === "" || !isDirectory(dirname(resolve(options.svg))) || isDirectory(options.svg))
-    throw new InputError("--svg", `--svg must be a file in an existing directory, got ${JSON.stringify(options.svg)}`);
+  const writable = (path) => {
+    try {
+      accessSync(path, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const directory = dirname(resolve(options.svg));
+  if (options.svg === "" || !isDirectory(directory) || !writable(directory) || isDirectory(options.svg))
+    throw new InputError(
+      "--svg",
+      `--svg must be a file in an existing, writable directory, got ${JSON.stringify(options.svg)}`,
+    );
   return options;
 }
 
@@ -230,15 +242,19 @@ if (loss === "logistic") {
     `validation AUC ${auc(model.predict(validation), validation.y).toFixed(4)} against ${auc(planted.F.subarray(count), validation.y).toFixed(4)} for the true logits`,
   );
 }
-writeFileSync(
-  args.svg,
-  lossCurveSvg(history.epochs, {
-    title: `crossgrad: ${loss} loss on a planted problem (n = ${n}, m = ${m}, k = ${k})`,
-    loss,
-    floor,
-    floorLabel: reference.label,
-  }),
-);
+const chart = lossCurveSvg(history.epochs, {
+  title: `crossgrad: ${loss} loss on a planted problem (n = ${n}, m = ${m}, k = ${k})`,
+  loss,
+  floor,
+  floorLabel: reference.label,
+});
+try {
+  writeFileSync(args.svg, chart);
+} catch (error) {
+  // checked writable before training; a file system can still refuse (a read-only file, /proc)
+  console.error(`crossgrad: could not write the loss curve to ${args.svg}: ${error.message}`);
+  process.exit(1);
+}
 console.log(
   `loss curve: ${args.svg}; ${(last.elapsed / 1000).toFixed(1)} s of training, ${((epochs * count) / (last.elapsed / 1000) / 1e6).toFixed(2)} M observations/s`,
 );

@@ -41,8 +41,11 @@ describe("the CLI refuses a bad flag before any work", () => {
     [["--seed", "4294967296"], /^crossgrad: --seed must be from 0 to 4294967295 .*got 4294967296$/],
     [["--n", "10000000", "--k", "4096"], /^crossgrad: --n, --m and --k give \(n \+ m\) k = 40964096000 entries/],
     [["--loss", "bpr", "--m", "1"], /^crossgrad: --m must be at least 2 for the bpr loss .*got 1$/],
-    [["--svg", join(directory, "missing", "x.svg")], /^crossgrad: --svg must be a file in an existing directory/],
-    [["--svg", directory], /^crossgrad: --svg must be a file in an existing directory/],
+    [
+      ["--svg", join(directory, "missing", "x.svg")],
+      /^crossgrad: --svg must be a file in an existing, writable directory/,
+    ],
+    [["--svg", directory], /^crossgrad: --svg must be a file in an existing, writable directory/],
     // the first bad flag is named even when a later one is good
     [["--epochs", "abc", "--n", "5"], /^crossgrad: --epochs must be/],
   ];
@@ -87,6 +90,23 @@ describe("npm start builds only when dist/ is stale", () => {
       utimesSync(source, atime, mtime);
     }
     expect(isFresh()).toBe(true);
+  });
+});
+
+describe("a loss curve the file system refuses", () => {
+  // /proc takes no new file. Root passes the writable-directory check and fails on writing (status
+  // 1, after training); another user is refused before any work (status 2). One line either way.
+  it("gets one line naming the file, and no stack trace", () => {
+    const run = cli(["--n", "3", "--m", "3", "--observations", "100", "--epochs", "1", "--svg", "/proc/loss.svg"]);
+    const first = run.stderr.split("\n")[0];
+    if (run.status === 1) {
+      expect(run.stdout).toMatch(/validation loss/);
+      expect(first).toMatch(/^crossgrad: could not write the loss curve to \/proc\/loss\.svg: \S/);
+    } else {
+      expect(run.status).toBe(2);
+      expect(first).toMatch(/^crossgrad: --svg must be a file in an existing, writable directory/);
+    }
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
