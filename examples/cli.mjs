@@ -51,7 +51,7 @@ const USAGE = [
     ["--observations", `training observations (10% more validate): ${range("observations")}`, FLAGS.observations],
     ["--precision", "f32 | f64", FLAGS.precision],
     ["--seed", `seeds phi*, the data and the training: ${range("seed")}`, FLAGS.seed],
-    ["--svg", "the loss curve's file (in an existing directory)", FLAGS.svg],
+    ["--svg", "the loss curve's file (in an existing, writable directory)", FLAGS.svg],
     ["--help, -h", "this text", ""],
   ].map(([flags, what, fallback]) =>
     `  ${flags.padEnd(16)} ${what.padEnd(62)} ${fallback && `[${fallback}]`}`.trimEnd(),
