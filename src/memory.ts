@@ -51,7 +51,9 @@ const owners = new WeakMap<ArrayBufferLike, WasmMemory>();
 const leases = new WeakMap<ArrayBufferView, Lease>();
 
 let guardNext = false;
-const guarded = new Set<WasmMemory>();
+// weakly held: a memory nobody can reach (a terminated pool's, say) must stay collectable, or
+// engines that cap live shared memories (JavaScriptCore: about 15 of 4 GiB) refuse the next one
+const guarded = new Set<WeakRef<WasmMemory>>();
 
 /**
  * @internal Test build: every WasmMemory created from now on surrounds its regions with canary
@@ -63,7 +65,11 @@ export function enableMemoryGuard(): void {
 
 /** @internal Checks the canaries and poison of every guarded memory; throws Error naming the damage. */
 export function verifyMemories(): void {
-  for (const memory of guarded) memory.verify();
+  for (const ref of guarded) {
+    const memory = ref.deref();
+    if (memory) memory.verify();
+    else guarded.delete(ref);
+  }
 }
 
 /** A typed array of any element type. */
@@ -108,7 +114,7 @@ export class WasmMemory {
     this.guard = guardNext ? GUARD_BYTES : 0;
     this.top = alignUp(heapBase, REGION_ALIGN);
     if (this.guard) {
-      guarded.add(this);
+      guarded.add(new WeakRef(this));
       this.bytes(this.top, this.memory.buffer.byteLength - this.top).fill(POISON);
     }
   }

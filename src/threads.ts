@@ -794,7 +794,18 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
     return new ThreadPool(engineOf(exports), exports as unknown as ByName, []);
   }
   const module = await WebAssembly.compile(withSharedMemory(simdBytes()));
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  } catch (error) {
+    // a shared memory reserves its whole maximum (4 GiB) at once, and engines cap how many
+    // live: JavaScriptCore about 15, V8 about 120 (docs/design.md §11)
+    throw new RangeError(
+      `${caller}(): this engine refused another shared wasm memory of 4 GiB (${(error as Error).message})` +
+        `; too many thread pools are alive: terminate() the ones you are done with and drop every reference to them`,
+      { cause: error },
+    );
+  }
   const exports = await instantiate(module, memory);
   const workers: WorkerHandle[] = [];
   try {

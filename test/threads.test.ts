@@ -105,6 +105,27 @@ describe("starting a thread pool", () => {
     }
   });
 
+  it("says so when the engine refuses another shared memory (too many live pools), and starts the next one", async () => {
+    // JavaScriptCore refuses a 16th live shared memory of 4 GiB with "RangeError: Out of memory"
+    const Memory = WebAssembly.Memory;
+    WebAssembly.Memory = function (descriptor: WebAssembly.MemoryDescriptor) {
+      if (descriptor.shared) throw new RangeError("Out of memory");
+      return new Memory(descriptor);
+    } as unknown as typeof WebAssembly.Memory;
+    try {
+      await expect(createThreadPool({ threads: 1, workerUrl })).rejects.toThrow(
+        new RangeError(
+          "createThreadPool(): this engine refused another shared wasm memory of 4 GiB (Out of memory); too many thread pools are alive: terminate() the ones you are done with and drop every reference to them",
+        ),
+      );
+    } finally {
+      WebAssembly.Memory = Memory;
+    }
+    const pool = await createThreadPool({ threads: 1, workerUrl });
+    expect([pool.threads, pool.shared]).toEqual([1, true]);
+    await pool.terminate();
+  });
+
   it.each([
     [{ threads: 0 }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got 0"],
     [{ threads: 1000 }, RangeError, "createThreadPool(): options.threads must be an integer from 1 to 64, got 1000"],
