@@ -1,6 +1,5 @@
-import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./scripts/chromium.mjs";
+import { engine } from "./scripts/engine-provider.mjs";
 
 export default defineConfig({
   // cross-origin isolation: SharedArrayBuffer (and so wasm threads) in the browser project
@@ -59,8 +58,10 @@ export default defineConfig({
           browser: {
             enabled: true,
             headless: true,
-            provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
-            instances: [{ browser: "chromium" }],
+            // each engine as scripts/engines.mjs drives it from Debian's packages (Playwright's own
+            // Firefox and WebKit builds do not install here): npm run test:browser picks them
+            provider: engine(),
+            instances: [{ browser: "chromium" }, { browser: "firefox" }, { browser: "webkit" }],
           },
         },
       },

@@ -1,9 +1,6 @@
-// What a runtime gives crossgrad: prints one JSON line with the runtime and its version, the
-// build init() picked (SIMD or scalar), whether SharedArrayBuffer exists, and whether a
-// 2-thread pool (worker threads on one shared memory) starts and gives the bits of one call.
+// Prints one JSON line: the runtime and its version, and what it gives crossgrad (scripts/probe.mjs).
 // Run by scripts/test-runtimes.mjs under each runtime.
-import { createThreadPool, info, init, valueAndGradient } from "../dist/index.js";
-import { generator } from "../dist/random.js";
+import { probe } from "./probe.mjs";
 
 const g = globalThis;
 const runtime = g.Deno
@@ -11,34 +8,4 @@ const runtime = g.Deno
   : g.Bun
     ? `Bun ${g.Bun.version}`
     : `Node ${process.versions.node}`;
-await init();
-const shape = { n: 3000, m: 2000, k: 24 };
-const random = generator(7);
-const phi = Float32Array.from({ length: (shape.n + shape.m) * shape.k }, () => 2 * random() - 1);
-const h = Float32Array.from({ length: shape.n + shape.m }, () => (random() < 0.5 ? 1 : 0));
-const one = valueAndGradient(phi, h, shape);
-let threads;
-try {
-  const pool = await createThreadPool({ threads: 2 });
-  try {
-    const problem = pool.createProblem(shape);
-    problem.phi.set(phi);
-    problem.h.set(h);
-    const { value, gradient } = await problem.valueAndGradient();
-    const same = Object.is(value, one.value) && gradient.every((x, i) => Object.is(x, one.gradient[i]));
-    threads = `${pool.threads} thread(s)${pool.shared ? " on shared memory" : ""}, ${same ? "bit-identical to one call" : "DIFFERENT bits"}`;
-    problem.dispose();
-  } finally {
-    await pool.terminate();
-  }
-} catch (error) {
-  threads = `no thread pool: ${error.message}`;
-}
-console.log(
-  JSON.stringify({
-    runtime,
-    build: info().simd ? "SIMD" : "scalar",
-    sharedMemory: typeof SharedArrayBuffer === "function",
-    threads,
-  }),
-);
+console.log(JSON.stringify({ runtime, ...(await probe()) }));
