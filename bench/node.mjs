@@ -1,25 +1,41 @@
-// Runs the benchmark suite in Node and writes bench/results/node.{json,md,svg}.
-//   npm run bench            every size (minutes)
-//   npm run bench -- --quick a few small sizes (seconds; what CI runs, without timing checks)
+// Runs the benchmark suite in Node (or Deno or Bun: the same script) and writes
+// bench/results/<name>.{json,md,svg}.
+//   npm run bench                    every size (minutes)
+//   npm run bench -- --quick         a few small sizes (seconds; what CI runs, without timing checks)
+//   --sizes 4096x64,65536x64         these sizes only (n = m rows per group, x k)
+//   --no-training                    skip the training benchmark
+//   --name NAME                      write bench/results/NAME.* (default node, or node-quick)
+//   --render                         rewrite the report from the last results, without measuring
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { init, info } from "../dist/index.js";
 import { markdown, svgChart } from "./report.js";
-import { runSuite } from "./suite.js";
+import { parseSizes, runSuite } from "./suite.js";
 import { trainingBenchmark } from "./training.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const quick = process.argv.includes("--quick");
-// --render: rewrite the report from the last results, without measuring
-const render = process.argv.includes("--render");
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    render: { type: "boolean", default: false },
+    sizes: { type: "string" },
+    "no-training": { type: "boolean", default: false },
+    name: { type: "string" },
+  },
+});
+const quick = values.quick;
+const sizes = values.sizes === undefined ? undefined : parseSizes(values.sizes);
+const name = values.name ?? (quick ? "node-quick" : "node");
+if (!/^([\w.-]+\/)?[\w.-]+$/.test(name))
+  throw new Error(`--name: "${name}" must be letters, digits, "." "_" or "-", with at most one directory`);
 
-if (render) {
-  const name = quick ? "node-quick" : "node";
+if (values.render) {
   const results = JSON.parse(readFileSync(join(root, "bench", "results", `${name}.json`), "utf8"));
   writeReport(results, name);
   process.exit(0);
@@ -36,25 +52,39 @@ const results = await runSuite({
   tfBackends: ["wasm", "cpu"],
   loadBytes: async (path) => readFileSync(join(root, path)),
   quick,
+  sizes,
   log: (line) => console.error(line),
 });
-results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
+if (!values["no-training"])
+  results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
 results.date = started.toISOString().slice(0, 10);
 results.machine = `${cpus()[0].model.trim()}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-results.runtime = `Node ${process.version} (V8 ${process.versions.v8}), crossgrad ${info().simd ? "SIMD" : "scalar"} build, TensorFlow.js ${tf.version.tfjs}`;
+results.runtime = `${runtimeName()}, crossgrad ${info().simd ? "SIMD" : "scalar"} build, TensorFlow.js ${tf.version.tfjs}`;
 results.quick = quick;
+const args = process.argv.slice(2);
+results.command = `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`;
 
-writeReport(results, quick ? "node-quick" : "node");
+writeReport(results, name);
+
+/** This runtime and its engine: Node and Deno run V8, Bun JavaScriptCore. */
+function runtimeName() {
+  const g = globalThis;
+  if (g.Deno) return `Deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`;
+  if (g.Bun) return `Bun ${g.Bun.version} (JavaScriptCore)`;
+  return `Node ${process.version} (V8 ${process.versions.v8})`;
+}
 
 /** bench/results/<name>.{json,md,svg} */
 function writeReport(results, name) {
   const dir = join(root, "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  const command = results.quick ? "npm run bench -- --quick" : "npm run bench";
-  const report = markdown(results, { title: "crossgrad benchmark: Node", command });
+  mkdirSync(dirname(join(dir, name)), { recursive: true });
+  const command = results.command ?? (results.quick ? "npm run bench -- --quick" : "npm run bench");
+  const report = markdown(results, { title: `crossgrad benchmark: ${results.runtime.split(" (")[0]}`, command });
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(results, null, 2) + "\n");
   writeFileSync(join(dir, `${name}.md`), report + "\n");
   const title = `crossgrad vs the alternatives, F + dF/dphi (${results.runtime.split(",")[0]})`;
-  if (!results.quick) writeFileSync(join(dir, `${name}.svg`), svgChart(results, { title }) + "\n");
+  // a chart needs the whole range of sizes
+  if (!results.quick && results.sizes.length > 2)
+    writeFileSync(join(dir, `${name}.svg`), svgChart(results, { title }) + "\n");
   console.log(report);
 }

@@ -1,12 +1,26 @@
 // Turns suite results into the report: markdown tables (time, ratio to crossgrad, GB/s), the
 // speed targets (docs/design.md §6), and an SVG chart of time against size. Environment-agnostic.
 
-const BASELINE = "crossgrad SIMD, Problem";
+/** The contender every ratio is taken against. */
+export const BASELINE = "crossgrad SIMD, Problem";
 
 const find = (size, name) => size.results.find((r) => r.name === name);
 const fmtMs = (ms) =>
   ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(4) : ms.toPrecision(3);
 const fmtRatio = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(4));
+
+/**
+ * A CPU model as the directory of its results, so machines keep their own: "AMD EPYC" ->
+ * "amd-epyc", "Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz" -> "intel-xeon-platinum-8480".
+ */
+export function cpuSlug(model) {
+  return model
+    .toLowerCase()
+    .replace(/\((r|tm)\)/g, "")
+    .replace(/\bcpu\b|@.*$|\d+-core processor/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+}
 
 /** One markdown table per size: every contender's median time, ratio to crossgrad, GB/s. */
 export function sizeTables(results) {

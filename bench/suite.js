@@ -19,6 +19,19 @@ export const SIZES = [
   { n: 500_000, k: 32 },
 ];
 
+/** Sizes written "4096x64,65536x64" (n = m rows per group, x k), as --sizes takes them. */
+export function parseSizes(text) {
+  return String(text)
+    .split(",")
+    .map((size) => {
+      const match = /^(\d+)x(\d+)$/.exec(size.trim());
+      const [n, k] = match ? [Number(match[1]), Number(match[2])] : [];
+      if (!match || !(n >= 1 && k >= 1 && n <= 1e7 && k <= 4096))
+        throw new Error(`--sizes: "${size}" is not ROWSxK (rows per group, then k; for example 4096x64)`);
+      return { n, k };
+    });
+}
+
 /** CI's quick mode: a few small sizes, a few milliseconds each, so the suite never rots. */
 export const QUICK_SIZES = [
   { n: 256, k: 64 },

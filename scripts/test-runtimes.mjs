@@ -6,28 +6,14 @@
 // reports the build init() picks, shared memory and a 2-thread pool in that runtime.
 //   node scripts/test-runtimes.mjs [node22 node24 deno bun]   (default: all)
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runNpm } from "./npm.mjs";
+import { installRuntimes, RUNTIMES } from "./runtimes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const fixture = join(root, "test", "fixtures", "runtimes");
-const bin = (...path) => join(fixture, "node_modules", ...path);
-const RUNTIMES = {
-  node22: { command: [bin("node22", "bin", "node")], project: "node" },
-  node24: { command: [bin("node24", "bin", "node")], project: "node" },
-  deno: { command: [bin(".bin", "deno"), "run", "-A"], project: "portable" },
-  bun: { command: [bin(".bin", "bun"), "--bun"], project: "portable" },
-};
-
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(RUNTIMES);
-for (const name of chosen)
-  if (!(name in RUNTIMES)) throw new Error(`unknown runtime ${name}: ${Object.keys(RUNTIMES)}`);
-if (!chosen.every((name) => existsSync(RUNTIMES[name].command[0]))) {
-  const status = runNpm(["ci", "--no-audit", "--no-fund"], { cwd: fixture });
-  if (status !== 0) process.exit(status);
-}
+const installed = installRuntimes(chosen);
+if (installed !== 0) process.exit(installed);
 
 const summary = [];
 for (const name of chosen) {

@@ -2,7 +2,8 @@
 // reader who cannot tell its colours apart can still tell its 14 series apart, by marker and
 // dash. Portable: runs in Node and in the browser.
 import { describe, expect, it } from "vitest";
-import { PALETTE, seriesStyle, svgChart } from "../bench/report.js";
+import { cpuSlug, PALETTE, seriesStyle, svgChart } from "../bench/report.js";
+import { parseSizes } from "../bench/suite.js";
 
 const NAMES = [
   "crossgrad SIMD, Problem",
@@ -99,3 +100,21 @@ function deltaE(x: string, y: string): number {
   const [a, b] = [lab(x), lab(y)];
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
+
+describe("benchmark options and result names", () => {
+  it("names each CPU's results directory after its model", () => {
+    expect(cpuSlug("AMD EPYC")).toBe("amd-epyc");
+    expect(cpuSlug("Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz")).toBe("intel-xeon-platinum-8480");
+    expect(cpuSlug("AMD EPYC 9R14 96-Core Processor")).toBe("amd-epyc-9r14");
+    expect(cpuSlug("Apple M3")).toBe("apple-m3");
+  });
+
+  it("reads --sizes, and refuses what is not ROWSxK", () => {
+    expect(parseSizes("4096x64, 65536x64")).toEqual([
+      { n: 4096, k: 64 },
+      { n: 65536, k: 64 },
+    ]);
+    for (const bad of ["", "4096", "4096x", "x64", "0x64", "4096x0", "4096x64,", "1e3x8", "-5x8", "4096*64"])
+      expect(() => parseSizes(bad), bad).toThrow(/--sizes: ".*" is not ROWSxK/);
+  });
+});
