@@ -62,6 +62,31 @@ function repetitions(run) {
 }
 
 /**
+ * tinybench samples until the summed sample times reach its `time`: were a clock to read 0 for
+ * every sample, it would sample forever, an array growing until the heap gives out. A task
+ * stops after this many samples or this long (its statistics are kept).
+ */
+const MAX_SAMPLES = 100_000;
+const MAX_TASK_MS = 120_000;
+
+/** `fn`, counting its calls: past MAX_SAMPLES it aborts the task's bench. */
+function limited(fn, controller) {
+  let calls = 0;
+  const stop = () => {
+    if (++calls > MAX_SAMPLES) controller.abort();
+  };
+  return fn.constructor.name === "AsyncFunction"
+    ? async () => {
+        stop();
+        await fn();
+      }
+    : () => {
+        stop();
+        fn();
+      };
+}
+
+/**
  * Runs the suite. Returns { sizes: [{ n, m, k, results: [{ name, group, ms, rme, samples }] }] }.
  * options: tf and tfBackends (TensorFlow.js and the backends to time), loadBytes(path),
  * quick, sizes, log(line), progress(done, total) after each contender of each size.
@@ -97,7 +122,8 @@ export async function runSuite({
       // calls shorter than 0.2 ms run several times a sample: a browser's clock ticks in 5 us
       // (100 us without cross-origin isolation), and one tick must not be a call's whole time
       const reps = c.async ? 1 : repetitions(run);
-      const bench = new Bench(timing);
+      const controller = new AbortController();
+      const bench = new Bench({ ...timing, signal: controller.signal });
       // tinybench awaits only functions declared async, not any that returns a Promise
       const timed = c.async
         ? async () => {
@@ -108,8 +134,10 @@ export async function runSuite({
           : () => {
               for (let i = 0; i < reps; i++) run();
             };
-      bench.add(c.name, timed);
+      bench.add(c.name, limited(timed, controller));
+      const wall = setTimeout(() => controller.abort(), MAX_TASK_MS);
       await bench.run();
+      clearTimeout(wall);
       const task = bench.tasks[0];
       dispose?.();
       if (task.result?.error) throw task.result.error;
