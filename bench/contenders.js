@@ -12,7 +12,7 @@ import {
   value,
   valueAndGradient,
 } from "../dist/index.js";
-import { compactFor } from "../dist/tuning.js";
+import { fixedLoop } from "../dist/planner.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
 import { generator } from "../dist/random.js";
 
@@ -189,7 +189,8 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
         ]);
         new Float32Array(scalar.memory.buffer, phiAt, phi.length).set(phi);
         new Float32Array(scalar.memory.buffer, hAt, h.length).set(h);
-        const compact = compactFor(bytes, k * 4);
+        // the scalar build runs beside the planner's module: the fixed rule picks its loop
+        const compact = fixedLoop(bytes, k * 4) === "compacted";
         return { run: () => scalar.valueAndGradientF32(n, m, k, phiAt, hAt, outAt, 1, 0, scratch, compact) };
       },
     },

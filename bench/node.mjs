@@ -6,6 +6,8 @@
 //   --no-training                    skip the training benchmark
 //   --name NAME                      write bench/results/NAME.* (default node, or node-quick)
 //   --render                         rewrite the report from the last results, without measuring
+//   --plan                           print the pooling loop the planner picks at each size, and
+//                                    the time of each loop (docs/design.md §6); measures nothing else
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,9 +16,10 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { init, info } from "../dist/index.js";
+import { createProblem, info, init, planEntries } from "../dist/index.js";
 import { markdown, svgChart } from "./report.js";
-import { parseSizes, runSuite } from "./suite.js";
+import { makeInputs } from "./contenders.js";
+import { parseSizes, QUICK_SIZES, runSuite, SIZES } from "./suite.js";
 import { trainingBenchmark } from "./training.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     "no-training": { type: "boolean", default: false },
     name: { type: "string" },
+    plan: { type: "boolean", default: false },
   },
 });
 const quick = values.quick;
@@ -42,6 +46,10 @@ if (values.render) {
 }
 
 await init();
+if (values.plan) {
+  printPlan(sizes ?? (quick ? QUICK_SIZES : SIZES));
+  process.exit(0);
+}
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")) + "/dist/");
 await tf.setBackend("wasm");
@@ -87,4 +95,32 @@ function writeReport(results, name) {
   if (!results.quick && results.sizes.length > 2)
     writeFileSync(join(dir, `${name}.svg`), svgChart(results, { title }) + "\n");
   console.log(report);
+}
+
+/** The planner's choice at each size on this machine, from a Problem's first call, and why. */
+function printPlan(chosen) {
+  console.log(
+    `Pooling loop per size class on ${cpus()[0].model.trim()} (${runtimeName()}); ms: the minimum of each loop's timed runs of F.`,
+  );
+  console.log(
+    "\n| n = m, k | size class | compacted (ms) | streaming (ms) | runs of each | chosen |\n|---|---|---:|---:|---:|---|",
+  );
+  for (const { n, k } of chosen) {
+    const { phi, h } = makeInputs(n, n, k);
+    const p = createProblem({ n, m: n, k });
+    p.phi.set(phi);
+    p.h.set(h);
+    const seen = new Set(planEntries().map((e) => e.sizeClass));
+    p.value();
+    p.dispose();
+    const entry = planEntries().find((e) => !seen.has(e.sizeClass));
+    if (!entry) {
+      console.log(`| ${n}, ${k} | (a class measured above) | | | | |`);
+      continue;
+    }
+    const { compacted, streaming } = entry.ms;
+    console.log(
+      `| ${n}, ${k} | ${entry.sizeClass} | ${compacted.toFixed(4)} | ${streaming.toFixed(4)} | ${entry.runs} | **${entry.loop}** |`,
+    );
+  }
 }

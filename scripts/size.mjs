@@ -9,9 +9,9 @@ import { gzipSync } from "node:zlib";
 /**
  * Budget, gzipped bytes: the whole library, both wasm builds included (they take about half:
  * base64 text compresses less than the binary). The scalar build, a fallback for hosts
- * without wasm SIMD, is optimised for size.
+ * without wasm SIMD, is optimised for size. Raised from 68 KiB for the planner (1.2 KiB).
  */
-export const GZIP_BUDGET = 68 * 1024;
+export const GZIP_BUDGET = 69 * 1024;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 

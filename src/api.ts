@@ -3,7 +3,7 @@
 import { deliver, place, shapeText, type Call, type Input, type Placed } from "./call.js";
 import { requireEngine, type PrecisionKernels } from "./loader.js";
 import type { WasmMemory } from "./memory.js";
-import { compactFor } from "./tuning.js";
+import { compactLoop } from "./planner.js";
 import type { FloatArray, Gates, Shape } from "./types.js";
 import {
   checkAnyGates,
@@ -100,8 +100,13 @@ function placeCall<R extends string = never>(
   return Object.assign(p, { gates: { at: p.at.gates, count, weight, split: gates.sparse ? gates.split : 0 } });
 }
 
-const compactOf = (c: CheckedCall): boolean =>
-  compactFor(c.s.elements * c.K.bytesPerElement, c.s.k * c.K.bytesPerElement);
+/** The planner's pooling loop for a dense call; the first call of a size class times both (F only, on its inputs). */
+function compactOf(c: CheckedCall, p: ReturnType<typeof placeCall>): boolean {
+  const { n, m, k } = c.s;
+  return compactLoop(c.K.precision, c.s.elements * c.K.bytesPerElement, k * c.K.bytesPerElement, (compact) =>
+    c.K.value(n, m, k, p.at.phi, p.gates.at, p.scratch, compact),
+  );
+}
 
 /**
  * F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j>, computed as <u, v> in
@@ -127,7 +132,7 @@ export function value(phi: FloatArray, h: Gates, shape: Shape): number {
   const g = p.gates;
   return c.gates.sparse
     ? c.K.sparseValue(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.scratch)
-    : c.K.value(n, m, k, p.at.phi, g.at, p.scratch, compactOf(c));
+    : c.K.value(n, m, k, p.at.phi, g.at, p.scratch, compactOf(c, p));
 }
 
 /**
@@ -207,7 +212,7 @@ function valueAndGradientCall<A extends FloatArray>(
         dense,
         p.scratch,
       )
-    : c.K.valueAndGradient(n, m, k, p.at.phi, g.at, p.out, scale, add, p.scratch, compactOf(c));
+    : c.K.valueAndGradient(n, m, k, p.at.phi, g.at, p.out, scale, add, p.scratch, compactOf(c, p));
   return { value: F, gradient: deliver(p, c.memory, length, out) };
 }
 
@@ -241,7 +246,7 @@ export function gateGradient<A extends FloatArray>(
   const p = placeCall(c, undefined, { array: out, elements: length, read: false });
   const g = p.gates;
   if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.out, p.scratch);
-  else c.K.gateGradient(n, m, k, p.at.phi, g.at, p.out, p.scratch, compactOf(c));
+  else c.K.gateGradient(n, m, k, p.at.phi, g.at, p.out, p.scratch, compactOf(c, p));
   return deliver(p, c.memory, length, out);
 }
 
@@ -262,7 +267,7 @@ export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Po
   const p = placeCall(c, { u: k, v: k });
   const { at, gates: g } = p;
   if (c.gates.sparse) c.K.sparsePooled(n, m, k, at.phi, g.count, g.at, g.weight, g.split, at.u, at.v, p.scratch);
-  else c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, compactOf(c));
+  else c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, compactOf(c, p));
   const result = (ptr: number) => deliver(p, c.memory, k, undefined as A | undefined, ptr);
   return { u: result(at.u), v: result(at.v) };
 }

@@ -8,7 +8,7 @@ import { deliver, place, shapeText } from "./call.js";
 import { BLOCK_ROWS, requireEngine } from "./loader.js";
 import { layout, partsAt, type WasmMemory } from "./memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
-import { compactFor } from "./tuning.js";
+import { compactLoop } from "./planner.js";
 import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
 import {
   checkGates,
@@ -123,7 +123,7 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
   const p = place(caller, what, K, e.memory, { inputs, scratch: scratch.bytes });
   const at = partsAt(p.scratch, scratch.offsets);
-  const compact = compactFor(rows * k * K.bytesPerElement, k * K.bytesPerElement);
+  const compact = compactLoop(K.precision, rows * k * K.bytesPerElement, k * K.bytesPerElement);
   const [a, b] = groupsOf(s, start, rows).map(([offset, count, first]): PooledNodes => {
     const rowsPhi = p.at.phi + offset * k * K.bytesPerElement,
       rowsH = p.at.h + offset * K.bytesPerElement;

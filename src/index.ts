@@ -13,6 +13,16 @@ export {
   type Pooled,
 } from "./api.js";
 export { batchPooled, batchGradient, type BatchPooled } from "./batch.js";
+export {
+  exportWisdom,
+  importWisdom,
+  planEntries,
+  PLAN_BUDGET_MS,
+  type PlanEntry,
+  type PlanMode,
+  type PoolingLoop,
+  type Wisdom,
+} from "./planner.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";
 export {
   CHUNK_ALIGNMENT,

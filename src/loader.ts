@@ -1,10 +1,11 @@
 // Loading: the embedded wasm bytes, SIMD detection, one compiled module, one shared promise.
 
+import { setPlanMode, type PlanMode } from "./planner.js";
 import { bindKernels, kernelNames, type KernelName, type Kernels, type ModuleExports } from "./generated/kernels.js";
 import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
 import type { FloatArray, Precision } from "./types.js";
-import { checkOptions, describe } from "./validate.js";
+import { checkOptions, describe, shown } from "./validate.js";
 import type { BytesLike, ResponseLike, WasmMemoryLike, WasmModuleLike } from "./wasm-types.js";
 
 /**
@@ -27,6 +28,13 @@ export interface InitOptions {
    * validates it.
    */
   readonly simd?: boolean;
+  /**
+   * How dense calls choose their pooling loop (both give the same bits; docs/design.md §6):
+   * `"measure"` (default) times both on the first call of each size class, within about 20 ms,
+   * and keeps the faster; `"fixed"` keeps one rule, the same choice on every machine and run.
+   * Unlike `simd` and `source`, a later init() may change it.
+   */
+  readonly plan?: PlanMode;
 }
 
 /**
@@ -199,6 +207,8 @@ export function init(options?: InitOptions): Promise<void> {
     if (options.simd !== undefined && typeof options.simd !== "boolean") {
       throw new TypeError(`init(): options.simd must be a boolean or undefined, got ${describe(options.simd)}`);
     }
+    if (options.plan !== undefined && options.plan !== "measure" && options.plan !== "fixed")
+      throw new TypeError(`init(): options.plan must be "measure", "fixed" or undefined, got ${shown(options.plan)}`);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -214,8 +224,10 @@ export function init(options?: InitOptions): Promise<void> {
         ),
       );
     }
+    if (options.plan !== undefined) setPlanMode(options.plan);
     return pending;
   }
+  if (options.plan !== undefined) setPlanMode(options.plan);
   const hostSimd = hostHasSimd();
   if (options.simd === true && !hostSimd) {
     return Promise.reject(new Error("init(): options.simd is true, but this host has no wasm SIMD"));

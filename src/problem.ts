@@ -6,7 +6,7 @@ import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import { allocParts, allocRegion, copyOf, type WasmMemory } from "./memory.js";
 import type { Pooled } from "./api.js";
 import { shapeText } from "./call.js";
-import { compactFor } from "./tuning.js";
+import { compactLoop } from "./planner.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";
 
@@ -69,7 +69,8 @@ export class Problem<P extends Precision = Precision> {
   readonly #phi: Region;
   readonly #h: Region;
   readonly #scratch: number;
-  readonly #compact: boolean;
+  /** The planner's pooling loop, chosen at the first dense call (docs/design.md §6). */
+  #compactLoop: boolean | undefined;
   #gradient: Region | undefined;
   #gateGradient: Region | undefined;
   /** Where pooled() puts u and v (in the Problem's region). */
@@ -102,7 +103,6 @@ export class Problem<P extends Precision = Precision> {
     this.#h = new Region(at.h, s.rows);
     this.#scratch = at.scratch;
     this.#pooled = { u: at.u, v: at.v };
-    this.#compact = compactFor(s.elements * bytes, s.k * bytes);
     // regions may be reused memory: a new Problem starts from zeros
     this.#view(this.#phi).fill(0);
     this.#view(this.#h).fill(0);
@@ -111,6 +111,18 @@ export class Problem<P extends Precision = Precision> {
   /** Error once disposed; `member` is a getter's name or a method's with its parentheses. */
   #live(member: string): void {
     if (this.#disposed) throw new Error(`Problem.${member}: this Problem was disposed`);
+  }
+
+  /** Whether dense calls run the compacted loop: the planner decides once, timing F on this Problem's data. */
+  get #compact(): boolean {
+    if (this.#compactLoop === undefined) {
+      const { n, m, k, elements } = this.#s,
+        K = this.#K;
+      this.#compactLoop = compactLoop(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement, (compact) =>
+        K.value(n, m, k, this.#phi.ptr, this.#h.ptr, this.#scratch, compact),
+      );
+    }
+    return this.#compactLoop;
   }
 
   #view(region: Region): FloatArrayOf<P> {

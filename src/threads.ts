@@ -18,7 +18,7 @@ import {
 } from "./loader.js";
 import { allocParts, allocRegion, layout, partsAt, Slots } from "./memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
-import { compactFor } from "./tuning.js";
+import { compactLoop } from "./planner.js";
 import type { FloatArrayOf, Precision, Shape } from "./types.js";
 import {
   checkGradientOptions,
@@ -563,7 +563,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
     const { n, m, k, elements } = this.#s;
     const K = this.#K,
       engine = this.#pool.engine;
-    const compact = compactFor(elements * K.bytesPerElement, k * K.bytesPerElement);
+    const compact = compactLoop(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement);
     const slot = (i: number) => partsAt(this.#nodeSlots.at(this.#at.nodes, i), this.#nodeSlot);
     const counts = await this.#pool.run(
       caller,

@@ -189,33 +189,51 @@ export function kernelSuite(build: "simd" | "scalar"): void {
       expect(Math.abs(value(phi, h, shape))).toBe(Infinity);
     });
 
-    it("give the same bits from the compacted and the streaming pooling loops", () => {
+    it("give the same bits from the compacted and the streaming pooling loops (the planner's choice)", () => {
       const engine = requireEngine("test");
       const K = engine[precision];
-      for (const [n, m, k] of [
+      const shapes: [number, number, number][] = [
         [200, 131, 4],
         [70, 66, 37],
         [1, 300, 64],
         [129, 0, 9],
-      ]) {
+        [0, 40, 5],
+        // every k past twice the widest unrolled step, rows around the block edge
+        ...Array.from({ length: 41 }, (_, k): [number, number, number] => [257 - (k % 3), 255 + (k % 2), k]),
+      ];
+      for (const [n, m, k] of shapes) {
         const shape = { n, m, k };
-        const { phi, h } = randomProblem(shape, precision, "real", n + k);
-        const p = createProblem(shape, { precision });
-        p.phi.set(phi);
-        p.h.set(h);
-        const scratch = engine.memory.alloc(K.scratchBytes(n, m, k));
-        const out = engine.memory.alloc(2 * k * K.bytesPerElement);
-        const phiPtr = p.phi.byteOffset,
-          hPtr = p.h.byteOffset;
-        const read = () => new K.ArrayType(engine.memory.buffer, out, 2 * k).slice();
-        K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, true);
-        const compacted = read();
-        K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, false);
-        expect(firstBitDifference(read(), compacted)).toBe(-1);
-        expect(K.value(n, m, k, phiPtr, hPtr, scratch, false)).toBe(K.value(n, m, k, phiPtr, hPtr, scratch, true));
-        engine.memory.free(scratch);
-        engine.memory.free(out);
-        p.dispose();
+        for (const kind of ["real", "binary"] as const) {
+          const { phi, h } = randomProblem(shape, precision, kind, n + k);
+          const p = createProblem(shape, { precision });
+          p.phi.set(phi);
+          p.h.set(h);
+          const scratch = engine.memory.alloc(K.scratchBytes(n, m, k));
+          const rows = (n + m) * k;
+          const out = engine.memory.alloc(Math.max(2 * k, rows, n + m) * K.bytesPerElement);
+          const phiPtr = p.phi.byteOffset,
+            hPtr = p.h.byteOffset;
+          const read = (length: number) => new K.ArrayType(engine.memory.buffer, out, length).slice();
+          const run = (compact: boolean) => {
+            K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, compact);
+            const pooled = read(2 * k);
+            const F = K.value(n, m, k, phiPtr, hPtr, scratch, compact);
+            const G = K.valueAndGradient(n, m, k, phiPtr, hPtr, out, 0.5, false, scratch, compact);
+            const gradient = read(rows);
+            K.gateGradient(n, m, k, phiPtr, hPtr, out, scratch, compact);
+            return { pooled, F, G, gradient, gates: read(n + m) };
+          };
+          const compacted = run(true),
+            streaming = run(false);
+          const where = `${JSON.stringify(shape)} ${kind}`;
+          expect(firstBitDifference(streaming.pooled, compacted.pooled), where).toBe(-1);
+          expect(Object.is(streaming.F, compacted.F) && Object.is(streaming.G, compacted.G), where).toBe(true);
+          expect(firstBitDifference(streaming.gradient, compacted.gradient), where).toBe(-1);
+          expect(firstBitDifference(streaming.gates, compacted.gates), where).toBe(-1);
+          engine.memory.free(scratch);
+          engine.memory.free(out);
+          p.dispose();
+        }
       }
     });
 
