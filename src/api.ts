@@ -103,8 +103,12 @@ function placeCall<R extends string = never>(
 /** The planner's pooling loop for a dense call; the first call of a size class times both (F only, on its inputs). */
 function compactOf(c: CheckedCall, p: ReturnType<typeof placeCall>): boolean {
   const { n, m, k } = c.s;
-  return compactLoop(c.K.precision, c.s.elements * c.K.bytesPerElement, k * c.K.bytesPerElement, (compact) =>
-    c.K.value(n, m, k, p.at.phi, p.gates.at, p.scratch, compact),
+  return compactLoop(
+    c.K.precision,
+    c.s.elements * c.K.bytesPerElement,
+    k * c.K.bytesPerElement,
+    (compact) => c.K.value(n, m, k, p.at.phi, p.gates.at, p.scratch, compact),
+    new c.K.ArrayType(c.memory.buffer, p.gates.at, c.s.rows),
   );
 }
 

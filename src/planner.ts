@@ -43,6 +43,14 @@ export const PLAN_BUDGET_MS = 20;
 const MIN_RUNS = 2;
 const MAX_RUNS = 25;
 
+const MIN_ACTIVE = 1 / 8;
+
+function activeShare(gates: ArrayLike<number>): number {
+  let on = 0;
+  for (let i = 0; i < gates.length; i++) if (gates[i] !== 0) on++;
+  return gates.length ? on / gates.length : 0;
+}
+
 const COMPACT_MAX_BYTES = 16 * 1024 * 1024;
 const COMPACT_MIN_ROW_BYTES = 128;
 
@@ -69,19 +77,23 @@ export function setPlanMode(value: PlanMode): void {
 /**
  * @internal Whether a dense call runs the compacted loop. `run(compact)` computes F with the
  * given loop on the call's own inputs (pure: it writes only scratch); in "measure" mode the
- * first call of a class times it both ways.
+ * first call of a class whose `gates` are at least 1/8 on times it both ways.
  */
 export function compactLoop(
   precision: string,
   phiBytes: number,
   rowBytes: number,
   run?: (compact: boolean) => unknown,
+  gates?: ArrayLike<number>,
 ): boolean {
   if (mode === "fixed") return fixedLoop(phiBytes, rowBytes) === "compacted";
   const key = sizeClass(precision, phiBytes, rowBytes);
   const known = entries.get(key);
   if (known) return known.loop === "compacted";
-  if (!run) return fixedLoop(phiBytes, rowBytes) === "compacted";
+  // the compacted loop skips inactive rows: timed on gates mostly off (a Problem's zeros before
+  // its gates are set, say) it would win a class whose real calls it loses; wait for a call
+  // with at least MIN_ACTIVE of its rows on
+  if (!run || (gates && activeShare(gates) < MIN_ACTIVE)) return fixedLoop(phiBytes, rowBytes) === "compacted";
   const best = { compacted: Infinity, streaming: Infinity };
   const start = performance.now();
   let runs = 0;
@@ -103,6 +115,11 @@ export function compactLoop(
         : "streaming";
   entries.set(key, { sizeClass: key, loop, source: "measured", ms: best, runs });
   return loop === "compacted";
+}
+
+/** @internal Whether a call of this class now has a settled loop (the fixed rule, or an entry). */
+export function planned(precision: string, phiBytes: number, rowBytes: number): boolean {
+  return mode === "fixed" || entries.has(sizeClass(precision, phiBytes, rowBytes));
 }
 
 /** The loop chosen for each size class so far (timed or imported), with its timings. */

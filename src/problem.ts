@@ -6,7 +6,7 @@ import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import { allocParts, allocRegion, copyOf, type WasmMemory } from "./memory.js";
 import type { Pooled } from "./api.js";
 import { shapeText } from "./call.js";
-import { compactLoop } from "./planner.js";
+import { compactLoop, planned } from "./planner.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";
 
@@ -71,6 +71,7 @@ export class Problem<P extends Precision = Precision> {
   readonly #scratch: number;
   /** The planner's pooling loop, chosen at the first dense call (docs/design.md §6). */
   #compactLoop: boolean | undefined;
+  #planAsks = 0;
   #gradient: Region | undefined;
   #gateGradient: Region | undefined;
   /** Where pooled() puts u and v (in the Problem's region). */
@@ -118,9 +119,17 @@ export class Problem<P extends Precision = Precision> {
     if (this.#compactLoop === undefined) {
       const { n, m, k, elements } = this.#s,
         K = this.#K;
-      this.#compactLoop = compactLoop(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement, (compact) =>
-        K.value(n, m, k, this.#phi.ptr, this.#h.ptr, this.#scratch, compact),
+      const loop = compactLoop(
+        K.precision,
+        elements * K.bytesPerElement,
+        k * K.bytesPerElement,
+        (compact) => K.value(n, m, k, this.#phi.ptr, this.#h.ptr, this.#scratch, compact),
+        this.#view(this.#h),
       );
+      // gates mostly off leave the class unplanned: ask again at the next few calls, then keep it
+      if (planned(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement) || ++this.#planAsks >= 3)
+        this.#compactLoop = loop;
+      return loop;
     }
     return this.#compactLoop;
   }

@@ -53,6 +53,26 @@ describe("the planner", () => {
     expect(PLAN_BUDGET_MS).toBe(20);
   });
 
+  it("does not time a class on gates mostly off (the compacted loop would skip them), but on the next call with 1/8 on", () => {
+    resetPlan();
+    const shape = { n: 600, m: 400, k: 32 };
+    const { phi, h } = randomProblem(shape, "f32", "binary", 9);
+    const p = createProblem(shape);
+    p.phi.set(phi);
+    // a new Problem's gates are all 0; then 1 row in 10 on
+    expect(p.value()).toBe(0);
+    p.h.set(Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 0)));
+    p.value();
+    value(phi, new Float32Array(1000), shape);
+    expect(planEntries()).toEqual([]);
+    p.h.set(h);
+    const F = p.value();
+    expect(planEntries()).toHaveLength(1);
+    expect(planEntries()[0].source).toBe("measured");
+    expect(F).toBe(value(phi, h, shape));
+    p.dispose();
+  });
+
   it("exports its choices as wisdom, and imported wisdom is used instead of timing", () => {
     resetPlan();
     const shape = { n: 500, m: 700, k: 16 };
