@@ -108,7 +108,7 @@ function compactOf(c: CheckedCall, p: ReturnType<typeof placeCall>): boolean {
     c.s.elements * c.K.bytesPerElement,
     k * c.K.bytesPerElement,
     (compact) => c.K.value(n, m, k, p.at.phi, p.gates.at, p.scratch, compact),
-    new c.K.ArrayType(c.memory.buffer, p.gates.at, c.s.rows),
+    () => new c.K.ArrayType(c.memory.buffer, p.gates.at, c.s.rows),
   );
 }
 

@@ -31,7 +31,7 @@ export interface Wisdom {
 export interface PlanEntry {
   readonly sizeClass: string;
   readonly loop: PoolingLoop;
-  /** How it was chosen: timed here, imported, or the fixed rule. */
+  /** How it was chosen: timed in this process, or imported as wisdom. */
   readonly source: "measured" | "imported";
   /** Minimum of the timed runs of each loop, ms (measured entries only). */
   readonly ms?: Readonly<Record<PoolingLoop, number>>;
@@ -64,9 +64,14 @@ export function fixedLoop(phiBytes: number, rowBytes: number): PoolingLoop {
 
 const power = (bytes: number) => Math.max(0, Math.ceil(Math.log2(Math.max(1, bytes))));
 
+// calls in a loop repeat one shape: the last class, remembered, spares each of them the format
+let last = { precision: "", phiBytes: -1, rowBytes: -1, key: "" };
+
 /** The class a problem's loop is planned for. */
 export function sizeClass(precision: string, phiBytes: number, rowBytes: number): string {
-  return `${precision} phi<=2^${power(phiBytes)} row<=2^${power(rowBytes)}`;
+  if (last.precision !== precision || last.phiBytes !== phiBytes || last.rowBytes !== rowBytes)
+    last = { precision, phiBytes, rowBytes, key: `${precision} phi<=2^${power(phiBytes)} row<=2^${power(rowBytes)}` };
+  return last.key;
 }
 
 /** @internal Sets the mode (init's `plan` option, checked there). */
@@ -84,7 +89,7 @@ export function compactLoop(
   phiBytes: number,
   rowBytes: number,
   run?: (compact: boolean) => unknown,
-  gates?: ArrayLike<number>,
+  gates?: () => ArrayLike<number>,
 ): boolean {
   if (mode === "fixed") return fixedLoop(phiBytes, rowBytes) === "compacted";
   const key = sizeClass(precision, phiBytes, rowBytes);
@@ -93,7 +98,7 @@ export function compactLoop(
   // the compacted loop skips inactive rows: timed on gates mostly off (a Problem's zeros before
   // its gates are set, say) it would win a class whose real calls it loses; wait for a call
   // with at least MIN_ACTIVE of its rows on
-  if (!run || (gates && activeShare(gates) < MIN_ACTIVE)) return fixedLoop(phiBytes, rowBytes) === "compacted";
+  if (!run || (gates && activeShare(gates()) < MIN_ACTIVE)) return fixedLoop(phiBytes, rowBytes) === "compacted";
   const best = { compacted: Infinity, streaming: Infinity };
   const start = performance.now();
   let runs = 0;

@@ -124,7 +124,7 @@ export class Problem<P extends Precision = Precision> {
         elements * K.bytesPerElement,
         k * K.bytesPerElement,
         (compact) => K.value(n, m, k, this.#phi.ptr, this.#h.ptr, this.#scratch, compact),
-        this.#view(this.#h),
+        () => this.#view(this.#h),
       );
       // gates mostly off leave the class unplanned: ask again at the next few calls, then keep it
       if (planned(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement) || ++this.#planAsks >= 3)
