@@ -6,7 +6,7 @@
 //   npm run bench:engines [-- --sizes 4096x64,65536x64] [--only node20,firefox] [--quick]
 //   --render: rewrite engines.md from the last results, without measuring
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,12 +51,13 @@ for (const name of values.render ? [] : chosen) {
   if (run.status !== 0) failed.push(name);
 }
 
-const results = chosen
-  .filter((name) => !failed.includes(name))
-  .map((name) => ({
-    name,
-    ...JSON.parse(readFileSync(join(root, "bench", "results", directory, `${name}${suffix}.json`), "utf8")),
-  }));
+// the table holds every engine's latest results on this CPU, re-measured or not
+const results = ALL.filter(
+  (name) => !failed.includes(name) && existsSync(join(root, "bench", "results", directory, `${name}${suffix}.json`)),
+).map((name) => ({
+  name,
+  ...JSON.parse(readFileSync(join(root, "bench", "results", directory, `${name}${suffix}.json`), "utf8")),
+}));
 const table = engineTable(results);
 const command = process.argv.slice(2).filter((arg) => arg !== "--render");
 const report = [

@@ -48,17 +48,41 @@ function bytesMoved(contender, { n, m, k }) {
   return contender.group === "F + dF/dphi" || contender.name.startsWith("roofline: copy") ? 2 * phi : phi;
 }
 
-/** How many calls of `run` make a sample of at least 0.2 ms. */
-function repetitions(run) {
-  run();
-  let calls = 0;
-  const start = performance.now();
-  while (performance.now() - start < 2) {
-    run();
-    calls++;
+/**
+ * The clock's tick, ms: the smallest step performance.now() takes. Browsers coarsen it (5 us in
+ * Chromium, 20 us in Firefox and more in WebKit on a cross-origin isolated page; 100 us to 1 ms
+ * without isolation).
+ */
+function clockTick() {
+  let tick = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    let now = start;
+    while (now === start) now = performance.now();
+    tick = Math.min(tick, now - start);
   }
-  const per = (performance.now() - start) / calls;
-  return per >= 0.2 ? 1 : Math.ceil(0.2 / Math.max(per, 1e-4));
+  return tick;
+}
+
+/** A sample lasts at least this long: 0.2 ms, or 50 ticks of a coarse clock. */
+const SAMPLE_MS = Math.max(0.2, 50 * clockTick());
+
+/**
+ * How many calls of `run` make a sample of at least SAMPLE_MS: the faster of two probes, the
+ * first of which also warms the call up (a cold first probe would ask too few calls).
+ */
+function repetitions(run) {
+  let per = Infinity;
+  for (let probe = 0; probe < 2; probe++) {
+    let calls = 0;
+    const start = performance.now();
+    while (performance.now() - start < Math.max(2, 10 * SAMPLE_MS)) {
+      run();
+      calls++;
+    }
+    per = Math.min(per, (performance.now() - start) / calls);
+  }
+  return per >= SAMPLE_MS ? 1 : Math.ceil(SAMPLE_MS / Math.max(per, 1e-4));
 }
 
 /**
@@ -119,8 +143,8 @@ export async function runSuite({
     const results = [];
     for (const c of runs(inputs)) {
       const { run, dispose } = await c.setup(inputs);
-      // calls shorter than 0.2 ms run several times a sample: a browser's clock ticks in 5 us
-      // (100 us without cross-origin isolation), and one tick must not be a call's whole time
+      // calls shorter than a sample run several times a sample: a browser's clock ticks in 5 us
+      // or more (clockTick), and one tick must not be a call's whole time
       const reps = c.async ? 1 : repetitions(run);
       const controller = new AbortController();
       const bench = new Bench({ ...timing, signal: controller.signal });
