@@ -7,7 +7,8 @@
 //   --name NAME                      write bench/results/NAME.* (default node, or node-quick)
 //   --render                         rewrite the report from the last results, without measuring
 //   --plan                           print the pooling loop the planner picks at each size, and
-//                                    the time of each loop (docs/design.md §6); measures nothing else
+//                                    the time of each loop (docs/design.md §6), into
+//                                    bench/results/<cpu>/plan.md; measures nothing else
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,7 +18,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createProblem, info, init, planEntries } from "../dist/index.js";
-import { markdown, svgChart } from "./report.js";
+import { cpuSlug, markdown, svgChart } from "./report.js";
 import { makeInputs } from "./contenders.js";
 import { parseSizes, QUICK_SIZES, runSuite, SIZES } from "./suite.js";
 import { trainingBenchmark } from "./training.js";
@@ -99,12 +100,15 @@ function writeReport(results, name) {
 
 /** The planner's choice at each size on this machine, from a Problem's first call, and why. */
 function printPlan(chosen) {
-  console.log(
-    `Pooling loop per size class on ${cpus()[0].model.trim()} (${runtimeName()}); ms: the minimum of each loop's timed runs of F.`,
-  );
-  console.log(
-    "\n| n = m, k | size class | compacted (ms) | streaming (ms) | runs of each | chosen |\n|---|---|---:|---:|---:|---|",
-  );
+  const lines = [
+    `# The planner's pooling loops: ${cpus()[0].model.trim()}`,
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)} with ${runtimeName()}; reproduce with \`npm run bench -- --plan\`.`,
+    "ms: the minimum of each loop's timed runs of F on a Problem's first call (docs/design.md §6).",
+    "",
+    "| n = m, k | size class | compacted (ms) | streaming (ms) | runs of each | chosen |",
+    "|---|---|---:|---:|---:|---|",
+  ];
   for (const { n, k } of chosen) {
     const { phi, h } = makeInputs(n, n, k);
     const p = createProblem({ n, m: n, k });
@@ -115,12 +119,17 @@ function printPlan(chosen) {
     p.dispose();
     const entry = planEntries().find((e) => !seen.has(e.sizeClass));
     if (!entry) {
-      console.log(`| ${n}, ${k} | (a class measured above) | | | | |`);
+      lines.push(`| ${n}, ${k} | (a class measured above) | | | | |`);
       continue;
     }
     const { compacted, streaming } = entry.ms;
-    console.log(
-      `| ${n}, ${k} | ${entry.sizeClass} | ${compacted.toFixed(4)} | ${streaming.toFixed(4)} | ${entry.runs} | **${entry.loop}** |`,
+    lines.push(
+      `| ${n}, ${k} | ${entry.sizeClass} | ${compacted.toFixed(4)} | ${streaming.toFixed(4)} | ${entry.runs} | ${entry.loop} |`,
     );
   }
+  // each machine keeps its own table (bench/results/<cpu>/)
+  const dir = join(root, "bench", "results", cpuSlug(cpus()[0].model.trim()));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `plan${quick ? "-quick" : ""}.md`), lines.join("\n") + "\n");
+  console.log(lines.join("\n"));
 }
