@@ -57,8 +57,8 @@ function kill(child) {
  * page's console messages where the driver reports them (Chromium, Firefox).
  */
 export async function launchEngine(engine, { onConsole } = {}) {
-  const missing = REQUIREMENTS[engine] ? missingFiles(engine) : [];
   if (!REQUIREMENTS[engine]) throw new Error(`unknown engine "${engine}": one of ${ENGINES.join(", ")}`);
+  const missing = missingFiles(engine);
   if (missing.length)
     throw new Error(
       `${engine} is not installed (missing ${missing.join(", ")}): apt-get install ${REQUIREMENTS[engine].packages.join(" ")}`,
