@@ -6,7 +6,7 @@
 
 import { at } from "./common";
 import { gradientRows } from "./gradient";
-import { innerProduct, poolBoth, poolListedBoth, restAt, vAt } from "./interaction";
+import { innerProduct, poolBoth, poolListedBoth, scaledAt, vAt } from "./interaction";
 import { gradientListed } from "./sparse";
 
 /** Entry e of a u32 array. */
@@ -40,11 +40,11 @@ import { gradientListed } from "./sparse";
 // @ts-ignore: decorator
 @inline export function batchPooledDense<T>(
   n: u32, m: u32, k: u32, phi: usize, sets: u32, h: usize, u: usize, v: usize, values: usize, scratch: usize,
-  compact: bool,
+  plan: u32,
 ): void {
   const vectorBytes = <usize>k << alignof<T>();
   for (let b: u32 = 0; b < sets; b++) {
-    poolBoth<T>(n, m, k, phi, at<T>(h, <usize>b * (n + m)), scratch, compact);
+    poolBoth<T>(n, m, k, phi, at<T>(h, <usize>b * (n + m)), scratch, plan);
     memory.copy(u + <usize>b * vectorBytes, scratch, vectorBytes);
     memory.copy(v + <usize>b * vectorBytes, vAt<T>(scratch, k), vectorBytes);
     store<T>(at<T>(values, b), innerProduct<T>(k, scratch));
@@ -63,7 +63,7 @@ import { gradientListed } from "./sparse";
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   if (dense && !accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
-  const scaledW = restAt<T>(scratch, k);
+  const scaledW = scaledAt<T>(scratch, k);
   for (let b: u32 = 0; b < sets; b++) {
     const first = u32At(indptr, b), split = u32At(splits, b), end = u32At(indptr, b + 1);
     const coef = scale * <f64>load<T>(at<T>(setWeights, b));
@@ -86,12 +86,12 @@ import { gradientListed } from "./sparse";
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   if (!accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
-  const scaledW = restAt<T>(scratch, k);
+  const scaledW = scaledAt<T>(scratch, k);
   for (let b: u32 = 0; b < sets; b++) {
     const coef = scale * <f64>load<T>(at<T>(setWeights, b));
     const hb = at<T>(h, <usize>b * (n + m));
-    gradientRows<T>(n, k, hb, v + <usize>b * rowBytes, coef, out, true, scaledW);
-    gradientRows<T>(m, k, at<T>(hb, n), u + <usize>b * rowBytes, coef, out + <usize>n * rowBytes, true, scaledW);
+    gradientRows<T>(n, k, hb, v + <usize>b * rowBytes, coef, out, true, scaledW, 0);
+    gradientRows<T>(m, k, at<T>(hb, n), u + <usize>b * rowBytes, coef, out + <usize>n * rowBytes, true, scaledW, 0);
   }
 }
 

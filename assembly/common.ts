@@ -9,6 +9,26 @@ export const BLOCK_ROWS: u32 = 256;
 /** Streaming pools rows of up to this many bytes in register strips, wider ones row by row. */
 export const STREAM_STRIP_MAX_BYTES: usize = 64;
 
+// Loop variants (docs/design.md §6): the bits of a dense kernel's `plan` argument. Every
+// combination gives the same bits of every result; which is fastest is a property of the
+// machine, so the host's planner (src/planner.ts) times them there and passes its choice.
+
+/** Pool only the active rows of each block (else stream every row with a mask). */
+export const PLAN_COMPACT: u32 = 1;
+/** Streaming: register strips for rows of up to WIDE_STRIP_MAX_BYTES (else STREAM_STRIP_MAX_BYTES). */
+export const PLAN_WIDE_STRIPS: u32 = 2;
+/** Streaming narrow rows (up to MULTI_BLOCK_MAX_BYTES): several blocks at once, their add chains interleaved. */
+export const PLAN_MULTI_BLOCK: u32 = 4;
+/** valueAndGradient: group B's gradient rows are written block by block inside B's pooling pass. */
+export const PLAN_FUSED: u32 = 8;
+/** Gradient blocks of binary gates: zeroed by memory.fill, then only the active rows stored. */
+export const PLAN_FILL_FIRST: u32 = 16;
+
+/** Rows of up to this many bytes take register strips under PLAN_WIDE_STRIPS: one strip of 8 vectors. */
+export const WIDE_STRIP_MAX_BYTES: usize = 128;
+/** Rows of up to this many bytes are pooled several blocks at once under PLAN_MULTI_BLOCK. */
+export const MULTI_BLOCK_MAX_BYTES: usize = 64;
+
 /**
  * Rows of up to this many bytes are streamed two at a time (pooling, binary gradient rows);
  * wider ones one at a time, which measured faster there (bench/kernels.mjs, k = 256).
@@ -103,4 +123,18 @@ export const ALL_BINARY: i32 = 2;
 // @ts-ignore: decorator
 @inline export function at<T>(p: usize, i: usize): usize {
   return p + (i << alignof<T>());
+}
+
+/**
+ * Zeroes `bytes` (a multiple of 16 in the SIMD build: slots are padded to whole vectors) at p
+ * with vector stores: a block's slot is small, and memory.fill is a call out of the module.
+ */
+// @ts-ignore: decorator
+@inline export function zeroSlot(p: usize, bytes: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const zero = v128.splat<i32>(0);
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(p + o, zero);
+  } else {
+    memory.fill(p, 0, bytes);
+  }
 }

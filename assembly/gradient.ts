@@ -7,7 +7,8 @@
 // the same bits, since coef = scale * 1 rounds to the same T as the precomputed factor.
 
 import {
-  ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, at, gateMask, lanes, paddedColumnsOf, scanGates, vectorColumns,
+  ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, PLAN_FILL_FIRST, at, gateMask, lanes, paddedColumnsOf, scanGates,
+  vectorColumns,
 } from "./common";
 
 /** Bytes of the scratch gradientRows needs (scaled w: k elements, padded to whole vectors), in 64 bits. */
@@ -17,13 +18,21 @@ export function rowScratchBytes<T>(k: u32): u64 {
 
 /**
  * out[r] (+)= scale * h_r * w for rows 0..rows-1 of k elements; scaledW, k padded elements of
- * scratch, gets scale * w.
+ * scratch, gets scale * w. plan: PLAN_FILL_FIRST or not (common.ts), the same bits either way.
  */
 export function gradientRows<T>(
-  rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, scaledW: usize,
+  rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, scaledW: usize, plan: u32,
 ): void {
   scaledRow<T>(k, w, scale, scaledW);
+  gradientBlocks<T>(rows, k, h, w, scale, out, accumulate, scaledW, plan);
+}
+
+/** gradientRows once scaledW holds scale * w: rows in blocks of BLOCK_ROWS (a fused pass writes a few at a time). */
+export function gradientBlocks<T>(
+  rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, scaledW: usize, plan: u32,
+): void {
   const rowBytes = <usize>k << alignof<T>();
+  const fillFirst = (plan & PLAN_FILL_FIRST) != 0;
   for (let start: u32 = 0; start < rows; start += BLOCK_ROWS) {
     const count = min(BLOCK_ROWS, rows - start);
     const hb = at<T>(h, start), ob = out + <usize>start * rowBytes;
@@ -32,11 +41,45 @@ export function gradientRows<T>(
     if (accumulate) {
       if (binary) blockRows<T>(count, k, hb, w, scaledW, scale, ob, true, true);
       else blockRows<T>(count, k, hb, w, scaledW, scale, ob, true, false);
+    } else if (binary && fillFirst) {
+      // zeros by memory.fill (the engine's bulk stores), then the rows of gate 1
+      memory.fill(ob, 0, <usize>count * rowBytes);
+      activeRows<T>(count, k, hb, scaledW, ob);
     } else {
       if (binary && rowBytes <= PAIR_MAX_ROW_BYTES) binaryRowPairs<T>(count, k, hb, scaledW, ob);
       else if (binary) blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, true);
       else blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, false);
     }
+  }
+}
+
+/** The rows of gate 1 (the others are zero already) get scaledW. */
+// @ts-ignore: decorator
+@inline function activeRows<T>(count: u32, k: u32, h: usize, scaledW: usize, out: usize): void {
+  const rowBytes = <usize>k << alignof<T>();
+  const L = lanes<T>();
+  const kv = vectorColumns<T>(k);
+  for (let r: u32 = 0; r < count; r++) {
+    if (load<T>(at<T>(h, r)) == 0) continue;
+    const row = out + <usize>r * rowBytes;
+    let c: u32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      // 4 vectors a step
+      for (; c + 4 * L <= kv; c += 4 * L) {
+        const o = <usize>c << alignof<T>();
+        v128.store(row + o, v128.load(scaledW + o));
+        v128.store(row + o, v128.load(scaledW + o, 16), 16);
+        v128.store(row + o, v128.load(scaledW + o, 32), 32);
+        v128.store(row + o, v128.load(scaledW + o, 48), 48);
+      }
+      // single vectors
+      for (; c < kv; c += L) {
+        const o = <usize>c << alignof<T>();
+        v128.store(row + o, v128.load(scaledW + o));
+      }
+    }
+    // scalar tail
+    for (; c < k; c++) store<T>(at<T>(row, c), load<T>(at<T>(scaledW, c)));
   }
 }
 

@@ -1,12 +1,16 @@
 // F(h; phi) = <u, v> and its gradients for the whole (n + m) x k matrix: the entry points'
 // logic, generic over f32 / f64. Group A is rows 0..n-1, group B rows n..n+m-1 (docs/design.md §1).
 //
-// Scratch layout (bytes from `scratch`): u | v (T) | u64 | v64 (their float64 values before
-// rounding) | pool()'s scratch for max(n, m) rows.
+// Scratch layout (bytes from `scratch`): u | v | a scaled pooled sum for the gradient rows (T)
+// | u64 | v64 (u and v in float64, before rounding) | pool()'s scratch for max(n, m) rows.
+//
+// `plan` (the dense kernels' last argument) names the loop variants to run (PLAN_* in
+// common.ts, chosen by the host's planner): every combination gives the same bits.
 
-import { at, paddedColumns, paddedColumnsOf } from "./common";
-import { pool, poolScratchBytes, poolWithDots } from "./pool";
-import { gradientRows } from "./gradient";
+import { PLAN_FUSED, at, blocksOf, paddedColumns, paddedColumnsOf } from "./common";
+import { pool, poolPass, poolScratchBytes, poolWithDots, treeAt } from "./pool";
+import { gradientRows, scaledRow } from "./gradient";
+import { foldTree, treeNodes } from "./tree";
 import { rowDots } from "./dots";
 import { dotsListed, gradientListed, poolListed } from "./sparse";
 
@@ -16,17 +20,19 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   return paddedColumnsOf<T, W>(k) << alignof<T>();
 }
 
-/** Where pool()'s scratch starts: after u, v (T) and u64, v64 (float64). */
+/** Where pool()'s scratch starts: after u, v, the scaled sum (T) and u64, v64 (float64). */
 // @ts-ignore: decorator
 @inline function restOffset<T, W>(k: u32): W {
-  return 2 * slotBytes<T, W>(k) + (paddedColumnsOf<T, W>(k) << 4);
+  return 3 * slotBytes<T, W>(k) + (paddedColumnsOf<T, W>(k) << 4);
 }
 
 // Where everything lives in the scratch of a call with k columns (see the layout above).
 // @ts-ignore: decorator
 @inline export function vAt<T>(scratch: usize, k: u32): usize { return scratch + slotBytes<T, usize>(k); }
 // @ts-ignore: decorator
-@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T, usize>(k); }
+@inline export function scaledAt<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T, usize>(k); }
+// @ts-ignore: decorator
+@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 3 * slotBytes<T, usize>(k); }
 // @ts-ignore: decorator
 @inline export function v64At<T>(scratch: usize, k: u32): usize {
   return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3);
@@ -42,11 +48,11 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 
 /** u, v (and their float64 values) into the scratch. */
 // @ts-ignore: decorator
-@inline export function poolBoth<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): void {
+@inline export function poolBoth<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, plan: u32): void {
   const rest = restAt<T>(scratch, k);
-  pool<T>(n, k, phi, h, scratch, u64At<T>(scratch, k), rest, compact);
+  pool<T>(n, k, phi, h, scratch, u64At<T>(scratch, k), rest, plan);
   const phiB = phi + <usize>n * (<usize>k << alignof<T>());
-  pool<T>(m, k, phiB, at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, compact);
+  pool<T>(m, k, phiB, at<T>(h, n), vAt<T>(scratch, k), v64At<T>(scratch, k), rest, plan);
 }
 
 /** F = <u, v> from the float64 pooled sums in the scratch. */
@@ -76,31 +82,45 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 /** The pooled sums u (group A) and v (group B) into uOut and vOut, k elements each. */
 // @ts-ignore: decorator
 @inline export function pooled<T>(
-  n: u32, m: u32, k: u32, phi: usize, h: usize, uOut: usize, vOut: usize, scratch: usize, compact: bool,
+  n: u32, m: u32, k: u32, phi: usize, h: usize, uOut: usize, vOut: usize, scratch: usize, plan: u32,
 ): void {
-  poolBoth<T>(n, m, k, phi, h, scratch, compact);
+  poolBoth<T>(n, m, k, phi, h, scratch, plan);
   memory.copy(uOut, scratch, <usize>k << alignof<T>());
   memory.copy(vOut, vAt<T>(scratch, k), <usize>k << alignof<T>());
 }
 
 /** F. */
 // @ts-ignore: decorator
-@inline export function value<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, compact: bool): T {
-  poolBoth<T>(n, m, k, phi, h, scratch, compact);
+@inline export function value<T>(n: u32, m: u32, k: u32, phi: usize, h: usize, scratch: usize, plan: u32): T {
+  poolBoth<T>(n, m, k, phi, h, scratch, plan);
   return innerProduct<T>(k, scratch);
 }
 
-/** F, and out (+)= scale * dF/dphi: rows of A get h_r v, rows of B get h_r u; phi is read once. */
+/**
+ * F, and out (+)= scale * dF/dphi: rows of A get h_r v, rows of B get h_r u; phi is read once.
+ * A is pooled first; then, under PLAN_FUSED (unless accumulating), B is read and its gradient
+ * rows written in one pass, like a copy (u is known by then), and A's rows are written last;
+ * otherwise B is pooled, then both groups' rows are written.
+ */
 // @ts-ignore: decorator
 @inline export function valueAndGradient<T>(
   n: u32, m: u32, k: u32, phi: usize, h: usize, out: usize, scale: f64, accumulate: bool,
-  scratch: usize, compact: bool,
+  scratch: usize, plan: u32,
 ): T {
-  poolBoth<T>(n, m, k, phi, h, scratch, compact);
-  // pooling is done: its scratch holds the scaled pooled sum of each call in turn
-  const scaledW = restAt<T>(scratch, k);
-  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate, scaledW);
-  gradientRows<T>(m, k, at<T>(h, n), scratch, scale, out + <usize>n * (<usize>k << alignof<T>()), accumulate, scaledW);
+  const rest = restAt<T>(scratch, k), scaled = scaledAt<T>(scratch, k);
+  const rowBytes = <usize>k << alignof<T>();
+  const phiB = phi + <usize>n * rowBytes, hB = at<T>(h, n), outB = out + <usize>n * rowBytes;
+  pool<T>(n, k, phi, h, scratch, u64At<T>(scratch, k), rest, plan);
+  if ((plan & PLAN_FUSED) != 0 && !accumulate) {
+    scaledRow<T>(k, scratch, scale, scaled);
+    const nodes = <usize>treeNodes(m);
+    const top = poolPass<T>(m, k, phiB, hB, 0, nodes, rest, plan, outB, scratch, scaled, scale);
+    foldTree<T>(k, treeAt<T>(rest, k), nodes, top, blocksOf(m), vAt<T>(scratch, k), v64At<T>(scratch, k));
+  } else {
+    pool<T>(m, k, phiB, hB, vAt<T>(scratch, k), v64At<T>(scratch, k), rest, plan);
+    gradientRows<T>(m, k, hB, scratch, scale, outB, accumulate, scaled, plan);
+  }
+  gradientRows<T>(n, k, h, vAt<T>(scratch, k), scale, out, accumulate, scaled, plan);
   return innerProduct<T>(k, scratch);
 }
 
@@ -111,19 +131,19 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
  */
 // @ts-ignore: decorator
 @inline export function gateGradient<T>(
-  n: u32, m: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize, compact: bool,
+  n: u32, m: u32, k: u32, phi: usize, h: usize, out: usize, scratch: usize, plan: u32,
 ): T {
   const u = scratch, v = vAt<T>(scratch, k), u64 = u64At<T>(scratch, k), v64 = v64At<T>(scratch, k);
   const rest = restAt<T>(scratch, k);
   const phiB = phi + <usize>n * (<usize>k << alignof<T>());
   const hB = at<T>(h, n), outB = at<T>(out, n);
   if (n <= m) {
-    pool<T>(n, k, phi, h, u, u64, rest, compact);
-    poolWithDots<T>(m, k, phiB, hB, v, v64, rest, u, outB);
+    pool<T>(n, k, phi, h, u, u64, rest, plan);
+    poolWithDots<T>(m, k, phiB, hB, v, v64, rest, u, outB, plan);
     rowDots<T>(n, k, phi, v, out);
   } else {
-    pool<T>(m, k, phiB, hB, v, v64, rest, compact);
-    poolWithDots<T>(n, k, phi, h, u, u64, rest, v, out);
+    pool<T>(m, k, phiB, hB, v, v64, rest, plan);
+    poolWithDots<T>(n, k, phi, h, u, u64, rest, v, out, plan);
     rowDots<T>(m, k, phiB, u, outB);
   }
   return innerProduct<T>(k, scratch);
@@ -177,7 +197,7 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   poolListedBoth<T>(n, m, k, phi, count, index, weight, split, scratch);
   const rowBytes = <usize>k << alignof<T>();
   if (dense && !accumulate) memory.fill(out, 0, <usize>(n + m) * rowBytes);
-  const scaledW = restAt<T>(scratch, k);
+  const scaledW = scaledAt<T>(scratch, k);
   const weightB = weight == 0 ? <usize>0 : at<T>(weight, split);
   const outB = dense ? out : out + <usize>split * rowBytes;
   gradientListed<T>(split, k, index, weight, vAt<T>(scratch, k), scale, out, accumulate, dense, scaledW);

@@ -18,11 +18,18 @@
 // vector w (dF/dh reads each row once for both): `dots`.
 
 import {
-  ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, STREAM_STRIP_MAX_BYTES, STRIP, at, blocksOf, gateMask, lanes,
-  paddedColumnsOf, scanGates, vectorColumns,
+  ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, MULTI_BLOCK_MAX_BYTES, PAIR_MAX_ROW_BYTES, PLAN_COMPACT, PLAN_MULTI_BLOCK,
+  PLAN_WIDE_STRIPS, STREAM_STRIP_MAX_BYTES, STRIP, WIDE_STRIP_MAX_BYTES, at, blocksOf, gateMask, lanes,
+  laneSum, paddedColumnsOf, scanGates, vectorColumns, zeroSlot,
 } from "./common";
-import { gatedTerm, rowAdd, rowAddAndDot, rowPairPass } from "./rowpass";
+import {
+  gatedTerm, groupLaneSums, groupRows, narrowPartial, rowAdd, rowAddAndDot, rowPairPass, storeGroupDots,
+} from "./rowpass";
+import { gradientBlocks, gradientRow } from "./gradient";
 import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./tree";
+
+/** The most blocks a multi-block pass sums at once (PLAN_MULTI_BLOCK): each has its own slot. */
+const MAX_BLOCKS_AT_ONCE: u32 = 4;
 
 /** Bytes of the block sum (T) every pooling pass keeps in its scratch, of width W (common.ts). */
 // @ts-ignore: decorator
@@ -30,12 +37,20 @@ import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./
   return paddedColumnsOf<T, W>(k) << alignof<T>();
 }
 
+// A pass's scratch (docs/design.md §4): MAX_BLOCKS_AT_ONCE block sums (T) | the tree: nodes
+// (float64) and their metadata | a block's active-row list (u32) | their gates (T).
+
+/** Where a pass's tree starts in its scratch. */
+// @ts-ignore: decorator
+@inline export function treeAt<T>(scratch: usize, k: u32): usize {
+  return scratch + <usize>MAX_BLOCKS_AT_ONCE * blockSlotBytes<T>(k);
+}
+
 /** Bytes of scratch for a pass over `rows` rows whose tree holds `nodes` nodes (64 bits). */
 // @ts-ignore: decorator
 @inline function passScratchBytes<T>(nodes: u64, k: u32): u64 {
-  // block sum (T) | tree: nodes (float64) and their metadata | active-row list (u32) | their gates (T)
   const lists = BLOCK_ROWS * 4 + BLOCK_ROWS * sizeof<T>();
-  return (blockSlotBytes<T, u64>(k) + treeBytes<T, u64>(nodes, k) + lists + 15) & ~15;
+  return (MAX_BLOCKS_AT_ONCE * blockSlotBytes<T, u64>(k) + treeBytes<T, u64>(nodes, k) + lists + 15) & ~15;
 }
 
 /** Bytes of scratch pool() needs for up to `rows` rows of k elements of T (64 bits). */
@@ -45,27 +60,25 @@ import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./
 }
 
 /**
- * out[0..k) (T) and out64[0..k) (f64, before the final rounding) = sum over rows of h_r phi_r.
- * compact: visit only the active rows of each block (fast in cache); otherwise stream every
- * row with a mask (fast out of cache: no random skips for the prefetcher). Same bits either way.
+ * out[0..k) (T) and out64[0..k) (f64, before the final rounding) = sum over rows of h_r phi_r,
+ * with the loops `plan` names (PLAN_* in common.ts): the same bits whichever.
  */
 export function pool<T>(
-  rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, compact: bool,
+  rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, plan: u32,
 ): void {
   const nodes = <usize>treeNodes(rows);
-  const top = compact
-    ? passCompact<T>(rows, k, phi, h, 0, nodes, scratch)
-    : passStream<T>(rows, k, phi, h, 0, nodes, scratch);
-  foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
+  const top = poolPass<T>(rows, k, phi, h, 0, nodes, scratch, plan, 0, 0, 0, 0);
+  foldTree<T>(k, treeAt<T>(scratch, k), nodes, top, blocksOf(rows), out, out64);
 }
 
 /** pool() that also writes dotOut[r] = <phi_r, w> for every row, in the same single read. */
 export function poolWithDots<T>(
   rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, w: usize, dotOut: usize,
+  plan: u32,
 ): void {
   const nodes = <usize>treeNodes(rows);
-  const top = passDots<T>(rows, k, phi, h, nodes, scratch, w, dotOut);
-  foldTree<T>(k, scratch + blockSlotBytes<T>(k), nodes, top, blocksOf(rows), out, out64);
+  const top = passDots<T>(rows, k, phi, h, nodes, scratch, w, dotOut, plan);
+  foldTree<T>(k, treeAt<T>(scratch, k), nodes, top, blocksOf(rows), out, out64);
 }
 
 /** The most nodes rangeNodes gives, for any range of a group of fewer than 2^32 blocks. */
@@ -93,66 +106,120 @@ export function rangeScratchBytes<T>(rows: u32, first: u32, k: u32): u64 {
  * Returns the number of nodes.
  */
 export function poolRange<T>(
-  rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, compact: bool,
+  rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, plan: u32,
 ): u32 {
   const nodes = <usize>rangeNodes(first, blocksOf(rows));
-  let top = compact
-    ? passCompact<T>(rows, k, phi, h, first, nodes, scratch)
-    : passStream<T>(rows, k, phi, h, first, nodes, scratch);
-  const tree = scratch + blockSlotBytes<T>(k);
+  let top = poolPass<T>(rows, k, phi, h, first, nodes, scratch, plan, 0, 0, 0, 0);
+  const tree = treeAt<T>(scratch, k);
   top = settle<T>(k, tree, nodes, top, first + blocksOf(rows), false);
   copyNodes<T>(k, tree, nodes, top, meta, values);
   return <u32>top;
 }
 
-// One instance of each loop, shared by whole-group and range passes: blocks are numbered from
-// `first`, and a range (first > 0) never promotes across its start. They return the tree's top.
-
-function passCompact<T>(rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize): usize {
-  return passWith<T>(rows, k, phi, h, first, nodes, scratch, true, false, 0, 0);
-}
-function passStream<T>(rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize): usize {
-  return passWith<T>(rows, k, phi, h, first, nodes, scratch, false, false, 0, 0);
-}
-function passDots<T>(
-  rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize,
-): usize {
-  return passWith<T>(rows, k, phi, h, 0, nodes, scratch, false, true, w, dotOut);
-}
-
+/** How many blocks a streaming pass sums at once under PLAN_MULTI_BLOCK: 4 for rows of 1 or 2 vectors, 2 up to 4. */
 // @ts-ignore: decorator
-@inline function passWith<T>(
-  rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize,
-  compact: bool, dots: bool, w: usize, dotOut: usize,
+@inline function blocksAtOnce<T>(k: u32): u32 {
+  const vectors = vectorColumns<T>(k) / lanes<T>();
+  if (!ASC_FEATURE_SIMD || vectors == 0 || (<usize>k << alignof<T>()) > MULTI_BLOCK_MAX_BYTES) return 1;
+  return vectors <= 2 ? 4 : 2;
+}
+
+/**
+ * The blocks of a pooling pass over a group of `rows` rows (numbered from `first`: a range,
+ * first > 0, never promotes across its start), pushed onto the tree in its scratch; returns
+ * the tree's top. The one loop of every dense pooling pass. With gradOut != 0 (a fused pass:
+ * valueAndGradient, PLAN_FUSED) it also writes every row's gradient row, gradOut[r] =
+ * scale * h_r * w (gradScaled: scale * w, for gates of 1): streaming loops write each row as
+ * they read it, like a copy; the others write a block's rows after summing it.
+ */
+export function poolPass<T>(
+  rows: u32, k: u32, phi: usize, h: usize, first: u32, nodes: usize, scratch: usize, plan: u32,
+  gradOut: usize, gradW: usize, gradScaled: usize, gradScale: f64,
 ): usize {
   const rowBytes = <usize>k << alignof<T>();
-  const blockSlot = scratch;
-  const tree = blockSlot + blockSlotBytes<T>(k);
+  const slot = scratch, slotBytes = blockSlotBytes<T>(k);
+  const tree = treeAt<T>(scratch, k);
   const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
+  const compact = (plan & PLAN_COMPACT) != 0;
+  const stripBytes = (plan & PLAN_WIDE_STRIPS) != 0 ? WIDE_STRIP_MAX_BYTES : STREAM_STRIP_MAX_BYTES;
+  const group = !compact && (plan & PLAN_MULTI_BLOCK) != 0 ? blocksAtOnce<T>(k) : 1;
+  const blocks = blocksOf(rows);
+  let top: usize = 0, b: u32 = 0;
+  // streaming narrow rows: `group` full blocks at a time, their sums pushed in order
+  if (ASC_FEATURE_SIMD && group > 1) {
+    for (; b + group <= rows / BLOCK_ROWS; b += group) {
+      const start = <usize>b * BLOCK_ROWS;
+      multiBlockSum<T>(group, k, rowBytes, phi + start * rowBytes, at<T>(h, start), slot, slotBytes);
+      for (let j: u32 = 0; j < group; j++) {
+        top = pushBlock<T>(k, tree, nodes, top, first + b + j, slot + <usize>j * slotBytes, first == 0);
+      }
+      if (gradOut != 0) {
+        gradientBlocks<T>(group * BLOCK_ROWS, k, at<T>(h, start), gradW, gradScale, gradOut + start * rowBytes,
+          false, gradScaled, plan);
+      }
+    }
+  }
+  // one block at a time
+  for (; b < blocks; b++) {
+    const start = <usize>b * BLOCK_ROWS;
+    const count = min(BLOCK_ROWS, rows - <u32>start);
+    const blockPhi = phi + start * rowBytes, blockH = at<T>(h, start), blockOut = gradOut + start * rowBytes;
+    if (compact) {
+      blockSum<T>(count, k, blockPhi, blockH, slot, rowList, gateList, true, stripBytes, 0, 0, 0, 0);
+      if (gradOut != 0) gradientBlocks<T>(count, k, blockH, gradW, gradScale, blockOut, false, gradScaled, plan);
+    } else {
+      blockSum<T>(count, k, blockPhi, blockH, slot, rowList, gateList, false, stripBytes,
+        gradOut != 0 ? blockOut : 0, gradW, gradScaled, gradScale);
+    }
+    top = pushBlock<T>(k, tree, nodes, top, first + b, slot, first == 0);
+  }
+  return top;
+}
+
+/** The dots pass: every row read once, for its gated term and its dot with w. */
+function passDots<T>(
+  rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize, plan: u32,
+): usize {
+  const rowBytes = <usize>k << alignof<T>();
+  const slot = scratch, tree = treeAt<T>(scratch, k);
+  const stripBytes = (plan & PLAN_WIDE_STRIPS) != 0 ? WIDE_STRIP_MAX_BYTES : STREAM_STRIP_MAX_BYTES;
   let top: usize = 0;
   for (let b: u32 = 0; b < blocksOf(rows); b++) {
     const start = <usize>b * BLOCK_ROWS;
     const count = min(BLOCK_ROWS, rows - <u32>start);
     const blockPhi = phi + start * rowBytes, blockH = at<T>(h, start), blockDots = at<T>(dotOut, start);
-    blockSum<T>(count, k, blockPhi, blockH, blockSlot, rowList, gateList, compact, dots, w, blockDots);
-    top = pushBlock<T>(k, tree, nodes, top, first + b, blockSlot, first == 0);
+    zeroSlot(slot, blockSlotBytes<T>(k));
+    const vectors = vectorColumns<T>(k) / lanes<T>();
+    // rows of 1, 2, 4 or 8 whole vectors (and a scalar tail) in registers, up to stripBytes
+    const inRegisters = vectors > 0 && vectors <= STRIP && (vectors & (vectors - 1)) == 0;
+    if (ASC_FEATURE_SIMD && rowBytes <= stripBytes && inRegisters) {
+      dotStrips<T>(count, k, rowBytes, blockPhi, blockH, slot, w, blockDots);
+    } else {
+      // every gate multiplied (exact for a gate of 1): one instance for binary and real gates
+      for (let r: u32 = 0; r < count; r++) {
+        const row = blockPhi + <usize>r * rowBytes, g = load<T>(at<T>(blockH, r));
+        store<T>(at<T>(blockDots, r), rowAddAndDot<T>(k, row, g, slot, false, w));
+      }
+    }
+    top = pushBlock<T>(k, tree, nodes, top, b, slot, true);
   }
   return top;
 }
 
 /**
- * One block's gated sum into slot (k padded to whole vectors, T); with dots, also its rows'
- * dots with w into dotOut. Blocks whose gates are all 0 or 1 take loops without the multiply;
- * a block with no active row (and no dots) is not read at all.
+ * One block's gated sum into slot (k padded to whole vectors, T). Blocks whose gates are all
+ * 0 or 1 take loops without the multiply; a block with no active row is not read at all.
+ * Streaming rows of up to stripBytes are summed in register strips.
  */
 // @ts-ignore: decorator
 @inline function blockSum<T>(
   count: u32, k: u32, phi: usize, h: usize, slot: usize, rowList: usize, gateList: usize,
-  compact: bool, dots: bool, w: usize, dotOut: usize,
+  compact: bool, stripBytes: usize, gradOut: usize, gradW: usize, gradScaled: usize, gradScale: f64,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
-  memory.fill(slot, 0, blockSlotBytes<T>(k));
+  const fused = gradOut != 0;
+  zeroSlot(slot, blockSlotBytes<T>(k));
   // which loops apply: are all gates 0 or 1, is any on; compact lists the active rows in the
   // same pass over the gates
   let binary: bool, active: u32;
@@ -172,49 +239,287 @@ function passDots<T>(
     binary = (flags & ALL_BINARY) != 0;
     active = <u32>(flags & ANY_ACTIVE);
   }
-  if (dots) {
-    // every row is read, for its dot
-    for (let r: u32 = 0; r < count; r++) {
-      const row = phi + <usize>r * rowBytes, g = load<T>(at<T>(h, r));
-      const d = binary ? rowAddAndDot<T>(k, row, g, slot, true, w) : rowAddAndDot<T>(k, row, g, slot, false, w);
-      store<T>(at<T>(dotOut, r), d);
-    }
-  } else if (active == 0) {
-    // nothing to add: the slot stays 0
+  if (active == 0) {
+    // nothing to add: the slot stays 0 (and a fused pass's gradient rows are zeros)
+    if (fused) memory.fill(gradOut, 0, <usize>count * rowBytes);
   } else if (compact) {
     if (binary) listedSum<T>(active, k, rowBytes, phi, rowList, gateList, slot, true);
     else listedSum<T>(active, k, rowBytes, phi, rowList, gateList, slot, false);
   } else {
-    if (binary) streamSum<T>(count, k, rowBytes, phi, h, slot, true);
-    else streamSum<T>(count, k, rowBytes, phi, h, slot, false);
+    // one instance for plain and fused passes: the fused writes hang on a loop-invariant test
+    if (binary) streamSum<T>(count, k, rowBytes, phi, h, slot, true, stripBytes, gradOut, gradW, gradScaled, gradScale);
+    else streamSum<T>(count, k, rowBytes, phi, h, slot, false, stripBytes, gradOut, gradW, gradScaled, gradScale);
   }
 }
 
 /**
- * Streaming: every row, masked terms. Rows of at most one strip (8 vectors) are summed in
- * column strips with register accumulators (the strip covers the row, so the access is still
- * front to back); wider rows go row by row into the slot, which stays in L1: two rows a step
- * up to 256 bytes a row (half the slot traffic), one row a step beyond (measured faster
- * there: bench/).
+ * Streaming: every row, masked terms. Rows of at most stripBytes (one strip of 4 or 8 vectors:
+ * PLAN_WIDE_STRIPS) are summed in column strips with register accumulators (the block's rows
+ * stay in L1 between strips); wider rows go row by row into the slot, which stays in L1: two
+ * rows a step up to 256 bytes a row (half the slot traffic), one row a step beyond (measured
+ * faster there: bench/).
  */
 // @ts-ignore: decorator
 @inline function streamSum<T>(
-  count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, binary: bool,
+  count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, binary: bool, stripBytes: usize,
+  gradOut: usize, gradW: usize, gradScaled: usize, gradScale: f64,
 ): void {
-  if (ASC_FEATURE_SIMD && rowBytes <= STREAM_STRIP_MAX_BYTES) {
-    stripSums<T>(count, k, rowBytes, phi, h, 0, 0, slot, false, binary);
+  // strips: a loop for gates of 0 and 1 (no multiply: fewer instructions a line, more lines in flight)
+  if (ASC_FEATURE_SIMD && rowBytes <= stripBytes) {
+    stripSums<T>(count, k, rowBytes, phi, h, 0, 0, slot, false, binary, gradOut, gradW, gradScaled, gradScale);
     return;
   }
+  // wider rows, row by row: one loop for all gates (a multiply by a gate of 1 is exact, and
+  // scale * 1 * w is the binary gradient row: the same bits with half the code)
+  streamRows<T>(count, k, rowBytes, phi, h, slot, gradOut, gradW, gradScale);
+}
+
+/** Streaming rows wider than a strip, row by row into the slot (and a fused pass's gradient rows). */
+function streamRows<T>(
+  count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, gradOut: usize, gradW: usize,
+  gradScale: f64,
+): void {
+  const binary = false;
   let r: u32 = 0;
   // two rows a step
   if (rowBytes <= PAIR_MAX_ROW_BYTES) {
     for (; r + 2 <= count; r += 2) {
       const row = phi + <usize>r * rowBytes;
-      rowPairPass<T>(k, row, row + rowBytes, load<T>(at<T>(h, r)), load<T>(at<T>(h, r + 1)), slot, binary);
+      const g0 = load<T>(at<T>(h, r)), g1 = load<T>(at<T>(h, r + 1));
+      rowPairPass<T>(k, row, row + rowBytes, g0, g1, slot, binary);
+      if (gradOut != 0) {
+        const out = gradOut + <usize>r * rowBytes;
+        writeGradientRow<T>(k, out, g0, gradScale, gradW);
+        writeGradientRow<T>(k, out + rowBytes, g1, gradScale, gradW);
+      }
     }
   }
   // one row a step
-  for (; r < count; r++) rowAdd<T>(k, phi + <usize>r * rowBytes, load<T>(at<T>(h, r)), slot, binary);
+  for (; r < count; r++) {
+    const g = load<T>(at<T>(h, r));
+    rowAdd<T>(k, phi + <usize>r * rowBytes, g, slot, binary);
+    if (gradOut != 0) writeGradientRow<T>(k, gradOut + <usize>r * rowBytes, g, gradScale, gradW);
+  }
+}
+
+/**
+ * `group` (2 or 4) full blocks of narrow rows (1 to 4 vectors) at once, block j's sum into
+ * slot + j * slotBytes: each block is still summed in row order, column by column, but the
+ * blocks' add chains are independent, so they overlap instead of waiting on each other's
+ * latency. Every gate is multiplied (g * p is p exactly for a gate of 1), so no block scan.
+ */
+// @ts-ignore: decorator
+@inline function multiBlockSum<T>(
+  group: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, slotBytes: usize,
+): void {
+  zeroSlot(slot, <usize>group * slotBytes);
+  const vectors = vectorColumns<T>(k) / lanes<T>();
+  const blockBytes = <usize>BLOCK_ROWS * rowBytes;
+  if (group == 4) {
+    if (vectors == 1) blockStrips<T>(4, 1, rowBytes, phi, h, slot, slotBytes);
+    else blockStrips<T>(4, 2, rowBytes, phi, h, slot, slotBytes);
+  } else {
+    if (vectors == 3) blockStrips<T>(2, 3, rowBytes, phi, h, slot, slotBytes);
+    else blockStrips<T>(2, 4, rowBytes, phi, h, slot, slotBytes);
+  }
+  // scalar tail, block by block
+  for (let j: u32 = 0; j < group; j++) {
+    const blockPhi = phi + <usize>j * blockBytes, blockH = at<T>(h, <usize>j * BLOCK_ROWS);
+    const blockSlot = slot + <usize>j * slotBytes;
+    scalarTail<T>(BLOCK_ROWS, k, vectorColumns<T>(k), rowBytes, blockPhi, blockH, 0, 0, blockSlot, false, false);
+  }
+}
+
+/** G blocks' strips of W vectors (G * W <= 8 register accumulators), row by row in step. */
+// @ts-ignore: decorator
+@inline function blockStrips<T>(
+  G: u32, W: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, slotBytes: usize,
+): void {
+  const blockBytes = <usize>BLOCK_ROWS * rowBytes, gateBytes = <usize>BLOCK_ROWS << alignof<T>();
+  let a0 = v128.splat<T>(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  for (let r: u32 = 0; r < BLOCK_ROWS; r++) {
+    const p = phi + <usize>r * rowBytes, g = at<T>(h, r);
+    // block j's row r is at p + j * blockBytes, its gate at g + j * gateBytes
+    const g0 = v128.load_splat<T>(g), m0 = gateMask<T>(g0);
+    const g1 = v128.load_splat<T>(g + gateBytes), m1 = gateMask<T>(g1);
+    if (G == 4) {
+      const g2 = v128.load_splat<T>(g + 2 * gateBytes), m2 = gateMask<T>(g2);
+      const g3 = v128.load_splat<T>(g + 3 * gateBytes), m3 = gateMask<T>(g3);
+      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p), g0, m0, false));
+      a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p + blockBytes), g1, m1, false));
+      a2 = v128.add<T>(a2, gatedTerm<T>(v128.load(p + 2 * blockBytes), g2, m2, false));
+      a3 = v128.add<T>(a3, gatedTerm<T>(v128.load(p + 3 * blockBytes), g3, m3, false));
+      if (W > 1) {
+        a4 = v128.add<T>(a4, gatedTerm<T>(v128.load(p, 16), g0, m0, false));
+        a5 = v128.add<T>(a5, gatedTerm<T>(v128.load(p + blockBytes, 16), g1, m1, false));
+        a6 = v128.add<T>(a6, gatedTerm<T>(v128.load(p + 2 * blockBytes, 16), g2, m2, false));
+        a7 = v128.add<T>(a7, gatedTerm<T>(v128.load(p + 3 * blockBytes, 16), g3, m3, false));
+      }
+    } else {
+      const q = p + blockBytes;
+      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p), g0, m0, false));
+      a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p, 16), g0, m0, false));
+      a2 = v128.add<T>(a2, gatedTerm<T>(v128.load(p, 32), g0, m0, false));
+      a4 = v128.add<T>(a4, gatedTerm<T>(v128.load(q), g1, m1, false));
+      a5 = v128.add<T>(a5, gatedTerm<T>(v128.load(q, 16), g1, m1, false));
+      a6 = v128.add<T>(a6, gatedTerm<T>(v128.load(q, 32), g1, m1, false));
+      if (W > 3) {
+        a3 = v128.add<T>(a3, gatedTerm<T>(v128.load(p, 48), g0, m0, false));
+        a7 = v128.add<T>(a7, gatedTerm<T>(v128.load(q, 48), g1, m1, false));
+      }
+    }
+  }
+  if (G == 4) {
+    v128.store(slot, a0);
+    v128.store(slot + slotBytes, a1);
+    v128.store(slot + 2 * slotBytes, a2);
+    v128.store(slot + 3 * slotBytes, a3);
+    if (W > 1) {
+      v128.store(slot, a4, 16);
+      v128.store(slot + slotBytes, a5, 16);
+      v128.store(slot + 2 * slotBytes, a6, 16);
+      v128.store(slot + 3 * slotBytes, a7, 16);
+    }
+  } else {
+    v128.store(slot, a0); v128.store(slot, a1, 16); v128.store(slot, a2, 32);
+    v128.store(slot + slotBytes, a4); v128.store(slot + slotBytes, a5, 16); v128.store(slot + slotBytes, a6, 32);
+    if (W > 3) { v128.store(slot, a3, 48); v128.store(slot + slotBytes, a7, 48); }
+  }
+}
+
+/**
+ * Rows of at most 8 vectors (plus a scalar tail), each read once for its masked term (into
+ * register accumulators) and its dot with w: the dot in rowPass's order (rowpass.ts), so it has
+ * the bits of rowDot.
+ */
+// @ts-ignore: decorator
+@inline function dotStrips<T>(
+  count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, w: usize, dotOut: usize,
+): void {
+  const vectors = vectorColumns<T>(k) / lanes<T>();
+  if (vectors == 1) dotStrip<T>(1, count, k, rowBytes, phi, h, slot, w, dotOut);
+  else if (vectors == 2) dotStrip<T>(2, count, k, rowBytes, phi, h, slot, w, dotOut);
+  else if (vectors == 4) dotStrip<T>(4, count, k, rowBytes, phi, h, slot, w, dotOut);
+  else dotStrip<T>(8, count, k, rowBytes, phi, h, slot, w, dotOut);
+}
+
+// @ts-ignore: decorator
+@inline function dotStrip<T>(
+  W: u32, count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, w: usize, dotOut: usize,
+): void {
+  const kv = W * lanes<T>();
+  const zero = v128.splat<T>(0);
+  // w's vectors, held in registers for the whole block
+  const w0 = v128.load(w), w1 = W > 1 ? v128.load(w, 16) : zero, w2 = W > 2 ? v128.load(w, 32) : zero;
+  const w3 = W > 3 ? v128.load(w, 48) : zero, w4 = W > 4 ? v128.load(w, 64) : zero;
+  const w5 = W > 5 ? v128.load(w, 80) : zero, w6 = W > 6 ? v128.load(w, 96) : zero;
+  const w7 = W > 7 ? v128.load(w, 112) : zero;
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+  let r: u32 = 0;
+  // narrow rows, a group at a time: each row's term in row order, the group's lane sums by one transpose
+  if (W <= 2) {
+    const G = groupRows<T>();
+    for (; r + G <= count; r += G) {
+      const p = phi + <usize>r * rowBytes, g = at<T>(h, r);
+      const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
+      const g0 = v128.load_splat<T>(g), m0 = gateMask<T>(g0);
+      const g1 = v128.load_splat<T>(g, sizeof<T>()), m1 = gateMask<T>(g1);
+      // the terms in row order: a0 (and a1) take rows r, r + 1, ... in turn
+      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p), g0, m0, false));
+      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p1), g1, m1, false));
+      if (W > 1) {
+        a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p, 16), g0, m0, false));
+        a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p1, 16), g1, m1, false));
+      }
+      if (G > 2) {
+        const g2 = v128.load_splat<T>(g, 2 * sizeof<T>()), m2 = gateMask<T>(g2);
+        const g3 = v128.load_splat<T>(g, 3 * sizeof<T>()), m3 = gateMask<T>(g3);
+        a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p2), g2, m2, false));
+        a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p3), g3, m3, false));
+        if (W > 1) {
+          a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p2, 16), g2, m2, false));
+          a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p3, 16), g3, m3, false));
+        }
+      }
+      // the scalar tail's terms, row by row
+      if (kv < k) {
+        for (let j: u32 = 0; j < G; j++) {
+          const gate = load<T>(at<T>(h, r + j)), row = p + <usize>j * rowBytes;
+          if (gate == 0) continue;
+          for (let c = kv; c < k; c++) {
+            store<T>(at<T>(slot, c), load<T>(at<T>(slot, c)) + gate * load<T>(at<T>(row, c)));
+          }
+        }
+      }
+      const s0 = narrowPartial<T>(W, p, w0, w1), s1 = narrowPartial<T>(W, p1, w0, w1);
+      const s2 = G > 2 ? narrowPartial<T>(W, p2, w0, w1) : s0, s3 = G > 2 ? narrowPartial<T>(W, p3, w0, w1) : s0;
+      storeGroupDots<T>(groupLaneSums<T>(s0, s1, s2, s3), k, kv, p, rowBytes, w, at<T>(dotOut, r));
+    }
+  }
+  for (; r < count; r++) {
+    const p = phi + <usize>r * rowBytes;
+    const gate = load<T>(at<T>(h, r));
+    const g = v128.splat<T>(gate), m = gateMask<T>(g);
+    const p0 = v128.load(p);
+    a0 = v128.add<T>(a0, gatedTerm<T>(p0, g, m, false));
+    // the dot's partial sums: vectors of whole groups of 4 go to partial j % 4, the rest to d0
+    let d0 = v128.add<T>(zero, v128.mul<T>(p0, w0)), d1 = zero, d2 = zero, d3 = zero;
+    if (W > 1) {
+      const p1 = v128.load(p, 16);
+      a1 = v128.add<T>(a1, gatedTerm<T>(p1, g, m, false));
+      if (W >= 4) d1 = v128.add<T>(zero, v128.mul<T>(p1, w1));
+      else d0 = v128.add<T>(d0, v128.mul<T>(p1, w1));
+    }
+    if (W > 2) {
+      const p2 = v128.load(p, 32);
+      a2 = v128.add<T>(a2, gatedTerm<T>(p2, g, m, false));
+      if (W >= 4) d2 = v128.add<T>(zero, v128.mul<T>(p2, w2));
+      else d0 = v128.add<T>(d0, v128.mul<T>(p2, w2));
+    }
+    if (W > 3) {
+      const p3 = v128.load(p, 48);
+      a3 = v128.add<T>(a3, gatedTerm<T>(p3, g, m, false));
+      d3 = v128.add<T>(zero, v128.mul<T>(p3, w3));
+    }
+    if (W > 4) {
+      const p4 = v128.load(p, 64);
+      a4 = v128.add<T>(a4, gatedTerm<T>(p4, g, m, false));
+      d0 = v128.add<T>(d0, v128.mul<T>(p4, w4));
+    }
+    if (W > 5) {
+      const p5 = v128.load(p, 80);
+      a5 = v128.add<T>(a5, gatedTerm<T>(p5, g, m, false));
+      if (W == 8) d1 = v128.add<T>(d1, v128.mul<T>(p5, w5));
+      else d0 = v128.add<T>(d0, v128.mul<T>(p5, w5));
+    }
+    if (W > 6) {
+      const p6 = v128.load(p, 96);
+      a6 = v128.add<T>(a6, gatedTerm<T>(p6, g, m, false));
+      if (W == 8) d2 = v128.add<T>(d2, v128.mul<T>(p6, w6));
+      else d0 = v128.add<T>(d0, v128.mul<T>(p6, w6));
+    }
+    if (W > 7) {
+      const p7 = v128.load(p, 112);
+      a7 = v128.add<T>(a7, gatedTerm<T>(p7, g, m, false));
+      d3 = v128.add<T>(d3, v128.mul<T>(p7, w7));
+    }
+    let d = laneSum<T>(v128.add<T>(v128.add<T>(d0, d1), v128.add<T>(d2, d3)));
+    // scalar tail: the term into the slot, the dot in column order
+    for (let c = kv; c < k; c++) {
+      const x = load<T>(at<T>(p, c));
+      if (gate != 0) store<T>(at<T>(slot, c), load<T>(at<T>(slot, c)) + gate * x);
+      d += x * load<T>(at<T>(w, c));
+    }
+    store<T>(at<T>(dotOut, r), d + <T>0);
+  }
+  v128.store(slot, a0);
+  if (W > 1) v128.store(slot, a1, 16);
+  if (W > 2) v128.store(slot, a2, 32);
+  if (W > 3) v128.store(slot, a3, 48);
+  if (W > 4) v128.store(slot, a4, 64);
+  if (W > 5) v128.store(slot, a5, 80);
+  if (W > 6) v128.store(slot, a6, 96);
+  if (W > 7) v128.store(slot, a7, 112);
 }
 
 /**
@@ -238,29 +543,59 @@ function passDots<T>(
 // @ts-ignore: decorator
 @inline function stripSums<T>(
   n: u32, k: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, gateList: usize, slot: usize,
-  listed: bool, binary: bool,
+  listed: bool, binary: bool, gradOut: usize = 0, gradW: usize = 0, gradScaled: usize = 0, gradScale: f64 = 0,
 ): void {
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
   let c: u32 = 0;
+  // a fused pass: each strip also writes its columns of every row's gradient row
   if (ASC_FEATURE_SIMD) {
     for (; c + STRIP * L <= kv; c += STRIP * L) {
-      strip<T>(8, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      strip<T>(8, n, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
     }
     if (c + 4 * L <= kv) {
-      strip<T>(4, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      strip<T>(4, n, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
       c += 4 * L;
     }
     if (c + 2 * L <= kv) {
-      strip<T>(2, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      strip<T>(2, n, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
       c += 2 * L;
     }
     if (c + L <= kv) {
-      strip<T>(1, n, rowBytes, at<T>(phi, c), h, rowList, gateList, at<T>(slot, c), listed, binary);
+      strip<T>(1, n, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
       c += L;
     }
   }
-  // scalar tail: the rows in order, absent ones skipped
+  scalarTail<T>(n, k, c, rowBytes, phi, h, rowList, gateList, slot, listed, binary);
+  if (gradOut != 0 && c < k) gradientTail<T>(n, k, c, h, gradOut, gradW, gradScaled, gradScale, binary);
+}
+
+/** Columns [c, k) of a fused pass's gradient rows 0..n-1 (gradientRow's scalar tail, gradient.ts). */
+function gradientTail<T>(
+  n: u32, k: u32, c: u32, h: usize, out: usize, w: usize, scaledW: usize, scale: f64, binary: bool,
+): void {
+  const rowBytes = <usize>k << alignof<T>();
+  for (let r: u32 = 0; r < n; r++) {
+    const gate = load<T>(at<T>(h, r));
+    const coef = <T>(scale * <f64>gate);
+    const row = out + <usize>r * rowBytes;
+    for (let j = c; j < k; j++) {
+      store<T>(at<T>(row, j), gate == 0 ? <T>0 : binary ? load<T>(at<T>(scaledW, j)) : coef * load<T>(at<T>(w, j)));
+    }
+  }
+}
+
+/** A fused pass's gradient row (gradientRow, gradient.ts), called rather than inlined: rows wider than a strip. */
+function writeGradientRow<T>(k: u32, row: usize, gate: T, scale: f64, w: usize): void {
+  gradientRow<T>(k, row, gate, scale, w, 0, false, false);
+}
+
+/** Columns [c, k) of stripSums' rows, row by row in order, absent ones skipped. */
+// @ts-ignore: decorator
+@inline function scalarTail<T>(
+  n: u32, k: u32, c: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, gateList: usize, slot: usize,
+  listed: bool, binary: bool,
+): void {
   if (c == k) return;
   for (let i: u32 = 0; i < n; i++) {
     const r = listed ? load<u32>(rowList + (<usize>i << 2)) : i;
@@ -278,9 +613,15 @@ function passDots<T>(
  */
 // @ts-ignore: decorator
 @inline function strip<T>(
-  W: u32, n: u32, rowBytes: usize, phi: usize, h: usize, rowList: usize, gateList: usize, slot: usize,
-  listed: bool, binary: bool,
+  W: u32, n: u32, k: u32, c: u32, phi: usize, h: usize, rowList: usize, gateList: usize, slot: usize,
+  listed: bool, binary: bool, gradOut: usize, gradW: usize, gradScaled: usize, gradScale: f64,
 ): void {
+  const rowBytes = <usize>k << alignof<T>();
+  const column = <usize>c << alignof<T>();
+  phi += column;
+  slot += column;
+  // a fused pass's gradient columns: scale * w (gates of 1) or coef * w, masked where the gate is 0
+  const from = (binary ? gradScaled : gradW) + column, to = gradOut + column;
   let a0 = v128.splat<T>(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   for (let i: u32 = 0; i < n; i++) {
     const r = listed ? load<u32>(rowList + (<usize>i << 2)) : i;
@@ -301,6 +642,23 @@ function passDots<T>(
       a6 = v128.add<T>(a6, stripTerm<T>(v128.load(p, 96), g, m, listed, binary));
       a7 = v128.add<T>(a7, stripTerm<T>(v128.load(p, 112), g, m, listed, binary));
     }
+    // a fused pass (streamed rows only): this strip of the row's gradient row, written as the row is read
+    if (!listed && gradOut != 0) {
+      const o = to + <usize>r * rowBytes;
+      const coef = binary ? g : v128.splat<T>(<T>(gradScale * <f64>load<T>(at<T>(h, r))));
+      v128.store(o, gradientTerm<T>(from, 0, coef, m, binary));
+      if (W > 1) v128.store(o, gradientTerm<T>(from, 16, coef, m, binary), 16);
+      if (W > 2) {
+        v128.store(o, gradientTerm<T>(from, 32, coef, m, binary), 32);
+        v128.store(o, gradientTerm<T>(from, 48, coef, m, binary), 48);
+      }
+      if (W > 4) {
+        v128.store(o, gradientTerm<T>(from, 64, coef, m, binary), 64);
+        v128.store(o, gradientTerm<T>(from, 80, coef, m, binary), 80);
+        v128.store(o, gradientTerm<T>(from, 96, coef, m, binary), 96);
+        v128.store(o, gradientTerm<T>(from, 112, coef, m, binary), 112);
+      }
+    }
   }
   v128.store(slot, a0);
   if (W > 1) v128.store(slot, a1, 16);
@@ -308,6 +666,13 @@ function passDots<T>(
   if (W > 4) {
     v128.store(slot, a4, 64); v128.store(slot, a5, 80); v128.store(slot, a6, 96); v128.store(slot, a7, 112);
   }
+}
+
+/** A vector of a gradient row (rowVector, gradient.ts): from[offset] for gates of 1, else coef * w; masked. */
+// @ts-ignore: decorator
+@inline function gradientTerm<T>(from: usize, offset: usize, coef: v128, mask: v128, binary: bool): v128 {
+  const x = v128.load(from + offset);
+  return v128.and(binary ? x : v128.mul<T>(coef, x), mask);
 }
 
 /** A strip row's term: listed rows are active (gate != 0), so only streamed rows need the mask. */

@@ -125,3 +125,64 @@ import { at, gateMask, laneSum, lanes, vectorColumns } from "./common";
 @inline function pairSum<T>(a: v128, p: v128, q: v128, g0: v128, g1: v128, m0: v128, m1: v128, binary: bool): v128 {
   return v128.add<T>(v128.add<T>(a, gatedTerm<T>(p, g0, m0, binary)), gatedTerm<T>(q, g1, m1, binary));
 }
+
+// Dots of narrow rows (1 or 2 whole vectors, then a scalar tail), a group of rows at a time:
+// each row's partial sums are those of rowPass, and the group's lane sums are taken together
+// by a transpose, lane by lane in laneSum's order, so every dot keeps rowDot's bits.
+
+/** Rows a narrow group holds: one per lane (4 f32 rows, 2 f64 rows). */
+// @ts-ignore: decorator
+@inline export function groupRows<T>(): u32 {
+  return <u32>(16 / sizeof<T>());
+}
+
+/** A narrow row's vector before its lane sum: (d0 + d1) + (d2 + d3) of rowPass, W = 1 or 2 vectors. */
+// @ts-ignore: decorator
+@inline export function narrowPartial<T>(W: u32, p: usize, w0: v128, w1: v128): v128 {
+  const zero = v128.splat<T>(0);
+  let d0 = v128.add<T>(zero, v128.mul<T>(v128.load(p), w0));
+  if (W > 1) d0 = v128.add<T>(d0, v128.mul<T>(v128.load(p, 16), w1));
+  return v128.add<T>(v128.add<T>(d0, zero), v128.add<T>(zero, zero));
+}
+
+/** Lane r = laneSum(s_r), for the group's rows (s2, s3 unused for f64). */
+// @ts-ignore: decorator
+@inline export function groupLaneSums<T>(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  if (sizeof<T>() == 4) {
+    const t0 = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(s0, s1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(s2, s3, 2, 6, 3, 7);
+    const l0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), l1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+    const l2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), l3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+    return f32x4.add(f32x4.add(l0, l1), f32x4.add(l2, l3));
+  } else {
+    return f64x2.add(v128.shuffle<f64>(s0, s1, 0, 2), v128.shuffle<f64>(s0, s1, 1, 3));
+  }
+}
+
+/**
+ * The dots of a group's rows (row r at p + r * rowBytes) from their lane sums: the scalar tail
+ * of each row added in column order, then + 0, into out[0..groupRows).
+ */
+// @ts-ignore: decorator
+@inline export function storeGroupDots<T>(
+  sums: v128, k: u32, kv: u32, p: usize, rowBytes: usize, w: usize, out: usize,
+): void {
+  if (kv == k) {
+    v128.store(out, v128.add<T>(sums, v128.splat<T>(0)));
+  } else if (sizeof<T>() == 4) {
+    storeTailDot<T>(<T>f32x4.extract_lane(sums, 0), k, kv, p, w, out);
+    storeTailDot<T>(<T>f32x4.extract_lane(sums, 1), k, kv, p + rowBytes, w, out + 4);
+    storeTailDot<T>(<T>f32x4.extract_lane(sums, 2), k, kv, p + 2 * rowBytes, w, out + 8);
+    storeTailDot<T>(<T>f32x4.extract_lane(sums, 3), k, kv, p + 3 * rowBytes, w, out + 12);
+  } else {
+    storeTailDot<T>(<T>f64x2.extract_lane(sums, 0), k, kv, p, w, out);
+    storeTailDot<T>(<T>f64x2.extract_lane(sums, 1), k, kv, p + rowBytes, w, out + 8);
+  }
+}
+
+/** out = d + the row's scalar tail (columns kv..k-1, in order), + 0. */
+// @ts-ignore: decorator
+@inline function storeTailDot<T>(d: T, k: u32, kv: u32, row: usize, w: usize, out: usize): void {
+  for (let c = kv; c < k; c++) d += load<T>(at<T>(row, c)) * load<T>(at<T>(w, c));
+  store<T>(out, d + <T>0);
+}

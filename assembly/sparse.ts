@@ -4,9 +4,9 @@
 // the pairwise tree (tree.ts), so the result has the bits of the dense pass over the same
 // gates. A listed row whose weight is exactly 0 is absent, as in the dense case.
 
-import { BLOCK_ROWS, at, blocksOf } from "./common";
+import { BLOCK_ROWS, at, blocksOf, zeroSlot } from "./common";
 import { gradientRow, scaledRow } from "./gradient";
-import { blockSlotBytes, listedSum } from "./pool";
+import { blockSlotBytes, listedSum, treeAt } from "./pool";
 import { rowDot } from "./rowpass";
 import { foldTree, pushBlock, treeBytes, treeNodes } from "./tree";
 
@@ -21,7 +21,7 @@ export function poolListed<T>(
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   const blockSlot = scratch;
-  const tree = blockSlot + blockSlotBytes<T>(k);
+  const tree = treeAt<T>(scratch, k);
   const nodes = <usize>treeNodes(rows);
   const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
@@ -31,7 +31,7 @@ export function poolListed<T>(
     const block = (load<u32>(index + (<usize>i << 2)) - first) / BLOCK_ROWS;
     let j = i + 1;
     while (j < count && (load<u32>(index + (<usize>j << 2)) - first) / BLOCK_ROWS == block) j++;
-    memory.fill(blockSlot, 0, blockSlotBytes<T>(k));
+    zeroSlot(blockSlot, blockSlotBytes<T>(k));
     if (weight == 0) {
       listedSum<T>(j - i, k, rowBytes, phi, index + (<usize>i << 2), 0, blockSlot, true);
     } else {

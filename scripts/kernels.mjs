@@ -20,28 +20,28 @@ export const KERNELS = [
   [
     "pooled",
     "interaction.pooled",
-    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, u: ptr, v: ptr, scratch: ptr, compact: bool",
+    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, u: ptr, v: ptr, scratch: ptr, plan: u32",
     "void",
     "The pooled sums u and v into u and v.",
   ],
   [
     "value",
     "interaction.value",
-    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, scratch: ptr, compact: bool",
+    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, scratch: ptr, plan: u32",
     "T",
     "F = <u, v>.",
   ],
   [
     "valueAndGradient",
     "interaction.valueAndGradient",
-    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, out: ptr, scale: f64, accumulate: bool, scratch: ptr, compact: bool",
+    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, out: ptr, scale: f64, accumulate: bool, scratch: ptr, plan: u32",
     "T",
     "F, and out (+)= scale * dF/dphi.",
   ],
   [
     "gateGradient",
     "interaction.gateGradient",
-    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, out: ptr, scratch: ptr, compact: bool",
+    "n: u32, m: u32, k: u32, phi: ptr, h: ptr, out: ptr, scratch: ptr, plan: u32",
     "T",
     "F, and out = dF/dh for every row.",
   ],
@@ -85,7 +85,7 @@ export const KERNELS = [
   [
     "batchPooledDense",
     "batch.batchPooledDense",
-    "n: u32, m: u32, k: u32, phi: ptr, sets: u32, h: ptr, u: ptr, v: ptr, values: ptr, scratch: ptr, compact: bool",
+    "n: u32, m: u32, k: u32, phi: ptr, sets: u32, h: ptr, u: ptr, v: ptr, values: ptr, scratch: ptr, plan: u32",
     "void",
     "Phase 1 of dense sets.",
   ],
@@ -158,7 +158,7 @@ export const KERNELS = [
   [
     "poolRange",
     "pool.poolRange",
-    "rows: u32, k: u32, phi: ptr, h: ptr, first: u32, meta: ptr, values: ptr, scratch: ptr, compact: bool",
+    "rows: u32, k: u32, phi: ptr, h: ptr, first: u32, meta: ptr, values: ptr, scratch: ptr, plan: u32",
     "u32",
     "The nodes of its group's tree a range of rows completes; returns how many.",
   ],
@@ -181,7 +181,7 @@ export const KERNELS = [
   [
     "gradientRows",
     "gradient.gradientRows",
-    "rows: u32, k: u32, h: ptr, w: ptr, scale: f64, out: ptr, accumulate: bool, scratch: ptr",
+    "rows: u32, k: u32, h: ptr, w: ptr, scale: f64, out: ptr, accumulate: bool, scratch: ptr, plan: u32",
     "void",
     "out[r] (+)= scale * h_r * w for rows 0..rows-1.",
   ],
@@ -215,6 +215,12 @@ export const CONSTANTS = [
     "Rows summed in T before the pairwise tree takes over; chunks and tiles align to it.",
   ],
   ["MAX_RANGE_NODES", "pool.MAX_RANGE_NODES", "The most tree nodes poolRange returns for a range of one group."],
+  // the loop variants a dense kernel's `plan` names (docs/design.md §6): bits, any combination
+  ["PLAN_COMPACT", "common.PLAN_COMPACT", "Pool only the active rows of each block (else every row, masked)."],
+  ["PLAN_WIDE_STRIPS", "common.PLAN_WIDE_STRIPS", "Streaming: register strips for rows of up to 128 bytes (else 64)."],
+  ["PLAN_MULTI_BLOCK", "common.PLAN_MULTI_BLOCK", "Streaming rows of up to 64 bytes: several blocks at once."],
+  ["PLAN_FUSED", "common.PLAN_FUSED", "valueAndGradient: B's gradient rows written inside B's pooling pass."],
+  ["PLAN_FILL_FIRST", "common.PLAN_FILL_FIRST", "Gradient blocks of binary gates: memory.fill, then the active rows."],
 ].map(([name, from, doc]) => ({ name, from, doc }));
 
 /** An export from its row: [name, from, "arg: type, ...", result type, doc]. */

@@ -1,9 +1,9 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
 import { deliver, place, shapeText, type Call, type Input, type Placed } from "./call.js";
-import { requireEngine, type PrecisionKernels } from "./loader.js";
+import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import type { WasmMemory } from "./memory.js";
-import { compactLoop } from "./planner.js";
+import { layoutOf, runPlanned, type PlanJob } from "./planner.js";
 import type { FloatArray, Gates, Shape } from "./types.js";
 import {
   checkAnyGates,
@@ -45,6 +45,7 @@ export interface Pooled<A extends FloatArray = FloatArray> {
 /** A checked call: the engine's kernels and memory, the shape and the gates. */
 interface CheckedCall {
   readonly caller: string;
+  readonly engine: Engine;
   readonly K: PrecisionKernels;
   readonly memory: WasmMemory;
   readonly s: CheckedShape;
@@ -58,6 +59,7 @@ function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): Ch
   const precision = checkPhi(phi, s, caller);
   return {
     caller,
+    engine: e,
     K: e[precision],
     memory: e.memory,
     s,
@@ -100,16 +102,17 @@ function placeCall<R extends string = never>(
   return Object.assign(p, { gates: { at: p.at.gates, count, weight, split: gates.sparse ? gates.split : 0 } });
 }
 
-/** The planner's pooling loop for a dense call; the first call of a size class times both (F only, on its inputs). */
-function compactOf(c: CheckedCall, p: ReturnType<typeof placeCall>): boolean {
-  const { n, m, k } = c.s;
-  return compactLoop(
-    c.K.precision,
-    c.s.elements * c.K.bytesPerElement,
-    k * c.K.bytesPerElement,
-    (compact) => c.K.value(n, m, k, p.at.phi, p.gates.at, p.scratch, compact),
-    () => new c.K.ArrayType(c.memory.buffer, p.gates.at, c.s.rows),
-  );
+/** A dense call of `job` with the plan of its size class (docs/design.md §6): `call(plan)` runs the kernel. */
+function planned<R>(
+  c: CheckedCall,
+  p: ReturnType<typeof placeCall>,
+  job: PlanJob,
+  call: (plan: number) => R,
+  timed = true,
+): R {
+  const { K, s } = c;
+  const layout = layoutOf(c.engine, K, s.elements, s.k);
+  return runPlanned(job, layout, () => new K.ArrayType(c.memory.buffer, p.gates.at, s.rows), call, undefined, timed);
 }
 
 /**
@@ -136,7 +139,7 @@ export function value(phi: FloatArray, h: Gates, shape: Shape): number {
   const g = p.gates;
   return c.gates.sparse
     ? c.K.sparseValue(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.scratch)
-    : c.K.value(n, m, k, p.at.phi, g.at, p.scratch, compactOf(c, p));
+    : planned(c, p, "value", (plan) => c.K.value(n, m, k, p.at.phi, g.at, p.scratch, plan));
 }
 
 /**
@@ -216,7 +219,13 @@ function valueAndGradientCall<A extends FloatArray>(
         dense,
         p.scratch,
       )
-    : c.K.valueAndGradient(n, m, k, p.at.phi, g.at, p.out, scale, add, p.scratch, compactOf(c, p));
+    : planned(
+        c,
+        p,
+        "valueAndGradient",
+        (plan) => c.K.valueAndGradient(n, m, k, p.at.phi, g.at, p.out, scale, add, p.scratch, plan),
+        !add,
+      );
   return { value: F, gradient: deliver(p, c.memory, length, out) };
 }
 
@@ -250,7 +259,7 @@ export function gateGradient<A extends FloatArray>(
   const p = placeCall(c, undefined, { array: out, elements: length, read: false });
   const g = p.gates;
   if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.out, p.scratch);
-  else c.K.gateGradient(n, m, k, p.at.phi, g.at, p.out, p.scratch, compactOf(c, p));
+  else planned(c, p, "gateGradient", (plan) => c.K.gateGradient(n, m, k, p.at.phi, g.at, p.out, p.scratch, plan));
   return deliver(p, c.memory, length, out);
 }
 
@@ -271,7 +280,7 @@ export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Po
   const p = placeCall(c, { u: k, v: k });
   const { at, gates: g } = p;
   if (c.gates.sparse) c.K.sparsePooled(n, m, k, at.phi, g.count, g.at, g.weight, g.split, at.u, at.v, p.scratch);
-  else c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, compactOf(c, p));
+  else planned(c, p, "value", (plan) => c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, plan));
   const result = (ptr: number) => deliver(p, c.memory, k, undefined as A | undefined, ptr);
   return { u: result(at.u), v: result(at.v) };
 }

@@ -5,7 +5,7 @@
 import type { GradientOptions } from "./api.js";
 import { deliver, place, shapeText, type Input } from "./call.js";
 import { requireEngine } from "./loader.js";
-import { compactLoop } from "./planner.js";
+import { layoutOf, settledBits } from "./planner.js";
 import type { DenseGateSets, FloatArray, GateSets, Shape } from "./types.js";
 import {
   checkGateSets,
@@ -81,8 +81,8 @@ export function batchPooled<A extends FloatArray>(
   // CSR sets without weights: weight 0 tells the kernels every weight is 1
   const weight = !checked.dense && checked.weight ? at.weight : 0;
   if (checked.dense) {
-    const compact = compactLoop(K.precision, s.elements * K.bytesPerElement, k * K.bytesPerElement);
-    K.batchPooledDense(n, m, k, at.phi, count, at.gates, at.u, at.v, at.values, p.scratch, compact);
+    const plan = settledBits("value", layoutOf(e, K, s.elements, k));
+    K.batchPooledDense(n, m, k, at.phi, count, at.gates, at.u, at.v, at.values, p.scratch, plan);
   } else {
     K.batchPooledListed(
       n,

@@ -8,7 +8,7 @@ import { deliver, place, shapeText } from "./call.js";
 import { BLOCK_ROWS, requireEngine } from "./loader.js";
 import { layout, partsAt, type WasmMemory } from "./memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
-import { compactLoop } from "./planner.js";
+import { layoutOf, settledBits } from "./planner.js";
 import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
 import {
   checkGates,
@@ -123,11 +123,12 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
   const p = place(caller, what, K, e.memory, { inputs, scratch: scratch.bytes });
   const at = partsAt(p.scratch, scratch.offsets);
-  const compact = compactLoop(K.precision, rows * k * K.bytesPerElement, k * K.bytesPerElement);
+  // a chunk is planned as a table of its rows: out of cache when large
+  const plan = settledBits("value", layoutOf(e, K, rows * k, k));
   const [a, b] = groupsOf(s, start, rows).map(([offset, count, first]): PooledNodes => {
     const rowsPhi = p.at.phi + offset * k * K.bytesPerElement,
       rowsH = p.at.h + offset * K.bytesPerElement;
-    const nodes = count ? K.poolRange(count, k, rowsPhi, rowsH, first, at.meta, at.values, at.pass, compact) : 0;
+    const nodes = count ? K.poolRange(count, k, rowsPhi, rowsH, first, at.meta, at.values, at.pass, plan) : 0;
     return readNodes(e, at.meta, at.values, nodes, k);
   });
   return { shape: { n: s.n, m: s.m, k }, precision, start, rows, a, b };
@@ -293,11 +294,13 @@ export function gradientChunk<A extends FloatArray>(
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
   const call = { inputs, out: { array: out, elements: rows * k, read: add }, scratch: K.rowScratchBytes(k) };
   const p = place(caller, what, K, e.memory, call);
+  // the writes the planner chose for valueAndGradient on a table of the chunk's rows
+  const plan = settledBits("valueAndGradient", layoutOf(e, K, rows * k, k));
   groupsOf(s, start, rows).forEach(([offset, count], g) => {
     // rows of A get v, rows of B get u
     const rowsH = p.at.h + offset * K.bytesPerElement,
       rowsOut = p.out + offset * k * K.bytesPerElement;
-    if (count) K.gradientRows(count, k, rowsH, g === 0 ? p.at.v : p.at.u, scale, rowsOut, add, p.scratch);
+    if (count) K.gradientRows(count, k, rowsH, g === 0 ? p.at.v : p.at.u, scale, rowsOut, add, p.scratch, plan);
   });
   return deliver(p, e.memory, rows * k, out);
 }

@@ -1,6 +1,6 @@
 // Loading: the embedded wasm bytes, SIMD detection, one compiled module, one shared promise.
 
-import { setPlanMode, type PlanMode } from "./planner.js";
+import { setPlanMode, type PlanBits, type PlanMode } from "./planner.js";
 import { bindKernels, kernelNames, type KernelName, type Kernels, type ModuleExports } from "./generated/kernels.js";
 import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
@@ -63,6 +63,8 @@ export interface Engine {
   distinctRows(count: number, index: number, marks: number, list: number): number;
   /** The most tree nodes a range pass (poolRange) returns for one group. */
   readonly maxRangeNodes: number;
+  /** The bits of the dense kernels' `plan` argument (the planner's variants). */
+  readonly planBits: PlanBits;
   readonly memory: WasmMemory;
   readonly f32: PrecisionKernels;
   readonly f64: PrecisionKernels;
@@ -160,6 +162,13 @@ export function engineOf(exports: ModuleExports): Engine {
     simd: exports.simdBuild() !== 0,
     distinctRows: (count, index, marks, list) => exports.distinctRows(count, index, marks, list) >>> 0,
     maxRangeNodes: exports.MAX_RANGE_NODES.value as number,
+    planBits: {
+      compact: exports.PLAN_COMPACT.value as number,
+      wideStrips: exports.PLAN_WIDE_STRIPS.value as number,
+      multiBlock: exports.PLAN_MULTI_BLOCK.value as number,
+      fused: exports.PLAN_FUSED.value as number,
+      fillFirst: exports.PLAN_FILL_FIRST.value as number,
+    },
     memory,
     f32: precisionKernels(exports, "f32"),
     f64: precisionKernels(exports, "f64"),

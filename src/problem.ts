@@ -6,7 +6,7 @@ import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import { allocParts, allocRegion, copyOf, type WasmMemory } from "./memory.js";
 import type { Pooled } from "./api.js";
 import { shapeText } from "./call.js";
-import { compactLoop, planned } from "./planner.js";
+import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "./planner.js";
 import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
 import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";
 
@@ -69,9 +69,13 @@ export class Problem<P extends Precision = Precision> {
   readonly #phi: Region;
   readonly #h: Region;
   readonly #scratch: number;
-  /** The planner's pooling loop, chosen at the first dense call (docs/design.md §6). */
-  #compactLoop: boolean | undefined;
-  #planAsks = 0;
+  /** The planner's loops for each kernel once settled (docs/design.md §6), and what it plans by. */
+  readonly #plans: Record<PlanJob, PlanCache> = {
+    value: { generation: -1, bits: 0 },
+    valueAndGradient: { generation: -1, bits: 0 },
+    gateGradient: { generation: -1, bits: 0 },
+  };
+  readonly #layout: Layout;
   #gradient: Region | undefined;
   #gateGradient: Region | undefined;
   /** Where pooled() puts u and v (in the Problem's region). */
@@ -104,6 +108,7 @@ export class Problem<P extends Precision = Precision> {
     this.#h = new Region(at.h, s.rows);
     this.#scratch = at.scratch;
     this.#pooled = { u: at.u, v: at.v };
+    this.#layout = layoutOf(engine, this.#K, s.elements, s.k);
     // regions may be reused memory: a new Problem starts from zeros
     this.#view(this.#phi).fill(0);
     this.#view(this.#h).fill(0);
@@ -114,24 +119,9 @@ export class Problem<P extends Precision = Precision> {
     if (this.#disposed) throw new Error(`Problem.${member}: this Problem was disposed`);
   }
 
-  /** Whether dense calls run the compacted loop: the planner decides once, timing F on this Problem's data. */
-  get #compact(): boolean {
-    if (this.#compactLoop === undefined) {
-      const { n, m, k, elements } = this.#s,
-        K = this.#K;
-      const loop = compactLoop(
-        K.precision,
-        elements * K.bytesPerElement,
-        k * K.bytesPerElement,
-        (compact) => K.value(n, m, k, this.#phi.ptr, this.#h.ptr, this.#scratch, compact),
-        () => this.#view(this.#h),
-      );
-      // gates mostly off leave the class unplanned: ask again at the next few calls, then keep it
-      if (planned(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement) || ++this.#planAsks >= 3)
-        this.#compactLoop = loop;
-      return loop;
-    }
-    return this.#compactLoop;
+  /** A dense call of `job` with the planner's loops for this Problem's class: `call(plan)` runs the kernel. */
+  #planned<R>(job: PlanJob, call: (plan: number) => R, timed = true): R {
+    return runPlanned(job, this.#layout, () => this.#view(this.#h), call, this.#plans[job], timed);
   }
 
   #view(region: Region): FloatArrayOf<P> {
@@ -201,7 +191,9 @@ export class Problem<P extends Precision = Precision> {
   value(): number {
     this.#live("value()");
     const s = this.#s;
-    return this.#K.value(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, this.#scratch, this.#compact);
+    return this.#planned("value", (plan) =>
+      this.#K.value(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, this.#scratch, plan),
+    );
   }
 
   /**
@@ -241,17 +233,22 @@ export class Problem<P extends Precision = Precision> {
     const { scale, accumulate } = checkGradientOptions(checkOptions(options, caller), caller);
     const s = this.#s;
     const out = (this.#gradient = this.#output(this.#gradient, s.elements, method));
-    const value = this.#K.valueAndGradient(
-      s.n,
-      s.m,
-      s.k,
-      this.#phi.ptr,
-      this.#h.ptr,
-      out.ptr,
-      scale,
-      accumulate,
-      this.#scratch,
-      this.#compact,
+    const value = this.#planned(
+      "valueAndGradient",
+      (plan) =>
+        this.#K.valueAndGradient(
+          s.n,
+          s.m,
+          s.k,
+          this.#phi.ptr,
+          this.#h.ptr,
+          out.ptr,
+          scale,
+          accumulate,
+          this.#scratch,
+          plan,
+        ),
+      !accumulate,
     );
     return { value, gradient: this.#view(out) };
   }
@@ -271,7 +268,9 @@ export class Problem<P extends Precision = Precision> {
     this.#live("gateGradient()");
     const s = this.#s;
     const out = (this.#gateGradient = this.#output(this.#gateGradient, s.rows, "gateGradient"));
-    this.#K.gateGradient(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, this.#scratch, this.#compact);
+    this.#planned("gateGradient", (plan) =>
+      this.#K.gateGradient(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, out.ptr, this.#scratch, plan),
+    );
     return this.#view(out);
   }
 
@@ -289,7 +288,9 @@ export class Problem<P extends Precision = Precision> {
     this.#live("pooled()");
     const s = this.#s;
     const { u, v } = this.#pooled;
-    this.#K.pooled(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, u, v, this.#scratch, this.#compact);
+    this.#planned("value", (plan) =>
+      this.#K.pooled(s.n, s.m, s.k, this.#phi.ptr, this.#h.ptr, u, v, this.#scratch, plan),
+    );
     const copy = (ptr: number) => copyOf(this.#engine.memory.view(this.#K.ArrayType, ptr, s.k)) as FloatArrayOf<P>;
     return { u: copy(u), v: copy(v) };
   }

@@ -18,7 +18,7 @@ import {
 } from "./loader.js";
 import { allocParts, allocRegion, layout, partsAt, Slots } from "./memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
-import { compactLoop } from "./planner.js";
+import { layoutOf, settledBits, type Layout } from "./planner.js";
 import type { FloatArrayOf, Precision, Shape } from "./types.js";
 import {
   checkGradientOptions,
@@ -545,6 +545,11 @@ export class ThreadedProblem<P extends Precision = Precision> {
     return this.#disposed;
   }
 
+  /** What the planner plans this problem's calls by (docs/design.md §6). */
+  #layout(elements: number, k: number): Layout {
+    return layoutOf(this.#pool.engine, this.#K, elements, k);
+  }
+
   /** The pointer of a tile's first row in an array of `perRow` elements a row at `array`. */
   #rowsOf(array: number, t: Tile, perRow: number): number {
     return array + t.first * perRow * this.#K.bytesPerElement;
@@ -563,7 +568,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
     const { n, m, k, elements } = this.#s;
     const K = this.#K,
       engine = this.#pool.engine;
-    const compact = compactLoop(K.precision, elements * K.bytesPerElement, k * K.bytesPerElement);
+    const plan = settledBits("value", this.#layout(elements, k));
     const slot = (i: number) => partsAt(this.#nodeSlots.at(this.#at.nodes, i), this.#nodeSlot);
     const counts = await this.#pool.run(
       caller,
@@ -571,7 +576,7 @@ export class ThreadedProblem<P extends Precision = Precision> {
         const { meta, sums } = slot(i);
         const phi = this.#rowsOf(this.#at.phi, t, k),
           h = this.#rowsOf(this.#at.h, t, 1);
-        return kernelCall(K, "poolRange", t.count, k, phi, h, t.block, meta, sums, this.#scratchOf(i), compact);
+        return kernelCall(K, "poolRange", t.count, k, phi, h, t.block, meta, sums, this.#scratchOf(i), plan);
       }),
     );
     this.#step(caller);
@@ -649,6 +654,8 @@ export class ThreadedProblem<P extends Precision = Precision> {
         this.#view(this.#gradient, elements).fill(0);
       }
       const { value } = await this.#pooled(caller);
+      // the gradient rows take the writes the planner chose for valueAndGradient (fill-first or not)
+      const plan = settledBits("valueAndGradient", this.#layout(elements, k));
       await this.#pool.run(
         caller,
         this.#tiles.map((t, i) => {
@@ -656,7 +663,19 @@ export class ThreadedProblem<P extends Precision = Precision> {
           const h = this.#rowsOf(this.#at.h, t, 1),
             out = this.#rowsOf(this.#gradient, t, k);
           const w = t.group === 0 ? this.#at.v : this.#at.u;
-          return kernelCall(this.#K, "gradientRows", t.count, k, h, w, scale, out, accumulate, this.#scratchOf(i));
+          return kernelCall(
+            this.#K,
+            "gradientRows",
+            t.count,
+            k,
+            h,
+            w,
+            scale,
+            out,
+            accumulate,
+            this.#scratchOf(i),
+            plan,
+          );
         }),
       );
       this.#step(caller);

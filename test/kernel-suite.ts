@@ -16,7 +16,15 @@ import {
 } from "../src/index.js";
 import { requireEngine } from "../src/loader.js";
 import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
-import { GATE_KINDS, bounds, firstBitDifference, magnitudes, maxScaledError, randomProblem } from "./helpers.js";
+import {
+  GATE_KINDS,
+  bounds,
+  type GateKind,
+  firstBitDifference,
+  magnitudes,
+  maxScaledError,
+  randomProblem,
+} from "./helpers.js";
 
 const PRECISIONS: readonly Precision[] = ["f32", "f64"];
 
@@ -189,21 +197,31 @@ export function kernelSuite(build: "simd" | "scalar"): void {
       expect(Math.abs(value(phi, h, shape))).toBe(Infinity);
     });
 
-    it("give the same bits from the compacted and the streaming pooling loops (the planner's choice)", () => {
+    it("give the same bits under every plan the planner may pick (each pooling loop, fused or not, fill-first or not)", () => {
       const engine = requireEngine("test");
       const K = engine[precision];
-      const shapes: [number, number, number][] = [
-        [200, 131, 4],
-        [70, 66, 37],
-        [1, 300, 64],
-        [129, 0, 9],
-        [0, 40, 5],
-        // every k past twice the widest unrolled step, rows around the block edge
-        ...Array.from({ length: 41 }, (_, k): [number, number, number] => [257 - (k % 3), 255 + (k % 2), k]),
+      const { compact, wideStrips, multiBlock, fused, fillFirst } = engine.planBits;
+      // every variant the planner can run (planner.ts: variantsOf): 4 pooling loops x 4 ways to write the gradient
+      const plans = [0, compact, wideStrips, multiBlock].flatMap((loop) => [
+        loop,
+        loop | fused,
+        loop | fillFirst,
+        loop | fused | fillFirst,
+      ]);
+      // the kernel suite's shapes: every k past twice the widest unrolled step (rows around the
+      // block edge, and past four blocks, the most a multi-block pass sums at once), groups
+      // around the block and tree edges, empty groups
+      const shapes: (readonly [number, number, number, readonly GateKind[]])[] = [
+        ...Array.from({ length: 73 }, (_, k) => [257 - (k % 3), 255 + (k % 2), k, ["binary", "real"]] as const),
+        ...Array.from({ length: 41 }, (_, k) => [1025 + (k % 4) * 255, 1024 - (k % 2), k, ["binary", "real"]] as const),
+        ...GROUP_SIZES.flatMap((n, i) =>
+          [3, 8, 33].map((k) => [n, GROUP_SIZES[(i + 5) % GROUP_SIZES.length], k, GATE_KINDS] as const),
+        ),
+        [1, 300, 64, GATE_KINDS],
       ];
-      for (const [n, m, k] of shapes) {
+      for (const [n, m, k, kinds] of shapes) {
         const shape = { n, m, k };
-        for (const kind of ["real", "binary"] as const) {
+        for (const kind of kinds) {
           const { phi, h } = randomProblem(shape, precision, kind, n + k);
           const p = createProblem(shape, { precision });
           p.phi.set(phi);
@@ -211,25 +229,35 @@ export function kernelSuite(build: "simd" | "scalar"): void {
           const scratch = engine.memory.alloc(K.scratchBytes(n, m, k));
           const rows = (n + m) * k;
           const out = engine.memory.alloc(Math.max(2 * k, rows, n + m) * K.bytesPerElement);
+          const start = randomProblem(shape, precision, "on", k).phi;
           const phiPtr = p.phi.byteOffset,
             hPtr = p.h.byteOffset;
-          const read = (length: number) => new K.ArrayType(engine.memory.buffer, out, length).slice();
-          const run = (compact: boolean) => {
-            K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, compact);
-            const pooled = read(2 * k);
-            const F = K.value(n, m, k, phiPtr, hPtr, scratch, compact);
-            const G = K.valueAndGradient(n, m, k, phiPtr, hPtr, out, 0.5, false, scratch, compact);
-            const gradient = read(rows);
-            K.gateGradient(n, m, k, phiPtr, hPtr, out, scratch, compact);
-            return { pooled, F, G, gradient, gates: read(n + m) };
+          const view = (length: number) => new K.ArrayType(engine.memory.buffer, out, length);
+          // each kernel under `plan`; `seen` gets each result (a live view: copied only for the first plan)
+          const run = (plan: number, seen: (what: string, result: FloatArray | number) => void) => {
+            K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, plan);
+            seen("pooled", view(2 * k));
+            seen("value", K.value(n, m, k, phiPtr, hPtr, scratch, plan));
+            // the output starts dirty: every row must be written
+            view(rows).fill(NaN);
+            seen("F of valueAndGradient", K.valueAndGradient(n, m, k, phiPtr, hPtr, out, 0.5, false, scratch, plan));
+            seen("gradient", view(rows));
+            view(rows).set(start);
+            K.valueAndGradient(n, m, k, phiPtr, hPtr, out, -3, true, scratch, plan);
+            seen("accumulated gradient", view(rows));
+            seen("F of gateGradient", K.gateGradient(n, m, k, phiPtr, hPtr, out, scratch, plan));
+            seen("gateGradient", view(n + m));
           };
-          const compacted = run(true),
-            streaming = run(false);
-          const where = `${JSON.stringify(shape)} ${kind}`;
-          expect(firstBitDifference(streaming.pooled, compacted.pooled), where).toBe(-1);
-          expect(Object.is(streaming.F, compacted.F) && Object.is(streaming.G, compacted.G), where).toBe(true);
-          expect(firstBitDifference(streaming.gradient, compacted.gradient), where).toBe(-1);
-          expect(firstBitDifference(streaming.gates, compacted.gates), where).toBe(-1);
+          const base = new Map<string, FloatArray | number>();
+          run(0, (what, result) => base.set(what, typeof result === "number" ? result : result.slice()));
+          for (const plan of plans.slice(1)) {
+            run(plan, (what, result) => {
+              const expected = base.get(what)!;
+              const where = `${what} at ${JSON.stringify(shape)}, ${kind} gates, plan ${plan}`;
+              if (typeof result === "number") expect(Object.is(result, expected), where).toBe(true);
+              else expect(firstBitDifference(result, expected as FloatArray), where).toBe(-1);
+            });
+          }
           engine.memory.free(scratch);
           engine.memory.free(out);
           p.dispose();
