@@ -26,6 +26,22 @@ export function makeInputs(n, m, k, density = 0.5, seed = 1) {
   return { n, m, k, phi, h };
 }
 
+/**
+ * The sizes (n = m, k) of the kernel tuning tools (bench/kernels.mjs, bench/phases.mjs): those of
+ * the speed targets and the narrow and wide rows, or the pairs `n k` given on the command line.
+ */
+export function tuningSizes(args) {
+  const numbers = args.map(Number);
+  if (numbers.length) return Array.from({ length: numbers.length / 2 }, (_, i) => [numbers[2 * i], numbers[2 * i + 1]]);
+  return [
+    [500_000, 32],
+    [65_536, 64],
+    [4096, 64],
+    [16384, 8],
+    [16384, 256],
+  ];
+}
+
 /** Every `step`-th row of `rows`, as a sparse gate index (1% of the rows for step = 100). */
 export function everyRow(rows, step) {
   return Uint32Array.from({ length: Math.ceil(rows / step) }, (_, i) => i * step);

@@ -4,21 +4,12 @@
 //   node bench/kernels.mjs [n k [n k ...]]
 import { readFileSync } from "node:fs";
 import { createProblem, init } from "../dist/index.js";
-import { makeInputs } from "./contenders.js";
+import { makeInputs, tuningSizes } from "./contenders.js";
 
 await init();
 const roofline = (await WebAssembly.instantiate(readFileSync(new URL("../build/bench/roofline.wasm", import.meta.url))))
   .instance.exports;
-const args = process.argv.slice(2).map(Number);
-const sizes = args.length
-  ? Array.from({ length: args.length / 2 }, (_, i) => [args[2 * i], args[2 * i + 1]])
-  : [
-      [500_000, 32],
-      [65_536, 64],
-      [4096, 64],
-      [16384, 8],
-      [16384, 256],
-    ];
+const sizes = tuningSizes(process.argv.slice(2));
 
 for (const [n, k] of sizes) {
   const { phi, h } = makeInputs(n, n, k);

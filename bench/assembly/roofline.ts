@@ -43,3 +43,22 @@ export function copySimd(dst: usize, src: usize, bytes: usize): void {
 export function copyBulk(dst: usize, src: usize, bytes: usize): void {
   memory.copy(dst, src, bytes);
 }
+
+/** Fill with v128 stores, 8 vectors a step: what a kernel's gradient writes can do (each line is read first). */
+export function fillSimd(dst: usize, bytes: usize): void {
+  const z = f32x4.splat(0);
+  const end = dst + (bytes & ~127);
+  let d = dst;
+  // 8 vectors a step
+  for (; d < end; d += 128) {
+    v128.store(d, z); v128.store(d, z, 16); v128.store(d, z, 32); v128.store(d, z, 48);
+    v128.store(d, z, 64); v128.store(d, z, 80); v128.store(d, z, 96); v128.store(d, z, 112);
+  }
+  // the rest
+  memory.fill(d, 0, dst + bytes - d);
+}
+
+/** memory.fill: the engine's memset (string stores that need not read the lines they write). */
+export function fillBulk(dst: usize, bytes: usize): void {
+  memory.fill(dst, 0, bytes);
+}
