@@ -23,6 +23,8 @@ export const PLAN_MULTI_BLOCK: u32 = 4;
 export const PLAN_FUSED: u32 = 8;
 /** Gradient blocks of binary gates: zeroed by memory.fill, then only the active rows stored. */
 export const PLAN_FILL_FIRST: u32 = 16;
+/** Gradient rows (written, not accumulated): each block's lines read a block ahead of its stores. */
+export const PLAN_TOUCH_AHEAD: u32 = 32;
 
 /** Rows of up to this many bytes take register strips under PLAN_WIDE_STRIPS: one strip of 8 vectors. */
 export const WIDE_STRIP_MAX_BYTES: usize = 128;

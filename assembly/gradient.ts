@@ -7,14 +7,18 @@
 // the same bits, since coef = scale * 1 rounds to the same T as the precomputed factor.
 
 import {
-  ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, PLAN_FILL_FIRST, at, gateMask, lanes, paddedColumnsOf, scanGates,
-  vectorColumns,
+  ALL_BINARY, BLOCK_ROWS, PAIR_MAX_ROW_BYTES, PLAN_FILL_FIRST, PLAN_TOUCH_AHEAD, at, gateMask, lanes,
+  paddedColumnsOf, scanGates, vectorColumns,
 } from "./common";
 
-/** Bytes of the scratch gradientRows needs (scaled w: k elements, padded to whole vectors), in 64 bits. */
+/**
+ * Bytes of the scratch gradientRows needs, in 64 bits: scaled w (k elements, padded to whole
+ * vectors), then 16 bytes for PLAN_TOUCH_AHEAD's sink.
+ */
 export function rowScratchBytes<T>(k: u32): u64 {
-  return paddedColumnsOf<T, u64>(k) << alignof<T>();
+  return (paddedColumnsOf<T, u64>(k) << alignof<T>()) + 16;
 }
+
 
 /**
  * out[r] (+)= scale * h_r * w for rows 0..rows-1 of k elements; scaledW, k padded elements of
@@ -27,15 +31,22 @@ export function gradientRows<T>(
   gradientBlocks<T>(rows, k, h, w, scale, out, accumulate, scaledW, plan);
 }
 
-/** gradientRows once scaledW holds scale * w: rows in blocks of BLOCK_ROWS (a fused pass writes a few at a time). */
+/** gradientRows once scaledW holds scale * w: rows in blocks of BLOCK_ROWS. */
 export function gradientBlocks<T>(
   rows: u32, k: u32, h: usize, w: usize, scale: f64, out: usize, accumulate: bool, scaledW: usize, plan: u32,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   const fillFirst = (plan & PLAN_FILL_FIRST) != 0;
+  const touch = !accumulate && (plan & PLAN_TOUCH_AHEAD) != 0;
+  const end = out + <usize>rows * rowBytes;
+  let sink: i32 = 0;
+  if (touch) sink = touchLines(out, min(end, out + <usize>BLOCK_ROWS * rowBytes), sink);
   for (let start: u32 = 0; start < rows; start += BLOCK_ROWS) {
     const count = min(BLOCK_ROWS, rows - start);
     const hb = at<T>(h, start), ob = out + <usize>start * rowBytes;
+    // the next block's lines, read ahead so that its stores find them in cache
+    const next = ob + <usize>count * rowBytes;
+    if (touch) sink = touchLines(next, min(end, next + <usize>BLOCK_ROWS * rowBytes), sink);
     const binary = (scanGates<T>(hb, count) & ALL_BINARY) != 0;
     // one specialised loop per case, so no case test is left in the hot loop
     if (accumulate) {
@@ -51,6 +62,20 @@ export function gradientBlocks<T>(
       else blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, false);
     }
   }
+  if (touch) keepSink<T>(k, scaledW, sink);
+}
+
+/** Keeps a prefetch's words (so that no compiler drops the reads) after scaledW, where nobody reads them. */
+// @ts-ignore: decorator
+@inline function keepSink<T>(k: u32, scaledW: usize, sink: i32): void {
+  store<i32>(scaledW + (paddedColumnsOf<T, usize>(k) << alignof<T>()), sink);
+}
+
+/** Reads a word of every 64-byte line of [from, to) (OR-ed into sink, which the caller keeps): a prefetch. */
+// @ts-ignore: decorator
+@inline function touchLines(from: usize, to: usize, sink: i32): i32 {
+  for (let p = from; p < to; p += 64) sink |= load<i32>(p);
+  return sink;
 }
 
 /** The rows of gate 1 (the others are zero already) get scaledW. */

@@ -1,8 +1,9 @@
 // F(h; phi) = <u, v> and its gradients for the whole (n + m) x k matrix: the entry points'
 // logic, generic over f32 / f64. Group A is rows 0..n-1, group B rows n..n+m-1 (docs/design.md §1).
 //
-// Scratch layout (bytes from `scratch`): u | v | a scaled pooled sum for the gradient rows (T)
-// | u64 | v64 (u and v in float64, before rounding) | pool()'s scratch for max(n, m) rows.
+// Scratch layout (bytes from `scratch`): u | v | a scaled pooled sum for the gradient rows (T,
+// and 16 bytes: gradient.ts, rowScratchBytes) | u64 | v64 (u and v in float64, before
+// rounding) | pool()'s scratch for max(n, m) rows.
 //
 // `plan` (the dense kernels' last argument) names the loop variants to run (PLAN_* in
 // common.ts, chosen by the host's planner): every combination gives the same bits.
@@ -20,10 +21,10 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   return paddedColumnsOf<T, W>(k) << alignof<T>();
 }
 
-/** Where pool()'s scratch starts: after u, v, the scaled sum (T) and u64, v64 (float64). */
+/** Where pool()'s scratch starts: after u, v, the scaled sum (T, and 16 bytes) and u64, v64 (float64). */
 // @ts-ignore: decorator
 @inline function restOffset<T, W>(k: u32): W {
-  return 3 * slotBytes<T, W>(k) + (paddedColumnsOf<T, W>(k) << 4);
+  return 3 * slotBytes<T, W>(k) + 16 + (paddedColumnsOf<T, W>(k) << 4);
 }
 
 // Where everything lives in the scratch of a call with k columns (see the layout above).
@@ -32,7 +33,7 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 // @ts-ignore: decorator
 @inline export function scaledAt<T>(scratch: usize, k: u32): usize { return scratch + 2 * slotBytes<T, usize>(k); }
 // @ts-ignore: decorator
-@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 3 * slotBytes<T, usize>(k); }
+@inline export function u64At<T>(scratch: usize, k: u32): usize { return scratch + 3 * slotBytes<T, usize>(k) + 16; }
 // @ts-ignore: decorator
 @inline export function v64At<T>(scratch: usize, k: u32): usize {
   return u64At<T>(scratch, k) + (<usize>paddedColumns<T>(k) << 3);
@@ -139,11 +140,11 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   const hB = at<T>(h, n), outB = at<T>(out, n);
   if (n <= m) {
     pool<T>(n, k, phi, h, u, u64, rest, plan);
-    poolWithDots<T>(m, k, phiB, hB, v, v64, rest, u, outB, plan);
+    poolWithDots<T>(m, k, phiB, hB, v, v64, rest, u, outB);
     rowDots<T>(n, k, phi, v, out);
   } else {
     pool<T>(m, k, phiB, hB, v, v64, rest, plan);
-    poolWithDots<T>(n, k, phi, h, u, u64, rest, v, out, plan);
+    poolWithDots<T>(n, k, phi, h, u, u64, rest, v, out);
     rowDots<T>(m, k, phiB, u, outB);
   }
   return innerProduct<T>(k, scratch);

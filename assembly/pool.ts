@@ -19,8 +19,8 @@
 
 import {
   ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, MULTI_BLOCK_MAX_BYTES, PAIR_MAX_ROW_BYTES, PLAN_COMPACT, PLAN_MULTI_BLOCK,
-  PLAN_WIDE_STRIPS, STREAM_STRIP_MAX_BYTES, STRIP, WIDE_STRIP_MAX_BYTES, at, blocksOf, gateMask, lanes,
-  laneSum, paddedColumnsOf, scanGates, vectorColumns, zeroSlot,
+  PLAN_WIDE_STRIPS, STREAM_STRIP_MAX_BYTES, STRIP, WIDE_STRIP_MAX_BYTES, at, blocksOf, gateMask,
+  lanes, laneSum, paddedColumnsOf, scanGates, vectorColumns, zeroSlot,
 } from "./common";
 import {
   gatedTerm, groupLaneSums, groupRows, narrowPartial, rowAdd, rowAddAndDot, rowPairPass, storeGroupDots,
@@ -74,10 +74,9 @@ export function pool<T>(
 /** pool() that also writes dotOut[r] = <phi_r, w> for every row, in the same single read. */
 export function poolWithDots<T>(
   rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, w: usize, dotOut: usize,
-  plan: u32,
 ): void {
   const nodes = <usize>treeNodes(rows);
-  const top = passDots<T>(rows, k, phi, h, nodes, scratch, w, dotOut, plan);
+  const top = passDots<T>(rows, k, phi, h, nodes, scratch, w, dotOut);
   foldTree<T>(k, treeAt<T>(scratch, k), nodes, top, blocksOf(rows), out, out64);
 }
 
@@ -160,7 +159,7 @@ export function poolPass<T>(
       }
     }
   }
-  // one block at a time
+  // one block at a time (a fused pass reads as it writes, like a copy: it needs no touch-ahead)
   for (; b < blocks; b++) {
     const start = <usize>b * BLOCK_ROWS;
     const count = min(BLOCK_ROWS, rows - <u32>start);
@@ -179,28 +178,28 @@ export function poolPass<T>(
 
 /** The dots pass: every row read once, for its gated term and its dot with w. */
 function passDots<T>(
-  rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize, plan: u32,
+  rows: u32, k: u32, phi: usize, h: usize, nodes: usize, scratch: usize, w: usize, dotOut: usize,
 ): usize {
   const rowBytes = <usize>k << alignof<T>();
   const slot = scratch, tree = treeAt<T>(scratch, k);
-  const stripBytes = (plan & PLAN_WIDE_STRIPS) != 0 ? WIDE_STRIP_MAX_BYTES : STREAM_STRIP_MAX_BYTES;
+  const vectors = vectorColumns<T>(k) / lanes<T>();
   let top: usize = 0;
   for (let b: u32 = 0; b < blocksOf(rows); b++) {
     const start = <usize>b * BLOCK_ROWS;
     const count = min(BLOCK_ROWS, rows - <u32>start);
     const blockPhi = phi + start * rowBytes, blockH = at<T>(h, start), blockDots = at<T>(dotOut, start);
     zeroSlot(slot, blockSlotBytes<T>(k));
-    const vectors = vectorColumns<T>(k) / lanes<T>();
-    // rows of 1, 2, 4 or 8 whole vectors (and a scalar tail) in registers, up to stripBytes
-    const inRegisters = vectors > 0 && vectors <= STRIP && (vectors & (vectors - 1)) == 0;
-    if (ASC_FEATURE_SIMD && rowBytes <= stripBytes && inRegisters) {
-      dotStrips<T>(count, k, rowBytes, blockPhi, blockH, slot, w, blockDots);
-    } else {
-      // every gate multiplied (exact for a gate of 1): one instance for binary and real gates
-      for (let r: u32 = 0; r < count; r++) {
-        const row = blockPhi + <usize>r * rowBytes, g = load<T>(at<T>(blockH, r));
-        store<T>(at<T>(blockDots, r), rowAddAndDot<T>(k, row, g, slot, false, w));
-      }
+    let r: u32 = 0;
+    // narrow rows (1 or 2 vectors and a tail): whole groups of rows in registers
+    if (ASC_FEATURE_SIMD && vectors == 1) {
+      r = narrowDotGroups<T>(1, count, k, blockPhi, blockH, slot, w, blockDots);
+    } else if (ASC_FEATURE_SIMD && vectors == 2) {
+      r = narrowDotGroups<T>(2, count, k, blockPhi, blockH, slot, w, blockDots);
+    }
+    // row by row, every gate multiplied (exact for a gate of 1): one instance for binary and real gates
+    for (; r < count; r++) {
+      const row = blockPhi + <usize>r * rowBytes, g = load<T>(at<T>(blockH, r));
+      store<T>(at<T>(blockDots, r), rowAddAndDot<T>(k, row, g, slot, false, w));
     }
     top = pushBlock<T>(k, tree, nodes, top, b, slot, true);
   }
@@ -388,138 +387,59 @@ function streamRows<T>(
 }
 
 /**
- * Rows of at most 8 vectors (plus a scalar tail), each read once for its masked term (into
- * register accumulators) and its dot with w: the dot in rowPass's order (rowpass.ts), so it has
- * the bits of rowDot.
+ * Whole groups of narrow rows (W = 1 or 2 vectors, then a scalar tail) of a dots pass: each
+ * row's gated term added in row order (registers, then the slot for the tail), and the group's
+ * dots in rowDot's order (rowpass.ts), their lane sums by one transpose. The slot holds the
+ * block's sum so far; returns how many rows it did (the rest go row by row).
  */
 // @ts-ignore: decorator
-@inline function dotStrips<T>(
-  count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, w: usize, dotOut: usize,
-): void {
-  const vectors = vectorColumns<T>(k) / lanes<T>();
-  if (vectors == 1) dotStrip<T>(1, count, k, rowBytes, phi, h, slot, w, dotOut);
-  else if (vectors == 2) dotStrip<T>(2, count, k, rowBytes, phi, h, slot, w, dotOut);
-  else if (vectors == 4) dotStrip<T>(4, count, k, rowBytes, phi, h, slot, w, dotOut);
-  else dotStrip<T>(8, count, k, rowBytes, phi, h, slot, w, dotOut);
-}
-
-// @ts-ignore: decorator
-@inline function dotStrip<T>(
-  W: u32, count: u32, k: u32, rowBytes: usize, phi: usize, h: usize, slot: usize, w: usize, dotOut: usize,
-): void {
-  const kv = W * lanes<T>();
-  const zero = v128.splat<T>(0);
-  // w's vectors, held in registers for the whole block
-  const w0 = v128.load(w), w1 = W > 1 ? v128.load(w, 16) : zero, w2 = W > 2 ? v128.load(w, 32) : zero;
-  const w3 = W > 3 ? v128.load(w, 48) : zero, w4 = W > 4 ? v128.load(w, 64) : zero;
-  const w5 = W > 5 ? v128.load(w, 80) : zero, w6 = W > 6 ? v128.load(w, 96) : zero;
-  const w7 = W > 7 ? v128.load(w, 112) : zero;
-  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+@inline function narrowDotGroups<T>(
+  W: u32, count: u32, k: u32, phi: usize, h: usize, slot: usize, w: usize, dotOut: usize,
+): u32 {
+  const rowBytes = <usize>k << alignof<T>();
+  const kv = W * lanes<T>(), G = groupRows<T>();
+  const w0 = v128.load(w), w1 = W > 1 ? v128.load(w, 16) : w0;
+  let a0 = v128.load(slot), a1 = W > 1 ? v128.load(slot, 16) : a0;
   let r: u32 = 0;
-  // narrow rows, a group at a time: each row's term in row order, the group's lane sums by one transpose
-  if (W <= 2) {
-    const G = groupRows<T>();
-    for (; r + G <= count; r += G) {
-      const p = phi + <usize>r * rowBytes, g = at<T>(h, r);
-      const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
-      const g0 = v128.load_splat<T>(g), m0 = gateMask<T>(g0);
-      const g1 = v128.load_splat<T>(g, sizeof<T>()), m1 = gateMask<T>(g1);
-      // the terms in row order: a0 (and a1) take rows r, r + 1, ... in turn
-      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p), g0, m0, false));
-      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p1), g1, m1, false));
-      if (W > 1) {
-        a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p, 16), g0, m0, false));
-        a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p1, 16), g1, m1, false));
-      }
-      if (G > 2) {
-        const g2 = v128.load_splat<T>(g, 2 * sizeof<T>()), m2 = gateMask<T>(g2);
-        const g3 = v128.load_splat<T>(g, 3 * sizeof<T>()), m3 = gateMask<T>(g3);
-        a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p2), g2, m2, false));
-        a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p3), g3, m3, false));
-        if (W > 1) {
-          a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p2, 16), g2, m2, false));
-          a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p3, 16), g3, m3, false));
-        }
-      }
-      // the scalar tail's terms, row by row
-      if (kv < k) {
-        for (let j: u32 = 0; j < G; j++) {
-          const gate = load<T>(at<T>(h, r + j)), row = p + <usize>j * rowBytes;
-          if (gate == 0) continue;
-          for (let c = kv; c < k; c++) {
-            store<T>(at<T>(slot, c), load<T>(at<T>(slot, c)) + gate * load<T>(at<T>(row, c)));
-          }
-        }
-      }
-      const s0 = narrowPartial<T>(W, p, w0, w1), s1 = narrowPartial<T>(W, p1, w0, w1);
-      const s2 = G > 2 ? narrowPartial<T>(W, p2, w0, w1) : s0, s3 = G > 2 ? narrowPartial<T>(W, p3, w0, w1) : s0;
-      storeGroupDots<T>(groupLaneSums<T>(s0, s1, s2, s3), k, kv, p, rowBytes, w, at<T>(dotOut, r));
-    }
-  }
-  for (; r < count; r++) {
-    const p = phi + <usize>r * rowBytes;
-    const gate = load<T>(at<T>(h, r));
-    const g = v128.splat<T>(gate), m = gateMask<T>(g);
-    const p0 = v128.load(p);
-    a0 = v128.add<T>(a0, gatedTerm<T>(p0, g, m, false));
-    // the dot's partial sums: vectors of whole groups of 4 go to partial j % 4, the rest to d0
-    let d0 = v128.add<T>(zero, v128.mul<T>(p0, w0)), d1 = zero, d2 = zero, d3 = zero;
+  for (; r + G <= count; r += G) {
+    const p = phi + <usize>r * rowBytes, g = at<T>(h, r);
+    const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
+    const g0 = v128.load_splat<T>(g), m0 = gateMask<T>(g0);
+    const g1 = v128.load_splat<T>(g, sizeof<T>()), m1 = gateMask<T>(g1);
+    // the terms in row order: a0 (and a1) take rows r, r + 1, ... in turn
+    a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p), g0, m0, false));
+    a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p1), g1, m1, false));
     if (W > 1) {
-      const p1 = v128.load(p, 16);
-      a1 = v128.add<T>(a1, gatedTerm<T>(p1, g, m, false));
-      if (W >= 4) d1 = v128.add<T>(zero, v128.mul<T>(p1, w1));
-      else d0 = v128.add<T>(d0, v128.mul<T>(p1, w1));
+      a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p, 16), g0, m0, false));
+      a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p1, 16), g1, m1, false));
     }
-    if (W > 2) {
-      const p2 = v128.load(p, 32);
-      a2 = v128.add<T>(a2, gatedTerm<T>(p2, g, m, false));
-      if (W >= 4) d2 = v128.add<T>(zero, v128.mul<T>(p2, w2));
-      else d0 = v128.add<T>(d0, v128.mul<T>(p2, w2));
+    if (G > 2) {
+      const g2 = v128.load_splat<T>(g, 2 * sizeof<T>()), m2 = gateMask<T>(g2);
+      const g3 = v128.load_splat<T>(g, 3 * sizeof<T>()), m3 = gateMask<T>(g3);
+      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p2), g2, m2, false));
+      a0 = v128.add<T>(a0, gatedTerm<T>(v128.load(p3), g3, m3, false));
+      if (W > 1) {
+        a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p2, 16), g2, m2, false));
+        a1 = v128.add<T>(a1, gatedTerm<T>(v128.load(p3, 16), g3, m3, false));
+      }
     }
-    if (W > 3) {
-      const p3 = v128.load(p, 48);
-      a3 = v128.add<T>(a3, gatedTerm<T>(p3, g, m, false));
-      d3 = v128.add<T>(zero, v128.mul<T>(p3, w3));
+    // the scalar tail's terms, row by row
+    if (kv < k) {
+      for (let j: u32 = 0; j < G; j++) {
+        const gate = load<T>(at<T>(h, r + j)), row = p + <usize>j * rowBytes;
+        if (gate == 0) continue;
+        for (let c = kv; c < k; c++) {
+          store<T>(at<T>(slot, c), load<T>(at<T>(slot, c)) + gate * load<T>(at<T>(row, c)));
+        }
+      }
     }
-    if (W > 4) {
-      const p4 = v128.load(p, 64);
-      a4 = v128.add<T>(a4, gatedTerm<T>(p4, g, m, false));
-      d0 = v128.add<T>(d0, v128.mul<T>(p4, w4));
-    }
-    if (W > 5) {
-      const p5 = v128.load(p, 80);
-      a5 = v128.add<T>(a5, gatedTerm<T>(p5, g, m, false));
-      if (W == 8) d1 = v128.add<T>(d1, v128.mul<T>(p5, w5));
-      else d0 = v128.add<T>(d0, v128.mul<T>(p5, w5));
-    }
-    if (W > 6) {
-      const p6 = v128.load(p, 96);
-      a6 = v128.add<T>(a6, gatedTerm<T>(p6, g, m, false));
-      if (W == 8) d2 = v128.add<T>(d2, v128.mul<T>(p6, w6));
-      else d0 = v128.add<T>(d0, v128.mul<T>(p6, w6));
-    }
-    if (W > 7) {
-      const p7 = v128.load(p, 112);
-      a7 = v128.add<T>(a7, gatedTerm<T>(p7, g, m, false));
-      d3 = v128.add<T>(d3, v128.mul<T>(p7, w7));
-    }
-    let d = laneSum<T>(v128.add<T>(v128.add<T>(d0, d1), v128.add<T>(d2, d3)));
-    // scalar tail: the term into the slot, the dot in column order
-    for (let c = kv; c < k; c++) {
-      const x = load<T>(at<T>(p, c));
-      if (gate != 0) store<T>(at<T>(slot, c), load<T>(at<T>(slot, c)) + gate * x);
-      d += x * load<T>(at<T>(w, c));
-    }
-    store<T>(at<T>(dotOut, r), d + <T>0);
+    const s0 = narrowPartial<T>(W, p, w0, w1), s1 = narrowPartial<T>(W, p1, w0, w1);
+    const s2 = G > 2 ? narrowPartial<T>(W, p2, w0, w1) : s0, s3 = G > 2 ? narrowPartial<T>(W, p3, w0, w1) : s0;
+    storeGroupDots<T>(groupLaneSums<T>(s0, s1, s2, s3), k, kv, p, rowBytes, w, at<T>(dotOut, r));
   }
   v128.store(slot, a0);
   if (W > 1) v128.store(slot, a1, 16);
-  if (W > 2) v128.store(slot, a2, 32);
-  if (W > 3) v128.store(slot, a3, 48);
-  if (W > 4) v128.store(slot, a4, 64);
-  if (W > 5) v128.store(slot, a5, 80);
-  if (W > 6) v128.store(slot, a6, 96);
-  if (W > 7) v128.store(slot, a7, 112);
+  return r;
 }
 
 /**

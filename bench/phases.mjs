@@ -20,6 +20,7 @@ const PLAN = {
   multi: bit("PLAN_MULTI_BLOCK"),
   fused: bit("PLAN_FUSED"),
   fill: bit("PLAN_FILL_FIRST"),
+  touch: bit("PLAN_TOUCH_AHEAD"),
 };
 const planName = (plan) =>
   [
@@ -28,6 +29,7 @@ const planName = (plan) =>
     plan & PLAN.multi && "multi-block",
     plan & PLAN.fused && "fused",
     plan & PLAN.fill && "fill-first",
+    plan & PLAN.touch && "touch-ahead",
   ]
     .filter(Boolean)
     .join(", ");
@@ -99,7 +101,7 @@ for (const [n, k] of sizes) {
   tasks["roofline: copy of A"] = () => R.copySimd(dst, src, groupBytes);
   for (const plan of pooling) tasks[`F: ${planName(plan)}`] = () => X.valueF32(n, m, k, p, g, scratch, plan);
   for (const pool of pooling)
-    for (const extra of [0, PLAN.fused, PLAN.fill, PLAN.fused | PLAN.fill]) {
+    for (const extra of [0, PLAN.fill, PLAN.touch].flatMap((writes) => [writes, writes | PLAN.fused])) {
       const plan = pool | extra;
       tasks[`F+dF/dphi: ${planName(plan)}`] = () => X.valueAndGradientF32(n, m, k, p, g, out, 1, false, scratch, plan);
     }

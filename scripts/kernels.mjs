@@ -221,6 +221,11 @@ export const CONSTANTS = [
   ["PLAN_MULTI_BLOCK", "common.PLAN_MULTI_BLOCK", "Streaming rows of up to 64 bytes: several blocks at once."],
   ["PLAN_FUSED", "common.PLAN_FUSED", "valueAndGradient: B's gradient rows written inside B's pooling pass."],
   ["PLAN_FILL_FIRST", "common.PLAN_FILL_FIRST", "Gradient blocks of binary gates: memory.fill, then the active rows."],
+  [
+    "PLAN_TOUCH_AHEAD",
+    "common.PLAN_TOUCH_AHEAD",
+    "Gradient rows: each block's lines read a block ahead of its stores.",
+  ],
 ].map(([name, from, doc]) => ({ name, from, doc }));
 
 /** An export from its row: [name, from, "arg: type, ...", result type, doc]. */

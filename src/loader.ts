@@ -168,6 +168,7 @@ export function engineOf(exports: ModuleExports): Engine {
       multiBlock: exports.PLAN_MULTI_BLOCK.value as number,
       fused: exports.PLAN_FUSED.value as number,
       fillFirst: exports.PLAN_FILL_FIRST.value as number,
+      touchAhead: exports.PLAN_TOUCH_AHEAD.value as number,
     },
     memory,
     f32: precisionKernels(exports, "f32"),

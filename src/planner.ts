@@ -11,10 +11,11 @@ import { describe, shown } from "./validate.js";
 export type PoolingLoop = "compacted" | "streaming" | "wide-strips" | "multi-block";
 
 /**
- * A loop variant: a pooling loop, then for `valueAndGradient` any of `+fused` (group B's
- * gradient rows written in B's pooling pass) and `+fill-first` (gradient blocks of 0/1 gates
- * zeroed by `memory.fill`, then only the active rows stored), in that order:
- * `"streaming+fused+fill-first"`.
+ * A loop variant: a pooling loop, then for `valueAndGradient` optionally `+fused` (group B's
+ * gradient rows written as B's pooling pass reads its rows), then optionally one way to write
+ * the other gradient rows: `+fill-first` (blocks of 0/1 gates zeroed by `memory.fill`, then
+ * only the active rows stored) or `+touch-ahead` (each block's lines read a block before its
+ * stores): `"streaming+fused+touch-ahead"`.
  */
 export type Variant = string;
 
@@ -69,6 +70,7 @@ export interface PlanBits {
   readonly multiBlock: number;
   readonly fused: number;
   readonly fillFirst: number;
+  readonly touchAhead: number;
 }
 
 /** What a call's plan depends on: the build (and its plan bits), the precision, phi's and a row's bytes. */
@@ -118,7 +120,9 @@ export function variantsOf(job: PlanJob, layout: Layout): Variant[] {
   if (simd && rowBytes > 64 && rowBytes <= 128) loops.push("wide-strips");
   if (simd && rowBytes >= 16 && rowBytes <= 64) loops.push("multi-block");
   if (job !== "valueAndGradient") return loops;
-  return loops.flatMap((loop) => [loop, `${loop}+fused`, `${loop}+fill-first`, `${loop}+fused+fill-first`]);
+  return loops.flatMap((loop) =>
+    [loop, `${loop}+fused`].flatMap((pass) => [pass, `${pass}+fill-first`, `${pass}+touch-ahead`]),
+  );
 }
 
 const LOOPS: readonly PoolingLoop[] = ["compacted", "streaming", "wide-strips", "multi-block"];
@@ -129,12 +133,13 @@ export function variantBits(variant: string, b: PlanBits): number | undefined {
   if (!LOOPS.includes(loop as PoolingLoop)) return undefined;
   const loopBits = { compacted: b.compact, streaming: 0, "wide-strips": b.wideStrips, "multi-block": b.multiBlock };
   let bits = loopBits[loop as PoolingLoop];
+  // at most "fused", then at most one of the ways to write
   let order = 0;
   for (const extra of extras) {
-    const at = ["fused", "fill-first"].indexOf(extra);
-    if (at < order) return undefined;
-    order = at + 1;
-    bits |= at === 0 ? b.fused : b.fillFirst;
+    const at = ["fused", "fill-first", "touch-ahead"].indexOf(extra);
+    if (at < 0 || Math.min(at, 1) < order) return undefined;
+    order = Math.min(at, 1) + 1;
+    bits |= [b.fused, b.fillFirst, b.touchAhead][at];
   }
   return bits;
 }
@@ -322,7 +327,7 @@ export function exportWisdom(): Wisdom {
 }
 
 /** Bits that tell variants apart, for checking a variant's name before any module is loaded. */
-const NAMES_ONLY: PlanBits = { compact: 1, wideStrips: 2, multiBlock: 4, fused: 8, fillFirst: 16 };
+const NAMES_ONLY: PlanBits = { compact: 1, wideStrips: 2, multiBlock: 4, fused: 8, fillFirst: 16, touchAhead: 32 };
 
 const CLASS = /^(f32|f64) phi<=2\^(\d|[1-5]\d) row<=2\^(\d|[1-2]\d)$/;
 const JOBS: readonly PlanJob[] = ["value", "valueAndGradient", "gateGradient"];

@@ -197,17 +197,15 @@ export function kernelSuite(build: "simd" | "scalar"): void {
       expect(Math.abs(value(phi, h, shape))).toBe(Infinity);
     });
 
-    it("give the same bits under every plan the planner may pick (each pooling loop, fused or not, fill-first or not)", () => {
+    it("give the same bits under every plan the planner may pick (each pooling loop, fused or not, each way to write)", () => {
       const engine = requireEngine("test");
       const K = engine[precision];
-      const { compact, wideStrips, multiBlock, fused, fillFirst } = engine.planBits;
-      // every variant the planner can run (planner.ts: variantsOf): 4 pooling loops x 4 ways to write the gradient
-      const plans = [0, compact, wideStrips, multiBlock].flatMap((loop) => [
-        loop,
-        loop | fused,
-        loop | fillFirst,
-        loop | fused | fillFirst,
-      ]);
+      const { compact, wideStrips, multiBlock, fused, fillFirst, touchAhead } = engine.planBits;
+      // every variant the planner can run (planner.ts: variantsOf): 4 pooling loops, fused or
+      // not, and 3 ways to write the other gradient rows
+      const plans = [0, compact, wideStrips, multiBlock].flatMap((loop) =>
+        [loop, loop | fused].flatMap((pass) => [pass, pass | fillFirst, pass | touchAhead]),
+      );
       // the kernel suite's shapes: every k past twice the widest unrolled step (rows around the
       // block edge, and past four blocks, the most a multi-block pass sums at once), groups
       // around the block and tree edges, empty groups

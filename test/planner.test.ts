@@ -117,12 +117,9 @@ describe("the planner", () => {
   it("plans valueAndGradient over the pooling loops and the ways to write the gradient, gateGradient over the loops", () => {
     const shape = { n: 3000, m: 1000, k: 8 };
     expect(variantsOf("valueAndGradient", layout(shape))).toEqual(
-      ["streaming", "compacted", "multi-block"].flatMap((l) => [
-        l,
-        `${l}+fused`,
-        `${l}+fill-first`,
-        `${l}+fused+fill-first`,
-      ]),
+      ["streaming", "compacted", "multi-block"].flatMap((l) =>
+        [l, `${l}+fused`].flatMap((p) => [p, `${p}+fill-first`, `${p}+touch-ahead`]),
+      ),
     );
     expect(variantsOf("gateGradient", layout(shape))).toEqual(["streaming", "compacted", "multi-block"]);
     // the scalar build has no wide strips or multi-block loop: they would run streaming's code
@@ -130,12 +127,12 @@ describe("the planner", () => {
     expect(variantsOf("value", layout({ n: 10, m: 10, k: 100 }))).toEqual(["compacted", "streaming"]);
     const { phi, h } = randomProblem(shape, "f32", "binary", 2);
     const first = valueAndGradient(phi, h, shape);
-    for (let call = 0; call < 15; call++) {
+    for (let call = 0; call < 17; call++) {
       const again = valueAndGradient(phi, h, shape);
       expect(again.value).toBe(first.value);
       expect(firstBitDifference(again.gradient, first.gradient)).toBe(-1);
     }
-    expect(Object.keys(entryOf("valueAndGradient")!.timings!)).toHaveLength(12);
+    expect(Object.keys(entryOf("valueAndGradient")!.timings!)).toHaveLength(18);
   });
 
   it("does not time calls on gates mostly off (the compacted loop would skip them) nor accumulating calls, but the next ones", () => {
@@ -234,6 +231,10 @@ describe("the planner", () => {
       [
         wisdom({ "f64 phi<=2^20 row<=2^4": { valueAndGradient: "streaming+fill-first+fused" } }),
         /\.valueAndGradient must be a variant such as "streaming\+fused"/,
+      ],
+      [
+        wisdom({ "f64 phi<=2^20 row<=2^4": { valueAndGradient: "compacted+fill-first+touch-ahead" } }),
+        /got "compacted\+fill-first\+touch-ahead"/,
       ],
       [
         { format: "crossgrad-wisdom", version: 1, loops: { "f64 phi<=2^20 row<=2^4": "wide-strips" } },
