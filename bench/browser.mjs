@@ -1,8 +1,9 @@
 // Runs the benchmark suite in a browser engine (scripts/engines.mjs: Debian's Chromium,
-// Firefox ESR or WebKitGTK) and writes bench/results/<name>.{json,md,svg}.
+// Firefox ESR or WebKitGTK) and writes bench/results/<name>.{json,md,svg}: by default
+// <cpu>/suite-<engine>, so each machine keeps its own.
 //   npm run bench:browser                        Chromium, every size (many minutes)
 //   npm run bench:browser -- firefox --quick     an engine (chromium, firefox, webkit); a few small sizes
-//   --sizes 4096x64,65536x64   --no-training   --name NAME (default: the engine, or ENGINE-quick)
+//   --sizes 4096x64,65536x64   --no-training   --name NAME (default <cpu>/suite-ENGINE, or -quick)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ENGINES, launchEngine } from "../scripts/engines.mjs";
 import { serve } from "../scripts/serve.mjs";
-import { markdown, svgChart } from "./report.js";
+import { cpuSlug, markdown, svgChart } from "./report.js";
 import { parseSizes } from "./suite.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -28,7 +29,7 @@ if (positionals.length > 1 || !ENGINES.includes(engineName))
   throw new Error(`npm run bench:browser -- [${ENGINES.join(" | ")}] [options]: got ${positionals.join(" ")}`);
 const { quick } = values;
 if (values.sizes !== undefined) parseSizes(values.sizes); // refuse a bad size before starting a browser
-const name = values.name ?? (quick ? `${engineName}-quick` : engineName);
+const name = values.name ?? `${cpuSlug(cpus()[0].model.trim())}/suite-${engineName}${quick ? "-quick" : ""}`;
 if (!/^([\w.-]+\/)?[\w.-]+$/.test(name))
   throw new Error(`--name: "${name}" must be letters, digits, "." "_" or "-", with at most one directory`);
 const query = new URLSearchParams();

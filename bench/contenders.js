@@ -9,10 +9,11 @@ import {
   createProblem,
   createThreadPool,
   gradient,
+  planEntries,
   value,
   valueAndGradient,
 } from "../dist/index.js";
-import { fixedLoop } from "../dist/planner.js";
+import { fixedLoop, sizeClass } from "../dist/planner.js";
 import { scalarWasm } from "../dist/generated/wasm.js";
 import { generator } from "../dist/random.js";
 
@@ -129,6 +130,28 @@ function problemWith(create, { n, m, k, phi, h }, options) {
   return p;
 }
 
+/**
+ * Settles the planner's choices for a size's class (docs/design.md §6): a Problem's calls of
+ * each kernel until each is settled, so that the timings that follow measure the variant kept,
+ * not the turn of variants of a class's first calls (bench -- --plan shows those). Returns the
+ * class's plan entries.
+ */
+export function settlePlans({ n, m, k, phi, h }, precision = "f32") {
+  const bytes = precision === "f32" ? 4 : 8;
+  const key = sizeClass(precision, (n + m) * k * bytes, k * bytes);
+  const p = problemWith(createProblem, { n, m, k, phi, h }, { precision });
+  const jobs = {
+    value: () => p.value(),
+    valueAndGradient: () => p.valueAndGradient(),
+    gateGradient: () => p.gateGradient(),
+  };
+  const entry = (job) => planEntries().find((e) => e.job === job && e.sizeClass === key);
+  // a class settles within 25 turns of its variants (at most 18 of them)
+  for (const [job, call] of Object.entries(jobs)) for (let i = 0; i < 25 * 18 && !entry(job)?.settled; i++) call();
+  p.dispose();
+  return Object.keys(jobs).map(entry);
+}
+
 /** The scalar build through its raw exports, zero-copy (init() loads one build per realm). */
 async function scalarKernels() {
   const bytes = Uint8Array.from(atob(scalarWasm), (c) => c.charCodeAt(0));
@@ -206,8 +229,8 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
         new Float32Array(scalar.memory.buffer, phiAt, phi.length).set(phi);
         new Float32Array(scalar.memory.buffer, hAt, h.length).set(h);
         // the scalar build runs beside the planner's module: the fixed rule picks its loop
-        const compact = fixedLoop(bytes, k * 4) === "compacted";
-        return { run: () => scalar.valueAndGradientF32(n, m, k, phiAt, hAt, outAt, 1, 0, scratch, compact) };
+        const plan = fixedLoop(bytes, k * 4) === "compacted" ? scalar.PLAN_COMPACT.value : 0;
+        return { run: () => scalar.valueAndGradientF32(n, m, k, phiAt, hAt, outAt, 1, 0, scratch, plan) };
       },
     },
     {

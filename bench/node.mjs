@@ -1,13 +1,13 @@
 // Runs the benchmark suite in Node (or Deno or Bun: the same script) and writes
-// bench/results/<name>.{json,md,svg}.
+// bench/results/<name>.{json,md,svg}: by default <cpu>/suite-node, so each machine keeps its own.
 //   npm run bench                    every size (minutes)
 //   npm run bench -- --quick         a few small sizes (seconds; what CI runs, without timing checks)
 //   --sizes 4096x64,65536x64         these sizes only (n = m rows per group, x k)
 //   --no-training                    skip the training benchmark
-//   --name NAME                      write bench/results/NAME.* (default node, or node-quick)
+//   --name NAME                      write bench/results/NAME.* (default <cpu>/suite-node, or -quick)
 //   --render                         rewrite the report from the last results, without measuring
-//   --plan                           print the pooling loop the planner picks at each size, and
-//                                    the time of each loop (docs/design.md §6), into
+//   --plan                           print the variant the planner picks for each kernel at each
+//                                    size, and the time of every variant (docs/design.md §6), into
 //                                    bench/results/<cpu>/plan.md; measures nothing else
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -17,9 +17,9 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { createProblem, info, init, planEntries } from "../dist/index.js";
+import { info, init } from "../dist/index.js";
 import { cpuSlug, markdown, svgChart } from "./report.js";
-import { makeInputs } from "./contenders.js";
+import { makeInputs, settlePlans } from "./contenders.js";
 import { parseSizes, QUICK_SIZES, runSuite, SIZES } from "./suite.js";
 import { trainingBenchmark } from "./training.js";
 
@@ -36,7 +36,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const sizes = values.sizes === undefined ? undefined : parseSizes(values.sizes);
-const name = values.name ?? (quick ? "node-quick" : "node");
+const name = values.name ?? `${cpuSlug(cpus()[0].model.trim())}/suite-node${quick ? "-quick" : ""}`;
 if (!/^([\w.-]+\/)?[\w.-]+$/.test(name))
   throw new Error(`--name: "${name}" must be letters, digits, "." "_" or "-", with at most one directory`);
 
@@ -98,34 +98,34 @@ function writeReport(results, name) {
   console.log(report);
 }
 
-/** The planner's choice at each size on this machine, from a Problem's first call, and why. */
+/**
+ * The planner's choices at each size on this machine, and why: a Problem's calls of each kernel
+ * until its class settles, then every variant's minimum time (docs/design.md §6).
+ */
 function printPlan(chosen) {
   const lines = [
-    `# The planner's pooling loops: ${cpus()[0].model.trim()}`,
+    `# The planner's choices: ${cpus()[0].model.trim()}`,
     "",
     `Measured ${new Date().toISOString().slice(0, 10)} with ${runtimeName()}; reproduce with \`npm run bench -- --plan\`.`,
-    "ms: the minimum of each loop's timed runs of F on a Problem's first call (docs/design.md §6).",
+    "Each kernel of each size class is planned apart: a Problem's first calls run the variants in turn,",
+    "each timed on its inputs (f32, phi uniform on [-1, 1), half the gates on), until every variant has",
+    "run 3 times and 20 ms are spent, or 25 times. ms: each variant's minimum; the chosen one in bold.",
     "",
-    "| n = m, k | size class | compacted (ms) | streaming (ms) | runs of each | chosen |",
-    "|---|---|---:|---:|---:|---|",
+    "| n = m, k | size class | kernel | chosen | every variant: minimum ms (runs) |",
+    "|---|---|---|---|---|",
   ];
   for (const { n, k } of chosen) {
-    const { phi, h } = makeInputs(n, n, k);
-    const p = createProblem({ n, m: n, k });
-    p.phi.set(phi);
-    p.h.set(h);
-    const seen = new Set(planEntries().map((e) => e.sizeClass));
-    p.value();
-    p.dispose();
-    const entry = planEntries().find((e) => !seen.has(e.sizeClass));
-    if (!entry) {
-      lines.push(`| ${n}, ${k} | (a class measured above) | | | | |`);
-      continue;
+    for (const entry of settlePlans(makeInputs(n, n, k))) {
+      const times = Object.entries(entry.timings ?? {})
+        .map(([variant, t]) => {
+          const text = `${variant} ${t.ms.toPrecision(3)} (${t.runs})`;
+          return variant === entry.variant ? `**${text}**` : text;
+        })
+        .join(", ");
+      lines.push(
+        `| ${n}, ${k} | ${entry.sizeClass} | ${entry.job} | ${entry.variant} | ${times || "(settled before)"} |`,
+      );
     }
-    const { compacted, streaming } = entry.ms;
-    lines.push(
-      `| ${n}, ${k} | ${entry.sizeClass} | ${compacted.toFixed(4)} | ${streaming.toFixed(4)} | ${entry.runs} | ${entry.loop} |`,
-    );
   }
   // each machine keeps its own table (bench/results/<cpu>/)
   const dir = join(root, "bench", "results", cpuSlug(cpus()[0].model.trim()));

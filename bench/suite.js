@@ -5,7 +5,7 @@
 // by path, not by package name: the demo page runs this suite in a Web Worker, where no
 // import map resolves a bare name
 import { Bench } from "../node_modules/tinybench/dist/index.js";
-import { closePools, contenders, makeInputs } from "./contenders.js";
+import { closePools, contenders, makeInputs, settlePlans } from "./contenders.js";
 
 /** Rows per group n = m, and k: the speed targets (docs/design.md §6). */
 export const SIZES = [
@@ -140,6 +140,9 @@ export async function runSuite({
   const out = [];
   for (const { n, k } of chosen) {
     const inputs = makeInputs(n, n, k);
+    // the planner's choices for this size settled first (f32 and f64): every call timed runs the variant kept
+    settlePlans(inputs);
+    settlePlans(inputs, "f64");
     const results = [];
     for (const c of runs(inputs)) {
       const { run, dispose } = await c.setup(inputs);

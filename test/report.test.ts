@@ -107,6 +107,8 @@ describe("benchmark options and result names", () => {
     expect(cpuSlug("Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz")).toBe("intel-xeon-platinum-8480");
     expect(cpuSlug("AMD EPYC 9R14 96-Core Processor")).toBe("amd-epyc-9r14");
     expect(cpuSlug("Apple M3")).toBe("apple-m3");
+    // as KVM names the host's CPU
+    expect(cpuSlug("Intel(R) Xeon(R) Processor")).toBe("intel-xeon");
   });
 
   it("reads --sizes, and refuses what is not ROWSxK", () => {
