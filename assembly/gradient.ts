@@ -48,18 +48,20 @@ export function gradientBlocks<T>(
     const next = ob + <usize>count * rowBytes;
     if (touch) sink = touchLines(next, min(end, next + <usize>BLOCK_ROWS * rowBytes), sink);
     const binary = (scanGates<T>(hb, count) & ALL_BINARY) != 0;
-    // one specialised loop per case, so no case test is left in the hot loop
+    // one specialised loop per case, each in a function of its own, so no case test is left in
+    // the hot loop (inlined side by side, the optimizer folded them into one loop that
+    // multiplies and selects in every step)
     if (accumulate) {
-      if (binary) blockRows<T>(count, k, hb, w, scaledW, scale, ob, true, true);
-      else blockRows<T>(count, k, hb, w, scaledW, scale, ob, true, false);
+      if (binary) addBinaryRows<T>(count, k, hb, scaledW, ob);
+      else addRows<T>(count, k, hb, w, scale, ob);
     } else if (binary && fillFirst) {
       // zeros by memory.fill (the engine's bulk stores), then the rows of gate 1
       memory.fill(ob, 0, <usize>count * rowBytes);
       activeRows<T>(count, k, hb, scaledW, ob);
     } else {
       if (binary && rowBytes <= PAIR_MAX_ROW_BYTES) binaryRowPairs<T>(count, k, hb, scaledW, ob);
-      else if (binary) blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, true);
-      else blockRows<T>(count, k, hb, w, scaledW, scale, ob, false, false);
+      else if (binary) writeBinaryRows<T>(count, k, hb, scaledW, ob);
+      else writeRows<T>(count, k, hb, w, scale, ob);
     }
   }
   if (touch) keepSink<T>(k, scaledW, sink);
@@ -106,6 +108,19 @@ export function gradientBlocks<T>(
     // scalar tail
     for (; c < k; c++) store<T>(at<T>(row, c), load<T>(at<T>(scaledW, c)));
   }
+}
+
+function addBinaryRows<T>(count: u32, k: u32, h: usize, scaledW: usize, out: usize): void {
+  blockRows<T>(count, k, h, 0, scaledW, 0, out, true, true);
+}
+function addRows<T>(count: u32, k: u32, h: usize, w: usize, scale: f64, out: usize): void {
+  blockRows<T>(count, k, h, w, 0, scale, out, true, false);
+}
+function writeBinaryRows<T>(count: u32, k: u32, h: usize, scaledW: usize, out: usize): void {
+  blockRows<T>(count, k, h, 0, scaledW, 0, out, false, true);
+}
+function writeRows<T>(count: u32, k: u32, h: usize, w: usize, scale: f64, out: usize): void {
+  blockRows<T>(count, k, h, w, 0, scale, out, false, false);
 }
 
 // @ts-ignore: decorator

@@ -11,9 +11,10 @@ import { gzipSync } from "node:zlib";
  * base64 text compresses less than the binary). The scalar build, a fallback for hosts
  * without wasm SIMD, is optimised for size. Raised from 68 KiB for the planner (1.2 KiB), then
  * from 69 KiB for the loop variants it chooses between (the fused pass, multi-block pooling,
- * narrow dots, touch-ahead writes: 7.2 KiB, the SIMD build 58 -> 68 KB).
+ * narrow dots, touch-ahead writes, each case's loop in a function of its own: 8.1 KiB, the
+ * SIMD build 58 -> 73 KB).
  */
-export const GZIP_BUDGET = 77 * 1024;
+export const GZIP_BUDGET = 78 * 1024;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
