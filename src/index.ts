@@ -19,8 +19,10 @@ export {
   planEntries,
   PLAN_BUDGET_MS,
   type PlanEntry,
+  type PlanJob,
   type PlanMode,
   type PoolingLoop,
+  type Variant,
   type Wisdom,
 } from "./planner.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";

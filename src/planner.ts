@@ -190,7 +190,11 @@ function fixedBits(layout: Layout): number {
   return variantBits(fixedLoop(layout.phiBytes, layout.rowBytes), layout.bits)!;
 }
 
+// the last plan looked up, for the same reason (forgotten whenever the table changes)
+let lastPlan: JobPlan | undefined;
+
 function jobPlan(job: PlanJob, layout: Layout, key = sizeClass(layout.precision, layout.phiBytes, layout.rowBytes)) {
+  if (lastPlan && lastPlan.job === job && lastPlan.sizeClass === key) return lastPlan;
   const id = `${job} ${key}`;
   let plan = plans.get(id);
   if (!plan) {
@@ -209,7 +213,7 @@ function jobPlan(job: PlanJob, layout: Layout, key = sizeClass(layout.precision,
     };
     plans.set(id, plan);
   }
-  return plan;
+  return (lastPlan = plan);
 }
 
 /** The plan bits of a job's variant i on this layout's module. */
@@ -415,11 +419,15 @@ export function importWisdom(wisdom: Wisdom): void {
       source: "imported",
     });
   }
-  if (checked.length) generation++;
+  if (checked.length) {
+    generation++;
+    lastPlan = undefined;
+  }
 }
 
 /** @internal Forgets every choice (tests). */
 export function resetPlan(): void {
   plans.clear();
+  lastPlan = undefined;
   generation++;
 }
