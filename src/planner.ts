@@ -60,8 +60,10 @@ export const PLAN_BUDGET_MS = 20;
 const MIN_RUNS = 3;
 /** A class settles once every variant ran this often, whatever the time spent. */
 const MAX_RUNS = 25;
-/** Calls with fewer of their gates on are not timed (the compacted loop would win them, and lose real calls). */
+/** Calls with fewer of their gates on are not timed (the compacted loop would win them, and lose real calls)... */
 const MIN_ACTIVE = 1 / 8;
+/** ... the first this many of a class: a class whose calls keep so few gates on is planned on them. */
+const MAX_SPARSE_CALLS = 3;
 
 /** The bits of a kernel's `plan` argument, as the module exports them (PLAN_* in assembly/common.ts). */
 export interface PlanBits {
@@ -157,6 +159,8 @@ interface JobPlan {
   next: number;
   /** Whether the variants' first turn, not timed, is still running. */
   warming: boolean;
+  /** Calls not timed for their gates mostly off (MAX_SPARSE_CALLS: no longer looked at). */
+  sparseCalls: number;
   /** The index of the chosen variant, once settled. */
   chosen: number;
   source: "measured" | "imported";
@@ -208,6 +212,7 @@ function jobPlan(job: PlanJob, layout: Layout, key = sizeClass(layout.precision,
       spent: 0,
       next: 0,
       warming: true,
+      sparseCalls: 0,
       chosen: -1,
       source: "measured",
     };
@@ -247,9 +252,10 @@ export interface PlanCache {
 /**
  * @internal Runs a dense call of `job` with its class's plan bits: `call(bits)` computes the
  * call's result with those loops (every variant gives the same bits). While the class is being
- * measured the call runs the next variant in turn, timed, unless its gates (read only then) are
- * less than 1/8 on or it is not `timed` (an accumulating gradient, where the fused pass and
- * fill-first do not apply). A settled plan is memoised in `cache`, when given.
+ * measured the call runs the next variant in turn, timed, unless it is not `timed` (an
+ * accumulating gradient, where the fused pass and the ways to write do not apply) or it is one of
+ * the class's first 3 calls with less than 1/8 of its gates on (read only then). A settled plan
+ * is memoised in `cache`, when given.
  */
 export function runPlanned<R>(
   job: PlanJob,
@@ -263,7 +269,14 @@ export function runPlanned<R>(
   if (mode === "fixed") return call(remember(cache, fixedBits(layout)));
   const plan = jobPlan(job, layout);
   if (plan.chosen >= 0) return call(remember(cache, bitsOf(plan, plan.chosen, layout)));
-  if (!timed || activeShare(gates()) < MIN_ACTIVE) return call(bitsOf(plan, fastest(plan), layout));
+  if (!timed) return call(bitsOf(plan, fastest(plan), layout));
+  // a Problem's initial zeros must not plan a class; a class whose calls keep few gates on is
+  // planned on them after a few (and its gates are no longer read)
+  if (plan.sparseCalls < MAX_SPARSE_CALLS && activeShare(gates()) < MIN_ACTIVE) {
+    plan.sparseCalls++;
+    return call(bitsOf(plan, fastest(plan), layout));
+  }
+  plan.sparseCalls = MAX_SPARSE_CALLS;
   const i = plan.next;
   plan.next = (i + 1) % plan.variants.length;
   // the first turn warms up: an engine compiles wasm in tiers, and a class's first calls may
@@ -415,6 +428,7 @@ export function importWisdom(wisdom: Wisdom): void {
       spent: 0,
       next: 0,
       warming: false,
+      sparseCalls: MAX_SPARSE_CALLS,
       chosen: 0,
       source: "imported",
     });

@@ -162,6 +162,18 @@ describe("the planner", () => {
     p.dispose();
   });
 
+  it("plans a class whose calls keep few gates on on those calls, after its first three (and reads the gates no more)", () => {
+    const shape = { n: 600, m: 400, k: 32 };
+    const { phi } = randomProblem(shape, "f32", "binary", 9);
+    const sparse = Float32Array.from({ length: 1000 }, (_, i) => (i % 20 === 0 ? 1 : 0));
+    const turn = variantsOf("value", layout(shape)).length;
+    // 3 calls untimed for their gates, a turn untimed to warm up, then timed calls
+    for (let call = 0; call < 3 + turn; call++) value(phi, sparse, shape);
+    expect(entryOf("value")!.timings).toBeUndefined();
+    value(phi, sparse, shape);
+    expect(Object.values(entryOf("value")!.timings!)).toEqual([{ ms: expect.any(Number), runs: 1 }]);
+  });
+
   it("exports its settled choices as wisdom, and imported wisdom is used instead of timing", () => {
     const shape = { n: 500, m: 700, k: 16 };
     const { phi, h } = randomProblem(shape, "f32", "binary", 7);
