@@ -8,14 +8,16 @@
 //
 // A row whose gate is exactly 0 adds nothing: its term is masked to zero (never 0 * phi, so
 // NaN in an absent row cannot leak in). Inside a block every column is summed in row order
-// whichever loop runs: compacted (the active rows only, column strips in registers: fastest
-// in cache), streaming (every row front to back, accumulators in L1: no random skips for the
-// prefetcher out of cache, docs/design.md §6), or sparse (the rows of an index list, sparse.ts). Masked
-// terms and skipped rows differ at most in the sign of a zero partial sum, which the final
-// + 0 erases, so all give bit-identical results and the caller picks the fastest.
+// whichever loop runs (the `plan` bits, PLAN_* in common.ts, docs/design.md §6): compacted
+// (the active rows only, column strips in registers), streaming (every row front to back: no
+// random skips for the prefetcher; register strips for rows up to 64 or, wide, 128 bytes, an
+// L1 slot beyond), multi-block (streaming narrow rows of several blocks at once), or sparse (the
+// rows of an index list, sparse.ts). Masked terms and skipped rows differ at most in the sign of
+// a zero partial sum, which the final + 0 erases, so all give bit-identical results and the
+// planner picks the fastest. A fused pass also writes each row's gradient row (interaction.ts).
 //
-// The streaming pass can also produce the dot products <phi_r, w> of every row with a fixed
-// vector w (dF/dh reads each row once for both): `dots`.
+// The dots pass produces the dot products <phi_r, w> of every row with a fixed vector w in the
+// same read as the pooled sum (dF/dh reads each row once for both): `poolWithDots`.
 
 import {
   ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, MULTI_BLOCK_MAX_BYTES, PAIR_MAX_ROW_BYTES, PLAN_COMPACT, PLAN_MULTI_BLOCK,
