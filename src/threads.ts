@@ -105,17 +105,27 @@ interface NodeWorker {
 async function spawn(url: string | URL): Promise<WorkerHandle> {
   if (typeof Worker === "function") {
     const worker = new Worker(url, { type: "module" });
+    // errors are taken from the start, and kept until a listener asks for them: Deno may report
+    // a script that fails to load before the caller's next step, and an error nobody cancels
+    // reaches the host as uncaught (Deno then fails the process; a page logs it)
+    const errors: string[] = [];
+    const listeners: ((message: string) => void)[] = [];
+    const failed = (message: string) => {
+      if (listeners.length) for (const listener of listeners) listener(message);
+      else errors.push(message);
+    };
+    worker.addEventListener("error", (e) => {
+      // handled here: the pool rejects with it
+      e.preventDefault();
+      failed(e.message || `could not load ${String(url)}`);
+    });
+    worker.addEventListener("messageerror", () => failed("a message could not be read"));
     return {
       post: (m) => worker.postMessage(m),
       onReply: (listener) => worker.addEventListener("message", (e) => listener(e.data)),
       onError: (listener) => {
-        worker.addEventListener("error", (e) => {
-          // handled here: the pool rejects with it. Not cancelled, the error also reaches the
-          // host as uncaught (Deno then ends the process; a page logs it).
-          e.preventDefault();
-          listener(e.message || `could not load ${String(url)}`);
-        });
-        worker.addEventListener("messageerror", () => listener("a message could not be read"));
+        listeners.push(listener);
+        for (const message of errors.splice(0)) listener(message);
       },
       terminate: async () => worker.terminate(),
       hold: () => {},

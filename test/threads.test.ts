@@ -105,6 +105,33 @@ describe("starting a thread pool", () => {
     }
   });
 
+  it("rejects with a worker's error even when it comes before the pool listens (Deno may report a failed load that soon)", async () => {
+    // a Web Worker that fails at once: its error event is dispatched before createThreadPool's next step
+    const Real = globalThis.Worker;
+    class FailingWorker extends EventTarget {
+      constructor() {
+        super();
+        queueMicrotask(() => {
+          const event = new Event("error", { cancelable: true }) as Event & { message: string };
+          event.message = "Module not found";
+          this.dispatchEvent(event);
+          if (!event.defaultPrevented) throw new Error("the worker's error was not handled");
+        });
+      }
+      postMessage() {}
+      terminate() {}
+    }
+    globalThis.Worker = FailingWorker as unknown as typeof Worker;
+    try {
+      const result = createThreadPool({ threads: 1, workerUrl, startTimeout: 20_000 });
+      await expect(result).rejects.toThrow(
+        /createThreadPool\(\): the worker at options\.workerUrl = .* failed to start: Module not found/,
+      );
+    } finally {
+      globalThis.Worker = Real;
+    }
+  });
+
   it("says so when the engine refuses another shared memory (too many live pools), and starts the next one", async () => {
     // JavaScriptCore refuses a 16th live shared memory of 4 GiB with "RangeError: Out of memory"
     const Memory = WebAssembly.Memory;
