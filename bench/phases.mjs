@@ -3,11 +3,13 @@
 // SIMD build, one memory), on the benchmark's inputs (f32, half the gates on), and times each
 // phase, each whole kernel under every plan, and the rooflines (a read of one group, a fill of
 // one group's gradient with v128 stores and with memory.fill, a copy of phi), side by side in
-// one process: the minimum of many interleaved runs.
+// one process: the minimum of many interleaved runs. Without sizes given, the tables also go to
+// bench/results/<cpu>/phases.md.
 //   node bench/phases.mjs [n k [n k ...]]
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { makeInputs, tuningSizes } from "./contenders.js";
+import { cpuSlug } from "./report.js";
 
 const file = (path) => readFileSync(new URL(path, import.meta.url));
 const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
@@ -47,7 +49,19 @@ function arena(mem, base, bytes) {
 }
 
 const sizes = tuningSizes(process.argv.slice(2));
-console.log(`# Phases and plans: ${cpus()[0].model}, Node ${process.version}`);
+const lines = [];
+const print = (text) => {
+  console.log(text);
+  lines.push(text);
+};
+print(`# Phases and plans: ${cpus()[0].model}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+print("");
+print("Reproduce with `npm run build && node bench/build.mjs && node bench/phases.mjs`. Each task's minimum of");
+print("interleaved runs, side by side in one process; a phase is one group's pass (A = the first");
+print("n rows); 'B read and written' is valueAndGradient of a problem whose A is empty. The rooflines");
+print("run in a module of their own on their own copy of phi: where the host's L3 holds much of the");
+print("data (this VM reports 480 MiB), theirs can be colder than the kernels', so compare phases and");
+print("variants with one another here, and kernels with the rooflines in the suite's report.");
 for (const [n, k] of sizes) {
   const m = n;
   const { phi, h } = makeInputs(n, m, k);
@@ -128,12 +142,18 @@ for (const [n, k] of sizes) {
         : name.startsWith("F:") || name.startsWith("dF/dh")
           ? "roofline: read of phi"
           : "roofline: read of A";
-  console.log(`\n## n = m = ${n}, k = ${k} (phi ${(bytes / 2 ** 20).toFixed(1)} MiB), minimum of ${rounds} rounds\n`);
-  console.log("| task | ms | against |\n|---|---:|---|");
+  print(`\n## n = m = ${n}, k = ${k} (phi ${(bytes / 2 ** 20).toFixed(1)} MiB), minimum of ${rounds} rounds\n`);
+  print("| task | ms | against |\n|---|---:|---|");
   for (const name of names) {
     const against = name.startsWith("roofline")
       ? ""
       : `${(best[name] / best[ref(name)]).toFixed(2)}x ${ref(name).slice(10)}`;
-    console.log(`| ${name} | ${best[name].toFixed(4)} | ${against} |`);
+    print(`| ${name} | ${best[name].toFixed(4)} | ${against} |`);
   }
+}
+
+if (!process.argv[2]) {
+  const dir = new URL(`results/${cpuSlug(cpus()[0].model.trim())}/`, import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL("phases.md", dir), lines.join("\n") + "\n");
 }
