@@ -22,7 +22,7 @@
 import {
   ALL_BINARY, ANY_ACTIVE, BLOCK_ROWS, MULTI_BLOCK_MAX_BYTES, PAIR_MAX_ROW_BYTES, PLAN_COMPACT, PLAN_MULTI_BLOCK,
   PLAN_WIDE_STRIPS, STREAM_STRIP_MAX_BYTES, STRIP, WIDE_STRIP_MAX_BYTES, at, blocksOf, gateMask,
-  lanes, laneSum, paddedColumnsOf, scanGates, vectorColumns, zeroSlot,
+  lanes, paddedColumnsOf, scanGates, vectorColumns, zeroSlot,
 } from "./common";
 import {
   gatedTerm, groupLaneSums, groupRows, narrowPartial, rowAdd, rowAddAndDot, rowPairPass, storeGroupDots,

@@ -29,9 +29,10 @@ export interface InitOptions {
    */
   readonly simd?: boolean;
   /**
-   * How dense calls choose their pooling loop (both give the same bits; docs/design.md §6):
-   * `"measure"` (default) times both on the first call of each size class, within about 20 ms,
-   * and keeps the faster; `"fixed"` keeps one rule, the same choice on every machine and run.
+   * How dense calls choose their loops (every variant gives the same bits; docs/design.md §6):
+   * `"measure"` (default) runs each kernel's variants in turn on the first calls of each size
+   * class, timed (after an untimed first turn), and keeps the fastest once each has run 3 times
+   * and 20 ms are spent; `"fixed"` keeps one rule, the same choice on every machine and run.
    * Unlike `simd` and `source`, a later init() may change it.
    */
   readonly plan?: PlanMode;
