@@ -1,9 +1,10 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
-import { deliver, place, shapeText, type Call, type Input, type Placed } from "./call.js";
+import { deliver, NO_INPUT, place, shapeText, type Call, type Input, type Placed } from "./call.js";
 import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
 import type { WasmMemory } from "./memory.js";
 import { layoutOf, runPlanned, type PlanJob } from "./planner.js";
+import { ownRef, type ArrayRef } from "./read.js";
 import type { FloatArray, Gates, Shape } from "./types.js";
 import {
   checkAnyGates,
@@ -12,8 +13,12 @@ import {
   checkOut,
   checkPhi,
   checkShape,
+  floatRef,
+  precisionOfRef,
+  GRADIENT_OPTIONS,
   type CheckedGates,
   type CheckedShape,
+  type GradientOptionFields,
 } from "./validate.js";
 
 /** Options of {@link gradient} and {@link valueAndGradient}. */
@@ -49,21 +54,22 @@ interface CheckedCall {
   readonly K: PrecisionKernels;
   readonly memory: WasmMemory;
   readonly s: CheckedShape;
-  readonly phi: FloatArray;
+  readonly phi: ArrayRef;
   readonly gates: CheckedGates;
 }
 
 function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): CheckedCall {
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
-  const precision = checkPhi(phi, s, caller);
+  const phiRef = checkPhi(phi, s, caller);
+  const precision = precisionOfRef(phiRef);
   return {
     caller,
     engine: e,
     K: e[precision],
     memory: e.memory,
     s,
-    phi: phi as FloatArray,
+    phi: phiRef,
     gates: checkAnyGates(h, s, precision, caller),
   };
 }
@@ -90,10 +96,10 @@ function placeCall<R extends string = never>(
   const inputs: Record<"phi" | "gates" | "weight", Input> = {
     phi: { data: c.phi, type: K.ArrayType, name: "phi" },
     gates: gates.sparse
-      ? { data: gates.index, type: Uint32Array, name: "h.index" }
+      ? { data: ownRef(gates.index, "Uint32Array"), type: Uint32Array, name: "h.index" }
       : { data: gates.h, type: K.ArrayType, name: "h" },
     // sparse gates without weights: weight 0 tells the kernels every weight is 1
-    weight: { data: (gates.sparse && gates.weight) || [], type: K.ArrayType, name: "h.weight" },
+    weight: { data: (gates.sparse && gates.weight) || NO_INPUT, type: K.ArrayType, name: "h.weight" },
   };
   const what = () => `a ${shapeText(s)} ${K.precision} call`;
   const p = place(c.caller, what, K, c.memory, { inputs, results, out, scratch: K.scratchBytes(s.n, s.m, s.k) });
@@ -192,13 +198,13 @@ function valueAndGradientCall<A extends FloatArray>(
   options: GradientOptions<A> | undefined,
 ): { value: number; gradient: A } {
   const c = checkCall(caller, phiArg, h, shape);
-  const o = checkOptions<GradientOptions<A>>(options, caller);
+  const o = checkOptions<GradientOptionFields>(options, caller, GRADIENT_OPTIONS);
   const { n, m, k, elements } = c.s;
   // a sparse call's out is dense if it has (n + m) k elements, else it holds the listed rows
-  const dense = !c.gates.sparse || (o.out as ArrayLike<number> | undefined)?.length === elements;
+  const dense = !c.gates.sparse || (o.out !== undefined && floatRef(o.out, caller, "options.out").length === elements);
   const length = dense ? elements : (c.gates as { index: Uint32Array }).index.length * k;
   const formula = c.gates.sparse ? "index.length * k (or (n + m) * k for every row)" : "(n + m) * k";
-  const out = o.out === undefined ? undefined : (checkOut(o.out, c.K.precision, length, formula, caller) as A);
+  const out = o.out === undefined ? undefined : checkOut(o.out, c.K.precision, length, formula, caller);
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const p = placeCall(c, undefined, { array: out, elements: length, read: add });
@@ -249,13 +255,13 @@ export function gateGradient<A extends FloatArray>(
   options?: GateGradientOptions<A>,
 ): A {
   const c = checkCall("gateGradient", phi, h, shape);
-  const o = checkOptions<GateGradientOptions<A>>(options, "gateGradient");
+  const o = checkOptions<GateGradientOptions<A>>(options, "gateGradient", ["out"]);
   const { n, m, k, rows } = c.s;
   const length = c.gates.sparse ? c.gates.index.length : rows;
   const out =
     o.out === undefined
       ? undefined
-      : (checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient") as A);
+      : checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient");
   const p = placeCall(c, undefined, { array: out, elements: length, read: false });
   const g = p.gates;
   if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.out, p.scratch);
@@ -281,6 +287,6 @@ export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Po
   const { at, gates: g } = p;
   if (c.gates.sparse) c.K.sparsePooled(n, m, k, at.phi, g.count, g.at, g.weight, g.split, at.u, at.v, p.scratch);
   else planned(c, p, "value", (plan) => c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, plan));
-  const result = (ptr: number) => deliver(p, c.memory, k, undefined as A | undefined, ptr);
+  const result = (ptr: number) => deliver<A>(p, c.memory, k, undefined, ptr);
   return { u: result(at.u), v: result(at.v) };
 }

@@ -3,9 +3,10 @@
 // reads phi: each set's gradient is rank one in its pooled sums, which the first returns.
 
 import type { GradientOptions } from "./api.js";
-import { deliver, place, shapeText, type Input } from "./call.js";
+import { deliver, NO_INPUT, place, shapeText, type Input } from "./call.js";
 import { requireEngine } from "./loader.js";
 import { layoutOf, settledBits } from "./planner.js";
+import { ownRef, readFields } from "./read.js";
 import type { DenseGateSets, FloatArray, GateSets, Shape } from "./types.js";
 import {
   checkGateSets,
@@ -16,8 +17,12 @@ import {
   checkPhi,
   checkShape,
   describe,
+  floatRef,
+  precisionOfRef,
+  GRADIENT_OPTIONS,
   precisionOf,
   type CheckedGateSets,
+  type GradientOptionFields,
 } from "./validate.js";
 
 /** What {@link batchPooled} returns: per set b, F_b and the pooled sums u_b, v_b. */
@@ -35,15 +40,15 @@ function setInputs(
   sets: CheckedGateSets,
   type: Input["type"],
 ): Record<"gates" | "indptr" | "index" | "splits" | "weight", Input> {
-  const none = { data: [], type, name: "sets" };
+  const none = { data: NO_INPUT, type, name: "sets" };
   return sets.dense
     ? { gates: { data: sets.gates, type, name: "sets.gates" }, indptr: none, index: none, splits: none, weight: none }
     : {
         gates: none,
-        indptr: { data: sets.indptr, type: Uint32Array, name: "sets.indptr" },
-        index: { data: sets.index, type: Uint32Array, name: "sets.index" },
-        splits: { data: sets.splits, type: Uint32Array, name: "sets" },
-        weight: { data: sets.weight ?? [], type, name: "sets.weight" },
+        indptr: { data: ownRef(sets.indptr, "Uint32Array"), type: Uint32Array, name: "sets.indptr" },
+        index: { data: ownRef(sets.index, "Uint32Array"), type: Uint32Array, name: "sets.index" },
+        splits: { data: ownRef(sets.splits, "Uint32Array"), type: Uint32Array, name: "sets" },
+        weight: { data: sets.weight ?? NO_INPUT, type, name: "sets.weight" },
       };
 }
 
@@ -68,12 +73,13 @@ export function batchPooled<A extends FloatArray>(
   const caller = "batchPooled";
   const e = requireEngine(caller);
   const s = checkShape(shape, caller);
-  const precision = checkPhi(phi, s, caller);
+  const phiRef = checkPhi(phi, s, caller);
+  const precision = precisionOfRef(phiRef);
   const checked = checkGateSets(sets, s, precision, caller);
   const K = e[precision];
   const { n, m, k } = s;
   const count = checked.count;
-  const inputs = { phi: { data: phi, type: K.ArrayType, name: "phi" }, ...setInputs(checked, K.ArrayType) };
+  const inputs = { phi: { data: phiRef, type: K.ArrayType, name: "phi" }, ...setInputs(checked, K.ArrayType) };
   const results = { u: count * k, v: count * k, values: count };
   const what = () => `a batch of ${count} ${shapeText(s)} ${precision} sets`;
   const p = place(caller, what, K, e.memory, { inputs, results, scratch: K.scratchBytes(n, m, k) });
@@ -100,7 +106,7 @@ export function batchPooled<A extends FloatArray>(
       p.scratch,
     );
   }
-  const result = (ptr: number, length: number) => deliver(p, e.memory, length, undefined as A | undefined, ptr);
+  const result = (ptr: number, length: number) => deliver<A>(p, e.memory, length, undefined, ptr);
   return { values: result(at.values, count), u: result(at.u, count * k), v: result(at.v, count * k) };
 }
 
@@ -133,28 +139,27 @@ export function batchGradient<A extends FloatArray>(
   const s = checkShape(shape, caller);
   if (typeof pooled !== "object" || pooled === null)
     throw new TypeError(`${caller}(): pooled must be what batchPooled() returned, got ${describe(pooled)}`);
-  const o = checkOptions<GradientOptions<A>>(options, caller);
-  const precision = precisionOf(pooled.u, caller, "pooled.u");
+  const o = checkOptions<GradientOptionFields>(options, caller, GRADIENT_OPTIONS);
+  const { u: uArg, v: vArg } = readFields(pooled, ["u", "v"], caller, "pooled");
+  const precision = precisionOf(uArg, caller, "pooled.u");
   const checked = checkGateSets(sets, s, precision, caller);
   const { n, m, k, elements } = s;
   const count = checked.count;
-  checkOut(pooled.u, precision, count * k, "sets * k", caller, "pooled.u", "pooled.u");
-  checkOut(pooled.v, precision, count * k, "sets * k", caller, "pooled.v", "pooled.u");
-  checkNumbers(weights, "weights", caller, count, "the number of sets");
+  const u = checkOut(uArg, precision, count * k, "sets * k", caller, "pooled.u", "pooled.u");
+  const v = checkOut(vArg, precision, count * k, "sets * k", caller, "pooled.v", "pooled.u");
+  const setWeights = checkNumbers(weights, "weights", caller, count, "the number of sets");
   const K = e[precision];
-  const dense = checked.dense || (o.out as ArrayLike<number> | undefined)?.length === elements;
+  const dense = checked.dense || (o.out !== undefined && floatRef(o.out, caller, "options.out").length === elements);
   const length = dense ? elements : (checked as { index: Uint32Array }).index.length * k;
   const formula = checked.dense ? "(n + m) * k" : "index.length * k (or (n + m) * k for every row)";
   const out =
-    o.out === undefined
-      ? undefined
-      : (checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u") as A);
+    o.out === undefined ? undefined : checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u");
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const inputs = {
-    u: { data: pooled.u, type: K.ArrayType, name: "pooled.u" },
-    v: { data: pooled.v, type: K.ArrayType, name: "pooled.v" },
-    setWeights: { data: weights, type: K.ArrayType, name: "weights" },
+    u: { data: u, type: K.ArrayType, name: "pooled.u" },
+    v: { data: v, type: K.ArrayType, name: "pooled.v" },
+    setWeights: { data: ownRef(setWeights, "Float64Array"), type: K.ArrayType, name: "weights" },
     ...setInputs(checked, K.ArrayType),
   };
   const what = () => `a batch of ${count} ${shapeText(s)} ${precision} sets`;
@@ -184,5 +189,5 @@ export function batchGradient<A extends FloatArray>(
       p.scratch,
     );
   }
-  return deliver(p, e.memory, length, out);
+  return deliver<A>(p, e.memory, length, out);
 }

@@ -5,6 +5,7 @@
 
 import type { PrecisionKernels } from "./loader.js";
 import { arenaParts, copyOf, type ViewType, type WasmMemory, type What } from "./memory.js";
+import { copyFrom, copyInto, objectOf, ownRef, type ArrayRef } from "./read.js";
 import type { FloatArray, Shape } from "./types.js";
 
 /** Text of a shape for error messages. */
@@ -12,21 +13,24 @@ export function shapeText(s: Shape): string {
   return `{ n: ${s.n}, m: ${s.m}, k: ${s.k} }`;
 }
 
-type ArrayType = ViewType<ArrayBufferView & ArrayLike<number> & { set(a: ArrayLike<number>): void }>;
+type ArrayType = ViewType<ArrayBufferView & ArrayLike<number>>;
 
-/** An array a call needs in wasm memory, converted to `type` if it is copied; `name` for errors. */
+/** An array a call needs in wasm memory (as read once), converted to `type` if it is copied; `name` for errors. */
 export interface Input {
-  readonly data: ArrayLike<number>;
+  readonly data: ArrayRef;
   readonly type: ArrayType;
   readonly name: string;
 }
+
+/** An input a call does not use: no bytes. */
+export const NO_INPUT: ArrayRef = ownRef(new Uint8Array(0), "Uint8Array");
 
 /** A call's layout: its named inputs, its named results (elements of the float type), its `out`, its scratch. */
 export interface Call<I extends string, R extends string> {
   readonly inputs: Readonly<Record<I, Input>>;
   readonly results?: Readonly<Record<R, number>>;
   /** the caller's `out` option (used in place if it lives in wasm memory), its elements, and whether the kernel reads it */
-  readonly out?: { readonly array: FloatArray | undefined; readonly elements: number; readonly read: boolean };
+  readonly out?: { readonly array: ArrayRef | undefined; readonly elements: number; readonly read: boolean };
   readonly scratch: number;
 }
 
@@ -43,12 +47,16 @@ export interface Placed<N extends string> {
   readonly K: PrecisionKernels;
 }
 
-/** The byte offset of an array of `type` in a live region of this memory, else -1 (it is copied). */
-function inPlace(data: ArrayLike<number>, type: unknown, memory: WasmMemory, caller: string, name: string): number {
-  if (!ArrayBuffer.isView(data)) return -1;
-  // locate also refuses a view of freed memory whatever its type: reading it would be reading someone else's data
+/** Kinds by constructor, for comparing an array's kind with a call's type without a name lookup. */
+const KINDS = new Map<unknown, string>(
+  (["Uint8Array", "Uint32Array", "Float32Array", "Float64Array"] as const).map((kind) => [globalThis[kind], kind]),
+);
+
+/** The byte offset of an array of `type` in bytes handed out of this memory, else -1 (it is copied). */
+function inPlace(data: ArrayRef, type: ArrayType, memory: WasmMemory, caller: string, name: string): number {
+  // locate also refuses a view of freed or internal memory whatever its type: the call may overwrite it
   const ptr = memory.locate(data, caller, name);
-  return data instanceof (type as typeof Float32Array) ? ptr : -1;
+  return data.kind === KINDS.get(type) ? ptr : -1;
 }
 
 /**
@@ -70,7 +78,7 @@ export function place<I extends string, R extends string = never>(
   const outAt = out?.array === undefined ? -1 : inPlace(out.array, K.ArrayType, memory, caller, "options.out");
   const outEnd = outAt + (out?.elements ?? 0) * K.bytesPerElement;
   const inWasm = {} as Record<I, number>;
-  const copied = {} as Record<I, ArrayLike<number>>;
+  const copied = {} as Record<I, ArrayRef>;
   // the arena: the inputs to copy, the results, out unless it is in place, the kernel's scratch
   const parts = {} as Record<string, number>;
   for (const key in inputs) {
@@ -89,10 +97,11 @@ export function place<I extends string, R extends string = never>(
   const at = arenaParts(memory, parts, caller, what);
   for (const key in inputs) {
     if (inWasm[key] >= 0) at[key] = inWasm[key];
-    else if (parts[key] > 0) memory.view(inputs[key].type, at[key], copied[key].length).set(copied[key]);
+    else if (parts[key] > 0) copyFrom(memory.view(inputs[key].type, at[key], copied[key].length), copied[key]);
   }
   const outPtr = outAt >= 0 ? outAt : at["(out)"];
-  if (out?.read && out.array !== undefined && outAt < 0) memory.view(K.ArrayType, outPtr, out.elements).set(out.array);
+  if (out?.read && out.array !== undefined && outAt < 0)
+    copyFrom(memory.view(K.ArrayType, outPtr, out.elements), out.array);
   return { at: at as Record<I | R, number>, out: outPtr, outInWasm: outAt >= 0, scratch: at["(scratch)"], K };
 }
 
@@ -104,7 +113,7 @@ export function deliver<A extends FloatArray>(
   placed: Placed<string>,
   memory: WasmMemory,
   length: number,
-  out: A | undefined,
+  out: ArrayRef | undefined,
   ptr = placed.out,
 ): A {
   const result = memory.view(placed.K.ArrayType, ptr, length) as A;
@@ -112,7 +121,7 @@ export function deliver<A extends FloatArray>(
   // an `out` in wasm memory was written in place; if the memory grew, its buffer is detached
   // and a view of the new buffer takes its place, leased as the caller's view was
   if (placed.outInWasm)
-    return out.buffer === memory.buffer ? out : (memory.lease(placed.K.ArrayType, ptr, length) as A);
-  out.set(result);
-  return out;
+    return out.buffer === memory.buffer ? objectOf<A>(out) : (memory.lease(placed.K.ArrayType, ptr, length) as A);
+  copyInto(out, result);
+  return objectOf<A>(out);
 }

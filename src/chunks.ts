@@ -6,9 +6,10 @@
 
 import { deliver, place, shapeText } from "./call.js";
 import { BLOCK_ROWS, requireEngine } from "./loader.js";
-import { layout, partsAt, type WasmMemory } from "./memory.js";
+import { layout, partsAt } from "./memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
 import { layoutOf, settledBits } from "./planner.js";
+import { isList, readFields, readList, refOf, typedKind, type ArrayRef } from "./read.js";
 import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
 import {
   checkGates,
@@ -16,11 +17,16 @@ import {
   checkLength,
   checkOptions,
   checkOut,
+  snapshot,
   checkShape,
   describe,
+  floatRef,
+  precisionOfRef,
+  GRADIENT_OPTIONS,
   precisionOf,
   shown,
   type CheckedShape,
+  type GradientOptionFields,
 } from "./validate.js";
 
 /**
@@ -56,13 +62,12 @@ export interface PooledPart {
  */
 function checkChunk(
   caller: string,
-  shapeArg: unknown,
+  s: CheckedShape,
   start: unknown,
   rows: number,
   rowsFrom: string,
   at = "",
 ): CheckedShape {
-  const s = checkShape(shapeArg, caller, `${at}shape`);
   if (typeof start !== "number" || !Number.isInteger(start) || start < 0 || start + rows > s.rows) {
     throw new RangeError(
       `${caller}(): ${at}start must be an integer from 0 to n + m - rows = ${s.rows - rows}, got ${shown(start)}`,
@@ -104,20 +109,23 @@ function groupsOf(s: CheckedShape, start: number, rows: number): [number, number
 export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Shape, start: number): PooledPart {
   const caller = "poolChunk";
   const e = requireEngine(caller);
-  const precision = precisionOf(phi, caller);
-  const k = checkShape(shape, caller).k;
-  const rows =
-    k === 0 ? (Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0) : phi.length / k;
+  const phiRef = floatRef(phi, caller);
+  const precision = precisionOfRef(phiRef);
+  const table = checkShape(shape, caller);
+  const k = table.k;
+  // k = 0 leaves the rows to h; a list is read once here, and that reading is the gates
+  const listed = k === 0 && typedKind(h) === undefined && isList(h) ? readList(h, caller, "h") : undefined;
+  const rows = k === 0 ? rowsOf(listed ?? h) : phiRef.length / k;
   if (!Number.isInteger(rows))
-    throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
-  const s = checkChunk(caller, shape, start, rows, k === 0 ? "h.length" : "phi.length / shape.k");
-  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
+    throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phiRef.length}`);
+  const s = checkChunk(caller, table, start, rows, k === 0 ? "h.length" : "phi.length / shape.k");
+  const gates = checkGates(listed ?? h, { ...s, rows, elements: rows * k }, caller, "rows");
   const K = e[precision];
   // the kernel's scratch: one group's nodes (read out before the next group's), then a pass's own
   const pass = Math.max(...groupsOf(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
   const scratch = layout({ meta: 8 * e.maxRangeNodes, values: 8 * k * e.maxRangeNodes, pass });
   const inputs = {
-    phi: { data: phi, type: K.ArrayType, name: "phi" },
+    phi: { data: phiRef, type: K.ArrayType, name: "phi" },
     h: { data: gates, type: K.ArrayType, name: "h" },
   };
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
@@ -147,9 +155,11 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
 export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v: FloatArray; value: number } {
   const caller = "combinePooled";
   const e = requireEngine(caller);
-  if (!Array.isArray(parts) || parts.length === 0)
+  // the list is read once, element by element: its length or a `map` cannot change afterwards
+  const list = isList(parts) ? readList(parts, caller, "parts") : [];
+  if (list.length === 0)
     throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
-  const checked = parts.map((part, i) => checkPart(part, `parts[${i}]`, caller, e.memory));
+  const checked = list.map((part, i) => checkPart(part, `parts[${i}]`, caller));
   const { s, precision } = checked[0];
   checked.forEach((part, i) => {
     if (part.precision !== precision || part.s.n !== s.n || part.s.m !== s.m || part.s.k !== s.k) {
@@ -186,15 +196,15 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
  * what was checked is returned: a getter cannot hand the kernel something else afterwards, and
  * arrays in wasm memory are copied, since combining may grow the memory and detach them.
  */
-function checkPart(
-  part: unknown,
-  name: string,
-  caller: string,
-  memory: WasmMemory,
-): Omit<PooledPart, "shape"> & { s: CheckedShape } {
+function checkPart(part: unknown, name: string, caller: string): Omit<PooledPart, "shape"> & { s: CheckedShape } {
   if (typeof part !== "object" || part === null)
     throw new TypeError(`${caller}(): ${name} must be a poolChunk() result, got ${describe(part)}`);
-  const { shape, precision, start, rows, a, b } = part as Partial<Record<keyof PooledPart, unknown>>;
+  const { shape, precision, start, rows, a, b } = readFields(
+    part,
+    ["shape", "precision", "start", "rows", "a", "b"],
+    caller,
+    name,
+  );
   if (precision !== "f32" && precision !== "f64") {
     throw new TypeError(
       `${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`,
@@ -203,7 +213,7 @@ function checkPart(
   if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 0) {
     throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(rows)}`);
   }
-  const s = checkChunk(caller, shape, start, rows, `${name}.rows`, `${name}.`);
+  const s = checkChunk(caller, checkShape(shape, caller, `${name}.shape`), start, rows, `${name}.rows`, `${name}.`);
   const first = start as number;
   const [nodesA, nodesB] = groupsOf(s, first, rows).map(([, count, firstBlock], g): PooledNodes => {
     const group = g === 0 ? "a" : "b";
@@ -211,13 +221,11 @@ function checkPart(
     const at = `${name}.${group}`;
     if (typeof nodes !== "object" || nodes === null)
       throw new TypeError(`${caller}(): ${at} must be { blocks, levels, sums }, got ${describe(nodes)}`);
-    const { blocks, levels, sums } = nodes as Partial<PooledNodes>;
-    if (!(blocks instanceof Uint32Array))
-      throw new TypeError(`${caller}(): ${at}.blocks must be a Uint32Array, got ${describe(blocks)}`);
-    if (!(levels instanceof Uint32Array))
-      throw new TypeError(`${caller}(): ${at}.levels must be a Uint32Array, got ${describe(levels)}`);
-    if (!(sums instanceof Float64Array))
-      throw new TypeError(`${caller}(): ${at}.sums must be a Float64Array, got ${describe(sums)}`);
+    const fields = readFields(nodes, ["blocks", "levels", "sums"], caller, at);
+    // copies, read once: the nodes say where sums go in the tree, and nobody may change them after their check
+    const blocks = nodeArray(fields.blocks, "Uint32Array", caller, `${at}.blocks`) as Uint32Array;
+    const levels = nodeArray(fields.levels, "Uint32Array", caller, `${at}.levels`) as Uint32Array;
+    const sums = nodeArray(fields.sums, "Float64Array", caller, `${at}.sums`) as Float64Array;
     checkLength(caller, `${at}.levels`, levels.length, blocks.length, "blocks.length");
     checkLength(caller, `${at}.sums`, sums.length, blocks.length * s.k, "blocks.length * k");
     const end = firstBlock + Math.ceil(count / CHUNK_ALIGNMENT);
@@ -232,21 +240,43 @@ function checkPart(
       }
       next = blocks[j] + size;
     }
-    return { blocks: memory.stable(blocks), levels: memory.stable(levels), sums: memory.stable(sums) };
+    return { blocks, levels, sums };
   });
   return { s, precision, start: first, rows, a: nodesA, b: nodesB };
 }
 
+/** A copy of a node array of `kind`, read once; TypeError for another type. */
+function nodeArray(
+  value: unknown,
+  kind: "Uint32Array" | "Float64Array",
+  caller: string,
+  name: string,
+): ArrayLike<number> {
+  if (typedKind(value) !== kind) throw new TypeError(`${caller}(): ${name} must be a ${kind}, got ${describe(value)}`);
+  const ref = refOf(value, kind);
+  return kind === "Uint32Array" ? snapshot(ref, Uint32Array, caller, name) : snapshot(ref, Float64Array, caller, name);
+}
+
+/** The rows of a chunk's gates: a typed array's length, or a list's as read (0 for what is no array: the gates' check names it). */
+function rowsOf(h: unknown): number {
+  const kind = typedKind(h);
+  if (kind !== undefined) return refOf(h, kind).length;
+  return isList(h) ? h.length : 0;
+}
+
+/** The pooled sums of the whole table: u and v of the precision, k each, read once. */
 function checkPooled(
   caller: string,
   pooled: unknown,
-  precision: Precision,
   k: number,
-): { u: FloatArray; v: FloatArray } {
+  like?: Precision,
+): { u: ArrayRef; v: ArrayRef; precision: Precision } {
   if (typeof pooled !== "object" || pooled === null)
     throw new TypeError(`${caller}(): pooled must be { u, v }, got ${describe(pooled)}`);
-  const { u, v } = pooled as { u: unknown; v: unknown };
+  const { u, v } = readFields(pooled, ["u", "v"], caller, "pooled");
+  const precision = like ?? precisionOf(u, caller, "pooled.u");
   return {
+    precision,
     u: checkOut(u, precision, k, "k", caller, "pooled.u", "pooled.u"),
     v: checkOut(v, precision, k, "k", caller, "pooled.v", "pooled.u"),
   };
@@ -272,17 +302,19 @@ export function gradientChunk<A extends FloatArray>(
 ): A {
   const caller = "gradientChunk";
   const e = requireEngine(caller);
-  const k = checkShape(shape, caller).k;
-  const o = checkOptions<{ out: A; scale: number; accumulate: boolean }>(options, caller);
-  const precision = precisionOf((pooled as { u?: unknown } | null)?.u, caller, "pooled.u");
-  const { u, v } = checkPooled(caller, pooled, precision, k);
-  const rows = Array.isArray(h) || ArrayBuffer.isView(h) ? (h as ArrayLike<number>).length : 0;
-  const s = checkChunk(caller, shape, start, rows, "h.length");
-  const gates = checkGates(h, { ...s, rows, elements: rows * k }, caller, "rows");
+  const table = checkShape(shape, caller);
+  const k = table.k;
+  const o = checkOptions<GradientOptionFields>(options, caller, GRADIENT_OPTIONS);
+  const { u, v, precision } = checkPooled(caller, pooled, k);
+  // the rows are h's: a list is read once here, and that reading is the gates
+  const listed = typedKind(h) === undefined && isList(h) ? readList(h, caller, "h") : undefined;
+  const rows = rowsOf(listed ?? h);
+  const s = checkChunk(caller, table, start, rows, "h.length");
+  const gates = checkGates(listed ?? h, { ...s, rows, elements: rows * k }, caller, "rows");
   const out =
     o.out === undefined
       ? undefined
-      : (checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u") as A);
+      : checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u");
   const { scale, accumulate } = checkGradientOptions(o, caller);
   const add = accumulate && out !== undefined;
   const K = e[precision];
@@ -302,7 +334,7 @@ export function gradientChunk<A extends FloatArray>(
       rowsOut = p.out + offset * k * K.bytesPerElement;
     if (count) K.gradientRows(count, k, rowsH, g === 0 ? p.at.v : p.at.u, scale, rowsOut, add, p.scratch, plan);
   });
-  return deliver(p, e.memory, rows * k, out);
+  return deliver<A>(p, e.memory, rows * k, out);
 }
 
 /**
@@ -322,19 +354,20 @@ export function gateGradientChunk<A extends FloatArray>(
 ): A {
   const caller = "gateGradientChunk";
   const e = requireEngine(caller);
-  const precision = precisionOf(phi, caller);
-  const k = checkShape(shape, caller).k;
-  const { u, v } = checkPooled(caller, pooled, precision, k);
+  const phiRef = floatRef(phi, caller);
+  const precision = precisionOfRef(phiRef);
+  const table = checkShape(shape, caller);
+  const k = table.k;
+  const { u, v } = checkPooled(caller, pooled, k, precision);
   if (k === 0)
     throw new RangeError(`${caller}(): shape.k = 0 leaves a chunk's row count unknown (dF/dh is 0 for every row)`);
-  const rows = phi.length / k;
+  const rows = phiRef.length / k;
   if (!Number.isInteger(rows))
-    throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phi.length}`);
-  const s = checkChunk(caller, shape, start, rows, "phi.length / shape.k");
-  checkLength(caller, "phi", phi.length, rows * k, "rows * k");
+    throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phiRef.length}`);
+  const s = checkChunk(caller, table, start, rows, "phi.length / shape.k");
   const K = e[precision];
   const inputs = {
-    phi: { data: phi, type: K.ArrayType, name: "phi" },
+    phi: { data: phiRef, type: K.ArrayType, name: "phi" },
     u: { data: u, type: K.ArrayType, name: "pooled.u" },
     v: { data: v, type: K.ArrayType, name: "pooled.v" },
   };
@@ -345,5 +378,5 @@ export function gateGradientChunk<A extends FloatArray>(
     const rowsPhi = p.at.phi + offset * k * K.bytesPerElement;
     if (count) K.rowDots(count, k, rowsPhi, g === 0 ? p.at.v : p.at.u, p.at.dots + offset * K.bytesPerElement);
   });
-  return deliver(p, e.memory, rows, undefined as A | undefined, p.at.dots);
+  return deliver<A>(p, e.memory, rows, undefined, p.at.dots);
 }

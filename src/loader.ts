@@ -5,7 +5,8 @@ import { bindKernels, kernelNames, type KernelName, type Kernels, type ModuleExp
 import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
 import type { FloatArray, Precision } from "./types.js";
-import { checkOptions, describe, shown } from "./validate.js";
+import { describe, shown } from "./read.js";
+import { checkOptions } from "./validate.js";
 import type { BytesLike, ResponseLike, WasmMemoryLike, WasmModuleLike } from "./wasm-types.js";
 
 /**
@@ -214,7 +215,7 @@ let engine: Engine | undefined;
  */
 export function init(options?: InitOptions): Promise<void> {
   try {
-    options = checkOptions<InitOptions>(options, "init");
+    options = checkOptions<InitOptions>(options, "init", ["source", "simd", "plan"]);
     if (options.simd !== undefined && typeof options.simd !== "boolean") {
       throw new TypeError(`init(): options.simd must be a boolean or undefined, got ${describe(options.simd)}`);
     }

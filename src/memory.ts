@@ -2,11 +2,14 @@
 // views. Nobody else decides where anything lives; kernels only receive pointers.
 //
 // It is also the one place where arrays become pointers (locate): an array the caller passes
-// is used in place only if it lies in a live region of this memory; a view of a region that
-// was freed (a view kept across dispose()) is refused, so a careless call can never read or
-// write memory that now belongs to someone else. A view whose buffer was detached by growth
-// has length 0 and fails the length checks before it gets here.
+// is used in place only if it lies in bytes that crossgrad handed out (a Problem's or Model's
+// arrays, a result) of a live region of this memory; a view of a region that was freed (a view
+// kept across dispose()) is refused, so a careless call can never read or write memory that now
+// belongs to someone else, and so is a view made by hand over internal memory (the arena, a
+// scratch, an optimizer's state), whose bytes the call itself may overwrite. A view whose buffer
+// was detached by growth has length 0 and fails the length checks before it gets here.
 
+import { copyFrom, objectOf, ownRef, type ArrayRef } from "./read.js";
 import type { WasmMemoryLike } from "./wasm-types.js";
 
 /** Alignment of every region: a cache line, so no region shares a line with another. */
@@ -29,13 +32,15 @@ interface FreeRegion {
 }
 
 /** A live region. Views handed out for it die with it: `live` turns false when it is freed. */
-interface Lease {
+export interface Lease {
   readonly ptr: number;
   /** bytes reserved: the request rounded up to REGION_ALIGN */
   readonly bytes: number;
   /** bytes asked for: the guard watches the rest of the region too */
   readonly asked: number;
   live: boolean;
+  /** The byte ranges of it that views were handed out for, as [start, end) pairs: the caller's memory. */
+  readonly handedOut: number[];
 }
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
@@ -155,18 +160,30 @@ export class WasmMemory {
    */
   lease<A extends ArrayBufferView>(Type: ViewType<A>, ptr: number, length: number): A {
     const view = new Type(this.buffer, ptr, length);
-    const lease = this.regionAt(ptr, length * Type.BYTES_PER_ELEMENT);
-    if (lease) leases.set(view, lease);
+    const end = ptr + length * Type.BYTES_PER_ELEMENT;
+    const lease = this.regionAt(ptr, end - ptr);
+    if (lease) {
+      leases.set(view, lease);
+      const ranges = lease.handedOut;
+      let known = false;
+      for (let i = 0; i < ranges.length && !known; i += 2) known = ranges[i] <= ptr && end <= ranges[i + 1];
+      if (!known) ranges.push(ptr, end);
+    }
     return view;
   }
 
   /**
-   * `data`, or a copy of it if it is a view of this memory: growing the memory detaches such a
-   * view (its length turns 0), so an array the library copies in after it allocates must not be
-   * read through it. Only views not used in place (another type, or overlapping an `out`) pay.
+   * `ref`, or a copy of its array if it is a view of this memory: growing the memory detaches
+   * such a view (its length turns 0), so an array the library copies in after it allocates must
+   * not be read through it. Only views not used in place (another type, or overlapping an `out`)
+   * pay.
    */
-  stable<D extends ArrayLike<number>>(data: D): D {
-    return ArrayBuffer.isView(data) && data.buffer === this.memory.buffer ? copyOf(data as D & TypedArray) : data;
+  stable(ref: ArrayRef): ArrayRef {
+    if (ref.buffer !== this.memory.buffer) return ref;
+    const Type = globalThis[ref.kind] as unknown as new (length: number) => Float64Array;
+    const copy = new Type(ref.length);
+    copyFrom(copy, ref);
+    return ownRef(copy, ref.kind);
   }
 
   private bytes(ptr: number, length: number): Uint8Array {
@@ -201,7 +218,7 @@ export class WasmMemory {
       // from the last byte asked for: a write into the alignment slack counts as past the end
       this.bytes(ptr + bytes, size - bytes + this.guard).fill(CANARY);
     }
-    this.regions.set(ptr, { ptr, bytes: size, asked: bytes, live: true });
+    this.regions.set(ptr, { ptr, bytes: size, asked: bytes, live: true, handedOut: [] });
     this.starts.splice(this.insertionPoint(ptr), 0, ptr);
     return ptr;
   }
@@ -300,23 +317,18 @@ export class WasmMemory {
   }
 
   /**
-   * Where an array lives: its byte offset if it lies in a live region of this memory, -1 if it
-   * is not in crossgrad's memory (or in another crossgrad memory: it is then copied like any
-   * array). Error for a view of crossgrad memory that no live region holds: a view kept
-   * across dispose(), whose bytes may now belong to someone else.
+   * Where an array lives: its byte offset if it lies in bytes handed out of a live region of
+   * this memory, -1 if it is not in this memory (an array of the caller's, or a view of another
+   * crossgrad memory: it is then copied like any array). Errors as {@link checkHandedOut}.
    */
-  locate(array: ArrayBufferView, caller: string, name: string): number {
-    const owner = owners.get(array.buffer);
-    // an empty array (also a view detached by growth) is never read or written
-    if (owner === undefined || array.byteLength === 0) return -1;
-    const lease = leases.get(array) ?? owner.regionAt(array.byteOffset, array.byteLength);
-    if (lease === undefined || !lease.live || array.byteOffset + array.byteLength > lease.ptr + lease.bytes) {
-      throw new Error(
-        `${caller}(): ${name} is a view of crossgrad memory that was freed (its Problem or Model was disposed); ` +
-          `views die with their owner: read the getter of a live one again`,
-      );
-    }
-    return owner === this ? array.byteOffset : -1;
+  locate(ref: ArrayRef, caller: string, name: string): number {
+    const owner = checkHandedOut(ref, caller, name);
+    return owner === this ? ref.byteOffset : -1;
+  }
+
+  /** @internal The live region holding bytes [ptr, ptr + bytes), if one does (checkHandedOut). */
+  leaseAt(ptr: number, bytes: number): Lease | undefined {
+    return this.regionAt(ptr, bytes);
   }
 
   /** Test build: throws Error if a canary around a live region, or the poison of free memory, was overwritten. */
@@ -352,6 +364,35 @@ export class WasmMemory {
       }
     }
   }
+}
+
+/**
+ * The crossgrad memory an array is a view of (undefined: none, or it is empty and never read or
+ * written), once it is known to lie in bytes that crossgrad handed out of a live region (a
+ * Problem's or Model's arrays, a result). Error for a view no live region holds (one kept across
+ * dispose(), whose bytes may now belong to someone else), and for a view made by hand over
+ * internal memory (the arena, a scratch, an optimizer's state), which a call may overwrite as
+ * it runs (docs/design.md §3).
+ */
+export function checkHandedOut(ref: ArrayRef, caller: string, name: string): WasmMemory | undefined {
+  const owner = ref.buffer && owners.get(ref.buffer);
+  const bytes = ref.length * ref.bytesPerElement;
+  if (owner === undefined || bytes === 0) return undefined;
+  const from = ref.byteOffset,
+    to = from + bytes;
+  const lease = leases.get(objectOf(ref)) ?? owner.leaseAt(from, bytes);
+  if (lease === undefined || !lease.live || to > lease.ptr + lease.bytes) {
+    throw new Error(
+      `${caller}(): ${name} is a view of crossgrad memory that was freed (its Problem or Model was disposed); ` +
+        `views die with their owner: read the getter of a live one again`,
+    );
+  }
+  const ranges = lease.handedOut;
+  for (let i = 0; i < ranges.length; i += 2) if (ranges[i] <= from && to <= ranges[i + 1]) return owner;
+  throw new Error(
+    `${caller}(): ${name} is a view of crossgrad's internal memory, not an array crossgrad handed out ` +
+      `(a Problem's or Model's phi or h, or a result); pass an array of your own, or such a view`,
+  );
 }
 
 /** What a region is for, in a refusal's message; a function when it is costly to say (made only to throw). */

@@ -1,11 +1,12 @@
 // Metrics for predictions against targets, in float64.
 
-import { checkNumbers, describe } from "./validate.js";
+import { describe } from "./read.js";
+import { checkNumbers } from "./validate.js";
 
-/** Two arrays of numbers of the same length; TypeError or RangeError naming the one at fault. */
-function checkPair(caller: string, names: [string, string], a: unknown, b: unknown): void {
-  const first = checkNumbers(a, names[0], caller, (a as ArrayLike<number> | null)?.length ?? 0, `its length`);
-  checkNumbers(b, names[1], caller, first.length, `${names[0]}.length`);
+/** Two arrays of numbers of the same length, read once; TypeError or RangeError naming the one at fault. */
+function checkPair(caller: string, names: [string, string], a: unknown, b: unknown): [Float64Array, Float64Array] {
+  const first = checkNumbers(a, names[0], caller, undefined, "");
+  return [first, checkNumbers(b, names[1], caller, first.length, `${names[0]}.length`)];
 }
 
 /**
@@ -16,8 +17,8 @@ function checkPair(caller: string, names: [string, string], a: unknown, b: unkno
  * rmse([1, 2, 3], [1, 2, 5]); // sqrt(4 / 3) = 1.1547...
  * ```
  */
-export function rmse(predictions: ArrayLike<number>, targets: ArrayLike<number>): number {
-  checkPair("rmse", ["predictions", "targets"], predictions, targets);
+export function rmse(predictionsArg: ArrayLike<number>, targetsArg: ArrayLike<number>): number {
+  const [predictions, targets] = checkPair("rmse", ["predictions", "targets"], predictionsArg, targetsArg);
   let sum = 0;
   for (let i = 0; i < predictions.length; i++) sum += (predictions[i] - targets[i]) ** 2;
   return predictions.length ? Math.sqrt(sum / predictions.length) : NaN;
@@ -52,8 +53,8 @@ export function sigmoid(x: number): number {
  * logLoss([0, 0], [0, 1]); // log 2 = 0.6931...
  * ```
  */
-export function logLoss(logits: ArrayLike<number>, labels: ArrayLike<number>): number {
-  checkPair("logLoss", ["logits", "labels"], logits, labels);
+export function logLoss(logitsArg: ArrayLike<number>, labelsArg: ArrayLike<number>): number {
+  const [logits, labels] = checkPair("logLoss", ["logits", "labels"], logitsArg, labelsArg);
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += softplus(labels[i] > 0.5 ? -logits[i] : logits[i]);
   return logits.length ? sum / logits.length : NaN;
@@ -68,8 +69,8 @@ export function logLoss(logits: ArrayLike<number>, labels: ArrayLike<number>): n
  * auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]); // 0.75
  * ```
  */
-export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  checkPair("auc", ["scores", "labels"], scores, labels);
+export function auc(scoresArg: ArrayLike<number>, labelsArg: ArrayLike<number>): number {
+  const [scores, labels] = checkPair("auc", ["scores", "labels"], scoresArg, labelsArg);
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   // rank-sum (Mann-Whitney U) with average ranks for ties
   let rankSum = 0,

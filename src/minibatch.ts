@@ -80,13 +80,9 @@ export class BatchBuffers {
     // a batch holds batchSize sets (bpr: twice, each at most as wide as its observation)
     this.#sets = batchSize * (pairs ? 2 : 1);
     this.#entries = this.#sets * data.widest;
-    // the caller's arrays, taken before the region grows the memory, which detaches views of it
+    // the observations are snapshots of the caller's arrays (checkObservations), never views of wasm memory
     const memory = engine.memory;
-    const source = {
-      indptr: memory.stable(data.indptr),
-      index: memory.stable(data.index),
-      weight: data.weight && memory.stable(data.weight),
-    };
+    const source = data;
     const { base, at } = allocParts(
       memory,
       {

@@ -283,13 +283,13 @@ function newModel<P extends Precision>(
 ): Model<P> {
   const engine = requireEngine(caller);
   const s = checkShape(shape, caller);
-  const o = checkOptions<ModelOptions<P>>(options, caller);
+  const o = checkOptions<ModelOptions<P>>(options, caller, ["precision", "phi", "scale", "seed"]);
   const precision = checkPrecision(o.precision, caller) as P;
   const initial =
     o.phi === undefined
       ? undefined
-      : // a view of wasm memory would be detached if the model's region grows the memory
-        engine.memory.stable(checkNumbers(o.phi, phiName, caller, s.elements, "(n + m) * k"));
+      : // a snapshot: a view of wasm memory would be detached if the model's region grows the memory
+        checkNumbers(o.phi, phiName, caller, s.elements, "(n + m) * k");
   const scale = checkReal(o.scale, "options.scale", caller, 0.1, 0);
   const seed = checkSeed(o.seed ?? 1, "options.seed", caller);
   const model = new Model(engine, s, precision, caller);

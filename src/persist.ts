@@ -15,7 +15,8 @@
 // Decoding checks every field and the checksum before anything is returned.
 
 import type { FloatArray, Precision, Shape } from "./types.js";
-import { describe } from "./validate.js";
+import { describe, typedKind } from "./read.js";
+import { callerRef } from "./validate.js";
 
 const MAGIC = [0x43, 0x47, 0x52, 0x44]; // "CGRD"
 export const FORMAT_VERSION = 1;
@@ -59,9 +60,12 @@ export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray)
 }
 
 /** A decoded model file, or an Error saying what is wrong with it. */
-export function decodeModel(bytes: unknown, caller: string): Shape & { precision: Precision; phi: FloatArray } {
-  if (!(bytes instanceof Uint8Array))
-    throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(bytes)}`);
+export function decodeModel(file: unknown, caller: string): Shape & { precision: Precision; phi: FloatArray } {
+  if (typedKind(file) !== "Uint8Array")
+    throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(file)}`);
+  // a view of our own over the caller's bytes, by the intrinsic extent: its own properties cannot lie
+  const ref = callerRef(file, "Uint8Array", caller, "bytes");
+  const bytes = new Uint8Array(ref.buffer!, ref.byteOffset, ref.length);
   const bad = (why: string) => new Error(`${caller}(): bytes are not a valid crossgrad model file: ${why}`);
   if (bytes.length < HEADER + 4) throw bad(`${bytes.length} bytes, shorter than the ${HEADER + 4}-byte minimum`);
   if (!MAGIC.every((b, i) => bytes[i] === b)) throw bad('it does not start with "CGRD"');

@@ -5,7 +5,18 @@
 // on their own inputs, timing each, until every variant has its minimum of several runs; from
 // then on the class runs the fastest. No call is wasted: a measured call computes its result
 // with the variant it tried. Like FFTW's wisdom, the choices can be exported and imported.
-import { describe, shown } from "./validate.js";
+import { describe, isList, readFields, shown } from "./read.js";
+
+/** An object's own enumerable entries, read once; a getter or Proxy trap that throws is a TypeError naming `name`. */
+function entriesOf(object: object, name: string): [string, unknown][] {
+  try {
+    return Object.entries(object);
+  } catch (cause) {
+    throw new TypeError(`importWisdom(): reading ${name} threw: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+  }
+}
 
 /** How a pooling pass reads a group's rows (docs/design.md §6). */
 export type PoolingLoop = "compacted" | "streaming" | "wide-strips" | "multi-block";
@@ -380,25 +391,26 @@ const JOBS: readonly PlanJob[] = ["value", "valueAndGradient", "gateGradient"];
  */
 export function importWisdom(wisdom: Wisdom): void {
   const fail = (what: string) => new TypeError(`importWisdom(): ${what}`);
-  if (typeof wisdom !== "object" || wisdom === null || Array.isArray(wisdom))
+  if (typeof wisdom !== "object" || wisdom === null || isList(wisdom))
     throw fail(`wisdom must be the object exportWisdom() returns, got ${describe(wisdom)}`);
-  const version: unknown = wisdom.version;
-  if (wisdom.format !== "crossgrad-wisdom" || (version !== 1 && version !== 2))
+  const fields = readFields(wisdom, ["format", "version", "loops", "plans"], "importWisdom", "wisdom");
+  const { format, version } = fields;
+  if (format !== "crossgrad-wisdom" || (version !== 1 && version !== 2))
     throw fail(
-      `wisdom.format must be "crossgrad-wisdom" and wisdom.version 2 (or 1), got ${shown(wisdom.format)} and ${shown(version)}`,
+      `wisdom.format must be "crossgrad-wisdom" and wisdom.version 2 (or 1), got ${shown(format)} and ${shown(version)}`,
     );
   const field = version === 1 ? "loops" : "plans";
-  const table: unknown = (wisdom as unknown as Record<string, unknown>)[field];
-  if (typeof table !== "object" || table === null || Array.isArray(table))
+  const table = version === 1 ? fields.loops : fields.plans;
+  if (typeof table !== "object" || table === null || isList(table))
     throw fail(`wisdom.${field} must be an object, got ${describe(table)}`);
   const checked: [string, PlanJob, Variant][] = [];
-  for (const [key, entry] of Object.entries(table)) {
+  for (const [key, entry] of entriesOf(table, `wisdom.${field}`)) {
     if (!CLASS.test(key))
       throw fail(`wisdom.${field} has ${shown(key)}, which is not a size class such as "f32 phi<=2^24 row<=2^8"`);
-    const named: Record<string, unknown> = version === 1 ? { value: entry } : (entry as Record<string, unknown>);
-    if (typeof named !== "object" || named === null || Array.isArray(named))
+    const named: unknown = version === 1 ? { value: entry } : entry;
+    if (typeof named !== "object" || named === null || isList(named))
       throw fail(`wisdom.plans[${shown(key)}] must be an object of variants by kernel, got ${describe(named)}`);
-    for (const [job, variant] of Object.entries(named)) {
+    for (const [job, variant] of entriesOf(named, `wisdom.plans[${shown(key)}]`)) {
       const where = version === 1 ? `wisdom.loops[${shown(key)}]` : `wisdom.plans[${shown(key)}].${job}`;
       if (!JOBS.includes(job as PlanJob))
         throw fail(

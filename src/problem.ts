@@ -230,7 +230,7 @@ export class Problem<P extends Precision = Precision> {
   #valueAndGradient(method: string, options: ProblemGradientOptions | undefined) {
     this.#live(`${method}()`);
     const caller = `Problem.${method}`;
-    const { scale, accumulate } = checkGradientOptions(checkOptions(options, caller), caller);
+    const { scale, accumulate } = checkGradientOptions(checkOptions(options, caller, ["scale", "accumulate"]), caller);
     const s = this.#s;
     const out = (this.#gradient = this.#output(this.#gradient, s.elements, method));
     const value = this.#planned(
@@ -332,6 +332,9 @@ export function createProblem<P extends Precision = "f32">(shape: Shape, options
   const caller = "createProblem";
   const engine = requireEngine(caller);
   const s = checkShape(shape, caller);
-  const precision = checkPrecision(checkOptions<ProblemOptions<P>>(options, caller).precision, caller) as P;
+  const precision = checkPrecision(
+    checkOptions<ProblemOptions<P>>(options, caller, ["precision"]).precision,
+    caller,
+  ) as P;
   return new Problem(engine, s, precision);
 }

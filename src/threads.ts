@@ -56,6 +56,9 @@ export const MAX_THREADS = 64;
 /** How long a worker may take to load and answer, by default (ms). */
 const START_TIMEOUT = 30_000;
 
+/** The longest delay a host timer holds (ms): setTimeout fires at once beyond it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
   /**
@@ -68,7 +71,8 @@ export interface ThreadPoolOptions {
   readonly workerUrl?: string | URL;
   /**
    * Milliseconds a worker may take to load and report ready before createThreadPool rejects
-   * (a workerUrl that is not crossgrad's worker never reports). Default 30,000.
+   * (a workerUrl that is not crossgrad's worker never reports). Default 30,000. Longer waits
+   * (Infinity too) are clamped to 2^31 - 1 ms, about 24.8 days, the most a host timer holds.
    */
   readonly startTimeout?: number;
 }
@@ -151,10 +155,15 @@ async function spawn(url: string | URL): Promise<WorkerHandle> {
     },
     terminate: async () => {
       stopping = true;
+      // held until it has stopped: an awaited terminate (a failed start's, say) must keep Node
+      // running until it settles, or the process ends with the promise pending
+      worker.ref();
       await worker.terminate();
     },
     hold: (busy) => {
       holds += busy ? 1 : -1;
+      // a stopping worker stays held until it has stopped (terminate), whatever settles meanwhile
+      if (stopping) return;
       if (busy && holds === 1) worker.ref();
       else if (!busy && holds === 0) worker.unref();
     },
@@ -351,7 +360,10 @@ export class ThreadPool {
     const caller = "ThreadPool.createProblem";
     this.live(caller);
     const s = checkShape(shape, caller);
-    const precision = checkPrecision(checkOptions<{ precision: P }>(options, caller).precision, caller) as P;
+    const precision = checkPrecision(
+      checkOptions<{ precision: P }>(options, caller, ["precision"]).precision,
+      caller,
+    ) as P;
     return new ThreadedProblem(this, s, precision);
   }
 
@@ -652,7 +664,8 @@ export class ThreadedProblem<P extends Precision = Precision> {
   #valueAndGradient(method: string, options: { scale?: number; accumulate?: boolean } | undefined) {
     let checked: { scale: number; accumulate: boolean };
     try {
-      checked = checkGradientOptions(checkOptions(options, `ThreadedProblem.${method}`), `ThreadedProblem.${method}`);
+      const caller = `ThreadedProblem.${method}`;
+      checked = checkGradientOptions(checkOptions(options, caller, ["scale", "accumulate"]), caller);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -789,7 +802,7 @@ function started(worker: WorkerHandle, url: string | URL, timeout: number, calle
  */
 export async function createThreadPool(options?: ThreadPoolOptions): Promise<ThreadPool> {
   const caller = "createThreadPool";
-  const o = checkOptions<ThreadPoolOptions>(options, caller);
+  const o = checkOptions<ThreadPoolOptions>(options, caller, ["threads", "workerUrl", "startTimeout"]);
   const shareable = canShare();
   const hardware = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
   const threads = o.threads ?? (shareable ? Math.min(hardware, MAX_THREADS) : 1);
@@ -802,12 +815,13 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   if (!(typeof url === "string" || url instanceof URL)) {
     throw new TypeError(`${caller}(): options.workerUrl must be a string or a URL, got ${describe(url)}`);
   }
-  const timeout = o.startTimeout ?? START_TIMEOUT;
-  if (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout)) {
+  const asked = o.startTimeout ?? START_TIMEOUT;
+  if (typeof asked !== "number" || !(asked > 0)) {
     throw new RangeError(
-      `${caller}(): options.startTimeout must be a positive number of milliseconds, got ${shown(timeout)}`,
+      `${caller}(): options.startTimeout must be a positive number of milliseconds, got ${shown(asked)}`,
     );
   }
+  const timeout = Math.min(asked, MAX_TIMER_MS);
   if (threads > 1 && !shareable) {
     throw new Error(
       `${caller}(): ${threads} threads need a shared wasm memory (SharedArrayBuffer and wasm SIMD), which this context lacks` +

@@ -6,20 +6,25 @@ import type { FitOptions } from "./fit.js";
 import type { Loss } from "./losses.js";
 import type { CheckedObservations, Observations } from "./minibatch.js";
 import { defaultLearningRate, type LearningRate, type OptimizerOptions } from "./optimizers.js";
-import type { DenseGates, DenseGateSets, FloatArray, GateSets, Precision, Shape } from "./types.js";
+import {
+  copyFrom,
+  describe,
+  hasField,
+  isList,
+  ownRef,
+  readField,
+  readFields,
+  readList,
+  refOf,
+  shown,
+  typedKind,
+  type ArrayRef,
+  type TypedKind,
+} from "./read.js";
+import { checkHandedOut } from "./memory.js";
+import type { Precision, Shape } from "./types.js";
 
-/** What a value is, for a TypeError's "got ...": its constructor's name or its type. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value !== "object") return typeof value;
-  return (value as object).constructor?.name ?? "object";
-}
-
-/** A value as a RangeError's "got ..." shows it: numbers and strings as they are written, anything else by describe(). */
-export function shown(value: unknown): string {
-  if (typeof value === "number" || value === undefined) return String(value);
-  return typeof value === "string" ? JSON.stringify(value) : describe(value);
-}
+export { describe, shown };
 
 /** The largest row count or k a u32 kernel argument carries. */
 const MAX_COUNT = 2 ** 32 - 1;
@@ -32,33 +37,79 @@ export interface CheckedShape extends Shape {
   readonly elements: number;
 }
 
-/** Checks shape = { n, m, k } of non-negative integers; RangeError naming the bad field. */
+/** Checks shape = { n, m, k } of non-negative integers, each read once; RangeError naming the bad field. */
 export function checkShape(shape: unknown, caller: string, name = "shape"): CheckedShape {
   if (typeof shape !== "object" || shape === null) {
     throw new TypeError(`${caller}(): ${name} must be an object { n, m, k }, got ${describe(shape)}`);
   }
-  const s = shape as Record<string, unknown>;
-  for (const field of ["n", "m", "k"] as const) {
-    const value = s[field];
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
-      throw new RangeError(
-        `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${shown(value)}`,
-      );
-    }
+  const n = countField(shape, "n", caller, name),
+    m = countField(shape, "m", caller, name),
+    k = countField(shape, "k", caller, name);
+  const rows = n + m;
+  if (rows > MAX_COUNT) {
+    throw new RangeError(`${caller}(): ${name}.n + ${name}.m must be at most ${MAX_COUNT}, got ${rows}`);
   }
-  const { n, m, k } = s as unknown as Shape;
-  if (n + m > MAX_COUNT) {
-    throw new RangeError(`${caller}(): ${name}.n + ${name}.m must be at most ${MAX_COUNT}, got ${n + m}`);
-  }
-  return { n, m, k, rows: n + m, elements: (n + m) * k };
+  return { n, m, k, rows, elements: rows * k };
 }
 
-/** The precision an array's type selects; TypeError for anything but Float32Array/Float64Array. */
+/** A field of a shape, read once: an integer from 0 to MAX_COUNT; RangeError naming it. */
+function countField(shape: object, field: string, caller: string, name: string): number {
+  const value = readField(shape, field, caller, name);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
+    throw new RangeError(
+      `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${shown(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A caller's typed array of `kind`, read once (src/read.ts); Error if it is a view of crossgrad
+ * memory that crossgrad did not hand out, or that was freed (docs/design.md §3). For arrays
+ * read in place; an array a call places in wasm memory is checked there (locate).
+ */
+export function callerRef(value: unknown, kind: TypedKind, caller: string, name: string): ArrayRef {
+  const ref = refOf(value, kind);
+  checkHandedOut(ref, caller, name);
+  return ref;
+}
+
+/**
+ * A copy of a caller's array in an array of `Type`, read once (of a view of crossgrad memory,
+ * only of one it handed out): what the checks read and the call uses, whatever the caller's
+ * array does afterwards (a shared buffer can change under a check).
+ */
+export function snapshot<A extends ArrayBufferView>(
+  ref: ArrayRef,
+  Type: new (length: number) => A,
+  caller: string,
+  name: string,
+): A {
+  checkHandedOut(ref, caller, name);
+  const copy = new Type(ref.length);
+  copyFrom(copy, ref);
+  return copy;
+}
+
+const FLOAT_KINDS = { Float32Array: "f32", Float64Array: "f64" } as const;
+
+/** The precision an array's type selects; TypeError for anything but a Float32Array or a Float64Array. */
 export function precisionOf(array: unknown, caller: string, name = "phi"): Precision {
-  if (array instanceof Float32Array) return "f32";
-  if (array instanceof Float64Array) return "f64";
+  const kind = typedKind(array);
+  if (kind === "Float32Array" || kind === "Float64Array") return FLOAT_KINDS[kind];
   throw new TypeError(`${caller}(): ${name} must be a Float32Array or a Float64Array, got ${describe(array)}`);
 }
+
+/**
+ * A Float32Array or Float64Array, read once; TypeError otherwise. Where it is (in wasm memory
+ * or not, handed out or not) is placement's question (locate), asked where it is placed.
+ */
+export function floatRef(array: unknown, caller: string, name = "phi"): ArrayRef {
+  return refOf(array, precisionOf(array, caller, name) === "f32" ? "Float32Array" : "Float64Array");
+}
+
+/** The precision of a float array's kind. */
+export const precisionOfRef = (ref: ArrayRef): Precision => (ref.kind === "Float32Array" ? "f32" : "f64");
 
 /** RangeError unless `actual` equals `expected`. */
 export function checkLength(caller: string, name: string, actual: number, expected: number, formula: string): void {
@@ -67,31 +118,29 @@ export function checkLength(caller: string, name: string, actual: number, expect
   }
 }
 
-/** phi of the right type and length for the shape; returns its precision. */
-export function checkPhi(phi: unknown, shape: CheckedShape, caller: string): Precision {
-  const precision = precisionOf(phi, caller);
-  checkLength(caller, "phi", (phi as FloatArray).length, shape.elements, "(n + m) * k");
-  return precision;
+/** phi of the right type and length for the shape, read once. */
+export function checkPhi(phi: unknown, shape: CheckedShape, caller: string): ArrayRef {
+  const ref = floatRef(phi, caller);
+  checkLength(caller, "phi", ref.length, shape.elements, "(n + m) * k");
+  return ref;
 }
 
-/** Gates after checking: dense, or sparse with `split` = how many listed rows are in group A. */
+/**
+ * Gates after checking: dense (a typed array, or a snapshot of a list), or sparse with `split`
+ * = how many listed rows are in group A; the index is a snapshot (the kernels address rows by
+ * it: no other code may change it after its check).
+ */
 export type CheckedGates =
-  | { readonly sparse: false; readonly h: DenseGates }
-  | { readonly sparse: true; readonly index: Uint32Array; readonly weight?: FloatArray; readonly split: number };
+  | { readonly sparse: false; readonly h: ArrayRef }
+  | { readonly sparse: true; readonly index: Uint32Array; readonly weight?: ArrayRef; readonly split: number };
 
 /** Dense or sparse gates, checked against the shape and phi's precision. */
 export function checkAnyGates(h: unknown, shape: CheckedShape, precision: Precision, caller: string): CheckedGates {
-  if (typeof h === "object" && h !== null && !Array.isArray(h) && !ArrayBuffer.isView(h)) {
-    const sparse = h as { index?: unknown; weight?: unknown };
-    if ("index" in sparse) {
-      const index = checkIndex(
-        sparse.index,
-        0,
-        (sparse.index as Uint32Array)?.length ?? 0,
-        shape.rows,
-        "h.index",
-        caller,
-      );
+  if (typeof h === "object" && h !== null && typedKind(h) === undefined && !isList(h)) {
+    if (hasField(h, "index", caller, "h")) {
+      const sparse = readFields(h, ["index", "weight"], caller, "h");
+      const ref = uint32Ref(sparse.index, caller, "h.index");
+      const index = checkIndex(ref, 0, ref.length, shape.rows, "h.index", caller);
       const weight = checkWeight(sparse.weight, precision, index.length, "h.weight", caller);
       return { sparse: true, index, weight, split: splitAt(index, 0, index.length, shape.n) };
     }
@@ -99,13 +148,25 @@ export function checkAnyGates(h: unknown, shape: CheckedShape, precision: Precis
   return { sparse: false, h: checkGates(h, shape, caller) };
 }
 
+function uint32Ref(value: unknown, caller: string, name: string): ArrayRef {
+  if (typedKind(value) !== "Uint32Array")
+    throw new TypeError(`${caller}(): ${name} must be a Uint32Array, got ${describe(value)}`);
+  return refOf(value, "Uint32Array");
+}
+
 /**
- * index[from..to) as strictly increasing row indices below `rows`: TypeError for another type,
- * RangeError naming the first bad entry.
+ * A snapshot of index[from..to) checked as strictly increasing row indices below `rows` (the
+ * whole array is copied once; RangeError naming the first bad entry).
  */
-function checkIndex(index: unknown, from: number, to: number, rows: number, name: string, caller: string): Uint32Array {
-  if (!(index instanceof Uint32Array))
-    throw new TypeError(`${caller}(): ${name} must be a Uint32Array, got ${describe(index)}`);
+function checkIndex(
+  ref: ArrayRef,
+  from: number,
+  to: number,
+  rows: number,
+  name: string,
+  caller: string,
+  index = snapshot(ref, Uint32Array, caller, name),
+): Uint32Array {
   for (let i = from; i < to; i++) {
     if (index[i] >= rows) {
       throw new RangeError(
@@ -128,13 +189,10 @@ function checkWeight(
   length: number,
   name: string,
   caller: string,
-): FloatArray | undefined {
+): ArrayRef | undefined {
   if (weight === undefined) return undefined;
-  const wanted = precision === "f32" ? Float32Array : Float64Array;
-  if (!(weight instanceof wanted))
-    throw new TypeError(`${caller}(): ${name} must be a ${wanted.name} like phi, got ${describe(weight)}`);
-  checkLength(caller, name, weight.length, length, "index.length");
-  return weight;
+  const ref = checkOut(weight, precision, length, "index.length", caller, name);
+  return ref;
 }
 
 /** The first position in index[from..to) whose row is in group B (>= n). */
@@ -149,17 +207,17 @@ function splitAt(index: Uint32Array, from: number, to: number, n: number): numbe
   return lo;
 }
 
-/** Gate sets after checking: CSR with each set's split, or dense rows of n + m gates. */
+/** Gate sets after checking: CSR (snapshots) with each set's split, or dense rows of n + m gates. */
 export type CheckedGateSets =
   | {
       readonly dense: false;
       readonly count: number;
       readonly indptr: Uint32Array;
       readonly index: Uint32Array;
-      readonly weight?: FloatArray;
+      readonly weight?: ArrayRef;
       readonly splits: Uint32Array;
     }
-  | { readonly dense: true; readonly count: number; readonly gates: Uint8Array | Float32Array | Float64Array };
+  | { readonly dense: true; readonly count: number; readonly gates: ArrayRef };
 
 /** A batch of gate sets: CSR ({ indptr, index, weight? }) or dense ({ gates, count }); `name` is the argument's. */
 export function checkGateSets(
@@ -174,35 +232,34 @@ export function checkGateSets(
       `${caller}(): ${name} must be { indptr, index, weight? } or { gates, count }, got ${describe(sets)}`,
     );
   }
-  const s = sets as Partial<GateSets & DenseGateSets>;
+  const s = readFields(sets, ["gates", "count", "indptr", "index", "weight"], caller, name);
   if (s.gates !== undefined) {
     const count = s.count;
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       throw new RangeError(`${caller}(): ${name}.count must be a non-negative integer, got ${shown(count)}`);
     }
-    if (!(s.gates instanceof Uint8Array || s.gates instanceof Float32Array || s.gates instanceof Float64Array)) {
+    const kind = typedKind(s.gates);
+    if (kind !== "Uint8Array" && kind !== "Float32Array" && kind !== "Float64Array") {
       throw new TypeError(
         `${caller}(): ${name}.gates must be a Uint8Array, Float32Array or Float64Array, got ${describe(s.gates)}`,
       );
     }
-    checkLength(caller, `${name}.gates`, s.gates.length, count * shape.rows, "count * (n + m)");
-    return { dense: true, count, gates: s.gates };
+    const gates = refOf(s.gates, kind);
+    checkLength(caller, `${name}.gates`, gates.length, count * shape.rows, "count * (n + m)");
+    return { dense: true, count, gates };
   }
-  const { indptr } = s;
-  if (!(indptr instanceof Uint32Array))
-    throw new TypeError(`${caller}(): ${name}.indptr must be a Uint32Array, got ${describe(indptr)}`);
-  if (!(s.index instanceof Uint32Array))
-    throw new TypeError(`${caller}(): ${name}.index must be a Uint32Array, got ${describe(s.index)}`);
-  const index = s.index;
+  const indptr = snapshot(uint32Ref(s.indptr, caller, `${name}.indptr`), Uint32Array, caller, `${name}.indptr`);
+  const indexRef = uint32Ref(s.index, caller, `${name}.index`);
   if (indptr.length < 1)
     throw new RangeError(`${caller}(): ${name}.indptr.length must be at least 1 (sets + 1), got 0`);
   const count = indptr.length - 1;
   if (indptr[0] !== 0) throw new RangeError(`${caller}(): ${name}.indptr[0] must be 0, got ${indptr[0]}`);
-  if (indptr[count] !== index.length) {
+  if (indptr[count] !== indexRef.length) {
     throw new RangeError(
-      `${caller}(): ${name}.indptr[${count}] must be index.length = ${index.length}, got ${indptr[count]}`,
+      `${caller}(): ${name}.indptr[${count}] must be index.length = ${indexRef.length}, got ${indptr[count]}`,
     );
   }
+  const index = snapshot(indexRef, Uint32Array, caller, `${name}.index`);
   const splits = new Uint32Array(count);
   for (let b = 0; b < count; b++) {
     if (indptr[b + 1] < indptr[b]) {
@@ -210,34 +267,32 @@ export function checkGateSets(
         `${caller}(): ${name}.indptr[${b + 1}] = ${indptr[b + 1]} is less than ${name}.indptr[${b}] = ${indptr[b]}`,
       );
     }
-    checkIndex(index, indptr[b], indptr[b + 1], shape.rows, `${name}.index`, caller);
+    checkIndex(indexRef, indptr[b], indptr[b + 1], shape.rows, `${name}.index`, caller, index);
     splits[b] = splitAt(index, indptr[b], indptr[b + 1], shape.n);
   }
   const weight = checkWeight(s.weight, precision, index.length, `${name}.weight`, caller);
   return { dense: false, count, indptr, index, weight, splits };
 }
 
-/** Dense gates: Uint8Array, Float32Array, Float64Array or an array of numbers, of length `formula` (n + m; a chunk's rows). */
-export function checkGates(h: unknown, shape: CheckedShape, caller: string, formula = "n + m"): DenseGates {
-  if (Array.isArray(h)) {
-    checkLength(caller, "h", h.length, shape.rows, formula);
-    for (let i = 0; i < h.length; i++) {
-      if (typeof h[i] !== "number") {
-        throw new TypeError(`${caller}(): h must hold numbers, but h[${i}] is ${describe(h[i])}`);
-      }
-    }
-    return h as number[];
+/**
+ * Dense gates: a Uint8Array, Float32Array or Float64Array, or a list of numbers (read once into a
+ * snapshot), of length `formula` (n + m; a chunk's rows).
+ */
+export function checkGates(h: unknown, shape: CheckedShape, caller: string, formula = "n + m"): ArrayRef {
+  const kind = typedKind(h);
+  if (kind === "Uint8Array" || kind === "Float32Array" || kind === "Float64Array") {
+    const ref = refOf(h, kind);
+    checkLength(caller, "h", ref.length, shape.rows, formula);
+    return ref;
   }
-  if (h instanceof Uint8Array || h instanceof Float32Array || h instanceof Float64Array) {
-    checkLength(caller, "h", h.length, shape.rows, formula);
-    return h;
-  }
+  if (kind === undefined && isList(h))
+    return ownRef(numbersOf(readList(h, caller, "h"), "h", caller, shape.rows, formula), "Float64Array");
   throw new TypeError(
     `${caller}(): h must be a Uint8Array, Float32Array, Float64Array, number[] or { index, weight? }, got ${describe(h)}`,
   );
 }
 
-/** An array of the call's float type and the given length: an output, or pooled sums. */
+/** An array of the call's float type and the given length, read once: an output, pooled sums, weights. */
 export function checkOut(
   out: unknown,
   precision: Precision,
@@ -246,13 +301,14 @@ export function checkOut(
   caller: string,
   name = "options.out",
   like = "phi",
-): FloatArray {
-  const wanted = precision === "f32" ? Float32Array : Float64Array;
-  if (!(out instanceof wanted)) {
-    throw new TypeError(`${caller}(): ${name} must be a ${wanted.name} like ${like}, got ${describe(out)}`);
+): ArrayRef {
+  const wanted = precision === "f32" ? "Float32Array" : "Float64Array";
+  if (typedKind(out) !== wanted) {
+    throw new TypeError(`${caller}(): ${name} must be a ${wanted} like ${like}, got ${describe(out)}`);
   }
-  checkLength(caller, name, out.length, length, formula);
-  return out;
+  const ref = refOf(out, wanted);
+  checkLength(caller, name, ref.length, length, formula);
+  return ref;
 }
 
 /** A finite or non-finite number (NaN propagates like any IEEE value); TypeError otherwise. */
@@ -267,18 +323,34 @@ export function checkBoolean(value: unknown, name: string, caller: string): bool
   return value;
 }
 
-/** An options argument: undefined (no options) or an object; TypeError otherwise. */
-export function checkOptions<O extends object>(options: unknown, caller: string, name = "options"): Partial<O> {
+/**
+ * An options argument: undefined (no options) or an object, whose `keys` are read once each into
+ * a plain object (TypeError otherwise, or naming a field whose getter threw).
+ */
+export function checkOptions<O extends object>(
+  options: unknown,
+  caller: string,
+  keys: readonly (keyof O & string)[],
+  name = "options",
+): Partial<O> {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`${caller}(): ${name} must be an object or undefined, got ${describe(options)}`);
   }
-  return options as Partial<O>;
+  return readFields(options, keys, caller, name) as Partial<O>;
 }
+
+/** The options of a gradient: scale and accumulate (and out, where the call takes one). */
+export interface GradientOptionFields {
+  readonly out?: unknown;
+  readonly scale?: unknown;
+  readonly accumulate?: unknown;
+}
+export const GRADIENT_OPTIONS = ["out", "scale", "accumulate"] as const;
 
 /** scale (a number, default 1) and accumulate (a boolean, default false) of a gradient call's options. */
 export function checkGradientOptions(
-  options: { readonly scale?: unknown; readonly accumulate?: unknown },
+  options: GradientOptionFields,
   caller: string,
 ): { scale: number; accumulate: boolean } {
   return {
@@ -288,42 +360,53 @@ export function checkGradientOptions(
   };
 }
 
+/** A list's items (read once) as a Float64Array of `length` numbers (TypeError for a non-number, RangeError for the length). */
+function numbersOf(
+  items: readonly unknown[],
+  name: string,
+  caller: string,
+  length: number,
+  formula: string,
+): Float64Array {
+  checkLength(caller, name, items.length, length, formula);
+  const numbers = new Float64Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
+    if (typeof x !== "number")
+      throw new TypeError(`${caller}(): ${name} must hold numbers, but ${name}[${i}] is ${describe(x)}`);
+    numbers[i] = x;
+  }
+  return numbers;
+}
+
 /**
- * An array of numbers (number[] or a numeric typed array) of `length` elements; TypeError for
- * another type or a non-number element, RangeError for the length.
+ * An array of numbers (number[], a numeric typed array) of `length` elements (any length when
+ * `length` is undefined), as a Float64Array snapshot read once; TypeError for another type or a
+ * non-number element, RangeError for the length.
  */
 export function checkNumbers(
   value: unknown,
   name: string,
   caller: string,
-  length: number,
+  length: number | undefined,
   formula: string,
-): ArrayLike<number> {
-  const typed =
-    ArrayBuffer.isView(value) &&
-    !(value instanceof DataView) &&
-    !(value instanceof BigInt64Array) &&
-    !(value instanceof BigUint64Array);
-  if (!typed && !Array.isArray(value))
-    throw new TypeError(`${caller}(): ${name} must be an array of numbers, got ${describe(value)}`);
-  const array = value as ArrayLike<unknown>;
-  checkLength(caller, name, array.length, length, formula);
-  if (!typed) {
-    for (let i = 0; i < array.length; i++) {
-      if (typeof array[i] !== "number")
-        throw new TypeError(`${caller}(): ${name} must hold numbers, but ${name}[${i}] is ${describe(array[i])}`);
-    }
+): Float64Array {
+  const kind = typedKind(value);
+  if (kind !== undefined) {
+    const ref = refOf(value, kind);
+    if (length !== undefined) checkLength(caller, name, ref.length, length, formula);
+    return snapshot(ref, Float64Array, caller, name);
   }
-  return array as ArrayLike<number>;
+  if (!isList(value)) throw new TypeError(`${caller}(): ${name} must be an array of numbers, got ${describe(value)}`);
+  const items = readList(value, caller, name);
+  return numbersOf(items, name, caller, length ?? items.length, formula);
 }
 
 /** A precision option: "f32" (the default) or "f64"; TypeError naming options.precision otherwise. */
 export function checkPrecision(precision: unknown, caller: string): Precision {
   if (precision === undefined) return "f32";
   if (precision !== "f32" && precision !== "f64") {
-    throw new TypeError(
-      `${caller}(): options.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`,
-    );
+    throw new TypeError(`${caller}(): options.precision must be "f32" or "f64", got ${shown(precision)}`);
   }
   return precision;
 }
@@ -401,7 +484,12 @@ function checkCallback(value: unknown, name: string, caller: string): void {
 function checkOptimizer(value: unknown, caller: string): OptimizerOptions {
   const o = checkOptions<
     OptimizerOptions & { momentum: unknown; nesterov: unknown; beta1: unknown; beta2: unknown; epsilon: unknown }
-  >(value ?? { type: "adam" }, caller, "options.optimizer");
+  >(
+    value ?? { type: "adam" },
+    caller,
+    ["type", "learningRate", "weightDecay", "momentum", "nesterov", "beta1", "beta2", "epsilon"],
+    "options.optimizer",
+  );
   const type = o.type;
   if (type !== "sgd" && type !== "adagrad" && type !== "adam") {
     throw new RangeError(`${caller}(): options.optimizer.type must be "sgd", "adagrad" or "adam", got ${shown(type)}`);
@@ -427,7 +515,19 @@ function checkOptimizer(value: unknown, caller: string): OptimizerOptions {
 }
 
 export function checkFitOptions(caller: string, options: unknown): CheckedFitOptions {
-  const o = checkOptions<FitOptions>(options, caller);
+  const o = checkOptions<FitOptions>(options, caller, [
+    "loss",
+    "optimizer",
+    "epochs",
+    "batchSize",
+    "seed",
+    "l2",
+    "clipNorm",
+    "validation",
+    "patience",
+    "onEpoch",
+    "onBatch",
+  ]);
   const optimizer = checkOptimizer(o.optimizer, caller);
   checkCallback(o.onEpoch, "options.onEpoch", caller);
   checkCallback(o.onBatch, "options.onBatch", caller);
@@ -460,7 +560,11 @@ export function checkLearningRate(rate: unknown, epoch: number, caller: string):
   return rate;
 }
 
-/** Observations checked against the shape: CSR sets, targets for `loss`, sample weights. */
+/**
+ * Observations checked against the shape: CSR sets, targets for `loss`, sample weights, every
+ * array a snapshot read once (training reads them for a whole fit; a caller's later change must
+ * not reach it).
+ */
 export function checkObservations(
   caller: string,
   name: string,
@@ -472,11 +576,11 @@ export function checkObservations(
   const sets = checkGateSets(observations, s, precision, caller, name);
   if (sets.dense)
     throw new TypeError(`${caller}(): ${name} must be CSR sets { indptr, index, weight?, y? }, not dense gate sets`);
-  const o = observations as Observations;
+  const o = readFields(observations as object, ["y", "sampleWeight"], caller, name);
   const count = sets.count;
   let y: Float64Array | undefined;
   if (loss === "squared" || loss === "logistic") {
-    y = Float64Array.from(checkNumbers(o.y, `${name}.y`, caller, count, "the number of observations"));
+    y = checkNumbers(o.y, `${name}.y`, caller, count, "the number of observations");
     for (let b = 0; b < count; b++) {
       if (loss === "logistic" ? y[b] !== 0 && y[b] !== 1 : !Number.isFinite(y[b])) {
         throw new RangeError(
@@ -488,20 +592,21 @@ export function checkObservations(
   const sampleWeight =
     o.sampleWeight === undefined
       ? new Float64Array(count).fill(1)
-      : Float64Array.from(
-          checkNumbers(o.sampleWeight, `${name}.sampleWeight`, caller, count, "the number of observations"),
-        );
+      : checkNumbers(o.sampleWeight, `${name}.sampleWeight`, caller, count, "the number of observations");
   sampleWeight.forEach((x, b) => {
     if (!(x >= 0) || !Number.isFinite(x))
       throw new RangeError(`${caller}(): ${name}.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
   });
   let widest = 1;
   for (let b = 0; b < count; b++) widest = Math.max(widest, sets.indptr[b + 1] - sets.indptr[b]);
+  const weight =
+    sets.weight && (precision === "f32" ? new Float32Array(sets.index.length) : new Float64Array(sets.index.length));
+  if (weight) copyFrom(weight, sets.weight!);
   return {
     count,
     indptr: sets.indptr,
     index: sets.index,
-    weight: sets.weight,
+    weight,
     splits: sets.splits,
     y,
     sampleWeight,
