@@ -4,6 +4,7 @@
 // gradient sum) and an optimizer step on the rows the batch touched. Every step is checked for
 // NaN and infinities; a diverging epoch is rolled back.
 
+import { shapeText } from "./call.js";
 import type { Engine, PrecisionKernels } from "./loader.js";
 import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
 import { allocParts, allocRegion, Slots } from "./memory.js";
@@ -75,11 +76,9 @@ export interface Trainee extends Scored {
   readonly K: PrecisionKernels;
   readonly s: CheckedShape;
   readonly precision: "f32" | "f64";
-  /** phi; the gradient buffer (zero between steps); the row marks (one zero byte a row); the row list */
   readonly phi: number;
-  readonly grad: number;
-  readonly marks: number;
-  readonly list: number;
+  /** what a step needs besides phi, placed by the first fit (a model that only predicts has none) */
+  stepBuffers: StepBuffers | undefined;
   optimizer: OptimizerState | undefined;
   /** copies of phi and the optimizer state: [start of epoch, best epoch] */
   readonly snapshots: number[];
@@ -89,6 +88,31 @@ export interface Trainee extends Scored {
   training: string | undefined;
   /** set by dispose(): a callback's dispose() stops training, which then frees the memory */
   disposed: boolean;
+}
+
+/**
+ * @internal The buffers of an optimizer step, in one region: the gradient buffer (zero between
+ * steps), the row marks (one byte a row, zero between steps) and the list of a batch's rows.
+ * They hold nothing from one step to the next, but stay with the model from its first fit on.
+ */
+export interface StepBuffers {
+  readonly base: number;
+  readonly grad: number;
+  readonly marks: number;
+  readonly list: number;
+}
+
+/** Places (zeroed) the step buffers of a model of this shape, or the RangeError of allocParts. */
+function placeStepBuffers(t: Trainee, caller: string): StepBuffers {
+  const { s, K } = t;
+  const { base, at } = allocParts(
+    t.engine.memory,
+    { grad: s.elements * K.bytesPerElement, marks: s.rows, list: 4 * s.rows },
+    caller,
+    () => `the training region of a ${shapeText(s)} ${t.precision} model (gradient, row marks and row list)`,
+  );
+  t.engine.memory.view(Uint8Array, at.grad, at.list - at.grad).fill(0);
+  return { base, ...at };
 }
 
 /** Bytes of phi (and of each region of optimizer state). */
@@ -158,7 +182,8 @@ export function fit(
     checkBprNegatives(caller, "observations", train, t.s);
     if (validation) checkBprNegatives(caller, "options.validation", validation, t.s);
   }
-  const bad = t.K.firstNonFiniteRow(t.s.rows, 0, t.s.k, t.phi);
+  // (k = 0: no entry to check, and the kernel would still visit every row)
+  const bad = t.s.k === 0 ? -1 : t.K.firstNonFiniteRow(t.s.rows, 0, t.s.k, t.phi);
   if (bad >= 0)
     throw new RangeError(`${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`);
   t.training = caller.slice("Model.".length);
@@ -168,8 +193,10 @@ export function fit(
     stopIfDisposed(t, caller);
     // everything this run needs, placed before anything changes
     const keep = !fresh && t.optimizer?.type === o.optimizer.type ? t.optimizer : undefined;
-    const added = allocState(t, stateRegions(o.optimizer) - (keep?.regions.length ?? 0), caller);
+    const stepBuffers = t.stepBuffers ?? placeStepBuffers(t, caller);
+    let added: number[] = [];
     try {
+      added = allocState(t, stateRegions(o.optimizer) - (keep?.regions.length ?? 0), caller);
       while (t.snapshots.length < (o.patience === Infinity ? 1 : 2)) {
         const { base } = allocParts(
           t.engine.memory,
@@ -183,9 +210,11 @@ export function fit(
       buffers = new BatchBuffers(t.engine, t.K, t.s, train, batchSize, o.loss === "bpr", caller);
     } catch (error) {
       for (const ptr of added) t.engine.memory.free(ptr);
+      if (stepBuffers !== t.stepBuffers) t.engine.memory.free(stepBuffers.base);
       throw error;
     }
     // commit
+    t.stepBuffers = stepBuffers;
     if (keep) keep.regions.push(...added);
     else {
       for (const ptr of t.optimizer?.regions ?? []) t.engine.memory.free(ptr);
@@ -277,6 +306,7 @@ function epochOf(
 ): { loss: number; diverged?: string } {
   const { K, s } = t;
   const { n, m, k } = s;
+  const { grad, marks, list } = t.stepBuffers!;
   const at = buffers.at;
   const order = shuffled(data.count, t.random);
   const batches = Math.ceil(data.count / o.batchSize);
@@ -322,31 +352,23 @@ function epochOf(
       at.v,
       at.setWeights,
       1,
-      t.grad,
+      grad,
       true,
       true,
       t.scratch,
     );
-    const rows = t.engine.distinctRows(entries, at.index, t.marks, t.list);
+    const rows = t.engine.distinctRows(entries, at.index, marks, list);
     let gradScale = 1;
     if (o.clipNorm !== Infinity) {
-      const norm = Math.sqrt(K.gradientNormSquared(rows, t.list, k, t.phi, t.grad, o.l2));
+      const norm = Math.sqrt(K.gradientNormSquared(rows, list, k, t.phi, grad, o.l2));
       if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
     }
-    stepRows(
-      K,
-      t.optimizer!,
-      o.optimizer,
-      learningRate,
-      { count: rows, list: t.list, k, phi: t.phi, grad: t.grad },
-      gradScale,
-      o.l2,
-    );
-    K.zeroRows(rows, t.list, k, t.grad);
+    stepRows(K, t.optimizer!, o.optimizer, learningRate, { count: rows, list, k, phi: t.phi, grad }, gradScale, o.l2);
+    K.zeroRows(rows, list, k, grad);
     // the update itself must leave phi finite: the next batch's loss would tell too late
-    const bad = K.firstNonFiniteRow(rows, t.list, k, t.phi);
+    const bad = K.firstNonFiniteRow(rows, list, k, t.phi);
     if (bad >= 0) {
-      const row = t.engine.memory.view(Uint32Array, t.list, rows)[bad];
+      const row = t.engine.memory.view(Uint32Array, list, rows)[bad];
       return { loss: NaN, diverged: `row ${row} of phi became non-finite in batch ${batch}` };
     }
     o.onBatch?.(batch + 1, batches);

@@ -35,7 +35,8 @@ export interface ModelOptions<P extends Precision = "f32"> {
 /**
  * An embedding matrix phi in wasm memory, trained by gradient descent to fit observed gate
  * sets: createModel(), fit() (and fitPartial() to continue), predict(), save(). Dispose of it
- * when done.
+ * when done. A model that only predicts holds phi and a small scratch; its first fit() places
+ * what training needs besides (a gradient buffer the size of phi, a byte and a u32 a row).
  *
  * While fit() runs, its callbacks (onEpoch, onBatch, a learning-rate schedule) may predict,
  * evaluate and save; fit(), fitPartial() and load() throw there. dispose() in a callback stops
@@ -52,7 +53,7 @@ export interface ModelOptions<P extends Precision = "f32"> {
 export class Model<P extends Precision = Precision> {
   readonly shape: Shape;
   readonly precision: P;
-  /** The region of phi, the gradient buffer, the scratch, the row marks and the row list. */
+  /** The region of phi and the scratch of a call (what predicting needs; fit places the rest). */
   readonly #base: number;
   readonly #t: Trainee;
 
@@ -63,29 +64,19 @@ export class Model<P extends Precision = Precision> {
     this.precision = precision;
     const { base, at } = allocParts(
       engine.memory,
-      {
-        phi: s.elements * K.bytesPerElement,
-        grad: s.elements * K.bytesPerElement,
-        scratch: K.scratchBytes(s.n, s.m, s.k),
-        marks: s.rows,
-        list: 4 * s.rows,
-      },
+      { phi: s.elements * K.bytesPerElement, scratch: K.scratchBytes(s.n, s.m, s.k) },
       caller,
       `a ${shapeText(s)} ${precision} model`,
     );
     this.#base = base;
-    // the gradient buffer and the marks start (and stay, between steps) at zero
-    engine.memory.view(Uint8Array, at.grad, at.list - at.grad).fill(0);
     this.#t = {
       engine,
       K,
       s,
       precision,
       phi: at.phi,
-      grad: at.grad,
       scratch: at.scratch,
-      marks: at.marks,
-      list: at.list,
+      stepBuffers: undefined,
       optimizer: undefined,
       snapshots: [],
       epoch: 0,
@@ -257,6 +248,8 @@ export class Model<P extends Precision = Precision> {
       memory = t.engine.memory;
     for (const ptr of [...t.snapshots.splice(0), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
     t.optimizer = undefined;
+    if (t.stepBuffers) memory.free(t.stepBuffers.base);
+    t.stepBuffers = undefined;
     memory.free(this.#base);
   }
 }

@@ -6,6 +6,7 @@ import {
   auc,
   createModel,
   createProblem,
+  info,
   init,
   loadModel,
   logLoss,
@@ -18,6 +19,7 @@ import {
 import { requireEngine } from "../src/loader.js";
 import { Random } from "../src/random.js";
 import { drawNegatives } from "../src/minibatch.js";
+import { crc32 } from "../src/persist.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
@@ -687,6 +689,66 @@ describe("saving models", () => {
     model.dispose();
     target.dispose();
   });
+});
+
+describe("a model's memory", () => {
+  /** A model file (src/persist.ts, version 1) of an f32 model with k = 0: 36 bytes for any n. */
+  function emptyRowsFile(n: number): Uint8Array {
+    const bytes = new Uint8Array(36);
+    const view = new DataView(bytes.buffer);
+    bytes.set([0x43, 0x47, 0x52, 0x44]); // "CGRD"
+    view.setUint32(4, 1, true); // format version
+    view.setUint8(8, 1); // f32
+    view.setUint32(12, n, true); // n; m = k = 0, and so 0 bytes of phi
+    view.setUint32(32, crc32(bytes.subarray(0, 32)), true);
+    return bytes;
+  }
+  const ends = { indptr: new Uint32Array([0, 1, 2]), index: new Uint32Array([0, 2 ** 27 - 1]) };
+
+  it("of a loaded 36-byte file with 2^27 rows of k = 0 grows wasm memory by less than 1 MiB, and predicts", () => {
+    // 1 MiB: the model holds phi (0 bytes here) and the scratch of a call, whose size depends on
+    // k and on the number of blocks' tree levels, not on the rows; the step buffers of training
+    // (a byte and a u32 a row: 640 MiB here) come with the first fit
+    const before = info().memoryBytes;
+    const model = loadModel(emptyRowsFile(2 ** 27));
+    expect(model.shape).toEqual({ n: 2 ** 27, m: 0, k: 0 });
+    expect(info().memoryBytes - before).toBeLessThan(2 ** 20);
+    expect(Array.from(model.predict(ends))).toEqual([0, 0]);
+    model.dispose();
+  });
+
+  it("refuses a fit whose step buffers do not fit in wasm memory, changing nothing", () => {
+    // 2^30 rows: a byte and a u32 a row are 5 GiB, past the 4 GiB of a wasm32 memory
+    const model = loadModel(emptyRowsFile(2 ** 30));
+    const observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([5]), y: [1] };
+    const before = info().memoryBytes;
+    expect(() => model.fit(observations)).toThrow(
+      "Model.fit(): the training region of a { n: 1073741824, m: 0, k: 0 } f32 model (gradient, row marks and row list) " +
+        "needs 5,368,709,120 bytes (5.00 GiB) of wasm memory, more than the 4,294,967,296 bytes (4.00 GiB) a wasm32 memory can hold",
+    );
+    expect(info().memoryBytes).toBe(before);
+    expect(Array.from(model.predict(observations))).toEqual([0]);
+    model.dispose();
+  });
+
+  it.each(["f32", "f64"] as const)(
+    "of a loaded %s model trains exactly as one created with the same parameters",
+    (precision) => {
+      const shape = { n: 120, m: 80, k: 5 };
+      const { observations } = plantedProblem({ ...shape, count: 2000, seed: 41 });
+      const created = createModel(shape, { precision, seed: 3 });
+      const loaded = loadModel(created.save());
+      const options = { epochs: 2, batchSize: 100, seed: 4, optimizer: { type: "adam" as const } };
+      for (const model of [created, loaded]) {
+        model.fit(observations, options);
+        model.fitPartial(observations, { ...options, epochs: 1 });
+      }
+      expect(firstBitDifference(loaded.phi, created.phi)).toBe(-1);
+      expect(firstBitDifference(loaded.predict(observations), created.predict(observations))).toBe(-1);
+      created.dispose();
+      loaded.dispose();
+    },
+  );
 });
 
 describe("metrics", () => {
