@@ -1,8 +1,9 @@
 // Training's loop (docs/design.md §8): a fit checks everything and places every region it
 // needs before it changes anything, then runs epochs of shuffled mini-batches, each a batch of
 // gate sets through the batch kernels (phase 1: every set's F; the loss slopes weight phase 2's
-// gradient sum) and an optimizer step on the rows the batch touched. Every step is checked for
-// NaN and infinities; a diverging epoch is rolled back.
+// gradient sum) and an optimizer step on the rows the batch touched. Every batch's scores and
+// step are checked for NaN and infinities, and the parameters a fit ends with are scored once;
+// a diverging run is rolled back to a start that scores every observation finitely.
 
 import { shapeText } from "./call.js";
 import type { Engine, PrecisionKernels } from "./loader.js";
@@ -80,8 +81,8 @@ export interface Trainee extends Scored {
   /** what a step needs besides phi, placed by the first fit (a model that only predicts has none) */
   stepBuffers: StepBuffers | undefined;
   optimizer: OptimizerState | undefined;
-  /** copies of phi and the optimizer state: [start of epoch, best epoch] */
-  readonly snapshots: number[];
+  /** regions for copies of phi and the optimizer state, placed as fits need them (see Snapshot) */
+  readonly snapshots: Partial<Record<Snapshot, number>>;
   epoch: number;
   random: Random;
   /** the method training, while it runs: callbacks may then only read the model */
@@ -135,16 +136,50 @@ function allocState(t: Trainee, count: number, caller: string): number[] {
   return regions;
 }
 
+/**
+ * @internal The copies a fit keeps (docs/design.md §8): the parameters where the call began and
+ * where the current epoch began (the points a diverging run goes back to), and those of the
+ * best epoch (early stopping).
+ */
+export type Snapshot = "start" | "epoch" | "best";
+
+/** The snapshots a fit with these options needs. */
+function snapshotsOf(o: CheckedFitOptions): Snapshot[] {
+  return [
+    ...(o.epochs > 0 ? (["start"] as const) : []),
+    ...(o.epochs > 1 ? (["epoch"] as const) : []),
+    ...(o.patience !== Infinity ? (["best"] as const) : []),
+  ];
+}
+
+/** What a snapshot holds besides its bytes: the epoch count and the optimizer's step count. */
+interface Taken {
+  readonly epoch: number;
+  readonly steps: number;
+}
+
 /** Copies phi and the optimizer state into snapshot `slot` (or back, when restoring). */
-function snapshot(t: Trainee, slot: number, restore: boolean): void {
+function copySnapshot(t: Trainee, slot: Snapshot, restore: boolean): void {
   const bytes = phiBytes(t),
     slots = snapshotSlots(t);
   const memory = t.engine.memory.view(Uint8Array, 0, t.engine.memory.byteLength);
   [t.phi, ...(t.optimizer?.regions ?? [])].forEach((ptr, i) => {
-    const copy = slots.at(t.snapshots[slot], i);
+    const copy = slots.at(t.snapshots[slot]!, i);
     if (restore) memory.copyWithin(ptr, copy, copy + bytes);
     else memory.copyWithin(copy, ptr, ptr + bytes);
   });
+}
+
+function takeSnapshot(t: Trainee, slot: Snapshot): Taken {
+  copySnapshot(t, slot, false);
+  return { epoch: t.epoch, steps: t.optimizer?.steps ?? 0 };
+}
+
+/** Puts back a snapshot: phi, the optimizer state and step count, and the epoch count. */
+function restoreSnapshot(t: Trainee, slot: Snapshot, taken: Taken): void {
+  copySnapshot(t, slot, true);
+  t.epoch = taken.epoch;
+  if (t.optimizer) t.optimizer.steps = taken.steps;
 }
 
 function stopIfDisposed(t: Trainee, caller: string): void {
@@ -195,26 +230,29 @@ export function fit(
     const keep = !fresh && t.optimizer?.type === o.optimizer.type ? t.optimizer : undefined;
     const stepBuffers = t.stepBuffers ?? placeStepBuffers(t, caller);
     let added: number[] = [];
+    const placed: Partial<Record<Snapshot, number>> = {};
     try {
       added = allocState(t, stateRegions(o.optimizer) - (keep?.regions.length ?? 0), caller);
-      while (t.snapshots.length < (o.patience === Infinity ? 1 : 2)) {
+      for (const slot of snapshotsOf(o)) {
+        if (t.snapshots[slot] !== undefined) continue;
         const { base } = allocParts(
           t.engine.memory,
           { copies: snapshotSlots(t) },
           caller,
           "a snapshot of the parameters",
         );
-        t.snapshots.push(base);
+        placed[slot] = base;
       }
       const batchSize = Math.min(o.batchSize, Math.max(1, train.count));
       buffers = new BatchBuffers(t.engine, t.K, t.s, train, batchSize, o.loss === "bpr", caller);
     } catch (error) {
-      for (const ptr of added) t.engine.memory.free(ptr);
+      for (const ptr of [...added, ...Object.values(placed)]) t.engine.memory.free(ptr);
       if (stepBuffers !== t.stepBuffers) t.engine.memory.free(stepBuffers.base);
       throw error;
     }
     // commit
     t.stepBuffers = stepBuffers;
+    Object.assign(t.snapshots, placed);
     if (keep) keep.regions.push(...added);
     else {
       for (const ptr of t.optimizer?.regions ?? []) t.engine.memory.free(ptr);
@@ -232,7 +270,7 @@ export function fit(
   }
 }
 
-/** The epochs of a fit, with early stopping and the divergence check. */
+/** The epochs of a fit, with early stopping and the divergence checks (docs/design.md §8). */
 function epochs(
   t: Trainee,
   caller: string,
@@ -244,24 +282,30 @@ function epochs(
 ): History {
   const started = performance.now();
   const reports: EpochReport[] = [];
-  const firstEpoch = t.epoch;
   let best = { loss: Infinity, epoch: -1 };
   let stoppedEarly = false;
+  // where a diverging run goes back to: the start of the call, or of the epoch if it is sound
+  const taken: Partial<Record<Snapshot, Taken>> = {};
+  const diverged = (epoch: number, why: string): Error => {
+    let where = `where this ${caller.slice("Model.".length)}() began`;
+    if (taken.epoch && taken.epoch.epoch === epoch) {
+      restoreSnapshot(t, "epoch", taken.epoch);
+      if (unsound(t, data, o, buffers) === undefined) where = `the end of epoch ${epoch - 1}`;
+      else restoreSnapshot(t, "start", taken.start!);
+    } else restoreSnapshot(t, "start", taken.start!);
+    return new Error(
+      `${caller}(): training diverged in epoch ${epoch} (${why}); the parameters were restored to ${where}. ` +
+        `Lower the learning rate, or set clipNorm.`,
+    );
+  };
   for (let e = 0; e < o.epochs; e++) {
     const epoch = t.epoch;
     const learningRate = e === 0 ? firstRate : learningRateOf(o, epoch, caller);
     stopIfDisposed(t, caller);
-    snapshot(t, 0, false);
-    const { loss, diverged } = epochOf(t, caller, data, buffers, o, learningRate);
-    if (diverged) {
-      snapshot(t, 0, true);
-      const where =
-        epoch === firstEpoch ? `where this ${caller.slice("Model.".length)}() began` : `the end of epoch ${epoch - 1}`;
-      throw new Error(
-        `${caller}(): training diverged in epoch ${epoch} (${diverged}); the parameters were restored to ${where}. ` +
-          `Lower the learning rate, or set clipNorm.`,
-      );
-    }
+    if (e === 0) taken.start = takeSnapshot(t, "start");
+    else taken.epoch = takeSnapshot(t, "epoch");
+    const { loss, diverged: why } = epochOf(t, caller, data, buffers, o, learningRate);
+    if (why) throw diverged(epoch, why);
     t.epoch++;
     const validationLoss = validation && meanLoss(t, validation, o.loss, new Random(o.seed + 0x9e3779b9), caller);
     const report: EpochReport = {
@@ -275,9 +319,9 @@ function epochs(
     const measured = validationLoss ?? loss;
     if (measured < best.loss) {
       best = { loss: measured, epoch };
-      if (o.patience !== Infinity) snapshot(t, 1, false);
+      if (o.patience !== Infinity) takeSnapshot(t, "best");
     } else if (epoch - best.epoch >= o.patience) {
-      snapshot(t, 1, true);
+      copySnapshot(t, "best", true);
       stoppedEarly = true;
       break;
     }
@@ -289,7 +333,38 @@ function epochs(
       break;
     }
   }
+  // no batch scores the last step: the parameters a fit would return are scored here
+  const why = reports.length > 0 ? unsound(t, data, o, buffers) : undefined;
+  if (why) throw diverged(reports[reports.length - 1].epoch, `the parameters it ended with ${why}`);
   return { epochs: reports, stoppedEarly, bestEpoch: best.epoch === -1 ? t.epoch - 1 : best.epoch };
+}
+
+/**
+ * Why the parameters are not sound (docs/design.md §8): the first training observation they
+ * score as NaN or infinite, or (squared, logistic) give such a loss; bpr scores its
+ * observations' own sets. Undefined when every one is finite. Phase 1 over the observations, in
+ * the fit's batch buffers: nothing is placed.
+ */
+function unsound(
+  t: Trainee,
+  data: CheckedObservations,
+  o: CheckedFitOptions,
+  buffers: BatchBuffers,
+): string | undefined {
+  const size = Math.min(o.batchSize, data.count);
+  for (let start = 0; start < data.count; start += size) {
+    const ids = Uint32Array.from({ length: Math.min(size, data.count - start) }, (_, i) => start + i);
+    const values = buffers.poolSets(t.phi, buffers.gather(ids), t.scratch);
+    for (let b = 0; b < ids.length; b++) {
+      const F = values[b],
+        id = start + b;
+      if (!Number.isFinite(F)) return `score observation ${id} as ${F}`;
+      if (o.loss === "bpr") continue;
+      const loss = lossAndSlope(o.loss, F, data.y![id])[0];
+      if (!Number.isFinite(loss)) return `give observation ${id} a loss of ${loss}`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -321,22 +396,27 @@ function epochOf(
     const setWeights = buffers.views().setWeights;
     let batchWeight = 0;
     for (const id of ids) batchWeight += data.sampleWeight[id];
+    // (a score can be infinite with a finite loss: logistic's loss of F = +Infinity with y = 1 is 0)
+    let finite = true;
     for (let b = 0; b < ids.length; b++) {
       const sampleWeight = data.sampleWeight[ids[b]],
         share = sampleWeight / (batchWeight || 1);
       if (o.loss === "bpr") {
         const [loss, slope] = pairLossAndSlope(values[2 * b], values[2 * b + 1]);
+        finite &&= Number.isFinite(values[2 * b]) && Number.isFinite(values[2 * b + 1]);
         lossSum += sampleWeight * loss;
         setWeights[2 * b] = share * slope;
         setWeights[2 * b + 1] = -share * slope;
       } else {
         const [loss, slope] = lossAndSlope(o.loss, values[b], data.y![ids[b]]);
+        finite &&= Number.isFinite(values[b]);
         lossSum += sampleWeight * loss;
         setWeights[b] = share * slope;
       }
     }
     weightSum += batchWeight;
     if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
+    if (!finite) return { loss: NaN, diverged: nonFiniteScore(values, ids, o.loss === "bpr", batch) };
     // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
     const entries = buffers.views().indptr[sets];
     K.batchGradientListed(
@@ -375,4 +455,14 @@ function epochOf(
     stopIfDisposed(t, caller);
   }
   return { loss: lossSum / (weightSum || 1) };
+}
+
+/** Which observation of a batch scored NaN or an infinity (there is one), for the message. */
+function nonFiniteScore(values: ArrayLike<number>, ids: Uint32Array, pairs: boolean, batch: number): string {
+  const sets = pairs ? 2 * ids.length : ids.length;
+  let set = 0;
+  while (set < sets - 1 && Number.isFinite(values[set])) set++;
+  const b = pairs ? set >> 1 : set;
+  const which = pairs ? (set % 2 === 0 ? "positive" : "negative") + " set of " : "";
+  return `the ${which}observation ${ids[b]} scored ${values[set]} in batch ${batch}`;
 }

@@ -2,7 +2,7 @@
 // methods a user calls. Training itself is fit.ts's; scoring minibatch.ts's; files persist.ts's.
 
 import { shapeText } from "./call.js";
-import { fit, type FitOptions, type History, type Trainee } from "./fit.js";
+import { fit, type FitOptions, type History, type Snapshot, type Trainee } from "./fit.js";
 import { requireEngine, type Engine } from "./loader.js";
 import type { Loss } from "./losses.js";
 import { allocParts } from "./memory.js";
@@ -78,7 +78,7 @@ export class Model<P extends Precision = Precision> {
       scratch: at.scratch,
       stepBuffers: undefined,
       optimizer: undefined,
-      snapshots: [],
+      snapshots: {},
       epoch: 0,
       random: new Random(1),
       training: undefined,
@@ -124,9 +124,15 @@ export class Model<P extends Precision = Precision> {
   /**
    * Trains from the current parameters with a fresh optimizer, for `epochs` epochs of
    * shuffled mini-batches. Everything is checked before anything changes: a refused call
-   * leaves the model as it was. The parameters must be finite. After every mini-batch the
-   * rows it updated are checked: if the loss or a parameter becomes NaN or infinite, fit()
-   * restores the parameters (and optimizer state) of the start of that epoch and throws.
+   * leaves the model as it was. The parameters must be finite. After every mini-batch its
+   * scores, its loss and the rows it updated are checked, and after the last epoch the
+   * parameters are scored once on every observation: if any of these is NaN or infinite,
+   * training diverged, and fit() throws, restoring the parameters (and optimizer state and
+   * epoch count) of the start of the epoch that diverged (or, found by the final check, of the
+   * last epoch) if they score every observation finitely, else those it began with. So fit()
+   * never returns normally with parameters that score a training observation (for bpr, its
+   * own set) or its loss as NaN or infinite, and after a throw they score every one finitely,
+   * unless those it was given did not.
    *
    * @example
    * ```ts
@@ -246,7 +252,8 @@ export class Model<P extends Precision = Precision> {
   #free(): void {
     const t = this.#t,
       memory = t.engine.memory;
-    for (const ptr of [...t.snapshots.splice(0), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
+    for (const ptr of [...Object.values(t.snapshots), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
+    for (const slot of Object.keys(t.snapshots) as Snapshot[]) delete t.snapshots[slot];
     t.optimizer = undefined;
     if (t.stepBuffers) memory.free(t.stepBuffers.base);
     t.stepBuffers = undefined;

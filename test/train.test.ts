@@ -275,15 +275,17 @@ describe("training runs", () => {
   it("throw a clear error when the loss diverges, with the parameters of the last good epoch restored", () => {
     const model = createModel(shape, { seed: 1 });
     let lastGood: FloatArray | undefined;
+    let lastGoodScores: Float64Array | undefined;
     const options = {
       epochs: 40,
       optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : 1e6) },
-      onEpoch: () => void (lastGood = model.phi.slice()),
+      onEpoch: () => void ((lastGood = model.phi.slice()), (lastGoodScores = model.predict(observations))),
     };
     expect(() => model.fit(observations, options)).toThrow(
       /training diverged in epoch 2 \((loss (NaN|Infinity)|row \d+ of phi became non-finite) in batch \d+\); the parameters were restored to the end of epoch 1/,
     );
     expect(firstBitDifference(model.phi, lastGood!)).toBe(-1);
+    expect(firstBitDifference(model.predict(observations), lastGoodScores!)).toBe(-1);
     model.dispose();
   });
 
@@ -498,6 +500,65 @@ describe("training under misuse", () => {
     expect(() => model.fit(small, options)).toThrow(/diverged in epoch 1 .* restored to the end of epoch 0/);
     expect(firstBitDifference(model.phi, endOfEpoch0!)).toBe(-1);
     expect(model.phi.every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
+
+  // one batch an epoch: every step of an epoch is its last, scored by no batch of that epoch
+  it.each([
+    ["f32", 1, 1e30],
+    ["f64", 1, 1e200],
+    ["f32", 3, 1e30],
+    ["f64", 3, 1e30],
+  ] as const)(
+    "never leaves a %s model whose training observations score NaN or infinite (%i epochs of sgd at %d)",
+    (precision, epochs, learningRate) => {
+      const model = createModel(shape, { seed: 1, precision });
+      const initial = { phi: model.phi.slice(), scores: model.predict(small) };
+      const options = { epochs, batchSize: 600, optimizer: { type: "sgd" as const, learningRate } };
+      expect(() => model.fit(small, options)).toThrow(
+        /^Model\.fit\(\): training diverged in epoch \d+ \(.*\); the parameters were restored to where this fit\(\) began/,
+      );
+      // the restored parameters are the initial ones, and score like them: finitely, finite losses
+      const scores = model.predict(small);
+      expect(scores.every(Number.isFinite)).toBe(true);
+      expect(Number.isFinite(model.evaluate(small))).toBe(true);
+      expect(firstBitDifference(scores, initial.scores)).toBe(-1);
+      expect(firstBitDifference(model.phi, initial.phi)).toBe(-1);
+      // and the epoch count went back with them
+      expect(model.fitPartial(small, { epochs: 1 }).epochs[0].epoch).toBe(0);
+      model.dispose();
+    },
+  );
+
+  it("restores where the call began when the diverging epoch's start scores an observation as infinite", () => {
+    // epochs 0 and 1 train; epoch 2's one step leaves finite parameters whose scores overflow, so
+    // the start of epoch 3, where the loss turns infinite, is no place to go back to
+    const model = createModel(shape, { seed: 1 });
+    const initial = model.predict(small);
+    let endOfEpoch2: Float64Array | undefined;
+    const options = {
+      epochs: 5,
+      batchSize: 600,
+      optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : 1e30) },
+      onEpoch: (r: { epoch: number }) => void (r.epoch === 2 && (endOfEpoch2 = model.predict(small))),
+    };
+    expect(() => model.fit(small, options)).toThrow(
+      /training diverged in epoch 3 \(loss Infinity in batch 0\); the parameters were restored to where this fit\(\) began/,
+    );
+    expect(endOfEpoch2!.some((F) => !Number.isFinite(F))).toBe(true);
+    expect(firstBitDifference(model.predict(small), initial)).toBe(-1);
+    model.dispose();
+  });
+
+  it("checks the scores of a batch, not only its loss (a logistic loss is 0 at F = Infinity, y = 1)", () => {
+    // epoch 0's step makes both rows about 3e29: F = <u, v> overflows f32, with a loss of 0
+    const model = createModel({ n: 2, m: 2, k: 1 }, { phi: [1, 0, 1, 0] });
+    const ones = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([0, 2]), y: [1] };
+    const options = { loss: "logistic" as const, epochs: 2, optimizer: { type: "sgd" as const, learningRate: 1e30 } };
+    expect(() => model.fit(ones, options)).toThrow(
+      "Model.fit(): training diverged in epoch 1 (the observation 0 scored Infinity in batch 0); the parameters were restored to where this fit() began",
+    );
+    expect(Array.from(model.phi)).toEqual([1, 0, 1, 0]);
     model.dispose();
   });
 
