@@ -82,7 +82,7 @@ export interface Trainee extends Scored {
   stepBuffers: StepBuffers | undefined;
   optimizer: OptimizerState | undefined;
   /** regions for copies of phi and the optimizer state, placed as fits need them (see Snapshot) */
-  readonly snapshots: Partial<Record<Snapshot, number>>;
+  snapshots: Partial<Record<Snapshot, number>>;
   epoch: number;
   random: Random;
   /** the method training, while it runs: callbacks may then only read the model */
@@ -110,7 +110,7 @@ function placeStepBuffers(t: Trainee, caller: string): StepBuffers {
     t.engine.memory,
     { grad: s.elements * K.bytesPerElement, marks: s.rows, list: 4 * s.rows },
     caller,
-    () => `the training region of a ${shapeText(s)} ${t.precision} model (gradient, row marks and row list)`,
+    () => `the step buffers of a ${shapeText(s)} ${t.precision} model`,
   );
   t.engine.memory.view(Uint8Array, at.grad, at.list - at.grad).fill(0);
   return { base, ...at };
@@ -144,13 +144,10 @@ function allocState(t: Trainee, count: number, caller: string): number[] {
 export type Snapshot = "start" | "epoch" | "best";
 
 /** The snapshots a fit with these options needs. */
-function snapshotsOf(o: CheckedFitOptions): Snapshot[] {
-  return [
-    ...(o.epochs > 0 ? (["start"] as const) : []),
-    ...(o.epochs > 1 ? (["epoch"] as const) : []),
-    ...(o.patience !== Infinity ? (["best"] as const) : []),
-  ];
-}
+const snapshotsOf = (o: CheckedFitOptions): Snapshot[] =>
+  (["start", "epoch", "best"] as const).filter((slot) =>
+    slot === "best" ? o.patience !== Infinity : o.epochs > (slot === "start" ? 0 : 1),
+  );
 
 /** What a snapshot holds besides its bytes: the epoch count and the optimizer's step count. */
 interface Taken {
@@ -158,8 +155,11 @@ interface Taken {
   readonly steps: number;
 }
 
-/** Copies phi and the optimizer state into snapshot `slot` (or back, when restoring). */
-function copySnapshot(t: Trainee, slot: Snapshot, restore: boolean): void {
+/**
+ * Copies phi and the optimizer state into snapshot `slot`, returning the counts it goes with;
+ * or, given those, back, with the counts.
+ */
+function snapshot(t: Trainee, slot: Snapshot, restore?: Taken): Taken {
   const bytes = phiBytes(t),
     slots = snapshotSlots(t);
   const memory = t.engine.memory.view(Uint8Array, 0, t.engine.memory.byteLength);
@@ -168,18 +168,11 @@ function copySnapshot(t: Trainee, slot: Snapshot, restore: boolean): void {
     if (restore) memory.copyWithin(ptr, copy, copy + bytes);
     else memory.copyWithin(copy, ptr, ptr + bytes);
   });
-}
-
-function takeSnapshot(t: Trainee, slot: Snapshot): Taken {
-  copySnapshot(t, slot, false);
+  if (restore) {
+    t.epoch = restore.epoch;
+    if (t.optimizer) t.optimizer.steps = restore.steps;
+  }
   return { epoch: t.epoch, steps: t.optimizer?.steps ?? 0 };
-}
-
-/** Puts back a snapshot: phi, the optimizer state and step count, and the epoch count. */
-function restoreSnapshot(t: Trainee, slot: Snapshot, taken: Taken): void {
-  copySnapshot(t, slot, true);
-  t.epoch = taken.epoch;
-  if (t.optimizer) t.optimizer.steps = taken.steps;
 }
 
 function stopIfDisposed(t: Trainee, caller: string): void {
@@ -287,12 +280,13 @@ function epochs(
   // where a diverging run goes back to: the start of the call, or of the epoch if it is sound
   const taken: Partial<Record<Snapshot, Taken>> = {};
   const diverged = (epoch: number, why: string): Error => {
-    let where = `where this ${caller.slice("Model.".length)}() began`;
-    if (taken.epoch && taken.epoch.epoch === epoch) {
-      restoreSnapshot(t, "epoch", taken.epoch);
-      if (unsound(t, data, o, buffers) === undefined) where = `the end of epoch ${epoch - 1}`;
-      else restoreSnapshot(t, "start", taken.start!);
-    } else restoreSnapshot(t, "start", taken.start!);
+    let where = `the end of epoch ${epoch - 1}`;
+    const epochStart = taken.epoch?.epoch === epoch ? taken.epoch : undefined;
+    if (epochStart) snapshot(t, "epoch", epochStart);
+    if (!epochStart || unsound(t, data, o, buffers)) {
+      snapshot(t, "start", taken.start!);
+      where = `where this ${caller.slice("Model.".length)}() began`;
+    }
     return new Error(
       `${caller}(): training diverged in epoch ${epoch} (${why}); the parameters were restored to ${where}. ` +
         `Lower the learning rate, or set clipNorm.`,
@@ -302,8 +296,7 @@ function epochs(
     const epoch = t.epoch;
     const learningRate = e === 0 ? firstRate : learningRateOf(o, epoch, caller);
     stopIfDisposed(t, caller);
-    if (e === 0) taken.start = takeSnapshot(t, "start");
-    else taken.epoch = takeSnapshot(t, "epoch");
+    taken[e === 0 ? "start" : "epoch"] = snapshot(t, e === 0 ? "start" : "epoch");
     const { loss, diverged: why } = epochOf(t, caller, data, buffers, o, learningRate);
     if (why) throw diverged(epoch, why);
     t.epoch++;
@@ -319,9 +312,9 @@ function epochs(
     const measured = validationLoss ?? loss;
     if (measured < best.loss) {
       best = { loss: measured, epoch };
-      if (o.patience !== Infinity) takeSnapshot(t, "best");
+      if (o.patience !== Infinity) snapshot(t, "best");
     } else if (epoch - best.epoch >= o.patience) {
-      copySnapshot(t, "best", true);
+      snapshot(t, "best", { epoch: t.epoch, steps: t.optimizer!.steps }); // the counts go on
       stoppedEarly = true;
       break;
     }
@@ -358,10 +351,8 @@ function unsound(
     for (let b = 0; b < ids.length; b++) {
       const F = values[b],
         id = start + b;
-      if (!Number.isFinite(F)) return `score observation ${id} as ${F}`;
-      if (o.loss === "bpr") continue;
-      const loss = lossAndSlope(o.loss, F, data.y![id])[0];
-      if (!Number.isFinite(loss)) return `give observation ${id} a loss of ${loss}`;
+      const loss = o.loss === "bpr" ? 0 : lossAndSlope(o.loss, F, data.y![id])[0];
+      if (!Number.isFinite(F) || !Number.isFinite(loss)) return `score observation ${id} as ${F}, its loss ${loss}`;
     }
   }
   return undefined;
@@ -396,27 +387,28 @@ function epochOf(
     const setWeights = buffers.views().setWeights;
     let batchWeight = 0;
     for (const id of ids) batchWeight += data.sampleWeight[id];
-    // (a score can be infinite with a finite loss: logistic's loss of F = +Infinity with y = 1 is 0)
-    let finite = true;
+    // the first observation scored NaN or an infinity (logistic's loss of F = Infinity, y = 1 is 0)
+    let unscored = -1;
     for (let b = 0; b < ids.length; b++) {
       const sampleWeight = data.sampleWeight[ids[b]],
         share = sampleWeight / (batchWeight || 1);
       if (o.loss === "bpr") {
         const [loss, slope] = pairLossAndSlope(values[2 * b], values[2 * b + 1]);
-        finite &&= Number.isFinite(values[2 * b]) && Number.isFinite(values[2 * b + 1]);
+        if (unscored < 0 && !(Number.isFinite(values[2 * b]) && Number.isFinite(values[2 * b + 1]))) unscored = b;
         lossSum += sampleWeight * loss;
         setWeights[2 * b] = share * slope;
         setWeights[2 * b + 1] = -share * slope;
       } else {
         const [loss, slope] = lossAndSlope(o.loss, values[b], data.y![ids[b]]);
-        finite &&= Number.isFinite(values[b]);
+        if (unscored < 0 && !Number.isFinite(values[b])) unscored = b;
         lossSum += sampleWeight * loss;
         setWeights[b] = share * slope;
       }
     }
     weightSum += batchWeight;
     if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
-    if (!finite) return { loss: NaN, diverged: nonFiniteScore(values, ids, o.loss === "bpr", batch) };
+    if (unscored >= 0)
+      return { loss: NaN, diverged: `observation ${ids[unscored]} scored NaN or an infinity in batch ${batch}` };
     // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
     const entries = buffers.views().indptr[sets];
     K.batchGradientListed(
@@ -455,14 +447,4 @@ function epochOf(
     stopIfDisposed(t, caller);
   }
   return { loss: lossSum / (weightSum || 1) };
-}
-
-/** Which observation of a batch scored NaN or an infinity (there is one), for the message. */
-function nonFiniteScore(values: ArrayLike<number>, ids: Uint32Array, pairs: boolean, batch: number): string {
-  const sets = pairs ? 2 * ids.length : ids.length;
-  let set = 0;
-  while (set < sets - 1 && Number.isFinite(values[set])) set++;
-  const b = pairs ? set >> 1 : set;
-  const which = pairs ? (set % 2 === 0 ? "positive" : "negative") + " set of " : "";
-  return `the ${which}observation ${ids[b]} scored ${values[set]} in batch ${batch}`;
 }

@@ -2,7 +2,7 @@
 // methods a user calls. Training itself is fit.ts's; scoring minibatch.ts's; files persist.ts's.
 
 import { shapeText } from "./call.js";
-import { fit, type FitOptions, type History, type Snapshot, type Trainee } from "./fit.js";
+import { fit, type FitOptions, type History, type Trainee } from "./fit.js";
 import { requireEngine, type Engine } from "./loader.js";
 import type { Loss } from "./losses.js";
 import { allocParts } from "./memory.js";
@@ -253,7 +253,7 @@ export class Model<P extends Precision = Precision> {
     const t = this.#t,
       memory = t.engine.memory;
     for (const ptr of [...Object.values(t.snapshots), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
-    for (const slot of Object.keys(t.snapshots) as Snapshot[]) delete t.snapshots[slot];
+    t.snapshots = {};
     t.optimizer = undefined;
     if (t.stepBuffers) memory.free(t.stepBuffers.base);
     t.stepBuffers = undefined;
