@@ -6,7 +6,7 @@
 // floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 ...]; --help.
 // Every flag is checked before any work: a bad one prints what is allowed and exits with 2.
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import {
   auc,
@@ -98,23 +98,49 @@ function parseFlags(argv) {
     svg: given.svg,
   };
   checkShape(options, options.loss, label);
-  const isDirectory = (path) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  const writable = (path) => {
-    try {
-      accessSync(path, constants.W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const directory = dirname(resolve(options.svg));
-  if (options.svg === "" || !isDirectory(directory) || !writable(directory) || isDirectory(options.svg))
-    throw new InputError(
-      "--svg",
-      `--svg must be a file in an existing, writable directory, got ${JSON.stringify(options.svg)}`,
-    );
+  checkSvg(options.svg);
   return options;
 }
+
+/** A file-system error's code, as a phrase for the --svg message. */
+const FS_REASONS = {
+  ENOTDIR: "a part of the path is a file, not a directory",
+  ENAMETOOLONG: "a name in the path is too long for the file system",
+  ELOOP: "the path goes round a loop of symbolic links",
+  EACCES: "permission denied",
+  EROFS: "the file system is read-only",
+};
+
+/**
+ * An InputError unless `path` can name a new or existing file in an existing, writable
+ * directory. Whatever the file system answers (ENOTDIR, ENAMETOOLONG, ELOOP or any other code)
+ * is an InputError too, so a bad --svg is refused before any work, in one line.
+ */
+function checkSvg(path) {
+  const refuse = (why) =>
+    new InputError(
+      "--svg",
+      `--svg must be a file in an existing, writable directory, got ${JSON.stringify(path)}${why ? ` (${why})` : ""}`,
+    );
+  if (path === "") throw refuse();
+  const isDirectory = (at) => statSync(at, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  try {
+    const directory = dirname(resolve(path));
+    if (!isDirectory(directory)) throw refuse("no such directory");
+    accessSync(directory, constants.W_OK);
+    if (isDirectory(path)) throw refuse("it is a directory");
+    // a new name with a trailing separator names a directory (resolve() drops the separator)
+    if (path.endsWith("/") || path.endsWith(sep)) throw refuse("a trailing slash names a directory");
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = typeof error?.code === "string" ? error.code : undefined;
+    if (code === undefined) throw error;
+    throw refuse(`${code}: ${FS_REASONS[code] ?? firstLine(error.message).replace(`${code}: `, "")}`);
+  }
+}
+
+/** The first line of a message: what the CLI prints stays on one line. */
+const firstLine = (text) => String(text).split("\n")[0];
 
 let args;
 try {
@@ -251,8 +277,9 @@ const chart = lossCurveSvg(history.epochs, {
 try {
   writeFileSync(args.svg, chart);
 } catch (error) {
-  // checked writable before training; a file system can still refuse (a read-only file, /proc)
-  console.error(`crossgrad: could not write the loss curve to ${args.svg}: ${error.message}`);
+  // checked writable before training; a file system can still refuse (a read-only file, /proc):
+  // one line, status 1 (the training ran)
+  console.error(`crossgrad: could not write the loss curve to ${args.svg}: ${firstLine(error?.message ?? error)}`);
   process.exit(1);
 }
 console.log(

@@ -162,7 +162,7 @@ export class BatchBuffers {
   gather(ids: Uint32Array): number {
     this.views().ids.set(ids);
     const at = this.at;
-    this.#K.gatherSets(
+    const entries = this.#K.gatherSets(
       ids.length,
       at.ids,
       at.dataIndptr,
@@ -174,6 +174,8 @@ export class BatchBuffers {
       this.weight,
       at.splits,
     );
+    // bpr's buffers carry row weights even when the observations have none: every weight 1
+    if (this.weight && !this.#data.weight) this.views().weight.fill(1, 0, entries);
     return ids.length;
   }
 

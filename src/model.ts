@@ -35,7 +35,8 @@ export interface ModelOptions<P extends Precision = "f32"> {
 /**
  * An embedding matrix phi in wasm memory, trained by gradient descent to fit observed gate
  * sets: createModel(), fit() (and fitPartial() to continue), predict(), save(). Dispose of it
- * when done.
+ * when done. A model that only predicts holds phi and a small scratch; its first fit() places
+ * what training needs besides (a gradient buffer the size of phi, a byte and a u32 a row).
  *
  * While fit() runs, its callbacks (onEpoch, onBatch, a learning-rate schedule) may predict,
  * evaluate and save; fit(), fitPartial() and load() throw there. dispose() in a callback stops
@@ -52,7 +53,7 @@ export interface ModelOptions<P extends Precision = "f32"> {
 export class Model<P extends Precision = Precision> {
   readonly shape: Shape;
   readonly precision: P;
-  /** The region of phi, the gradient buffer, the scratch, the row marks and the row list. */
+  /** The region of phi and the scratch of a call (what predicting needs; fit places the rest). */
   readonly #base: number;
   readonly #t: Trainee;
 
@@ -63,31 +64,21 @@ export class Model<P extends Precision = Precision> {
     this.precision = precision;
     const { base, at } = allocParts(
       engine.memory,
-      {
-        phi: s.elements * K.bytesPerElement,
-        grad: s.elements * K.bytesPerElement,
-        scratch: K.scratchBytes(s.n, s.m, s.k),
-        marks: s.rows,
-        list: 4 * s.rows,
-      },
+      { phi: s.elements * K.bytesPerElement, scratch: K.scratchBytes(s.n, s.m, s.k) },
       caller,
       `a ${shapeText(s)} ${precision} model`,
     );
     this.#base = base;
-    // the gradient buffer and the marks start (and stay, between steps) at zero
-    engine.memory.view(Uint8Array, at.grad, at.list - at.grad).fill(0);
     this.#t = {
       engine,
       K,
       s,
       precision,
       phi: at.phi,
-      grad: at.grad,
       scratch: at.scratch,
-      marks: at.marks,
-      list: at.list,
+      stepBuffers: undefined,
       optimizer: undefined,
-      snapshots: [],
+      snapshots: {},
       epoch: 0,
       random: new Random(1),
       training: undefined,
@@ -133,9 +124,15 @@ export class Model<P extends Precision = Precision> {
   /**
    * Trains from the current parameters with a fresh optimizer, for `epochs` epochs of
    * shuffled mini-batches. Everything is checked before anything changes: a refused call
-   * leaves the model as it was. The parameters must be finite. After every mini-batch the
-   * rows it updated are checked: if the loss or a parameter becomes NaN or infinite, fit()
-   * restores the parameters (and optimizer state) of the start of that epoch and throws.
+   * leaves the model as it was. The parameters must be finite. After every mini-batch its
+   * scores, its loss and the rows it updated are checked, and after the last epoch the
+   * parameters are scored once on every observation: if any of these is NaN or infinite,
+   * training diverged, and fit() throws, restoring the parameters (and optimizer state and
+   * epoch count) of the start of the epoch that diverged (or, found by the final check, of the
+   * last epoch) if they score every observation finitely, else those it began with. So fit()
+   * never returns normally with parameters that score a training observation (for bpr, its
+   * own set) or its loss as NaN or infinite, and after a throw they score every one finitely,
+   * unless those it was given did not.
    *
    * @example
    * ```ts
@@ -255,8 +252,11 @@ export class Model<P extends Precision = Precision> {
   #free(): void {
     const t = this.#t,
       memory = t.engine.memory;
-    for (const ptr of [...t.snapshots.splice(0), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
+    for (const ptr of [...Object.values(t.snapshots), ...(t.optimizer?.regions ?? [])]) memory.free(ptr);
+    t.snapshots = {};
     t.optimizer = undefined;
+    if (t.stepBuffers) memory.free(t.stepBuffers.base);
+    t.stepBuffers = undefined;
     memory.free(this.#base);
   }
 }

@@ -3,7 +3,7 @@
 // the usage, exit status 2 and no stack trace, before any work (so at once); every size that
 // validation admits finishes. The default run descends every epoch. Node only (child processes).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,9 +12,9 @@ import { isFresh } from "../scripts/build-if-stale.mjs";
 const directory = mkdtempSync(join(tmpdir(), "crossgrad-cli-"));
 const svg = join(directory, "loss.svg");
 
-function cli(args: string[], timeout = 60_000) {
+function cli(args: string[], timeout = 60_000, nodeOptions: string[] = []) {
   const start = performance.now();
-  const run = spawnSync(process.execPath, ["examples/cli.mjs", ...args], { encoding: "utf8", timeout });
+  const run = spawnSync(process.execPath, [...nodeOptions, "examples/cli.mjs", ...args], { encoding: "utf8", timeout });
   return { ...run, ms: performance.now() - start };
 }
 
@@ -68,6 +68,69 @@ describe("the CLI refuses a bad flag before any work", () => {
     for (const flag of ["--n", "--k", "--loss", "--optimizer", "--epochs", "--observations", "--precision", "--seed"])
       expect(run.stdout).toContain(flag);
     expect(run.ms).toBeLessThan(10_000);
+  });
+});
+
+describe("the CLI refuses an --svg the file system answers with an error, in one line, before any work", () => {
+  // a file where a directory should be, a name past the file system's limit, a loop of symbolic
+  // links, and (through a preloaded module) a stat that fails with a code the CLI has no words for
+  const file = join(directory, "file.txt");
+  writeFileSync(file, "");
+  symlinkSync("loop", join(directory, "loop"));
+  const failingStat = join(directory, "failing-stat.mjs");
+  writeFileSync(
+    failingStat,
+    `import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+const statSync = fs.statSync;
+fs.statSync = (path, options) => {
+  if (String(path).endsWith("eio.svg"))
+    throw Object.assign(new Error("EIO: i/o error, stat '" + path + "'"), { code: "EIO", errno: -5, syscall: "stat", path });
+  return statSync(path, options);
+};
+syncBuiltinESMExports();
+`,
+  );
+  const cases: [string, string, RegExp, string[]][] = [
+    ["a trailing slash on a file", `${file}/`, /\(ENOTDIR: a part of the path is a file, not a directory\)$/, []],
+    ["a file as a directory", join(file, "x", "loss.svg"), /\(ENOTDIR: a part of the path is a file/, []],
+    [
+      "a name too long",
+      join(directory, `${"x".repeat(300)}.svg`),
+      /\(ENAMETOOLONG: a name in the path is too long/,
+      [],
+    ],
+    [
+      "a symbolic link that loops",
+      join(directory, "loop"),
+      /\(ELOOP: the path goes round a loop of symbolic links\)$/,
+      [],
+    ],
+    ["a directory through a loop", join(directory, "loop", "loss.svg"), /\(ELOOP: /, []],
+    [
+      "an unexpected error code",
+      join(directory, "eio.svg"),
+      /\(EIO: i\/o error, stat '.*eio\.svg'\)$/,
+      ["--import", failingStat],
+    ],
+    ["a trailing slash on a new name", join(directory, "new.svg/"), /\(a trailing slash names a directory\)$/, []],
+  ];
+  it.each(cases)("%s", (_, path, why, nodeOptions) => {
+    // a small run, so that a CLI that let the name through fails fast, on writing it
+    const run = cli(
+      ["--n", "3", "--m", "3", "--observations", "100", "--epochs", "1", "--svg", path],
+      20_000,
+      nodeOptions,
+    );
+    expect(run.status, run.stderr).toBe(2);
+    const [first, blank, usage] = run.stderr.split("\n");
+    expect(first).toMatch(/^crossgrad: --svg must be a file in an existing, writable directory, got /);
+    expect(first).toContain(`got ${JSON.stringify(path)} (`);
+    expect(first).toMatch(why);
+    expect(blank).toBe("");
+    expect(usage).toMatch(/^usage: npm start -- \[options\]/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(run.stdout).toBe(""); // no work started
   });
 });
 

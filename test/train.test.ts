@@ -6,6 +6,7 @@ import {
   auc,
   createModel,
   createProblem,
+  info,
   init,
   loadModel,
   logLoss,
@@ -18,6 +19,7 @@ import {
 import { requireEngine } from "../src/loader.js";
 import { Random } from "../src/random.js";
 import { drawNegatives } from "../src/minibatch.js";
+import { crc32 } from "../src/persist.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
@@ -273,15 +275,17 @@ describe("training runs", () => {
   it("throw a clear error when the loss diverges, with the parameters of the last good epoch restored", () => {
     const model = createModel(shape, { seed: 1 });
     let lastGood: FloatArray | undefined;
+    let lastGoodScores: Float64Array | undefined;
     const options = {
       epochs: 40,
       optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : 1e6) },
-      onEpoch: () => void (lastGood = model.phi.slice()),
+      onEpoch: () => void ((lastGood = model.phi.slice()), (lastGoodScores = model.predict(observations))),
     };
     expect(() => model.fit(observations, options)).toThrow(
       /training diverged in epoch 2 \((loss (NaN|Infinity)|row \d+ of phi became non-finite) in batch \d+\); the parameters were restored to the end of epoch 1/,
     );
     expect(firstBitDifference(model.phi, lastGood!)).toBe(-1);
+    expect(firstBitDifference(model.predict(observations), lastGoodScores!)).toBe(-1);
     model.dispose();
   });
 
@@ -499,6 +503,65 @@ describe("training under misuse", () => {
     model.dispose();
   });
 
+  // one batch an epoch: every step of an epoch is its last, scored by no batch of that epoch
+  it.each([
+    ["f32", 1, 1e30],
+    ["f64", 1, 1e200],
+    ["f32", 3, 1e30],
+    ["f64", 3, 1e30],
+  ] as const)(
+    "never leaves a %s model whose training observations score NaN or infinite (%i epochs of sgd at %d)",
+    (precision, epochs, learningRate) => {
+      const model = createModel(shape, { seed: 1, precision });
+      const initial = { phi: model.phi.slice(), scores: model.predict(small) };
+      const options = { epochs, batchSize: 600, optimizer: { type: "sgd" as const, learningRate } };
+      expect(() => model.fit(small, options)).toThrow(
+        /^Model\.fit\(\): training diverged in epoch \d+ \(.*\); the parameters were restored to where this fit\(\) began/,
+      );
+      // the restored parameters are the initial ones, and score like them: finitely, finite losses
+      const scores = model.predict(small);
+      expect(scores.every(Number.isFinite)).toBe(true);
+      expect(Number.isFinite(model.evaluate(small))).toBe(true);
+      expect(firstBitDifference(scores, initial.scores)).toBe(-1);
+      expect(firstBitDifference(model.phi, initial.phi)).toBe(-1);
+      // and the epoch count went back with them
+      expect(model.fitPartial(small, { epochs: 1 }).epochs[0].epoch).toBe(0);
+      model.dispose();
+    },
+  );
+
+  it("restores where the call began when the diverging epoch's start scores an observation as infinite", () => {
+    // epochs 0 and 1 train; epoch 2's one step leaves finite parameters whose scores overflow, so
+    // the start of epoch 3, where the loss turns infinite, is no place to go back to
+    const model = createModel(shape, { seed: 1 });
+    const initial = model.predict(small);
+    let endOfEpoch2: Float64Array | undefined;
+    const options = {
+      epochs: 5,
+      batchSize: 600,
+      optimizer: { type: "sgd" as const, learningRate: (e: number) => (e < 2 ? 0.01 : 1e30) },
+      onEpoch: (r: { epoch: number }) => void (r.epoch === 2 && (endOfEpoch2 = model.predict(small))),
+    };
+    expect(() => model.fit(small, options)).toThrow(
+      /training diverged in epoch 3 \(loss Infinity in batch 0\); the parameters were restored to where this fit\(\) began/,
+    );
+    expect(endOfEpoch2!.some((F) => !Number.isFinite(F))).toBe(true);
+    expect(firstBitDifference(model.predict(small), initial)).toBe(-1);
+    model.dispose();
+  });
+
+  it("checks the scores of a batch, not only its loss (a logistic loss is 0 at F = Infinity, y = 1)", () => {
+    // epoch 0's step makes both rows about 3e29: F = <u, v> overflows f32, with a loss of 0
+    const model = createModel({ n: 2, m: 2, k: 1 }, { phi: [1, 0, 1, 0] });
+    const ones = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([0, 2]), y: [1] };
+    const options = { loss: "logistic" as const, epochs: 2, optimizer: { type: "sgd" as const, learningRate: 1e30 } };
+    expect(() => model.fit(ones, options)).toThrow(
+      "Model.fit(): training diverged in epoch 1 (observation 0 scored NaN or an infinity in batch 0); the parameters were restored to where this fit() began",
+    );
+    expect(Array.from(model.phi)).toEqual([1, 0, 1, 0]);
+    model.dispose();
+  });
+
   it("refuses to train parameters that are not finite, changing nothing", () => {
     const model = createModel(shape, { seed: 1 });
     model.phi[7 * shape.k + 2] = NaN;
@@ -687,6 +750,66 @@ describe("saving models", () => {
     model.dispose();
     target.dispose();
   });
+});
+
+describe("a model's memory", () => {
+  /** A model file (src/persist.ts, version 1) of an f32 model with k = 0: 36 bytes for any n. */
+  function emptyRowsFile(n: number): Uint8Array {
+    const bytes = new Uint8Array(36);
+    const view = new DataView(bytes.buffer);
+    bytes.set([0x43, 0x47, 0x52, 0x44]); // "CGRD"
+    view.setUint32(4, 1, true); // format version
+    view.setUint8(8, 1); // f32
+    view.setUint32(12, n, true); // n; m = k = 0, and so 0 bytes of phi
+    view.setUint32(32, crc32(bytes.subarray(0, 32)), true);
+    return bytes;
+  }
+  const ends = { indptr: new Uint32Array([0, 1, 2]), index: new Uint32Array([0, 2 ** 27 - 1]) };
+
+  it("of a loaded 36-byte file with 2^27 rows of k = 0 grows wasm memory by less than 1 MiB, and predicts", () => {
+    // 1 MiB: the model holds phi (0 bytes here) and the scratch of a call, whose size depends on
+    // k and on the number of blocks' tree levels, not on the rows; the step buffers of training
+    // (a byte and a u32 a row: 640 MiB here) come with the first fit
+    const before = info().memoryBytes;
+    const model = loadModel(emptyRowsFile(2 ** 27));
+    expect(model.shape).toEqual({ n: 2 ** 27, m: 0, k: 0 });
+    expect(info().memoryBytes - before).toBeLessThan(2 ** 20);
+    expect(Array.from(model.predict(ends))).toEqual([0, 0]);
+    model.dispose();
+  });
+
+  it("refuses a fit whose step buffers do not fit in wasm memory, changing nothing", () => {
+    // 2^30 rows: a byte and a u32 a row are 5 GiB, past the 4 GiB of a wasm32 memory
+    const model = loadModel(emptyRowsFile(2 ** 30));
+    const observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([5]), y: [1] };
+    const before = info().memoryBytes;
+    expect(() => model.fit(observations)).toThrow(
+      "Model.fit(): the step buffers of a { n: 1073741824, m: 0, k: 0 } f32 model " +
+        "needs 5,368,709,120 bytes (5.00 GiB) of wasm memory, more than the 4,294,967,296 bytes (4.00 GiB) a wasm32 memory can hold",
+    );
+    expect(info().memoryBytes).toBe(before);
+    expect(Array.from(model.predict(observations))).toEqual([0]);
+    model.dispose();
+  });
+
+  it.each(["f32", "f64"] as const)(
+    "of a loaded %s model trains exactly as one created with the same parameters",
+    (precision) => {
+      const shape = { n: 120, m: 80, k: 5 };
+      const { observations } = plantedProblem({ ...shape, count: 2000, seed: 41 });
+      const created = createModel(shape, { precision, seed: 3 });
+      const loaded = loadModel(created.save());
+      const options = { epochs: 2, batchSize: 100, seed: 4, optimizer: { type: "adam" as const } };
+      for (const model of [created, loaded]) {
+        model.fit(observations, options);
+        model.fitPartial(observations, { ...options, epochs: 1 });
+      }
+      expect(firstBitDifference(loaded.phi, created.phi)).toBe(-1);
+      expect(firstBitDifference(loaded.predict(observations), created.predict(observations))).toBe(-1);
+      created.dispose();
+      loaded.dispose();
+    },
+  );
 });
 
 describe("metrics", () => {
