@@ -14,7 +14,7 @@ export default tseslint.config(
       "assembly/",
       "bench/assembly/",
       "bench/results/",
-      "src/generated/",
+      "src/wasm/generated/",
       "node_modules/",
     ],
   },

@@ -13,9 +13,9 @@ import {
   value,
   valueAndGradient,
 } from "../dist/index.js";
-import { fixedLoop, sizeClass } from "../dist/planner.js";
-import { scalarWasm } from "../dist/generated/wasm.js";
-import { generator } from "../dist/random.js";
+import { fixedLoop, sizeClass } from "../dist/wasm/planner.js";
+import { scalarWasm } from "../dist/wasm/generated/wasm.js";
+import { generator } from "../dist/reference.js";
 
 /** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */
 export function makeInputs(n, m, k, density = 0.5, seed = 1) {

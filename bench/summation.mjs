@@ -3,7 +3,7 @@
 // 4,194,304 rows per group and for speed. Run: npm run bench:summation
 import { readFileSync } from "node:fs";
 import { createProblem, init } from "../dist/index.js";
-import { generator } from "../dist/random.js";
+import { generator } from "../dist/reference.js";
 import { referencePooled } from "../dist/reference.js";
 
 await init();

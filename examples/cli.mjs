@@ -19,7 +19,7 @@ import {
   value,
   valueAndGradient,
 } from "../dist/index.js";
-import { generator } from "../dist/random.js";
+import { generator } from "../dist/reference.js";
 import { referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { checkShape, choice, InputError, INTEGERS, wholeNumber } from "./options.js";

@@ -22,31 +22,21 @@ const INPUTS = [
   "package-lock.json",
 ];
 
-/** The newest modification time under `path` (a file or a directory), or 0. */
+/** The newest modification time under `path` (a file or a directory, its generated/ folders left out), or 0. */
 function newest(path) {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) return 0;
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+  const names = readdirSync(path).filter((name) => name !== "generated");
+  return Math.max(stat.mtimeMs, ...names.map((name) => newest(join(path, name))));
 }
 
 /** True when dist/ was stamped after the newest input changed. */
 export function isFresh() {
-  // generated sources are outputs too: the build writes them before the stamp
   const built = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const inputs = INPUTS.map((p) => (p === "src" || p === "assembly" ? sourcesOf(p) : newest(join(root, p))));
+  // generated sources (src/wasm/generated/, assembly/generated/) are outputs too: newest() leaves them out
+  const inputs = INPUTS.map((p) => newest(join(root, p)));
   return built > 0 && Math.max(...inputs) <= built;
-}
-
-/** Newest time under a source directory, leaving out its generated/ folder (a build output). */
-function sourcesOf(directory) {
-  const path = join(root, directory);
-  return Math.max(
-    statSync(path).mtimeMs,
-    ...readdirSync(path)
-      .filter((name) => name !== "generated")
-      .map((name) => newest(join(path, name))),
-  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,9 +1,9 @@
 // Builds the wasm module and its bindings, in three steps:
 // 1. from the kernel table (scripts/kernels.mjs), the AssemblyScript exports, an F32 and an
 //    F64 instance of each generic kernel (assembly/generated/exports.ts), and their typed
-//    TypeScript bindings (src/generated/kernels.ts);
+//    TypeScript bindings (src/wasm/generated/kernels.ts);
 // 2. both wasm builds (SIMD and scalar) of those exports;
-// 3. the builds embedded, base64-encoded, in src/generated/wasm.ts, so the package needs no
+// 3. the builds embedded, base64-encoded, in src/wasm/generated/wasm.ts, so the package needs no
 //    .wasm file to be hosted or bundled.
 // Run by the package's own scripts (prepare, pretest, prestart); the output is not committed.
 import { execFileSync } from "node:child_process";
@@ -104,9 +104,9 @@ function typescriptBindings() {
 }
 
 mkdirSync(join(root, "assembly", "generated"), { recursive: true });
-mkdirSync(join(root, "src", "generated"), { recursive: true });
+mkdirSync(join(root, "src", "wasm", "generated"), { recursive: true });
 writeFileSync(join(root, "assembly", "generated", "exports.ts"), assemblyExports());
-writeFileSync(join(root, "src", "generated", "kernels.ts"), typescriptBindings());
+writeFileSync(join(root, "src", "wasm", "generated", "kernels.ts"), typescriptBindings());
 
 const embedded = [HEADER.replace("from scripts/kernels.mjs", "from assembly/")];
 for (const [target, file] of Object.entries(builds)) {
@@ -122,4 +122,4 @@ for (const [target, file] of Object.entries(builds)) {
   embedded.push(`/** The ${target} build of assembly/generated/exports.ts (${bytes.length} bytes). */`);
   embedded.push(`export const ${target}Wasm: string = "${bytes.toString("base64")}";`);
 }
-writeFileSync(join(root, "src", "generated", "wasm.ts"), embedded.join("\n") + "\n");
+writeFileSync(join(root, "src", "wasm", "generated", "wasm.ts"), embedded.join("\n") + "\n");

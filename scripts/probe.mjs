@@ -3,7 +3,7 @@
 // starts and gives the bits of one call. Runs anywhere: scripts/runtime-probe.mjs prints it in
 // each runtime, scripts/probe.html shows it to each browser engine (npm run test:browser).
 import { createThreadPool, info, init, valueAndGradient } from "../dist/index.js";
-import { generator } from "../dist/random.js";
+import { generator } from "../dist/reference.js";
 
 export async function probe() {
   await init();

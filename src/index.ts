@@ -1,7 +1,7 @@
 // crossgrad: F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j> = <u, v>, and its
 // exact gradients dF/dphi and dF/dh, in WebAssembly SIMD. See README.md and docs/design.md.
 
-export { init, info, hostHasSimd, type InitOptions, type RuntimeInfo, type WasmSource } from "./loader.js";
+export { init, info, hostHasSimd, type InitOptions, type RuntimeInfo, type WasmSource } from "./wasm/loader.js";
 export {
   value,
   gradient,
@@ -11,8 +11,8 @@ export {
   type GradientOptions,
   type GateGradientOptions,
   type Pooled,
-} from "./api.js";
-export { batchPooled, batchGradient, type BatchPooled } from "./batch.js";
+} from "./ops/api.js";
+export { batchPooled, batchGradient, type BatchPooled } from "./ops/batch.js";
 export {
   exportWisdom,
   importWisdom,
@@ -24,8 +24,8 @@ export {
   type PoolingLoop,
   type Variant,
   type Wisdom,
-} from "./planner.js";
-export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./problem.js";
+} from "./wasm/planner.js";
+export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./ops/problem.js";
 export {
   CHUNK_ALIGNMENT,
   combinePooled,
@@ -34,7 +34,7 @@ export {
   poolChunk,
   type PooledNodes,
   type PooledPart,
-} from "./chunks.js";
+} from "./ops/chunks.js";
 export {
   createThreadPool,
   MAX_THREADS,
@@ -42,13 +42,13 @@ export {
   ThreadedProblem,
   TILE_ROWS,
   type ThreadPoolOptions,
-} from "./threads.js";
-export { createModel, loadModel, Model, type ModelOptions } from "./model.js";
-export type { EpochReport, FitOptions, History } from "./fit.js";
-export type { Loss } from "./losses.js";
-export type { Observations } from "./minibatch.js";
-export type { LearningRate, OptimizerOptions } from "./optimizers.js";
-export { auc, logLoss, rmse, sigmoid } from "./metrics.js";
+} from "./threads/pool.js";
+export { createModel, loadModel, Model, type ModelOptions } from "./train/model.js";
+export type { EpochReport, FitOptions, History } from "./train/fit.js";
+export type { Loss } from "./train/losses.js";
+export type { Observations } from "./train/minibatch.js";
+export type { LearningRate, OptimizerOptions } from "./train/optimizers.js";
+export { auc, logLoss, rmse, sigmoid } from "./train/metrics.js";
 export type {
   DenseGates,
   DenseGateSets,
@@ -59,4 +59,4 @@ export type {
   Precision,
   Shape,
   SparseGates,
-} from "./types.js";
+} from "./util/types.js";

@@ -1,8 +1,11 @@
 // A plain float64 implementation of F and both gradients, straight from the formulas of
 // docs/design.md §1, for tests and benchmarks to compare against. Sums are compensated (Neumaier), so
-// the reference is accurate to about one float64 rounding whatever the size.
+// the reference is accurate to about one float64 rounding whatever the size. With it, the seeded
+// generator the library's own tests, benchmarks and examples draw their data from.
 
-import type { Shape } from "./types.js";
+import type { Shape } from "./util/types.js";
+
+export { generator } from "./util/random.js";
 
 /** Any array of numbers the reference reads. */
 export type NumberArray = ArrayLike<number>;

@@ -144,7 +144,7 @@ describe("npm start builds only when dist/ is stale", () => {
   });
 
   it("sees a source edited after the last build", () => {
-    const source = "src/api.ts";
+    const source = "src/ops/api.ts";
     const { atime, mtime } = statSync(source);
     try {
       utimesSync(source, atime, new Date(Date.now() + 60_000));

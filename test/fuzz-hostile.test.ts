@@ -18,9 +18,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as lib from "../src/index.js";
 import type { Model, Problem, ThreadPool } from "../src/index.js";
-import { requireEngine } from "../src/loader.js";
-import { verifyMemories } from "../src/memory.js";
-import { generator } from "../src/random.js";
+import { requireEngine } from "../src/wasm/loader.js";
+import { verifyMemories } from "../src/wasm/memory.js";
+import { generator } from "../src/util/random.js";
 
 await lib.init();
 

@@ -17,8 +17,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as lib from "../src/index.js";
 import type { FloatArray, Precision, Problem, Shape, ThreadPool } from "../src/index.js";
-import { verifyMemories } from "../src/memory.js";
-import { generator } from "../src/random.js";
+import { verifyMemories } from "../src/wasm/memory.js";
+import { generator } from "../src/util/random.js";
 import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 
 await lib.init();

@@ -2,7 +2,7 @@
 // and the wrong formulas of docs/design.md §1, which the checks must reject.
 import { value } from "../src/index.js";
 import { referencePooled } from "../src/reference.js";
-import type { FloatArray, Shape } from "../src/types.js";
+import type { FloatArray, Shape } from "../src/util/types.js";
 
 /**
  * Worst relative disagreement between `gradient` (dF/dphi) and central differences of F over

@@ -1,9 +1,9 @@
 // Shared test data and error bounds.
-import { generator } from "../src/random.js";
+import { generator } from "../src/util/random.js";
 import { referencePooled, type NumberArray } from "../src/reference.js";
-import type { FloatArray, Precision, Shape } from "../src/types.js";
+import type { FloatArray, Precision, Shape } from "../src/util/types.js";
 
-/** A seeded uniform [0, 1) generator (mulberry32, src/random.ts): tests are reproducible. */
+/** A seeded uniform [0, 1) generator (mulberry32, src/util/random.ts): tests are reproducible. */
 export const rng = generator;
 
 export type GateKind = "off" | "on" | "binary" | "real";

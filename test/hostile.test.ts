@@ -20,7 +20,7 @@ import {
   type FloatArray,
   type Precision,
 } from "../src/index.js";
-import { requireEngine } from "../src/loader.js";
+import { requireEngine } from "../src/wasm/loader.js";
 import { referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 

@@ -14,7 +14,7 @@ import {
   type Precision,
   type Shape,
 } from "../src/index.js";
-import { requireEngine } from "../src/loader.js";
+import { requireEngine } from "../src/wasm/loader.js";
 import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 import {
   GATE_KINDS,

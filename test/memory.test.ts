@@ -12,8 +12,8 @@ import {
   valueAndGradient,
   type Problem,
 } from "../src/index.js";
-import { requireEngine } from "../src/loader.js";
-import { verifyMemories } from "../src/memory.js";
+import { requireEngine } from "../src/wasm/loader.js";
+import { verifyMemories } from "../src/wasm/memory.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 beforeAll(() => init());

@@ -16,7 +16,7 @@ describe("the package", () => {
     for (const needed of [
       "dist/index.js",
       "dist/index.d.ts",
-      "dist/generated/wasm.js",
+      "dist/wasm/generated/wasm.js",
       "dist/reference.js",
       "LICENSE",
       "README.md",
@@ -48,7 +48,7 @@ describe("the package", () => {
         expect(call, file).toMatch(/^import\(\/\* @vite-ignore \*\/ /);
       expect(source.replace(/\/\* @vite-ignore \*\//g, ""), file).not.toMatch(/^\s*\/\/|\/\*\*/m);
     }
-    expect(readFileSync(new URL("../dist/api.d.ts", import.meta.url), "utf8")).toMatch(/@example/);
+    expect(readFileSync(new URL("../dist/ops/api.d.ts", import.meta.url), "utf8")).toMatch(/@example/);
   });
 
   it("lists types first in its exports map and declares no side effects", () => {

@@ -1,4 +1,4 @@
-// The planner (src/planner.ts): the first calls of each size class and kernel run its loop
+// The planner (src/wasm/planner.ts): the first calls of each size class and kernel run its loop
 // variants in turn, timed, and the class keeps the fastest; wisdom exports and imports those
 // choices; init({ plan: "fixed" }) keeps the one rule. Whatever it picks, the bits are the same
 // (kernel-suite.ts checks every variant of every kernel). Portable: runs in every runtime and browser.
@@ -17,8 +17,16 @@ import {
   type PlanEntry,
   type Wisdom,
 } from "../src/index.js";
-import { requireEngine } from "../src/loader.js";
-import { fixedLoop, layoutOf, resetPlan, settledBits, sizeClass, variantsOf, type PlanJob } from "../src/planner.js";
+import { requireEngine } from "../src/wasm/loader.js";
+import {
+  fixedLoop,
+  layoutOf,
+  resetPlan,
+  settledBits,
+  sizeClass,
+  variantsOf,
+  type PlanJob,
+} from "../src/wasm/planner.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 beforeAll(() => init());

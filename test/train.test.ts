@@ -16,10 +16,10 @@ import {
   type FloatArray,
   type Precision,
 } from "../src/index.js";
-import { requireEngine } from "../src/loader.js";
-import { Random } from "../src/random.js";
-import { drawNegatives } from "../src/minibatch.js";
-import { crc32 } from "../src/persist.js";
+import { requireEngine } from "../src/wasm/loader.js";
+import { Random } from "../src/util/random.js";
+import { drawNegatives } from "../src/train/minibatch.js";
+import { crc32 } from "../src/train/persist.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
 beforeAll(() => init());
@@ -753,7 +753,7 @@ describe("saving models", () => {
 });
 
 describe("a model's memory", () => {
-  /** A model file (src/persist.ts, version 1) of an f32 model with k = 0: 36 bytes for any n. */
+  /** A model file (src/train/persist.ts, version 1) of an f32 model with k = 0: 36 bytes for any n. */
   function emptyRowsFile(n: number): Uint8Array {
     const bytes = new Uint8Array(36);
     const view = new DataView(bytes.buffer);

@@ -5,10 +5,10 @@
 // step are checked for NaN and infinities, and the parameters a fit ends with are scored once;
 // a diverging run is rolled back to a start that scores every observation finitely.
 
-import { shapeText } from "./call.js";
-import type { Engine, PrecisionKernels } from "./loader.js";
+import { shapeText } from "../ops/call.js";
+import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
-import { allocParts, allocRegion, Slots } from "./memory.js";
+import { allocParts, allocRegion, Slots } from "../wasm/memory.js";
 import {
   BatchBuffers,
   meanLoss,
@@ -18,15 +18,15 @@ import {
   type Scored,
 } from "./minibatch.js";
 import { stateRegions, stepRows, type OptimizerOptions, type OptimizerState } from "./optimizers.js";
-import { Random } from "./random.js";
-import type { CheckedShape } from "./validate.js";
+import { Random } from "../util/random.js";
+import type { CheckedShape } from "../ops/checks.js";
 import {
   checkBprNegatives,
   checkFitOptions,
   checkLearningRate,
   checkObservations,
   type CheckedFitOptions,
-} from "./validate.js";
+} from "../ops/checks.js";
 
 /** What the progress callback receives after every epoch, and the history holds. */
 export interface EpochReport {

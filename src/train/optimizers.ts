@@ -2,7 +2,7 @@
 // fitPartial(), and one step over the rows a mini-batch touched. The update rules themselves
 // are kernels (assembly/optimize.ts): lazy, as embedding trainers' are.
 
-import type { PrecisionKernels } from "./loader.js";
+import type { PrecisionKernels } from "../wasm/loader.js";
 
 /** A learning rate, or a schedule: the rate of each epoch (0, 1, ...). */
 export type LearningRate = number | ((epoch: number) => number);

@@ -1,15 +1,15 @@
 // A trainable model (docs/design.md §8): phi and its training state in wasm memory, and the
 // methods a user calls. Training itself is fit.ts's; scoring minibatch.ts's; files persist.ts's.
 
-import { shapeText } from "./call.js";
+import { shapeText } from "../ops/call.js";
 import { fit, type FitOptions, type History, type Trainee } from "./fit.js";
-import { requireEngine, type Engine } from "./loader.js";
+import { requireEngine, type Engine } from "../wasm/loader.js";
 import type { Loss } from "./losses.js";
-import { allocParts } from "./memory.js";
+import { allocParts } from "../wasm/memory.js";
 import { meanLoss, scores, type Observations } from "./minibatch.js";
 import { decodeModel, encodeModel } from "./persist.js";
-import { Random } from "./random.js";
-import type { FloatArrayOf, GateSets, Precision, Shape } from "./types.js";
+import { Random } from "../util/random.js";
+import type { FloatArrayOf, GateSets, Precision, Shape } from "../util/types.js";
 import {
   checkBprNegatives,
   checkLoss,
@@ -21,7 +21,7 @@ import {
   checkSeed,
   checkShape,
   type CheckedShape,
-} from "./validate.js";
+} from "../ops/checks.js";
 
 /** Options of {@link createModel}. */
 export interface ModelOptions<P extends Precision = "f32"> {

@@ -9,7 +9,7 @@
 // scratch, an optimizer's state), whose bytes the call itself may overwrite. A view whose buffer
 // was detached by growth has length 0 and fails the length checks before it gets here.
 
-import { copyFrom, objectOf, ownRef, type ArrayRef } from "./read.js";
+import { copyFrom, objectOf, ownRef, type ArrayRef } from "../util/read.js";
 import type { WasmMemoryLike } from "./wasm-types.js";
 
 /** Alignment of every region: a cache line, so no region shares a line with another. */

@@ -5,12 +5,12 @@
 // table. The gradient and dF/dh of a chunk then need only the chunk and the pooled sums.
 
 import { deliver, place, shapeText } from "./call.js";
-import { BLOCK_ROWS, requireEngine } from "./loader.js";
-import { layout, partsAt } from "./memory.js";
+import { BLOCK_ROWS, requireEngine } from "../wasm/loader.js";
+import { layout, partsAt } from "../wasm/memory.js";
 import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
-import { layoutOf, settledBits } from "./planner.js";
-import { isList, readFields, readList, refOf, typedKind, type ArrayRef } from "./read.js";
-import type { DenseGates, FloatArray, Precision, Shape } from "./types.js";
+import { layoutOf, settledBits } from "../wasm/planner.js";
+import { isList, readFields, readList, refOf, typedKind, type ArrayRef } from "../util/read.js";
+import type { DenseGates, FloatArray, Precision, Shape } from "../util/types.js";
 import {
   checkGates,
   checkGradientOptions,
@@ -27,7 +27,7 @@ import {
   shown,
   type CheckedShape,
   type GradientOptionFields,
-} from "./validate.js";
+} from "./checks.js";
 
 /**
  * Chunks start on a block boundary of their group: a multiple of 256 rows from the start of

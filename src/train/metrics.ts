@@ -1,7 +1,7 @@
 // Metrics for predictions against targets, in float64.
 
-import { describe } from "./read.js";
-import { checkNumbers } from "./validate.js";
+import { describe } from "../util/read.js";
+import { checkNumbers } from "../ops/checks.js";
 
 /** Two arrays of numbers of the same length, read once; TypeError or RangeError naming the one at fault. */
 function checkPair(caller: string, names: [string, string], a: unknown, b: unknown): [Float64Array, Float64Array] {

@@ -4,9 +4,9 @@ import { setPlanMode, type PlanBits, type PlanMode } from "./planner.js";
 import { bindKernels, kernelNames, type KernelName, type Kernels, type ModuleExports } from "./generated/kernels.js";
 import { scalarWasm, simdWasm } from "./generated/wasm.js";
 import { WasmMemory } from "./memory.js";
-import type { FloatArray, Precision } from "./types.js";
-import { describe, shown } from "./read.js";
-import { checkOptions } from "./validate.js";
+import type { FloatArray, Precision } from "../util/types.js";
+import { describe, shown } from "../util/read.js";
+import { checkOptions } from "../ops/checks.js";
 import type { BytesLike, ResponseLike, WasmMemoryLike, WasmModuleLike } from "./wasm-types.js";
 
 /**

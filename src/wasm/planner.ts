@@ -5,7 +5,7 @@
 // on their own inputs, timing each, until every variant has its minimum of several runs; from
 // then on the class runs the fastest. No call is wasted: a measured call computes its result
 // with the variant it tried. Like FFTW's wisdom, the choices can be exported and imported.
-import { describe, isList, readFields, shown } from "./read.js";
+import { describe, isList, readFields, shown } from "../util/read.js";
 
 /** An object's own enumerable entries, read once; a getter or Proxy trap that throws is a TypeError naming `name`. */
 function entriesOf(object: object, name: string): [string, unknown][] {

@@ -3,13 +3,13 @@
 // observations, or for bpr a positive and a sampled negative set per observation), and the
 // scores and mean loss of a set of observations.
 
-import { shapeText } from "./call.js";
-import type { Engine, PrecisionKernels } from "./loader.js";
+import { shapeText } from "../ops/call.js";
+import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
-import { allocParts, type WasmMemory } from "./memory.js";
-import type { Random } from "./random.js";
-import type { FloatArray, GateSets } from "./types.js";
-import type { CheckedShape } from "./validate.js";
+import { allocParts, type WasmMemory } from "../wasm/memory.js";
+import type { Random } from "../util/random.js";
+import type { FloatArray, GateSets } from "../util/types.js";
+import type { CheckedShape } from "../ops/checks.js";
 
 /**
  * Observations: one gate set per observation, in CSR form (observation b lists the rows

@@ -4,10 +4,10 @@
 
 import type { GradientOptions } from "./api.js";
 import { deliver, NO_INPUT, place, shapeText, type Input } from "./call.js";
-import { requireEngine } from "./loader.js";
-import { layoutOf, settledBits } from "./planner.js";
-import { ownRef, readFields } from "./read.js";
-import type { DenseGateSets, FloatArray, GateSets, Shape } from "./types.js";
+import { requireEngine } from "../wasm/loader.js";
+import { layoutOf, settledBits } from "../wasm/planner.js";
+import { ownRef, readFields } from "../util/read.js";
+import type { DenseGateSets, FloatArray, GateSets, Shape } from "../util/types.js";
 import {
   checkGateSets,
   checkGradientOptions,
@@ -23,7 +23,7 @@ import {
   precisionOf,
   type CheckedGateSets,
   type GradientOptionFields,
-} from "./validate.js";
+} from "./checks.js";
 
 /** What {@link batchPooled} returns: per set b, F_b and the pooled sums u_b, v_b. */
 export interface BatchPooled<A extends FloatArray = FloatArray> {

@@ -2,13 +2,13 @@
 // write them in place. Views are rebuilt whenever the memory grew (growth detaches the old
 // ArrayBuffer, and every view of it then has length 0).
 
-import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import { allocParts, allocRegion, copyOf, type WasmMemory } from "./memory.js";
+import { requireEngine, type Engine, type PrecisionKernels } from "../wasm/loader.js";
+import { allocParts, allocRegion, copyOf, type WasmMemory } from "../wasm/memory.js";
 import type { Pooled } from "./api.js";
 import { shapeText } from "./call.js";
-import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "./planner.js";
-import type { FloatArray, FloatArrayOf, Precision, Shape } from "./types.js";
-import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./validate.js";
+import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
+import type { FloatArray, FloatArrayOf, Precision, Shape } from "../util/types.js";
+import { checkGradientOptions, checkOptions, checkPrecision, checkShape, type CheckedShape } from "./checks.js";
 
 /** Options of {@link createProblem}. */
 export interface ProblemOptions<P extends Precision = "f32"> {

@@ -2,10 +2,10 @@
 // Errors follow docs/design.md §7: TypeError for types, RangeError for sizes; messages name the caller,
 // the argument, what was expected and what was given.
 
-import type { FitOptions } from "./fit.js";
-import type { Loss } from "./losses.js";
-import type { CheckedObservations, Observations } from "./minibatch.js";
-import { defaultLearningRate, type LearningRate, type OptimizerOptions } from "./optimizers.js";
+import type { FitOptions } from "../train/fit.js";
+import type { Loss } from "../train/losses.js";
+import type { CheckedObservations, Observations } from "../train/minibatch.js";
+import { defaultLearningRate, type LearningRate, type OptimizerOptions } from "../train/optimizers.js";
 import {
   copyFrom,
   describe,
@@ -20,9 +20,9 @@ import {
   typedKind,
   type ArrayRef,
   type TypedKind,
-} from "./read.js";
-import { checkHandedOut } from "./memory.js";
-import type { Precision, Shape } from "./types.js";
+} from "../util/read.js";
+import { checkHandedOut } from "../wasm/memory.js";
+import type { Precision, Shape } from "../util/types.js";
 
 export { describe, shown };
 
@@ -64,7 +64,7 @@ function countField(shape: object, field: string, caller: string, name: string):
 }
 
 /**
- * A caller's typed array of `kind`, read once (src/read.ts); Error if it is a view of crossgrad
+ * A caller's typed array of `kind`, read once (src/util/read.ts); Error if it is a view of crossgrad
  * memory that crossgrad did not hand out, or that was freed (docs/design.md §3). For arrays
  * read in place; an array a call places in wasm memory is checked there (locate).
  */

@@ -1,11 +1,11 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
 import { deliver, NO_INPUT, place, shapeText, type Call, type Input, type Placed } from "./call.js";
-import { requireEngine, type Engine, type PrecisionKernels } from "./loader.js";
-import type { WasmMemory } from "./memory.js";
-import { layoutOf, runPlanned, type PlanJob } from "./planner.js";
-import { ownRef, type ArrayRef } from "./read.js";
-import type { FloatArray, Gates, Shape } from "./types.js";
+import { requireEngine, type Engine, type PrecisionKernels } from "../wasm/loader.js";
+import type { WasmMemory } from "../wasm/memory.js";
+import { layoutOf, runPlanned, type PlanJob } from "../wasm/planner.js";
+import { ownRef, type ArrayRef } from "../util/read.js";
+import type { FloatArray, Gates, Shape } from "../util/types.js";
 import {
   checkAnyGates,
   checkGradientOptions,
@@ -19,7 +19,7 @@ import {
   type CheckedGates,
   type CheckedShape,
   type GradientOptionFields,
-} from "./validate.js";
+} from "./checks.js";
 
 /** Options of {@link gradient} and {@link valueAndGradient}. */
 export interface GradientOptions<A extends FloatArray = FloatArray> {

@@ -14,9 +14,9 @@
 //
 // Decoding checks every field and the checksum before anything is returned.
 
-import type { FloatArray, Precision, Shape } from "./types.js";
-import { describe, typedKind } from "./read.js";
-import { callerRef } from "./validate.js";
+import type { FloatArray, Precision, Shape } from "../util/types.js";
+import { describe, typedKind } from "../util/read.js";
+import { callerRef } from "../ops/checks.js";
 
 const MAGIC = [0x43, 0x47, 0x52, 0x44]; // "CGRD"
 export const FORMAT_VERSION = 1;

@@ -3,10 +3,10 @@
 // result is delivered: copied out, or written in place. After warm-up repeated calls allocate
 // no wasm memory.
 
-import type { PrecisionKernels } from "./loader.js";
-import { arenaParts, copyOf, type ViewType, type WasmMemory, type What } from "./memory.js";
-import { copyFrom, copyInto, objectOf, ownRef, type ArrayRef } from "./read.js";
-import type { FloatArray, Shape } from "./types.js";
+import type { PrecisionKernels } from "../wasm/loader.js";
+import { arenaParts, copyOf, type ViewType, type WasmMemory, type What } from "../wasm/memory.js";
+import { copyFrom, copyInto, objectOf, ownRef, type ArrayRef } from "../util/read.js";
+import type { FloatArray, Shape } from "../util/types.js";
 
 /** Text of a shape for error messages. */
 export function shapeText(s: Shape): string {

@@ -2,9 +2,9 @@
 // read out of wasm memory, and their combination into each group's pooled sum and F. Chunks
 // (combinePooled) and thread pools (their tiles) both go through here.
 
-import { BLOCK_ROWS, type Engine, type PrecisionKernels } from "./loader.js";
-import { arenaParts, copyOf } from "./memory.js";
-import type { FloatArray } from "./types.js";
+import { BLOCK_ROWS, type Engine, type PrecisionKernels } from "../wasm/loader.js";
+import { arenaParts, copyOf } from "../wasm/memory.js";
+import type { FloatArray } from "../util/types.js";
 
 /** The tree nodes a range of rows completed in one group: their first block, level and k float64 sums. */
 export interface PooledNodes {

@@ -5,8 +5,8 @@
 // rows. The partition and the reduction order do not depend on the thread count, so neither
 // do the bits: they are those of a single call (the canonical tree of pool.ts and tree.ts).
 
-import { shapeText } from "./call.js";
-import type { KernelName, Kernels } from "./generated/kernels.js";
+import { shapeText } from "../ops/call.js";
+import type { KernelName, Kernels } from "../wasm/generated/kernels.js";
 import {
   BLOCK_ROWS,
   engineOf,
@@ -15,11 +15,11 @@ import {
   simdBytes,
   type Engine,
   type PrecisionKernels,
-} from "./loader.js";
-import { allocParts, allocRegion, layout, partsAt, Slots } from "./memory.js";
-import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
-import { layoutOf, settledBits, type Layout } from "./planner.js";
-import type { FloatArrayOf, Precision, Shape } from "./types.js";
+} from "../wasm/loader.js";
+import { allocParts, allocRegion, layout, partsAt, Slots } from "../wasm/memory.js";
+import { combineNodes, readNodes, type PooledNodes } from "../ops/tree.js";
+import { layoutOf, settledBits, type Layout } from "../wasm/planner.js";
+import type { FloatArrayOf, Precision, Shape } from "../util/types.js";
 import {
   checkGradientOptions,
   checkOptions,
@@ -28,8 +28,8 @@ import {
   describe,
   shown,
   type CheckedShape,
-} from "./validate.js";
-import { scalarWasm } from "./generated/wasm.js";
+} from "../ops/checks.js";
+import { scalarWasm } from "../wasm/generated/wasm.js";
 
 /**
  * Rows a tile of a thread pool's work covers: 64 blocks, a unit large enough to amortise a
@@ -811,7 +811,7 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
       `${caller}(): options.threads must be an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`,
     );
   }
-  const url = o.workerUrl ?? new URL("./worker.js", import.meta.url);
+  const url = o.workerUrl ?? new URL("../worker.js", import.meta.url);
   if (!(typeof url === "string" || url instanceof URL)) {
     throw new TypeError(`${caller}(): options.workerUrl must be a string or a URL, got ${describe(url)}`);
   }
