@@ -2,8 +2,16 @@
 // and scripts/ (npm run lint). Formatting is Prettier's (.prettierrc.json). The kernels in
 // assembly/ are AssemblyScript, which neither parses: scripts/check-assembly.mjs checks them.
 import js from "@eslint/js";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+import { importX } from "eslint-plugin-import-x";
 import globals from "globals";
 import tseslint from "typescript-eslint";
+
+/**
+ * The floors of src/, lowest first (docs/design.md §12): a folder imports only from the
+ * folders below it, and the entry files (index.ts, reference.ts, worker.ts) from any.
+ */
+const FLOORS = ["util", "wasm", "ops", "threads", "train"];
 
 export default tseslint.config(
   {
@@ -26,6 +34,25 @@ export default tseslint.config(
       // `void (x = y)` marks an expression evaluated for its effect in an arrow's body
       "no-void": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // the house: arrows only downward, and no circle (type-only imports count: they tie files too)
+    files: ["src/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: { "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json" })] },
+    rules: {
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          zones: FLOORS.map((floor, i) => ({
+            target: `./src/${floor}`,
+            from: [...FLOORS.slice(i + 1).map((above) => `./src/${above}`), "./src/index.ts", "./src/reference.ts"],
+            message: `src/${floor}/ is below ${FLOORS.slice(i + 1).join(", ")}: it may import only from ${FLOORS.slice(0, i).join(", ") || "nothing in src/"}`,
+          })),
+        },
+      ],
     },
   },
 );

@@ -14,7 +14,7 @@ import {
   valueAndGradient,
 } from "../dist/index.js";
 import { fixedLoop, sizeClass } from "../dist/wasm/planner.js";
-import { scalarWasm } from "../dist/wasm/generated/wasm.js";
+import { scalarWasm } from "../dist/wasm/generated/scalar.js";
 import { generator } from "../dist/reference.js";
 
 /** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */

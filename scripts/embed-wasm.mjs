@@ -3,8 +3,8 @@
 //    F64 instance of each generic kernel (assembly/generated/exports.ts), and their typed
 //    TypeScript bindings (src/wasm/generated/kernels.ts);
 // 2. both wasm builds (SIMD and scalar) of those exports;
-// 3. the builds embedded, base64-encoded, in src/wasm/generated/wasm.ts, so the package needs no
-//    .wasm file to be hosted or bundled.
+// 3. the builds embedded, base64-encoded, in src/wasm/generated/simd.ts and scalar.ts, so the
+//    package needs no .wasm file to be hosted or bundled.
 // Run by the package's own scripts (prepare, pretest, prestart); the output is not committed.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -55,27 +55,41 @@ function assemblyExports() {
 }
 
 function typescriptBindings() {
-  const signature = ({ args, result }) =>
-    `(${args.map((a) => `${a.name}: ${jsType(a.type)}`).join(", ")}): ${result === "void" ? "void" : "number"}`;
+  const result = ({ result }) => (result === "void" ? "void" : "number");
+  const argsType = ({ args }) => `{ ${args.map((a) => `readonly ${a.name}: ${jsType(a.type)}`).join("; ")} }`;
+  const positional = ({ args }) => `(${args.map((a) => `${a.name}: ${jsType(a.type)}`).join(", ")}): ${"number"}`;
   const lines = [
     HEADER,
-    "// The typed bindings of the module's exports (docs/design.md §9).",
+    "// The typed bindings of the module's exports (docs/design.md §9): every kernel takes its",
+    "// arguments by name, as the kernel table declares them, and calls the export in its order.",
     "",
     'import type { WasmGlobalLike, WasmMemoryLike } from "../wasm-types.js";',
     "",
   ];
+  lines.push("/** The arguments of each kernel, by name. */", "export interface KernelArgs {");
+  for (const k of KERNELS) lines.push(`  ${k.name}: ${argsType(k)};`);
+  lines.push("}", "");
   lines.push("/** The kernels of one precision, by their generic names. */", "export interface Kernels {");
-  for (const k of KERNELS) lines.push(`  /** ${k.doc} */`, `  ${k.name}${signature(k)};`);
+  for (const k of KERNELS) lines.push(`  /** ${k.doc} */`, `  ${k.name}(args: KernelArgs["${k.name}"]): ${result(k)};`);
   lines.push("}", "");
   lines.push("/** A generic kernel's name. */", "export type KernelName = keyof Kernels;", "");
+  lines.push(
+    "/** Each kernel's arguments in the export's order: a call by name becomes a worker's positional call. */",
+    "export const KERNEL_ARGS: { readonly [N in KernelName]: readonly (keyof KernelArgs[N])[] } = {",
+  );
+  for (const k of KERNELS) lines.push(`  ${k.name}: [${k.args.map((a) => `"${a.name}"`).join(", ")}],`);
+  lines.push("};", "");
+  lines.push("/** The arguments of each plain export, by name. */", "export interface PlainArgs {");
+  for (const k of PLAIN.filter((k) => k.args.length)) lines.push(`  ${k.name}: ${argsType(k)};`);
+  lines.push("}", "");
   lines.push(
     "/** The module's exports, as instantiated. */",
     "export interface ModuleExports {",
     "  readonly memory: WasmMemoryLike;",
   );
   for (const { name, doc } of CONSTANTS) lines.push(`  /** ${doc} */`, `  readonly ${name}: WasmGlobalLike;`);
-  for (const k of PLAIN) lines.push(`  /** ${k.doc} */`, `  ${k.name}${signature(k)};`);
-  for (const k of KERNELS) for (const suffix of ["F32", "F64"]) lines.push(`  ${k.name}${suffix}${signature(k)};`);
+  for (const k of PLAIN) lines.push(`  /** ${k.doc} */`, `  ${k.name}${positional(k)};`);
+  for (const k of KERNELS) for (const suffix of ["F32", "F64"]) lines.push(`  ${k.name}${suffix}${positional(k)};`);
   lines.push("}", "");
   lines.push(
     "/** The export name of each kernel of one precision: worker threads call them by name. */",
@@ -88,16 +102,12 @@ function typescriptBindings() {
     "/** The kernels of one precision bound to a module's exports; u32 results read as unsigned. */",
     'export function bindKernels(e: ModuleExports, suffix: "F32" | "F64"): Kernels {',
     '  const f32 = suffix === "F32";',
-    "  return {",
   );
+  for (const k of KERNELS) lines.push(`  const ${k.name} = f32 ? e.${k.name}F32 : e.${k.name}F64;`);
+  lines.push("  return {");
   for (const k of KERNELS) {
-    const pick = `f32 ? e.${k.name}F32 : e.${k.name}F64`;
-    if (k.result === "u32") {
-      const names = k.args.map((a) => a.name).join(", ");
-      lines.push(
-        `    ${k.name}: (${k.args.map((a) => `${a.name}: ${jsType(a.type)}`).join(", ")}) => (${pick})(${names}) >>> 0,`,
-      );
-    } else lines.push(`    ${k.name}: ${pick},`);
+    const call = `${k.name}(${k.args.map((a) => `a.${a.name}`).join(", ")})`;
+    lines.push(`    ${k.name}: (a) => ${k.result === "u32" ? `${call} >>> 0` : call},`);
   }
   lines.push("  };", "}");
   return lines.join("\n") + "\n";
@@ -108,7 +118,7 @@ mkdirSync(join(root, "src", "wasm", "generated"), { recursive: true });
 writeFileSync(join(root, "assembly", "generated", "exports.ts"), assemblyExports());
 writeFileSync(join(root, "src", "wasm", "generated", "kernels.ts"), typescriptBindings());
 
-const embedded = [HEADER.replace("from scripts/kernels.mjs", "from assembly/")];
+// each build in a module of its own: the scalar one is imported only where SIMD is missing
 for (const [target, file] of Object.entries(builds)) {
   execFileSync(
     process.execPath,
@@ -119,7 +129,10 @@ for (const [target, file] of Object.entries(builds)) {
     },
   );
   const bytes = readFileSync(join(root, file));
-  embedded.push(`/** The ${target} build of assembly/generated/exports.ts (${bytes.length} bytes). */`);
-  embedded.push(`export const ${target}Wasm: string = "${bytes.toString("base64")}";`);
+  const embedded = [
+    HEADER.replace("from scripts/kernels.mjs", "from assembly/"),
+    `/** The ${target} build of assembly/generated/exports.ts (${bytes.length} bytes). */`,
+    `export const ${target}Wasm: string = "${bytes.toString("base64")}";`,
+  ];
+  writeFileSync(join(root, "src", "wasm", "generated", `${target}.ts`), embedded.join("\n") + "\n");
 }
-writeFileSync(join(root, "src", "wasm", "generated", "wasm.ts"), embedded.join("\n") + "\n");

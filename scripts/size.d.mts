@@ -1,3 +1,3 @@
-export const GZIP_BUDGET: number;
+export const ENTRIES: Record<string, { entry: string; budget: number }>;
 export function shippedFiles(entry?: string): string[];
-export function measure(): { files: number; raw: number; gzip: number; wasm: number[] };
+export function measure(entry?: string): { files: number; raw: number; gzip: number };

@@ -1,17 +1,9 @@
 // crossgrad: F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j> = <u, v>, and its
 // exact gradients dF/dphi and dF/dh, in WebAssembly SIMD. See README.md and docs/design.md.
 
-export { init, info, hostHasSimd, type InitOptions, type RuntimeInfo, type WasmSource } from "./wasm/loader.js";
-export {
-  value,
-  gradient,
-  valueAndGradient,
-  gateGradient,
-  pooled,
-  type GradientOptions,
-  type GateGradientOptions,
-  type Pooled,
-} from "./ops/api.js";
+export { init, info, type InitOptions, type RuntimeInfo } from "./wasm/init.js";
+export { hostHasSimd, type WasmSource } from "./wasm/loader.js";
+export { value, gradient, valueAndGradient, gateGradient, pooled } from "./ops/api.js";
 export { batchPooled, batchGradient, type BatchPooled } from "./ops/batch.js";
 export {
   exportWisdom,
@@ -35,21 +27,19 @@ export {
   type PooledNodes,
   type PooledPart,
 } from "./ops/chunks.js";
-export {
-  createThreadPool,
-  MAX_THREADS,
-  ThreadPool,
-  ThreadedProblem,
-  TILE_ROWS,
-  type ThreadPoolOptions,
-} from "./threads/pool.js";
+export { createThreadPool, MAX_THREADS, ThreadPool, type ThreadPoolOptions } from "./threads/pool.js";
+export { ThreadedProblem, TILE_ROWS } from "./ops/tiled.js";
 export { createModel, loadModel, Model, type ModelOptions } from "./train/model.js";
-export type { EpochReport, FitOptions, History } from "./train/fit.js";
+export type { EpochReport, FitOptions, History } from "./train/options.js";
 export type { Loss } from "./train/losses.js";
 export type { Observations } from "./train/minibatch.js";
 export type { LearningRate, OptimizerOptions } from "./train/optimizers.js";
 export { auc, logLoss, rmse, sigmoid } from "./train/metrics.js";
 export type {
+  GateGradientOptions,
+  GradientOptions,
+  GradientScaling,
+  Pooled,
   DenseGates,
   DenseGateSets,
   FloatArray,

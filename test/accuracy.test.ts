@@ -2,7 +2,8 @@
 // [0, 1) (all positive, so running sums grow linearly: the hard case), half the gates on,
 // k = 4 and 4,194,304 rows per group.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createProblem, init, type Problem } from "../src/index.js";
+import { createProblem, type Problem } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { referencePooled } from "../src/reference.js";
 import { rng } from "./helpers.js";
 

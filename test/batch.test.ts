@@ -1,16 +1,8 @@
 // Batches of gate sets: phase 1 (values and pooled sums) and phase 2 (the weighted gradient
 // sum) against a loop of single calls, bit for bit, for CSR and dense sets.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  batchGradient,
-  batchPooled,
-  gradient,
-  init,
-  pooled,
-  value,
-  type FloatArray,
-  type GateSets,
-} from "../src/index.js";
+import { batchGradient, batchPooled, gradient, pooled, value, type FloatArray, type GateSets } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { firstBitDifference, randomProblem, rng } from "./helpers.js";
 
 beforeAll(() => init());

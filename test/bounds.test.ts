@@ -14,8 +14,6 @@ import {
   gateGradientChunk,
   gradient,
   gradientChunk,
-  info,
-  init,
   pooled,
   poolChunk,
   value,
@@ -23,6 +21,7 @@ import {
   type Precision,
   type Problem,
 } from "../src/index.js";
+import { info, init } from "../src/wasm/init.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 await init();

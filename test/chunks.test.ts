@@ -8,13 +8,12 @@ import {
   gateGradientChunk,
   gradient,
   gradientChunk,
-  info,
-  init,
   createProblem,
   pooled,
   poolChunk,
   value,
 } from "../src/index.js";
+import { info, init } from "../src/wasm/init.js";
 import { firstBitDifference, randomProblem, rng } from "./helpers.js";
 
 beforeAll(() => init());

@@ -1,7 +1,8 @@
 // Bad input (docs/design.md §7): the right error class, a message that names the argument with the
 // expected and the actual value, and nothing lost.
 import { describe, expect, it } from "vitest";
-import { createProblem, gateGradient, gradient, info, init, pooled, value, valueAndGradient } from "../src/index.js";
+import { createProblem, gateGradient, gradient, pooled, value, valueAndGradient } from "../src/index.js";
+import { info, init } from "../src/wasm/init.js";
 
 await init();
 

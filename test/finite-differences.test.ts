@@ -1,7 +1,8 @@
 // dF/dphi and dF/dh against central finite differences of F, and the wrong formulas of
 // docs/design.md §1 fed to the same checks: they must fail them, or the checks have no teeth.
 import { beforeAll, describe, expect, it } from "vitest";
-import { gateGradient, gradient, init } from "../src/index.js";
+import { gateGradient, gradient } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { referenceGradient } from "../src/reference.js";
 import { finiteDifferenceErrorGates, finiteDifferenceErrorPhi, wrongFormulas } from "./gradient-checks.js";
 import { randomProblem, type GateKind } from "./helpers.js";

@@ -18,7 +18,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as lib from "../src/index.js";
 import type { Model, Problem, ThreadPool } from "../src/index.js";
-import { requireEngine } from "../src/wasm/loader.js";
+import { requireEngine } from "../src/wasm/init.js";
 import { verifyMemories } from "../src/wasm/memory.js";
 import { generator } from "../src/util/random.js";
 

@@ -12,7 +12,6 @@ import {
   createThreadPool,
   gateGradient,
   gradient,
-  init,
   poolChunk,
   pooled,
   value,
@@ -20,7 +19,7 @@ import {
   type FloatArray,
   type Precision,
 } from "../src/index.js";
-import { requireEngine } from "../src/wasm/loader.js";
+import { init, requireEngine } from "../src/wasm/init.js";
 import { referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 

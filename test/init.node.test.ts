@@ -3,7 +3,7 @@
 // once per realm. Node only: vitest's browser mode cannot reset modules; in Chromium,
 // worker.browser.test.ts checks init() in fresh Web Worker realms instead.
 import { describe, expect, it, vi } from "vitest";
-import { scalarWasm } from "../src/wasm/generated/wasm.js";
+import { scalarWasm } from "../src/wasm/generated/scalar.js";
 
 async function freshLibrary(): Promise<typeof import("../src/index.js")> {
   vi.resetModules();

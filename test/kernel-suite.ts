@@ -6,7 +6,6 @@ import {
   createProblem,
   gateGradient,
   gradient,
-  info,
   pooled,
   value,
   valueAndGradient,
@@ -14,7 +13,7 @@ import {
   type Precision,
   type Shape,
 } from "../src/index.js";
-import { requireEngine } from "../src/wasm/loader.js";
+import { info, requireEngine } from "../src/wasm/init.js";
 import { referenceGateGradient, referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
 import {
   GATE_KINDS,
@@ -224,7 +223,7 @@ export function kernelSuite(build: "simd" | "scalar"): void {
           const p = createProblem(shape, { precision });
           p.phi.set(phi);
           p.h.set(h);
-          const scratch = engine.memory.alloc(K.scratchBytes(n, m, k));
+          const scratch = engine.memory.alloc(K.scratchBytes({ n, m, k }));
           const rows = (n + m) * k;
           const out = engine.memory.alloc(Math.max(2 * k, rows, n + m) * K.bytesPerElement);
           const start = randomProblem(shape, precision, "on", k).phi;
@@ -233,17 +232,20 @@ export function kernelSuite(build: "simd" | "scalar"): void {
           const view = (length: number) => new K.ArrayType(engine.memory.buffer, out, length);
           // each kernel under `plan`; `seen` gets each result (a live view: copied only for the first plan)
           const run = (plan: number, seen: (what: string, result: FloatArray | number) => void) => {
-            K.pooled(n, m, k, phiPtr, hPtr, out, out + k * K.bytesPerElement, scratch, plan);
+            K.pooled({ n, m, k, phi: phiPtr, h: hPtr, u: out, v: out + k * K.bytesPerElement, scratch, plan });
             seen("pooled", view(2 * k));
-            seen("value", K.value(n, m, k, phiPtr, hPtr, scratch, plan));
+            seen("value", K.value({ n, m, k, phi: phiPtr, h: hPtr, scratch, plan }));
             // the output starts dirty: every row must be written
             view(rows).fill(NaN);
-            seen("F of valueAndGradient", K.valueAndGradient(n, m, k, phiPtr, hPtr, out, 0.5, false, scratch, plan));
+            seen(
+              "F of valueAndGradient",
+              K.valueAndGradient({ n, m, k, phi: phiPtr, h: hPtr, out, scale: 0.5, accumulate: false, scratch, plan }),
+            );
             seen("gradient", view(rows));
             view(rows).set(start);
-            K.valueAndGradient(n, m, k, phiPtr, hPtr, out, -3, true, scratch, plan);
+            K.valueAndGradient({ n, m, k, phi: phiPtr, h: hPtr, out, scale: -3, accumulate: true, scratch, plan });
             seen("accumulated gradient", view(rows));
-            seen("F of gateGradient", K.gateGradient(n, m, k, phiPtr, hPtr, out, scratch, plan));
+            seen("F of gateGradient", K.gateGradient({ n, m, k, phi: phiPtr, h: hPtr, out, scratch, plan }));
             seen("gateGradient", view(n + m));
           };
           const base = new Map<string, FloatArray | number>();

@@ -1,18 +1,8 @@
 // The memory owner: growth while Problems are live, dead views, reuse of freed regions, flat
 // memory under a long run of calls, and isolation of problems from each other's NaN.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  createProblem,
-  gateGradient,
-  gradient,
-  info,
-  init,
-  pooled,
-  value,
-  valueAndGradient,
-  type Problem,
-} from "../src/index.js";
-import { requireEngine } from "../src/wasm/loader.js";
+import { createProblem, gateGradient, gradient, pooled, value, valueAndGradient, type Problem } from "../src/index.js";
+import { info, init, requireEngine } from "../src/wasm/init.js";
 import { verifyMemories } from "../src/wasm/memory.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 

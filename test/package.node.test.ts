@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { GZIP_BUDGET, measure, shippedFiles } from "../scripts/size.mjs";
+import { ENTRIES, measure, shippedFiles } from "../scripts/size.mjs";
 
 describe("the package", () => {
   const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" });
@@ -16,7 +16,8 @@ describe("the package", () => {
     for (const needed of [
       "dist/index.js",
       "dist/index.d.ts",
-      "dist/wasm/generated/wasm.js",
+      "dist/wasm/generated/simd.js",
+      "dist/wasm/generated/scalar.js",
       "dist/reference.js",
       "LICENSE",
       "README.md",
@@ -26,9 +27,15 @@ describe("the package", () => {
     expect(files.some((f) => /^(src|test|assembly|bench|examples|scripts)\//.test(f))).toBe(false);
   });
 
-  it(`fits the size budget: ${GZIP_BUDGET / 1024} KiB gzipped for the JavaScript with both wasm builds`, () => {
-    const { gzip } = measure();
-    expect(gzip).toBeLessThanOrEqual(GZIP_BUDGET);
+  it.each(Object.entries(ENTRIES))("fits %s in its size budget", (_, { entry, budget }) => {
+    expect(measure(entry).gzip).toBeLessThanOrEqual(budget);
+  });
+
+  it("keeps the scalar build out of what a host with wasm SIMD loads: it is imported only where SIMD is missing", () => {
+    expect(shippedFiles().some((file) => file.endsWith("scalar.js"))).toBe(false);
+    expect(readFileSync(new URL("../dist/wasm/loader.js", import.meta.url), "utf8")).toMatch(
+      /import\((\/\* @vite-ignore \*\/ )?"\.\/generated\/scalar\.js"\)/,
+    );
   });
 
   it("has no node: imports and no top-level await on the browser path, so require() works too", () => {

@@ -9,7 +9,6 @@ import {
   exportWisdom,
   gateGradient,
   importWisdom,
-  init,
   planEntries,
   PLAN_BUDGET_MS,
   value,
@@ -17,7 +16,7 @@ import {
   type PlanEntry,
   type Wisdom,
 } from "../src/index.js";
-import { requireEngine } from "../src/wasm/loader.js";
+import { init, requireEngine } from "../src/wasm/init.js";
 import {
   fixedLoop,
   layoutOf,

@@ -1,7 +1,8 @@
 // Property-based tests (fast-check) over random shapes, values and gates.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { gateGradient, gradient, init, pooled, value, type Precision } from "../src/index.js";
+import { gateGradient, gradient, pooled, value, type Precision } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { referenceGateGradient, referenceGradient, referenceValue } from "../src/reference.js";
 import { firstBitDifference } from "./helpers.js";
 import { scaledErrors } from "./kernel-suite.js";

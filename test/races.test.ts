@@ -3,7 +3,8 @@
 // handed out meanwhile is never written by it; every promise settles. The memory guard
 // (test/setup.ts) checks the canaries after every call. Runs in Node and in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProblem, createThreadPool, init, type ThreadedProblem, type ThreadPool } from "../src/index.js";
+import { createProblem, createThreadPool, type ThreadedProblem, type ThreadPool } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 const workerUrl = new URL("../dist/worker.js", import.meta.url);
@@ -105,8 +106,8 @@ describe("dispose() against calls in flight", () => {
     const calls = METHODS.map((method) => outcome(call(p, method)));
     p.dispose();
     for (const o of await Promise.all(calls)) expect("error" in o).toBe(true);
-    await expect(p.value()).rejects.toThrow("ThreadedProblem.value(): this problem was disposed");
-    expect(() => p.phi).toThrow("ThreadedProblem.phi: this problem was disposed");
+    await expect(p.value()).rejects.toThrow("ThreadedProblem.value(): this ThreadedProblem was disposed");
+    expect(() => p.phi).toThrow("ThreadedProblem.phi: this ThreadedProblem was disposed");
   });
 
   it("leaves the pool usable, with the results of a single call", async () => {

@@ -6,13 +6,13 @@ import {
   createProblem,
   gateGradient,
   gradient,
-  init,
   pooled,
   value,
   valueAndGradient,
   type FloatArray,
   type Precision,
 } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { firstBitDifference, randomProblem, rng } from "./helpers.js";
 
 beforeAll(() => init());

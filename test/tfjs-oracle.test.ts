@@ -4,7 +4,8 @@
 // wrong formulas of docs/design.md §1 must not.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { gateGradient, init, valueAndGradient } from "../src/index.js";
+import { gateGradient, valueAndGradient } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { wrongFormulas } from "./gradient-checks.js";
 import { magnitudes, randomProblem, type GateKind } from "./helpers.js";
 

@@ -2,7 +2,8 @@
 // without SharedArrayBuffer the pool computes on the calling thread and says so. Runs in Node
 // (worker_threads) and in Chromium (Web Workers, the test server being cross-origin isolated).
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createProblem, createThreadPool, init, TILE_ROWS, type ThreadPool } from "../src/index.js";
+import { createProblem, createThreadPool, TILE_ROWS, type ThreadPool } from "../src/index.js";
+import { init } from "../src/wasm/init.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 // the built worker script (npm test and npm run test:browser build first)
@@ -46,7 +47,7 @@ describe.each(["f32", "f64"] as const)("%s thread pools", (precision) => {
       expect(firstBitDifference(u, expected.pooled.u)).toBe(-1);
       expect(firstBitDifference(v, expected.pooled.v)).toBe(-1);
       p.dispose();
-      expect(() => p.phi).toThrow("ThreadedProblem.phi: this problem was disposed");
+      expect(() => p.phi).toThrow("ThreadedProblem.phi: this ThreadedProblem was disposed");
     }
   });
 });

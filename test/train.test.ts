@@ -6,8 +6,6 @@ import {
   auc,
   createModel,
   createProblem,
-  info,
-  init,
   loadModel,
   logLoss,
   rmse,
@@ -16,7 +14,7 @@ import {
   type FloatArray,
   type Precision,
 } from "../src/index.js";
-import { requireEngine } from "../src/wasm/loader.js";
+import { info, init, requireEngine } from "../src/wasm/init.js";
 import { Random } from "../src/util/random.js";
 import { drawNegatives } from "../src/train/minibatch.js";
 import { crc32 } from "../src/train/persist.js";
@@ -114,27 +112,53 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
         ...extra,
       };
       if (kind === "sgd")
-        K.sgdRows(3, listAt, k, phiAt, gradAt, p.mu ? s1At : 0, p.lr, p.mu, p.nesterov, p.decay, p.scale, p.l2);
-      if (kind === "adagrad") K.adagradRows(3, listAt, k, phiAt, gradAt, s1At, p.lr, p.eps, p.decay, p.scale, p.l2);
-      if (kind === "adam")
-        K.adamRows(
-          3,
-          listAt,
+        K.sgdRows({
+          count: 3,
+          list: listAt,
           k,
-          phiAt,
-          gradAt,
-          s1At,
-          s2At,
-          p.lr,
-          p.b1,
-          p.b2,
-          p.eps,
-          1 - p.b1 ** t,
-          1 - p.b2 ** t,
-          p.decay,
-          p.scale,
-          p.l2,
-        );
+          phi: phiAt,
+          grad: gradAt,
+          velocity: p.mu ? s1At : 0,
+          lr: p.lr,
+          mu: p.mu,
+          nesterov: p.nesterov,
+          decay: p.decay,
+          gradScale: p.scale,
+          l2: p.l2,
+        });
+      if (kind === "adagrad")
+        K.adagradRows({
+          count: 3,
+          list: listAt,
+          k,
+          phi: phiAt,
+          grad: gradAt,
+          accum: s1At,
+          lr: p.lr,
+          eps: p.eps,
+          decay: p.decay,
+          gradScale: p.scale,
+          l2: p.l2,
+        });
+      if (kind === "adam")
+        K.adamRows({
+          count: 3,
+          list: listAt,
+          k,
+          phi: phiAt,
+          grad: gradAt,
+          mom: s1At,
+          vel: s2At,
+          lr: p.lr,
+          b1: p.b1,
+          b2: p.b2,
+          eps: p.eps,
+          c1: 1 - p.b1 ** t,
+          c2: 1 - p.b2 ** t,
+          decay: p.decay,
+          gradScale: p.scale,
+          l2: p.l2,
+        });
       for (const r of listed) {
         const at = (a: number[]) => a.slice(r * k, (r + 1) * k);
         const [phi, g, s1, s2] = [at(js.phi), at(grad), at(js.s1), at(js.s2)];

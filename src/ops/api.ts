@@ -1,15 +1,15 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
 import { deliver, NO_INPUT, place, shapeText, type Call, type Input, type Placed } from "./call.js";
-import { requireEngine, type Engine, type PrecisionKernels } from "../wasm/loader.js";
+import { requireEngine } from "../wasm/init.js";
+import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import type { WasmMemory } from "../wasm/memory.js";
 import { layoutOf, runPlanned, type PlanJob } from "../wasm/planner.js";
 import { ownRef, type ArrayRef } from "../util/read.js";
-import type { FloatArray, Gates, Shape } from "../util/types.js";
+import type { FloatArray, GateGradientOptions, Gates, GradientOptions, Pooled, Shape } from "../util/types.js";
 import {
   checkAnyGates,
   checkGradientOptions,
-  checkOptions,
   checkOut,
   checkPhi,
   checkShape,
@@ -20,32 +20,7 @@ import {
   type CheckedShape,
   type GradientOptionFields,
 } from "./checks.js";
-
-/** Options of {@link gradient} and {@link valueAndGradient}. */
-export interface GradientOptions<A extends FloatArray = FloatArray> {
-  /**
-   * Write (or add) the gradient here instead of a new array: phi's type, length (n + m) * k.
-   * With sparse gates it may also have index.length * k elements: the listed rows' gradient
-   * rows in list order (the default layout for sparse gates).
-   */
-  readonly out?: A;
-  /** Multiplies the gradient, e.g. by L'(F) for a loss L, or by a negative learning rate. Default 1. */
-  readonly scale?: number;
-  /** Add scale * dF/dphi to `out` instead of overwriting it. Default false. */
-  readonly accumulate?: boolean;
-}
-
-/** Options of {@link gateGradient}. */
-export interface GateGradientOptions<A extends FloatArray = FloatArray> {
-  /** Write dF/dh here instead of a new array: phi's type, length n + m (index.length for sparse gates). */
-  readonly out?: A;
-}
-
-/** The pooled sums u (group A) and v (group B), k elements each, of phi's type. */
-export interface Pooled<A extends FloatArray = FloatArray> {
-  readonly u: A;
-  readonly v: A;
-}
+import { checkOptions } from "../util/checks.js";
 
 /** A checked call: the engine's kernels and memory, the shape and the gates. */
 interface CheckedCall {
@@ -60,8 +35,8 @@ interface CheckedCall {
 
 function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): CheckedCall {
   const e = requireEngine(caller);
-  const s = checkShape(shape, caller);
-  const phiRef = checkPhi(phi, s, caller);
+  const s = checkShape(caller, "shape", shape);
+  const phiRef = checkPhi(caller, phi, s);
   const precision = precisionOfRef(phiRef);
   return {
     caller,
@@ -70,7 +45,7 @@ function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): Ch
     memory: e.memory,
     s,
     phi: phiRef,
-    gates: checkAnyGates(h, s, precision, caller),
+    gates: checkAnyGates(caller, h, s, precision),
   };
 }
 
@@ -102,7 +77,12 @@ function placeCall<R extends string = never>(
     weight: { data: (gates.sparse && gates.weight) || NO_INPUT, type: K.ArrayType, name: "h.weight" },
   };
   const what = () => `a ${shapeText(s)} ${K.precision} call`;
-  const p = place(c.caller, what, K, c.memory, { inputs, results, out, scratch: K.scratchBytes(s.n, s.m, s.k) });
+  const p = place(c.caller, what, K, c.memory, {
+    inputs,
+    results,
+    out,
+    scratch: K.scratchBytes({ n: s.n, m: s.m, k: s.k }),
+  });
   const weight = gates.sparse && gates.weight ? p.at.weight : 0;
   const count = gates.sparse ? gates.index.length : s.rows;
   return Object.assign(p, { gates: { at: p.at.gates, count, weight, split: gates.sparse ? gates.split : 0 } });
@@ -144,8 +124,18 @@ export function value(phi: FloatArray, h: Gates, shape: Shape): number {
   const { n, m, k } = c.s;
   const g = p.gates;
   return c.gates.sparse
-    ? c.K.sparseValue(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.scratch)
-    : planned(c, p, "value", (plan) => c.K.value(n, m, k, p.at.phi, g.at, p.scratch, plan));
+    ? c.K.sparseValue({
+        n,
+        m,
+        k,
+        phi: p.at.phi,
+        count: g.count,
+        index: g.at,
+        weight: g.weight,
+        split: g.split,
+        scratch: p.scratch,
+      })
+    : planned(c, p, "value", (plan) => c.K.value({ n, m, k, phi: p.at.phi, h: g.at, scratch: p.scratch, plan }));
 }
 
 /**
@@ -198,38 +188,50 @@ function valueAndGradientCall<A extends FloatArray>(
   options: GradientOptions<A> | undefined,
 ): { value: number; gradient: A } {
   const c = checkCall(caller, phiArg, h, shape);
-  const o = checkOptions<GradientOptionFields>(options, caller, GRADIENT_OPTIONS);
+  const o = checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
   const { n, m, k, elements } = c.s;
   // a sparse call's out is dense if it has (n + m) k elements, else it holds the listed rows
-  const dense = !c.gates.sparse || (o.out !== undefined && floatRef(o.out, caller, "options.out").length === elements);
+  const dense = !c.gates.sparse || (o.out !== undefined && floatRef(caller, "options.out", o.out).length === elements);
   const length = dense ? elements : (c.gates as { index: Uint32Array }).index.length * k;
   const formula = c.gates.sparse ? "index.length * k (or (n + m) * k for every row)" : "(n + m) * k";
-  const out = o.out === undefined ? undefined : checkOut(o.out, c.K.precision, length, formula, caller);
-  const { scale, accumulate } = checkGradientOptions(o, caller);
+  const out = o.out === undefined ? undefined : checkOut(caller, "options.out", o.out, c.K.precision, length, formula);
+  const { scale, accumulate } = checkGradientOptions(caller, o);
   const add = accumulate && out !== undefined;
   const p = placeCall(c, undefined, { array: out, elements: length, read: add });
   const g = p.gates;
   const F = c.gates.sparse
-    ? c.K.sparseValueAndGradient(
+    ? c.K.sparseValueAndGradient({
         n,
         m,
         k,
-        p.at.phi,
-        g.count,
-        g.at,
-        g.weight,
-        g.split,
-        p.out,
+        phi: p.at.phi,
+        count: g.count,
+        index: g.at,
+        weight: g.weight,
+        split: g.split,
+        out: p.out,
         scale,
-        add,
+        accumulate: add,
         dense,
-        p.scratch,
-      )
+        scratch: p.scratch,
+      })
     : planned(
         c,
         p,
         "valueAndGradient",
-        (plan) => c.K.valueAndGradient(n, m, k, p.at.phi, g.at, p.out, scale, add, p.scratch, plan),
+        (plan) =>
+          c.K.valueAndGradient({
+            n,
+            m,
+            k,
+            phi: p.at.phi,
+            h: g.at,
+            out: p.out,
+            scale,
+            accumulate: add,
+            scratch: p.scratch,
+            plan,
+          }),
         !add,
       );
   return { value: F, gradient: deliver(p, c.memory, length, out) };
@@ -255,17 +257,39 @@ export function gateGradient<A extends FloatArray>(
   options?: GateGradientOptions<A>,
 ): A {
   const c = checkCall("gateGradient", phi, h, shape);
-  const o = checkOptions<GateGradientOptions<A>>(options, "gateGradient", ["out"]);
+  const o = checkOptions<GateGradientOptions<A>>("gateGradient", "options", options, ["out"]);
   const { n, m, k, rows } = c.s;
   const length = c.gates.sparse ? c.gates.index.length : rows;
   const out =
     o.out === undefined
       ? undefined
-      : checkOut(o.out, c.K.precision, length, c.gates.sparse ? "index.length" : "n + m", "gateGradient");
+      : checkOut(
+          "gateGradient",
+          "options.out",
+          o.out,
+          c.K.precision,
+          length,
+          c.gates.sparse ? "index.length" : "n + m",
+        );
   const p = placeCall(c, undefined, { array: out, elements: length, read: false });
   const g = p.gates;
-  if (c.gates.sparse) c.K.sparseGateGradient(n, m, k, p.at.phi, g.count, g.at, g.weight, g.split, p.out, p.scratch);
-  else planned(c, p, "gateGradient", (plan) => c.K.gateGradient(n, m, k, p.at.phi, g.at, p.out, p.scratch, plan));
+  if (c.gates.sparse)
+    c.K.sparseGateGradient({
+      n,
+      m,
+      k,
+      phi: p.at.phi,
+      count: g.count,
+      index: g.at,
+      weight: g.weight,
+      split: g.split,
+      out: p.out,
+      scratch: p.scratch,
+    });
+  else
+    planned(c, p, "gateGradient", (plan) =>
+      c.K.gateGradient({ n, m, k, phi: p.at.phi, h: g.at, out: p.out, scratch: p.scratch, plan }),
+    );
   return deliver(p, c.memory, length, out);
 }
 
@@ -285,8 +309,24 @@ export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Po
   const { n, m, k } = c.s;
   const p = placeCall(c, { u: k, v: k });
   const { at, gates: g } = p;
-  if (c.gates.sparse) c.K.sparsePooled(n, m, k, at.phi, g.count, g.at, g.weight, g.split, at.u, at.v, p.scratch);
-  else planned(c, p, "value", (plan) => c.K.pooled(n, m, k, at.phi, g.at, at.u, at.v, p.scratch, plan));
+  if (c.gates.sparse)
+    c.K.sparsePooled({
+      n,
+      m,
+      k,
+      phi: at.phi,
+      count: g.count,
+      index: g.at,
+      weight: g.weight,
+      split: g.split,
+      u: at.u,
+      v: at.v,
+      scratch: p.scratch,
+    });
+  else
+    planned(c, p, "value", (plan) =>
+      c.K.pooled({ n, m, k, phi: at.phi, h: g.at, u: at.u, v: at.v, scratch: p.scratch, plan }),
+    );
   const result = (ptr: number) => deliver<A>(p, c.memory, k, undefined, ptr);
   return { u: result(at.u), v: result(at.v) };
 }

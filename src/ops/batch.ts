@@ -2,21 +2,18 @@
 // their gradients. Training computes w_b = L'(F_b) between the two calls; the second never
 // reads phi: each set's gradient is rank one in its pooled sums, which the first returns.
 
-import type { GradientOptions } from "./api.js";
+import type { GradientOptions, DenseGateSets, FloatArray, GateSets, Shape } from "../util/types.js";
 import { deliver, NO_INPUT, place, shapeText, type Input } from "./call.js";
-import { requireEngine } from "../wasm/loader.js";
+import { requireEngine } from "../wasm/init.js";
 import { layoutOf, settledBits } from "../wasm/planner.js";
-import { ownRef, readFields } from "../util/read.js";
-import type { DenseGateSets, FloatArray, GateSets, Shape } from "../util/types.js";
+import { ownRef, readFields, describe } from "../util/read.js";
 import {
   checkGateSets,
   checkGradientOptions,
   checkNumbers,
-  checkOptions,
   checkOut,
   checkPhi,
   checkShape,
-  describe,
   floatRef,
   precisionOfRef,
   GRADIENT_OPTIONS,
@@ -24,6 +21,7 @@ import {
   type CheckedGateSets,
   type GradientOptionFields,
 } from "./checks.js";
+import { checkOptions } from "../util/checks.js";
 
 /** What {@link batchPooled} returns: per set b, F_b and the pooled sums u_b, v_b. */
 export interface BatchPooled<A extends FloatArray = FloatArray> {
@@ -72,39 +70,51 @@ export function batchPooled<A extends FloatArray>(
 ): BatchPooled<A> {
   const caller = "batchPooled";
   const e = requireEngine(caller);
-  const s = checkShape(shape, caller);
-  const phiRef = checkPhi(phi, s, caller);
+  const s = checkShape(caller, "shape", shape);
+  const phiRef = checkPhi(caller, phi, s);
   const precision = precisionOfRef(phiRef);
-  const checked = checkGateSets(sets, s, precision, caller);
+  const checked = checkGateSets(caller, "sets", sets, s, precision);
   const K = e[precision];
   const { n, m, k } = s;
   const count = checked.count;
   const inputs = { phi: { data: phiRef, type: K.ArrayType, name: "phi" }, ...setInputs(checked, K.ArrayType) };
   const results = { u: count * k, v: count * k, values: count };
   const what = () => `a batch of ${count} ${shapeText(s)} ${precision} sets`;
-  const p = place(caller, what, K, e.memory, { inputs, results, scratch: K.scratchBytes(n, m, k) });
+  const p = place(caller, what, K, e.memory, { inputs, results, scratch: K.scratchBytes({ n, m, k }) });
   const { at } = p;
   // CSR sets without weights: weight 0 tells the kernels every weight is 1
   const weight = !checked.dense && checked.weight ? at.weight : 0;
   if (checked.dense) {
     const plan = settledBits("value", layoutOf(e, K, s.elements, k));
-    K.batchPooledDense(n, m, k, at.phi, count, at.gates, at.u, at.v, at.values, p.scratch, plan);
-  } else {
-    K.batchPooledListed(
+    K.batchPooledDense({
       n,
       m,
       k,
-      at.phi,
-      count,
-      at.indptr,
-      at.index,
+      phi: at.phi,
+      sets: count,
+      h: at.gates,
+      u: at.u,
+      v: at.v,
+      values: at.values,
+      scratch: p.scratch,
+      plan,
+    });
+  } else {
+    K.batchPooledListed({
+      n,
+      m,
+      k,
+      phi: at.phi,
+      sets: count,
+      indptr: at.indptr,
+      index: at.index,
       weight,
-      at.splits,
-      at.u,
-      at.v,
-      at.values,
-      p.scratch,
-    );
+      splits: at.splits,
+      u: at.u,
+      v: at.v,
+      values: at.values,
+      scratch: p.scratch,
+    });
   }
   const result = (ptr: number, length: number) => deliver<A>(p, e.memory, length, undefined, ptr);
   return { values: result(at.values, count), u: result(at.u, count * k), v: result(at.v, count * k) };
@@ -136,25 +146,25 @@ export function batchGradient<A extends FloatArray>(
 ): A {
   const caller = "batchGradient";
   const e = requireEngine(caller);
-  const s = checkShape(shape, caller);
+  const s = checkShape(caller, "shape", shape);
   if (typeof pooled !== "object" || pooled === null)
     throw new TypeError(`${caller}(): pooled must be what batchPooled() returned, got ${describe(pooled)}`);
-  const o = checkOptions<GradientOptionFields>(options, caller, GRADIENT_OPTIONS);
-  const { u: uArg, v: vArg } = readFields(pooled, ["u", "v"], caller, "pooled");
-  const precision = precisionOf(uArg, caller, "pooled.u");
-  const checked = checkGateSets(sets, s, precision, caller);
+  const o = checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
+  const { u: uArg, v: vArg } = readFields(caller, "pooled", pooled, ["u", "v"]);
+  const precision = precisionOf(caller, "pooled.u", uArg);
+  const checked = checkGateSets(caller, "sets", sets, s, precision);
   const { n, m, k, elements } = s;
   const count = checked.count;
-  const u = checkOut(uArg, precision, count * k, "sets * k", caller, "pooled.u", "pooled.u");
-  const v = checkOut(vArg, precision, count * k, "sets * k", caller, "pooled.v", "pooled.u");
-  const setWeights = checkNumbers(weights, "weights", caller, count, "the number of sets");
+  const u = checkOut(caller, "pooled.u", uArg, precision, count * k, "sets * k", "pooled.u");
+  const v = checkOut(caller, "pooled.v", vArg, precision, count * k, "sets * k", "pooled.u");
+  const setWeights = checkNumbers(caller, "weights", weights, count, "the number of sets");
   const K = e[precision];
-  const dense = checked.dense || (o.out !== undefined && floatRef(o.out, caller, "options.out").length === elements);
+  const dense = checked.dense || (o.out !== undefined && floatRef(caller, "options.out", o.out).length === elements);
   const length = dense ? elements : (checked as { index: Uint32Array }).index.length * k;
   const formula = checked.dense ? "(n + m) * k" : "index.length * k (or (n + m) * k for every row)";
   const out =
-    o.out === undefined ? undefined : checkOut(o.out, precision, length, formula, caller, "options.out", "pooled.u");
-  const { scale, accumulate } = checkGradientOptions(o, caller);
+    o.out === undefined ? undefined : checkOut(caller, "options.out", o.out, precision, length, formula, "pooled.u");
+  const { scale, accumulate } = checkGradientOptions(caller, o);
   const add = accumulate && out !== undefined;
   const inputs = {
     u: { data: u, type: K.ArrayType, name: "pooled.u" },
@@ -163,31 +173,44 @@ export function batchGradient<A extends FloatArray>(
     ...setInputs(checked, K.ArrayType),
   };
   const what = () => `a batch of ${count} ${shapeText(s)} ${precision} sets`;
-  const call = { inputs, out: { array: out, elements: length, read: add }, scratch: K.scratchBytes(n, m, k) };
+  const call = { inputs, out: { array: out, elements: length, read: add }, scratch: K.scratchBytes({ n, m, k }) };
   const p = place(caller, what, K, e.memory, call);
   const { at } = p;
   if (checked.dense) {
-    K.batchGradientDense(n, m, k, count, at.gates, at.u, at.v, at.setWeights, scale, p.out, add, p.scratch);
-  } else {
-    const weight = checked.weight ? at.weight : 0;
-    K.batchGradientListed(
+    K.batchGradientDense({
       n,
       m,
       k,
-      count,
-      at.indptr,
-      at.index,
-      weight,
-      at.splits,
-      at.u,
-      at.v,
-      at.setWeights,
+      sets: count,
+      h: at.gates,
+      u: at.u,
+      v: at.v,
+      setWeights: at.setWeights,
       scale,
-      p.out,
-      add,
+      out: p.out,
+      accumulate: add,
+      scratch: p.scratch,
+    });
+  } else {
+    const weight = checked.weight ? at.weight : 0;
+    K.batchGradientListed({
+      n,
+      m,
+      k,
+      sets: count,
+      indptr: at.indptr,
+      index: at.index,
+      weight,
+      splits: at.splits,
+      u: at.u,
+      v: at.v,
+      setWeights: at.setWeights,
+      scale,
+      out: p.out,
+      accumulate: add,
       dense,
-      p.scratch,
-    );
+      scratch: p.scratch,
+    });
   }
   return deliver<A>(p, e.memory, length, out);
 }

@@ -4,7 +4,8 @@
 // no wasm memory.
 
 import type { PrecisionKernels } from "../wasm/loader.js";
-import { arenaParts, copyOf, type ViewType, type WasmMemory, type What } from "../wasm/memory.js";
+import { arenaParts, type What } from "../wasm/layout.js";
+import { copyOf, type ViewType, type WasmMemory } from "../wasm/memory.js";
 import { copyFrom, copyInto, objectOf, ownRef, type ArrayRef } from "../util/read.js";
 import type { FloatArray, Shape } from "../util/types.js";
 
@@ -55,7 +56,7 @@ const KINDS = new Map<unknown, string>(
 /** The byte offset of an array of `type` in bytes handed out of this memory, else -1 (it is copied). */
 function inPlace(data: ArrayRef, type: ArrayType, memory: WasmMemory, caller: string, name: string): number {
   // locate also refuses a view of freed or internal memory whatever its type: the call may overwrite it
-  const ptr = memory.locate(data, caller, name);
+  const ptr = memory.locate(caller, name, data);
   return data.kind === KINDS.get(type) ? ptr : -1;
 }
 

@@ -5,29 +5,28 @@
 // table. The gradient and dF/dh of a chunk then need only the chunk and the pooled sums.
 
 import { deliver, place, shapeText } from "./call.js";
-import { BLOCK_ROWS, requireEngine } from "../wasm/loader.js";
-import { layout, partsAt } from "../wasm/memory.js";
-import { combineNodes, readNodes, type PooledNodes } from "./tree.js";
+import { BLOCK_ROWS } from "../wasm/loader.js";
+import { requireEngine } from "../wasm/init.js";
+import { layout, partsAt, Slots } from "../wasm/layout.js";
+import { dotsJob, gradientJob, nodesByGroup, poolJob, rangesOf, runHere } from "./ranges.js";
+import { combineNodes, noNodes, type PooledNodes } from "./tree.js";
 import { layoutOf, settledBits } from "../wasm/planner.js";
-import { isList, readFields, readList, refOf, typedKind, type ArrayRef } from "../util/read.js";
-import type { DenseGates, FloatArray, Precision, Shape } from "../util/types.js";
+import { isList, readFields, readList, refOf, typedKind, type ArrayRef, describe, shown } from "../util/read.js";
+import type { DenseGates, FloatArray, GradientOptions, Precision, Shape } from "../util/types.js";
 import {
   checkGates,
   checkGradientOptions,
-  checkLength,
-  checkOptions,
   checkOut,
-  snapshot,
+  snapshotArray,
   checkShape,
-  describe,
   floatRef,
   precisionOfRef,
   GRADIENT_OPTIONS,
   precisionOf,
-  shown,
   type CheckedShape,
   type GradientOptionFields,
 } from "./checks.js";
+import { checkLength, checkOptions } from "../util/checks.js";
 
 /**
  * Chunks start on a block boundary of their group: a multiple of 256 rows from the start of
@@ -85,16 +84,6 @@ function checkChunk(
   return s;
 }
 
-/** The chunk's rows of group A and of group B: [first row in the chunk, count, first block in its group]. */
-function groupsOf(s: CheckedShape, start: number, rows: number): [number, number, number][] {
-  const aRows = Math.max(0, Math.min(s.n, start + rows) - start);
-  const bFirst = Math.max(start, s.n);
-  return [
-    [0, aRows, start / CHUNK_ALIGNMENT],
-    [aRows, rows - aRows, (bFirst - s.n) / CHUNK_ALIGNMENT],
-  ];
-}
-
 /**
  * The pooled sums of a chunk of rows start..start+rows-1 of a table of `shape`, as tree nodes
  * for {@link combinePooled}. phi holds the chunk's rows (rows x k), h their gates.
@@ -109,21 +98,24 @@ function groupsOf(s: CheckedShape, start: number, rows: number): [number, number
 export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Shape, start: number): PooledPart {
   const caller = "poolChunk";
   const e = requireEngine(caller);
-  const phiRef = floatRef(phi, caller);
+  const phiRef = floatRef(caller, "phi", phi);
   const precision = precisionOfRef(phiRef);
-  const table = checkShape(shape, caller);
+  const table = checkShape(caller, "shape", shape);
   const k = table.k;
   // k = 0 leaves the rows to h; a list is read once here, and that reading is the gates
-  const listed = k === 0 && typedKind(h) === undefined && isList(h) ? readList(h, caller, "h") : undefined;
+  const listed = k === 0 && typedKind(h) === undefined && isList(h) ? readList(caller, "h", h) : undefined;
   const rows = k === 0 ? rowsOf(listed ?? h) : phiRef.length / k;
   if (!Number.isInteger(rows))
     throw new RangeError(`${caller}(): phi.length must be a multiple of k = ${k}, got ${phiRef.length}`);
   const s = checkChunk(caller, table, start, rows, k === 0 ? "h.length" : "phi.length / shape.k");
-  const gates = checkGates(listed ?? h, { ...s, rows, elements: rows * k }, caller, "rows");
+  const gates = checkGates(caller, listed ?? h, { ...s, rows, elements: rows * k }, "rows");
   const K = e[precision];
-  // the kernel's scratch: one group's nodes (read out before the next group's), then a pass's own
-  const pass = Math.max(...groupsOf(s, start, rows).map(([, count, first]) => K.rangeScratchBytes(count, first, k)));
-  const scratch = layout({ meta: 8 * e.maxRangeNodes, values: 8 * k * e.maxRangeNodes, pass });
+  // the scratch: a node slot for each group's range, then a pass's own
+  const ranges = rangesOf(s.n, start, rows);
+  const pass = Math.max(0, ...ranges.map((r) => K.rangeScratchBytes({ rows: r.count, first: r.block, k })));
+  const slot = layout({ meta: 8 * e.maxRangeNodes, values: 8 * k * e.maxRangeNodes });
+  const slots = new Slots(2, slot.bytes);
+  const scratch = layout({ nodes: slots, pass });
   const inputs = {
     phi: { data: phiRef, type: K.ArrayType, name: "phi" },
     h: { data: gates, type: K.ArrayType, name: "h" },
@@ -131,14 +123,14 @@ export function poolChunk<A extends FloatArray>(phi: A, h: DenseGates, shape: Sh
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
   const p = place(caller, what, K, e.memory, { inputs, scratch: scratch.bytes });
   const at = partsAt(p.scratch, scratch.offsets);
+  const nodes = (i: number) => partsAt(slots.at(at.nodes, i), slot.offsets);
   // a chunk is planned as a table of its rows: out of cache when large
   const plan = settledBits("value", layoutOf(e, K, rows * k, k));
-  const [a, b] = groupsOf(s, start, rows).map(([offset, count, first]): PooledNodes => {
-    const rowsPhi = p.at.phi + offset * k * K.bytesPerElement,
-      rowsH = p.at.h + offset * K.bytesPerElement;
-    const nodes = count ? K.poolRange(count, k, rowsPhi, rowsH, first, at.meta, at.values, at.pass, plan) : 0;
-    return readNodes(e, at.meta, at.values, nodes, k);
-  });
+  const counts = runHere(
+    K,
+    ranges.map((range, i) => poolJob(K, range, k, p.at, nodes(i), at.pass, plan)),
+  );
+  const [a, b] = nodesByGroup(e, ranges, counts, nodes, k).map((group) => group[0] ?? noNodes());
   return { shape: { n: s.n, m: s.m, k }, precision, start, rows, a, b };
 }
 
@@ -156,10 +148,10 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
   const caller = "combinePooled";
   const e = requireEngine(caller);
   // the list is read once, element by element: its length or a `map` cannot change afterwards
-  const list = isList(parts) ? readList(parts, caller, "parts") : [];
+  const list = isList(parts) ? readList(caller, "parts", parts) : [];
   if (list.length === 0)
     throw new TypeError(`${caller}(): parts must be a non-empty array of poolChunk() results, got ${describe(parts)}`);
-  const checked = list.map((part, i) => checkPart(part, `parts[${i}]`, caller));
+  const checked = list.map((part, i) => checkPart(caller, `parts[${i}]`, part));
   const { s, precision } = checked[0];
   checked.forEach((part, i) => {
     if (part.precision !== precision || part.s.n !== s.n || part.s.m !== s.m || part.s.k !== s.k) {
@@ -196,15 +188,17 @@ export function combinePooled(parts: readonly PooledPart[]): { u: FloatArray; v:
  * what was checked is returned: a getter cannot hand the kernel something else afterwards, and
  * arrays in wasm memory are copied, since combining may grow the memory and detach them.
  */
-function checkPart(part: unknown, name: string, caller: string): Omit<PooledPart, "shape"> & { s: CheckedShape } {
+function checkPart(caller: string, name: string, part: unknown): Omit<PooledPart, "shape"> & { s: CheckedShape } {
   if (typeof part !== "object" || part === null)
     throw new TypeError(`${caller}(): ${name} must be a poolChunk() result, got ${describe(part)}`);
-  const { shape, precision, start, rows, a, b } = readFields(
-    part,
-    ["shape", "precision", "start", "rows", "a", "b"],
-    caller,
-    name,
-  );
+  const { shape, precision, start, rows, a, b } = readFields(caller, name, part, [
+    "shape",
+    "precision",
+    "start",
+    "rows",
+    "a",
+    "b",
+  ]);
   if (precision !== "f32" && precision !== "f64") {
     throw new TypeError(
       `${caller}(): ${name}.precision must be "f32" or "f64", got ${typeof precision === "string" ? JSON.stringify(precision) : describe(precision)}`,
@@ -213,19 +207,22 @@ function checkPart(part: unknown, name: string, caller: string): Omit<PooledPart
   if (typeof rows !== "number" || !Number.isInteger(rows) || rows < 0) {
     throw new RangeError(`${caller}(): ${name}.rows must be a non-negative integer, got ${shown(rows)}`);
   }
-  const s = checkChunk(caller, checkShape(shape, caller, `${name}.shape`), start, rows, `${name}.rows`, `${name}.`);
+  const s = checkChunk(caller, checkShape(caller, `${name}.shape`, shape), start, rows, `${name}.rows`, `${name}.`);
   const first = start as number;
-  const [nodesA, nodesB] = groupsOf(s, first, rows).map(([, count, firstBlock], g): PooledNodes => {
+  const ranges = rangesOf(s.n, first, rows);
+  const [nodesA, nodesB] = ([0, 1] as const).map((g): PooledNodes => {
+    // a group with no rows in the chunk has no range: no node belongs to it
+    const { count, block: firstBlock } = ranges.find((range) => range.group === g) ?? { count: 0, block: 0 };
     const group = g === 0 ? "a" : "b";
     const nodes = g === 0 ? a : b;
     const at = `${name}.${group}`;
     if (typeof nodes !== "object" || nodes === null)
       throw new TypeError(`${caller}(): ${at} must be { blocks, levels, sums }, got ${describe(nodes)}`);
-    const fields = readFields(nodes, ["blocks", "levels", "sums"], caller, at);
+    const fields = readFields(caller, at, nodes, ["blocks", "levels", "sums"]);
     // copies, read once: the nodes say where sums go in the tree, and nobody may change them after their check
-    const blocks = nodeArray(fields.blocks, "Uint32Array", caller, `${at}.blocks`) as Uint32Array;
-    const levels = nodeArray(fields.levels, "Uint32Array", caller, `${at}.levels`) as Uint32Array;
-    const sums = nodeArray(fields.sums, "Float64Array", caller, `${at}.sums`) as Float64Array;
+    const blocks = nodeArray(caller, `${at}.blocks`, fields.blocks, "Uint32Array") as Uint32Array;
+    const levels = nodeArray(caller, `${at}.levels`, fields.levels, "Uint32Array") as Uint32Array;
+    const sums = nodeArray(caller, `${at}.sums`, fields.sums, "Float64Array") as Float64Array;
     checkLength(caller, `${at}.levels`, levels.length, blocks.length, "blocks.length");
     checkLength(caller, `${at}.sums`, sums.length, blocks.length * s.k, "blocks.length * k");
     const end = firstBlock + Math.ceil(count / CHUNK_ALIGNMENT);
@@ -247,14 +244,16 @@ function checkPart(part: unknown, name: string, caller: string): Omit<PooledPart
 
 /** A copy of a node array of `kind`, read once; TypeError for another type. */
 function nodeArray(
-  value: unknown,
-  kind: "Uint32Array" | "Float64Array",
   caller: string,
   name: string,
+  value: unknown,
+  kind: "Uint32Array" | "Float64Array",
 ): ArrayLike<number> {
   if (typedKind(value) !== kind) throw new TypeError(`${caller}(): ${name} must be a ${kind}, got ${describe(value)}`);
   const ref = refOf(value, kind);
-  return kind === "Uint32Array" ? snapshot(ref, Uint32Array, caller, name) : snapshot(ref, Float64Array, caller, name);
+  return kind === "Uint32Array"
+    ? snapshotArray(caller, name, ref, Uint32Array)
+    : snapshotArray(caller, name, ref, Float64Array);
 }
 
 /** The rows of a chunk's gates: a typed array's length, or a list's as read (0 for what is no array: the gates' check names it). */
@@ -273,12 +272,12 @@ function checkPooled(
 ): { u: ArrayRef; v: ArrayRef; precision: Precision } {
   if (typeof pooled !== "object" || pooled === null)
     throw new TypeError(`${caller}(): pooled must be { u, v }, got ${describe(pooled)}`);
-  const { u, v } = readFields(pooled, ["u", "v"], caller, "pooled");
-  const precision = like ?? precisionOf(u, caller, "pooled.u");
+  const { u, v } = readFields(caller, "pooled", pooled, ["u", "v"]);
+  const precision = like ?? precisionOf(caller, "pooled.u", u);
   return {
     precision,
-    u: checkOut(u, precision, k, "k", caller, "pooled.u", "pooled.u"),
-    v: checkOut(v, precision, k, "k", caller, "pooled.v", "pooled.u"),
+    u: checkOut(caller, "pooled.u", u, precision, k, "k", "pooled.u"),
+    v: checkOut(caller, "pooled.v", v, precision, k, "k", "pooled.u"),
   };
 }
 
@@ -298,24 +297,24 @@ export function gradientChunk<A extends FloatArray>(
   shape: Shape,
   start: number,
   pooled: { u: A; v: A },
-  options?: { out?: A; scale?: number; accumulate?: boolean },
+  options?: GradientOptions<A>,
 ): A {
   const caller = "gradientChunk";
   const e = requireEngine(caller);
-  const table = checkShape(shape, caller);
+  const table = checkShape(caller, "shape", shape);
   const k = table.k;
-  const o = checkOptions<GradientOptionFields>(options, caller, GRADIENT_OPTIONS);
+  const o = checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
   const { u, v, precision } = checkPooled(caller, pooled, k);
   // the rows are h's: a list is read once here, and that reading is the gates
-  const listed = typedKind(h) === undefined && isList(h) ? readList(h, caller, "h") : undefined;
+  const listed = typedKind(h) === undefined && isList(h) ? readList(caller, "h", h) : undefined;
   const rows = rowsOf(listed ?? h);
   const s = checkChunk(caller, table, start, rows, "h.length");
-  const gates = checkGates(listed ?? h, { ...s, rows, elements: rows * k }, caller, "rows");
+  const gates = checkGates(caller, listed ?? h, { ...s, rows, elements: rows * k }, "rows");
   const out =
     o.out === undefined
       ? undefined
-      : checkOut(o.out, precision, rows * k, "rows * k", caller, "options.out", "pooled.u");
-  const { scale, accumulate } = checkGradientOptions(o, caller);
+      : checkOut(caller, "options.out", o.out, precision, rows * k, "rows * k", "pooled.u");
+  const { scale, accumulate } = checkGradientOptions(caller, o);
   const add = accumulate && out !== undefined;
   const K = e[precision];
   const inputs = {
@@ -324,16 +323,16 @@ export function gradientChunk<A extends FloatArray>(
     v: { data: v, type: K.ArrayType, name: "pooled.v" },
   };
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
-  const call = { inputs, out: { array: out, elements: rows * k, read: add }, scratch: K.rowScratchBytes(k) };
+  const call = { inputs, out: { array: out, elements: rows * k, read: add }, scratch: K.rowScratchBytes({ k }) };
   const p = place(caller, what, K, e.memory, call);
   // the writes the planner chose for valueAndGradient on a table of the chunk's rows
   const plan = settledBits("valueAndGradient", layoutOf(e, K, rows * k, k));
-  groupsOf(s, start, rows).forEach(([offset, count], g) => {
-    // rows of A get v, rows of B get u
-    const rowsH = p.at.h + offset * K.bytesPerElement,
-      rowsOut = p.out + offset * k * K.bytesPerElement;
-    if (count) K.gradientRows(count, k, rowsH, g === 0 ? p.at.v : p.at.u, scale, rowsOut, add, p.scratch, plan);
-  });
+  const arrays = { ...p.at, out: p.out };
+  const scaling = { scale, accumulate: add };
+  runHere(
+    K,
+    rangesOf(s.n, start, rows).map((range) => gradientJob(K, range, k, arrays, scaling, p.scratch, plan)),
+  );
   return deliver<A>(p, e.memory, rows * k, out);
 }
 
@@ -354,9 +353,9 @@ export function gateGradientChunk<A extends FloatArray>(
 ): A {
   const caller = "gateGradientChunk";
   const e = requireEngine(caller);
-  const phiRef = floatRef(phi, caller);
+  const phiRef = floatRef(caller, "phi", phi);
   const precision = precisionOfRef(phiRef);
-  const table = checkShape(shape, caller);
+  const table = checkShape(caller, "shape", shape);
   const k = table.k;
   const { u, v } = checkPooled(caller, pooled, k, precision);
   if (k === 0)
@@ -373,10 +372,10 @@ export function gateGradientChunk<A extends FloatArray>(
   };
   const what = () => `a ${rows}-row chunk of a ${shapeText(s)} ${precision} table`;
   const p = place(caller, what, K, e.memory, { inputs, results: { dots: rows }, scratch: 0 });
-  groupsOf(s, start, rows).forEach(([offset, count], g) => {
-    // rows of A dot v, rows of B dot u
-    const rowsPhi = p.at.phi + offset * k * K.bytesPerElement;
-    if (count) K.rowDots(count, k, rowsPhi, g === 0 ? p.at.v : p.at.u, p.at.dots + offset * K.bytesPerElement);
-  });
+  const arrays = { ...p.at, out: p.at.dots };
+  runHere(
+    K,
+    rangesOf(s.n, start, rows).map((range) => dotsJob(K, range, k, arrays)),
+  );
   return deliver<A>(p, e.memory, rows, undefined, p.at.dots);
 }

@@ -3,7 +3,8 @@
 // (combinePooled) and thread pools (their tiles) both go through here.
 
 import { BLOCK_ROWS, type Engine, type PrecisionKernels } from "../wasm/loader.js";
-import { arenaParts, copyOf } from "../wasm/memory.js";
+import { arenaParts } from "../wasm/layout.js";
+import { copyOf } from "../wasm/memory.js";
 import type { FloatArray } from "../util/types.js";
 
 /** The tree nodes a range of rows completed in one group: their first block, level and k float64 sums. */
@@ -12,6 +13,13 @@ export interface PooledNodes {
   readonly levels: Uint32Array;
   readonly sums: Float64Array;
 }
+
+/** A group's nodes where a range has no rows of it. */
+export const noNodes = (): PooledNodes => ({
+  blocks: new Uint32Array(0),
+  levels: new Uint32Array(0),
+  sums: new Float64Array(0),
+});
 
 /** The `count` nodes poolRange wrote (metadata: start block and level pairs; k float64 values each), copied out. */
 export function readNodes(engine: Engine, meta: number, values: number, count: number, k: number): PooledNodes {
@@ -48,7 +56,7 @@ export function combineNodes(
       v64: 8 * k,
       meta: 8 * most,
       sums: 8 * k * most,
-      scratch: K.combineScratchBytes(most, k),
+      scratch: K.combineScratchBytes({ count: most, k }),
     },
     caller,
     what,
@@ -66,8 +74,17 @@ export function combineNodes(
       }
     }
     const blocks = Math.ceil(rows[g] / BLOCK_ROWS);
-    K.combine(counts[g], k, at.meta, at.sums, blocks, g === 0 ? at.u : at.v, g === 0 ? at.u64 : at.v64, at.scratch);
+    K.combine({
+      count: counts[g],
+      k,
+      meta: at.meta,
+      values: at.sums,
+      blocks,
+      out: g === 0 ? at.u : at.v,
+      out64: g === 0 ? at.u64 : at.v64,
+      scratch: at.scratch,
+    });
   });
-  const value = K.dot64(k, at.u64, at.v64);
+  const value = K.dot64({ k, u64: at.u64, v64: at.v64 });
   return { u: copyOf(memory.view(K.ArrayType, at.u, k)), v: copyOf(memory.view(K.ArrayType, at.v, k)), value };
 }

@@ -7,8 +7,8 @@
 
 import { shapeText } from "../ops/call.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
-import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
-import { allocParts, allocRegion, Slots } from "../wasm/memory.js";
+import { lossAndSlope, pairLossAndSlope } from "./losses.js";
+import { allocParts, allocRegion, Slots } from "../wasm/layout.js";
 import {
   BatchBuffers,
   meanLoss,
@@ -17,7 +17,7 @@ import {
   type Observations,
   type Scored,
 } from "./minibatch.js";
-import { stateRegions, stepRows, type OptimizerOptions, type OptimizerState } from "./optimizers.js";
+import { stateRegions, stepRows, type OptimizerState } from "./optimizers.js";
 import { Random } from "../util/random.js";
 import type { CheckedShape } from "../ops/checks.js";
 import {
@@ -26,50 +26,10 @@ import {
   checkLearningRate,
   checkObservations,
   type CheckedFitOptions,
-} from "../ops/checks.js";
-
-/** What the progress callback receives after every epoch, and the history holds. */
-export interface EpochReport {
-  /** 0, 1, ... counted over fit() and the fitPartial() calls that continue it */
-  readonly epoch: number;
-  /** mean training loss over the epoch (sample-weighted; each batch before its update) */
-  readonly loss: number;
-  /** loss on the validation set after the epoch, if one was given */
-  readonly validationLoss?: number;
-  readonly learningRate: number;
-  /** milliseconds since fit() started */
-  readonly elapsed: number;
-}
-
-/** Options of {@link Model.fit}. */
-export interface FitOptions {
-  /** [squared] */ readonly loss?: Loss;
-  /** [{ type: "adam", learningRate: 0.01 }] */ readonly optimizer?: OptimizerOptions;
-  /** [10] */ readonly epochs?: number;
-  /** observations per mini-batch [256] */ readonly batchSize?: number;
-  /** seeds the shuffling and the negatives of bpr [1] */ readonly seed?: number;
-  /** adds l2 * |phi_r|^2 to the loss for each row a mini-batch touches (lazily, as embedding trainers do) [0] */
-  readonly l2?: number;
-  /** scales a mini-batch's gradient down to this Euclidean norm when it is longer */
-  readonly clipNorm?: number;
-  /** observations to report the loss on after every epoch (and to stop early on) */
-  readonly validation?: Observations;
-  /** stop after this many epochs without a better validation loss, and restore the best [never] */
-  readonly patience?: number;
-  /** called after every epoch; calling `stop()` ends training after this epoch */
-  readonly onEpoch?: (report: EpochReport, stop: () => void) => void;
-  /** called after every mini-batch (for a progress bar) */
-  readonly onBatch?: (batch: number, batches: number) => void;
-}
-
-/** What fit() returns. */
-export interface History {
-  readonly epochs: EpochReport[];
-  /** stopped by `patience` (the parameters are those of bestEpoch) or by onEpoch */
-  readonly stoppedEarly: boolean;
-  /** the epoch with the best validation loss (or the last epoch without validation) */
-  readonly bestEpoch: number;
-}
+  type EpochReport,
+  type FitOptions,
+  type History,
+} from "./options.js";
 
 /** @internal What training reads and changes of a model: its memory and its running state. */
 export interface Trainee extends Scored {
@@ -183,7 +143,7 @@ function stopIfDisposed(t: Trainee, caller: string): void {
 /** The learning rate of an epoch: the number, or what the schedule returns, checked. */
 function learningRateOf(o: CheckedFitOptions, epoch: number, caller: string): number {
   return typeof o.learningRate === "function"
-    ? checkLearningRate(o.learningRate(epoch), epoch, caller)
+    ? checkLearningRate(caller, o.learningRate(epoch), epoch)
     : o.learningRate;
 }
 
@@ -211,7 +171,7 @@ export function fit(
     if (validation) checkBprNegatives(caller, "options.validation", validation, t.s);
   }
   // (k = 0: no entry to check, and the kernel would still visit every row)
-  const bad = t.s.k === 0 ? -1 : t.K.firstNonFiniteRow(t.s.rows, 0, t.s.k, t.phi);
+  const bad = t.s.k === 0 ? -1 : t.K.firstNonFiniteRow({ count: t.s.rows, list: 0, k: t.s.k, phi: t.phi });
   if (bad >= 0)
     throw new RangeError(`${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`);
   t.training = caller.slice("Model.".length);
@@ -411,34 +371,34 @@ function epochOf(
       return { loss: NaN, diverged: `observation ${ids[unscored]} scored NaN or an infinity in batch ${batch}` };
     // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
     const entries = buffers.views().indptr[sets];
-    K.batchGradientListed(
+    K.batchGradientListed({
       n,
       m,
       k,
       sets,
-      at.indptr,
-      at.index,
-      buffers.weight,
-      at.splits,
-      at.u,
-      at.v,
-      at.setWeights,
-      1,
-      grad,
-      true,
-      true,
-      t.scratch,
-    );
-    const rows = t.engine.distinctRows(entries, at.index, marks, list);
+      indptr: at.indptr,
+      index: at.index,
+      weight: buffers.weight,
+      splits: at.splits,
+      u: at.u,
+      v: at.v,
+      setWeights: at.setWeights,
+      scale: 1,
+      out: grad,
+      accumulate: true,
+      dense: true,
+      scratch: t.scratch,
+    });
+    const rows = t.engine.distinctRows({ count: entries, index: at.index, marks, list });
     let gradScale = 1;
     if (o.clipNorm !== Infinity) {
-      const norm = Math.sqrt(K.gradientNormSquared(rows, list, k, t.phi, grad, o.l2));
+      const norm = Math.sqrt(K.gradientNormSquared({ count: rows, list, k, phi: t.phi, grad, l2: o.l2 }));
       if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
     }
     stepRows(K, t.optimizer!, o.optimizer, learningRate, { count: rows, list, k, phi: t.phi, grad }, gradScale, o.l2);
-    K.zeroRows(rows, list, k, grad);
+    K.zeroRows({ count: rows, list, k, a: grad });
     // the update itself must leave phi finite: the next batch's loss would tell too late
-    const bad = K.firstNonFiniteRow(rows, list, k, t.phi);
+    const bad = K.firstNonFiniteRow({ count: rows, list, k, phi: t.phi });
     if (bad >= 0) {
       const row = t.engine.memory.view(Uint32Array, list, rows)[bad];
       return { loss: NaN, diverged: `row ${row} of phi became non-finite in batch ${batch}` };

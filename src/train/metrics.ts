@@ -5,8 +5,8 @@ import { checkNumbers } from "../ops/checks.js";
 
 /** Two arrays of numbers of the same length, read once; TypeError or RangeError naming the one at fault. */
 function checkPair(caller: string, names: [string, string], a: unknown, b: unknown): [Float64Array, Float64Array] {
-  const first = checkNumbers(a, names[0], caller, undefined, "");
-  return [first, checkNumbers(b, names[1], caller, first.length, `${names[0]}.length`)];
+  const first = checkNumbers(caller, names[0], a, undefined, "");
+  return [first, checkNumbers(caller, names[1], b, first.length, `${names[0]}.length`)];
 }
 
 /**

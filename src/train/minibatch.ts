@@ -6,7 +6,8 @@
 import { shapeText } from "../ops/call.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
-import { allocParts, type WasmMemory } from "../wasm/memory.js";
+import { allocParts } from "../wasm/layout.js";
+import type { WasmMemory } from "../wasm/memory.js";
 import type { Random } from "../util/random.js";
 import type { FloatArray, GateSets } from "../util/types.js";
 import type { CheckedShape } from "../ops/checks.js";
@@ -140,21 +141,21 @@ export class BatchBuffers {
   poolSets(phi: number, sets: number, scratch: number): FloatArray {
     const { at, weight } = this,
       { n, m, k } = this.#s;
-    this.#K.batchPooledListed(
+    this.#K.batchPooledListed({
       n,
       m,
       k,
       phi,
       sets,
-      at.indptr,
-      at.index,
+      indptr: at.indptr,
+      index: at.index,
       weight,
-      at.splits,
-      at.u,
-      at.v,
-      at.values,
+      splits: at.splits,
+      u: at.u,
+      v: at.v,
+      values: at.values,
       scratch,
-    );
+    });
     return this.views().values;
   }
 
@@ -162,18 +163,18 @@ export class BatchBuffers {
   gather(ids: Uint32Array): number {
     this.views().ids.set(ids);
     const at = this.at;
-    const entries = this.#K.gatherSets(
-      ids.length,
-      at.ids,
-      at.dataIndptr,
-      at.dataIndex,
-      this.#data.weight,
-      at.dataSplits,
-      at.indptr,
-      at.index,
-      this.weight,
-      at.splits,
-    );
+    const entries = this.#K.gatherSets({
+      count: ids.length,
+      ids: at.ids,
+      indptr: at.dataIndptr,
+      index: at.dataIndex,
+      weight: this.#data.weight,
+      splits: at.dataSplits,
+      outIndptr: at.indptr,
+      outIndex: at.index,
+      outWeight: this.weight,
+      outSplits: at.splits,
+    });
     // bpr's buffers carry row weights even when the observations have none: every weight 1
     if (this.weight && !this.#data.weight) this.views().weight.fill(1, 0, entries);
     return ids.length;

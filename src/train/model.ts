@@ -2,26 +2,18 @@
 // methods a user calls. Training itself is fit.ts's; scoring minibatch.ts's; files persist.ts's.
 
 import { shapeText } from "../ops/call.js";
-import { fit, type FitOptions, type History, type Trainee } from "./fit.js";
-import { requireEngine, type Engine } from "../wasm/loader.js";
+import { fit, type Trainee } from "./fit.js";
+import { type FitOptions, type History, checkBprNegatives, checkLoss, checkObservations } from "./options.js";
+import { requireEngine } from "../wasm/init.js";
+import type { Engine } from "../wasm/loader.js";
 import type { Loss } from "./losses.js";
-import { allocParts } from "../wasm/memory.js";
+import { allocParts } from "../wasm/layout.js";
 import { meanLoss, scores, type Observations } from "./minibatch.js";
 import { decodeModel, encodeModel } from "./persist.js";
 import { Random } from "../util/random.js";
 import type { FloatArrayOf, GateSets, Precision, Shape } from "../util/types.js";
-import {
-  checkBprNegatives,
-  checkLoss,
-  checkNumbers,
-  checkObservations,
-  checkOptions,
-  checkPrecision,
-  checkReal,
-  checkSeed,
-  checkShape,
-  type CheckedShape,
-} from "../ops/checks.js";
+import { checkNumbers, checkPrecision, checkShape, type CheckedShape } from "../ops/checks.js";
+import { checkOptions, checkReal, checkSeed } from "../util/checks.js";
 
 /** Options of {@link createModel}. */
 export interface ModelOptions<P extends Precision = "f32"> {
@@ -64,7 +56,7 @@ export class Model<P extends Precision = Precision> {
     this.precision = precision;
     const { base, at } = allocParts(
       engine.memory,
-      { phi: s.elements * K.bytesPerElement, scratch: K.scratchBytes(s.n, s.m, s.k) },
+      { phi: s.elements * K.bytesPerElement, scratch: K.scratchBytes({ n: s.n, m: s.m, k: s.k }) },
       caller,
       `a ${shapeText(s)} ${precision} model`,
     );
@@ -147,10 +139,13 @@ export class Model<P extends Precision = Precision> {
   }
 
   /**
-   * Continues training: the optimizer state, the epoch count and the random stream go on
-   * from the last fit() or fitPartial() (a different optimizer type starts a fresh one; sgd
-   * given momentum after training without starts from a zero velocity). Hyper-parameters are
-   * those of this call. Checks as fit()'s.
+   * Continues training. What carries over from the last fit() or fitPartial() is the model's
+   * state: the optimizer's state and step count (a different optimizer type starts a fresh one;
+   * sgd given momentum after training without starts from a zero velocity), the epoch count (a
+   * learning-rate schedule is asked for the epochs that follow) and the random stream. No
+   * option carries over: the loss, the optimizer and its hyper-parameters, the learning rate or
+   * schedule, epochs, batchSize, seed, l2, clipNorm, validation, patience and the callbacks are
+   * this call's, each at its default when not given, as fit()'s are. Checks as fit()'s.
    *
    * @example
    * ```ts
@@ -190,15 +185,15 @@ export class Model<P extends Precision = Precision> {
   evaluate(observations: Observations, loss: Loss = "squared", seed = 1): number {
     const caller = "Model.evaluate";
     this.#live(caller);
-    checkLoss(loss, "loss", caller);
-    const random = new Random(checkSeed(seed, "seed", caller));
+    checkLoss(caller, "loss", loss);
+    const random = new Random(checkSeed(caller, "seed", seed));
     const data = checkObservations(caller, "observations", observations, this.#t.s, this.precision, loss);
     if (loss === "bpr") checkBprNegatives(caller, "observations", data, this.#t.s);
     return meanLoss(this.#t, data, loss, random, caller);
   }
 
   /**
-   * The parameters in crossgrad's model format (see README: "Saving models"): shape,
+   * The parameters in crossgrad's model format (docs/training.md, "Saving models"): shape,
    * precision, format version, phi and a CRC-32.
    *
    * @example
@@ -282,16 +277,16 @@ function newModel<P extends Precision>(
   phiName: string,
 ): Model<P> {
   const engine = requireEngine(caller);
-  const s = checkShape(shape, caller);
-  const o = checkOptions<ModelOptions<P>>(options, caller, ["precision", "phi", "scale", "seed"]);
-  const precision = checkPrecision(o.precision, caller) as P;
+  const s = checkShape(caller, "shape", shape);
+  const o = checkOptions<ModelOptions<P>>(caller, "options", options, ["precision", "phi", "scale", "seed"]);
+  const precision = checkPrecision(caller, o.precision) as P;
   const initial =
     o.phi === undefined
       ? undefined
       : // a snapshot: a view of wasm memory would be detached if the model's region grows the memory
-        checkNumbers(o.phi, phiName, caller, s.elements, "(n + m) * k");
-  const scale = checkReal(o.scale, "options.scale", caller, 0.1, 0);
-  const seed = checkSeed(o.seed ?? 1, "options.seed", caller);
+        checkNumbers(caller, phiName, o.phi, s.elements, "(n + m) * k");
+  const scale = checkReal(caller, "options.scale", o.scale, 0.1, 0);
+  const seed = checkSeed(caller, "options.seed", o.seed ?? 1);
   const model = new Model(engine, s, precision, caller);
   const phi = model.phi;
   if (initial) phi.set(initial);

@@ -80,41 +80,53 @@ export function stepRows(
       t = state.steps;
     const c1 = 1 - b1 ** t,
       c2 = 1 - b2 ** t;
-    K.adamRows(
+    K.adamRows({
       count,
       list,
       k,
       phi,
       grad,
-      first,
-      second,
-      learningRate,
+      mom: first,
+      vel: second,
+      lr: learningRate,
       b1,
       b2,
-      o.epsilon ?? 1e-7,
+      eps: o.epsilon ?? 1e-7,
       c1,
       c2,
-      o.weightDecay ?? 0,
+      decay: o.weightDecay ?? 0,
       gradScale,
       l2,
-    );
+    });
   } else if (o.type === "adagrad") {
-    K.adagradRows(count, list, k, phi, grad, first, learningRate, o.epsilon ?? 1e-7, o.weightDecay ?? 0, gradScale, l2);
-  } else {
-    const momentum = o.momentum ?? 0;
-    K.sgdRows(
+    K.adagradRows({
       count,
       list,
       k,
       phi,
       grad,
-      first,
-      learningRate,
-      momentum,
-      o.nesterov ?? false,
-      o.weightDecay ?? 0,
+      accum: first,
+      lr: learningRate,
+      eps: o.epsilon ?? 1e-7,
+      decay: o.weightDecay ?? 0,
       gradScale,
       l2,
-    );
+    });
+  } else {
+    const momentum = o.momentum ?? 0;
+    K.sgdRows({
+      count,
+      list,
+      k,
+      phi,
+      grad,
+      velocity: first,
+      lr: learningRate,
+      mu: momentum,
+      nesterov: o.nesterov ?? false,
+      decay: o.weightDecay ?? 0,
+      gradScale,
+      l2,
+    });
   }
 }

@@ -64,7 +64,7 @@ export function decodeModel(file: unknown, caller: string): Shape & { precision:
   if (typedKind(file) !== "Uint8Array")
     throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(file)}`);
   // a view of our own over the caller's bytes, by the intrinsic extent: its own properties cannot lie
-  const ref = callerRef(file, "Uint8Array", caller, "bytes");
+  const ref = callerRef(caller, "bytes", file, "Uint8Array");
   const bytes = new Uint8Array(ref.buffer!, ref.byteOffset, ref.length);
   const bad = (why: string) => new Error(`${caller}(): bytes are not a valid crossgrad model file: ${why}`);
   if (bytes.length < HEADER + 4) throw bad(`${bytes.length} bytes, shorter than the ${HEADER + 4}-byte minimum`);

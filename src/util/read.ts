@@ -134,7 +134,7 @@ const messageOf = (error: unknown): string => {
 };
 
 /** `object[key]`, read once; a getter (or Proxy trap) that throws is a TypeError naming `${name}.${key}`. */
-export function readField(object: object, key: string, caller: string, name: string): unknown {
+export function readField(caller: string, name: string, object: object, key: string): unknown {
   try {
     return (object as Record<string, unknown>)[key];
   } catch (cause) {
@@ -143,7 +143,7 @@ export function readField(object: object, key: string, caller: string, name: str
 }
 
 /** `key in object`, asked once; a Proxy trap that throws is a TypeError naming `${name}.${key}`. */
-export function hasField(object: object, key: string, caller: string, name: string): boolean {
+export function hasField(caller: string, name: string, object: object, key: string): boolean {
   try {
     return key in object;
   } catch (cause) {
@@ -156,13 +156,13 @@ export function hasField(object: object, key: string, caller: string, name: stri
  * a second read cannot change what was checked); undefined fields stay undefined.
  */
 export function readFields<K extends string>(
-  object: object,
-  keys: readonly K[],
   caller: string,
   name: string,
+  object: object,
+  keys: readonly K[],
 ): Partial<Record<K, unknown>> {
   const fields: Partial<Record<K, unknown>> = {};
-  for (const key of keys) fields[key] = readField(object, key, caller, name);
+  for (const key of keys) fields[key] = readField(caller, name, object, key);
   return fields;
 }
 
@@ -170,12 +170,12 @@ export function readFields<K extends string>(
  * The elements of a list (an Array, a Proxy of one, an Array subclass), read once each: its
  * length read once, then every index from 0. A hole reads as undefined.
  */
-export function readList(list: readonly unknown[], caller: string, name: string): unknown[] {
-  const length = readField(list, "length", caller, name);
+export function readList(caller: string, name: string, list: readonly unknown[]): unknown[] {
+  const length = readField(caller, name, list, "length");
   if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length > 2 ** 32 - 1)
     throw new RangeError(`${caller}(): ${name}.length must be an array length, got ${String(length)}`);
   const items = new Array<unknown>(length);
-  for (let i = 0; i < length; i++) items[i] = readField(list, String(i), caller, name);
+  for (let i = 0; i < length; i++) items[i] = readField(caller, name, list, String(i));
   return items;
 }
 

@@ -1,4 +1,5 @@
-// Public types shared by the API modules.
+// Public types shared by the API modules: precisions, arrays, gates, shapes, and the options
+// and results of the kernels' calls (declared once here, whichever layer takes them).
 
 /** Element precision of a call: chosen by phi's array type, or by createProblem's option. */
 export type Precision = "f32" | "f64";
@@ -51,4 +52,37 @@ export interface Shape {
   readonly n: number;
   readonly m: number;
   readonly k: number;
+}
+
+/**
+ * How a gradient is written: scaled, and added to what its output holds or written over it
+ * (every gradient method takes these: Problems', threaded problems', chunks').
+ */
+export interface GradientScaling {
+  /** Multiplies the gradient, e.g. by L'(F) for a loss L, or by a negative learning rate. Default 1. */
+  readonly scale?: number;
+  /** Add scale * dF/dphi to the output instead of overwriting it. Default false. */
+  readonly accumulate?: boolean;
+}
+
+/** Options of gradient() and valueAndGradient(): where to write, and how. */
+export interface GradientOptions<A extends FloatArray = FloatArray> extends GradientScaling {
+  /**
+   * Write (or add) the gradient here instead of a new array: phi's type, length (n + m) * k.
+   * With sparse gates it may also have index.length * k elements: the listed rows' gradient
+   * rows in list order (the default layout for sparse gates).
+   */
+  readonly out?: A;
+}
+
+/** Options of gateGradient(). */
+export interface GateGradientOptions<A extends FloatArray = FloatArray> {
+  /** Write dF/dh here instead of a new array: phi's type, length n + m (index.length for sparse gates). */
+  readonly out?: A;
+}
+
+/** The pooled sums u (group A) and v (group B), k elements each, of phi's type. */
+export interface Pooled<A extends FloatArray = FloatArray> {
+  readonly u: A;
+  readonly v: A;
 }

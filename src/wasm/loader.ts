@@ -1,12 +1,20 @@
-// Loading: the embedded wasm bytes, SIMD detection, one compiled module, one shared promise.
+// Loading (docs/design.md §9): the embedded wasm bytes, SIMD detection, a module instantiated on
+// its own memory or on a shared one (the thread pool's), and the engine over its exports: the
+// memory owner and the typed kernels of each precision.
 
-import { setPlanMode, type PlanBits, type PlanMode } from "./planner.js";
-import { bindKernels, kernelNames, type KernelName, type Kernels, type ModuleExports } from "./generated/kernels.js";
-import { scalarWasm, simdWasm } from "./generated/wasm.js";
+import {
+  bindKernels,
+  kernelNames,
+  type KernelName,
+  type Kernels,
+  type ModuleExports,
+  type PlainArgs,
+} from "./generated/kernels.js";
+import { simdWasm } from "./generated/simd.js";
+import { MAX_PAGES } from "./layout.js";
 import { WasmMemory } from "./memory.js";
 import type { FloatArray, Precision } from "../util/types.js";
-import { describe, shown } from "../util/read.js";
-import { checkOptions } from "../ops/checks.js";
+import { describe } from "../util/read.js";
 import type { BytesLike, ResponseLike, WasmMemoryLike, WasmModuleLike } from "./wasm-types.js";
 
 /**
@@ -15,29 +23,6 @@ import type { BytesLike, ResponseLike, WasmMemoryLike, WasmModuleLike } from "./
  * declarations need no DOM library).
  */
 export type WasmSource = BytesLike | WasmModuleLike | ResponseLike | PromiseLike<ResponseLike>;
-
-/** Options of {@link init}. */
-export interface InitOptions {
-  /**
-   * A module to load instead of the embedded one: its bytes, a compiled module, or a (promised)
-   * fetch Response. It must be a build of this package's assembly/ of the same version.
-   */
-  readonly source?: WasmSource;
-  /**
-   * `false` forces the scalar build (slower; for hosts without wasm SIMD and for tests),
-   * `true` insists on SIMD and rejects where the host has none. Default: SIMD when the host
-   * validates it.
-   */
-  readonly simd?: boolean;
-  /**
-   * How dense calls choose their loops (every variant gives the same bits; docs/design.md §6):
-   * `"measure"` (default) runs each kernel's variants in turn on the first calls of each size
-   * class, timed (after an untimed first turn), and keeps the fastest once each has run 3 times
-   * and 20 ms are spent; `"fixed"` keeps one rule, the same choice on every machine and run.
-   * Unlike `simd` and `source`, a later init() may change it.
-   */
-  readonly plan?: PlanMode;
-}
 
 /**
  * Rows a block of the pairwise tree sums (docs/design.md §4): the kernels' BLOCK_ROWS, which
@@ -58,11 +43,21 @@ export interface PrecisionKernels extends Kernels {
   readonly names: Record<KernelName, string>;
 }
 
+/** The bits of a dense kernel's `plan` argument, as the module exports them (PLAN_* in assembly/common.ts). */
+export interface PlanBits {
+  readonly compact: number;
+  readonly wideStrips: number;
+  readonly multiBlock: number;
+  readonly fused: number;
+  readonly fillFirst: number;
+  readonly touchAhead: number;
+}
+
 /** A loaded module: its memory owner, its kernels, and the constants of its layout. */
 export interface Engine {
   readonly simd: boolean;
   /** The distinct rows of index[0..count) into list (marks: one zero byte per row); returns how many. */
-  distinctRows(count: number, index: number, marks: number, list: number): number;
+  distinctRows(args: PlainArgs["distinctRows"]): number;
   /** The most tree nodes a range pass (poolRange) returns for one group. */
   readonly maxRangeNodes: number;
   /** The bits of the dense kernels' `plan` argument (the planner's variants). */
@@ -128,8 +123,96 @@ export function simdBytes(): Uint8Array<ArrayBuffer> {
   return decodeBase64(simdWasm);
 }
 
-/** Pages a wasm32 memory can hold: 4 GiB. */
-const MAX_PAGES = 65536;
+/**
+ * The bytes of the build for this host: the SIMD build, or the scalar one, which a host without
+ * wasm SIMD imports when it needs it (no other host downloads it: a bundler makes it a chunk).
+ */
+async function buildBytes(simd: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  return decodeBase64(simd ? simdWasm : (await import("./generated/scalar.js")).scalarWasm);
+}
+
+/**
+ * @internal
+ * The SIMD build with its imported memory marked shared: the limits flag of the memory import
+ * (0x01: minimum and maximum) becomes 0x03 (shared, minimum and maximum). A thread pool's
+ * workers instantiate it on one shared memory.
+ */
+export function withSharedMemory(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = Uint8Array.from(bytes);
+  let p = 8;
+  const leb = (): number => {
+    let result = 0,
+      shift = 0,
+      byte: number;
+    do {
+      byte = out[p++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  const name = (): string => {
+    const length = leb();
+    p += length;
+    return String.fromCharCode(...out.subarray(p - length, p));
+  };
+  while (p < out.length) {
+    const id = out[p++],
+      size = leb(),
+      end = p + size;
+    if (id === 2) {
+      for (let i = leb(); i > 0; i--) {
+        const module = name(),
+          field = name(),
+          kind = out[p++];
+        if (kind === 2 && module === "env" && field === "memory") {
+          if (out[p] !== 0x01) throw new Error(`internal: the memory import's limits flag is ${out[p]}, not 1`);
+          out[p] = 0x03;
+          return out;
+        }
+        if (kind === 0) leb();
+        else if (kind === 1 || kind === 2) {
+          if (kind === 1) p++;
+          const flags = out[p++];
+          leb();
+          if (flags & 1) leb();
+        } else p += 2;
+      }
+    }
+    p = end;
+  }
+  throw new Error("internal: the module imports no memory to share");
+}
+
+/** A module, its instance's exports and engine, on a memory of its own or the shared one given. */
+export interface Loaded {
+  readonly module: WasmModuleLike;
+  readonly engine: Engine;
+}
+
+/**
+ * The embedded module on a memory of its own (the SIMD build where the host has SIMD), or the
+ * SIMD build on a new shared memory of the whole 4 GiB, for a thread pool; `caller` names a
+ * refusal of that memory (engines cap how many live: docs/design.md §11).
+ */
+export async function loadFresh(shared: false | { caller: string }): Promise<Loaded & { memory?: WasmMemoryLike }> {
+  if (!shared) {
+    const module = await WebAssembly.compile(await buildBytes(hostHasSimd()));
+    return { module, engine: engineOf(await instantiate(module)) };
+  }
+  const module = await WebAssembly.compile(withSharedMemory(simdBytes()));
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  } catch (error) {
+    throw new RangeError(
+      `${shared.caller}(): this engine refused another shared wasm memory of 4 GiB (${(error as Error).message})` +
+        `; too many thread pools are alive: terminate() the ones you are done with and drop every reference to them`,
+      { cause: error },
+    );
+  }
+  return { module, memory, engine: engineOf(await instantiate(module, memory)) };
+}
 
 /**
  * Instantiates a module of either kind: the SIMD build imports its memory (so that the same
@@ -145,10 +228,10 @@ export async function instantiate(module: WasmModuleLike, memory?: WasmMemoryLik
   return instance.exports as unknown as ModuleExports;
 }
 
-async function load(source: WasmSource | undefined, simd: boolean): Promise<Engine> {
+export async function load(source: WasmSource | undefined, simd: boolean): Promise<Engine> {
   if (typeof WebAssembly !== "object")
     throw new Error("init(): crossgrad needs WebAssembly, which this environment lacks");
-  const module = await compileSource(source ?? decodeBase64(simd ? simdWasm : scalarWasm));
+  const module = await compileSource(source ?? (await buildBytes(simd)));
   return engineOf(await instantiate(module));
 }
 
@@ -162,7 +245,7 @@ export function engineOf(exports: ModuleExports): Engine {
   const memory = new WasmMemory(exports.memory, exports.heapBase() >>> 0);
   const engine: Engine = {
     simd: exports.simdBuild() !== 0,
-    distinctRows: (count, index, marks, list) => exports.distinctRows(count, index, marks, list) >>> 0,
+    distinctRows: (a) => exports.distinctRows(a.count, a.index, a.marks, a.list) >>> 0,
     maxRangeNodes: exports.MAX_RANGE_NODES.value as number,
     planBits: {
       compact: exports.PLAN_COMPACT.value as number,
@@ -195,97 +278,4 @@ function verifyingEveryCall(engine: Engine): Engine {
       ]),
     ) as O;
   return { ...wrap(engine), memory: engine.memory, f32: wrap(engine.f32), f64: wrap(engine.f64) };
-}
-
-let pending: Promise<void> | undefined;
-let chosen: { source: WasmSource | undefined; simd: boolean } | undefined;
-let engine: Engine | undefined;
-
-/**
- * Loads and compiles the wasm module, once. Call it (and await it) before any other function.
- * Concurrent and later calls share the first call's promise; a later call whose explicit
- * options differ from the first one's rejects.
- *
- * @example
- * ```ts
- * import { init, value } from "crossgrad";
- * await init();
- * value(new Float32Array([1, 2, 3, 4]), [1, 1], { n: 1, m: 1, k: 2 }); // 11
- * ```
- */
-export function init(options?: InitOptions): Promise<void> {
-  try {
-    options = checkOptions<InitOptions>(options, "init", ["source", "simd", "plan"]);
-    if (options.simd !== undefined && typeof options.simd !== "boolean") {
-      throw new TypeError(`init(): options.simd must be a boolean or undefined, got ${describe(options.simd)}`);
-    }
-    if (options.plan !== undefined && options.plan !== "measure" && options.plan !== "fixed")
-      throw new TypeError(`init(): options.plan must be "measure", "fixed" or undefined, got ${shown(options.plan)}`);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  if (pending && chosen) {
-    const differs =
-      (options.simd !== undefined && options.simd !== chosen.simd) ||
-      (options.source !== undefined && options.source !== chosen.source);
-    if (differs) {
-      return Promise.reject(
-        new Error(
-          `init(): init was already called with { simd: ${chosen.simd}${chosen.source ? ", source" : ""} }; ` +
-            `a later call cannot change the options (got { simd: ${options.simd}${options.source ? ", source" : ""} })`,
-        ),
-      );
-    }
-    if (options.plan !== undefined) setPlanMode(options.plan);
-    return pending;
-  }
-  if (options.plan !== undefined) setPlanMode(options.plan);
-  const hostSimd = hostHasSimd();
-  if (options.simd === true && !hostSimd) {
-    return Promise.reject(new Error("init(): options.simd is true, but this host has no wasm SIMD"));
-  }
-  const simd = options.simd ?? hostSimd;
-  chosen = { source: options.source, simd };
-  const attempt: Promise<void> = load(options.source, simd).then(
-    (loaded) => {
-      engine = loaded;
-    },
-    (error: unknown) => {
-      // a failed load may be retried, with any options
-      if (pending === attempt) pending = chosen = undefined;
-      throw error;
-    },
-  );
-  pending = attempt;
-  return attempt;
-}
-
-/** The loaded engine, or the Error that tells the caller to await init(). */
-export function requireEngine(caller: string): Engine {
-  if (engine === undefined) {
-    throw new Error(`crossgrad is not initialised: await init() before calling ${caller}()`);
-  }
-  return engine;
-}
-
-/** What init() loaded. */
-export interface RuntimeInfo {
-  /** true for the SIMD build, false for the scalar one. */
-  readonly simd: boolean;
-  /** Bytes of wasm memory reserved so far (it grows on demand and never shrinks). */
-  readonly memoryBytes: number;
-}
-
-/**
- * Which build init() loaded, and how much wasm memory it holds.
- *
- * @example
- * ```ts
- * await init();
- * info().simd; // true on every evergreen browser and Node >= 16
- * ```
- */
-export function info(): RuntimeInfo {
-  const e = requireEngine("info");
-  return { simd: e.simd, memoryBytes: e.memory.byteLength };
 }

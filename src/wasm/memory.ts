@@ -10,13 +10,17 @@
 // was detached by growth has length 0 and fails the length checks before it gets here.
 
 import { copyFrom, objectOf, ownRef, type ArrayRef } from "../util/read.js";
+import {
+  align,
+  allocRegion,
+  formatBytes,
+  PAGE_BYTES,
+  REGION_ALIGN,
+  regionBytes,
+  WASM32_MAX_BYTES,
+  type What,
+} from "./layout.js";
 import type { WasmMemoryLike } from "./wasm-types.js";
-
-/** Alignment of every region: a cache line, so no region shares a line with another. */
-export const REGION_ALIGN = 64;
-const PAGE_BYTES = 65536;
-/** A wasm32 memory holds at most 65,536 pages of 64 KiB. */
-export const WASM32_MAX_BYTES = 65536 * PAGE_BYTES;
 
 /** The test build's guard (enableMemoryGuard): bytes around every region, and their pattern. */
 const GUARD_BYTES = REGION_ALIGN;
@@ -41,13 +45,6 @@ export interface Lease {
   live: boolean;
   /** The byte ranges of it that views were handed out for, as [start, end) pairs: the caller's memory. */
   readonly handedOut: number[];
-}
-
-const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
-
-/** Formats a byte count for error messages: 5368709120 -> "5,368,709,120 bytes (5.00 GiB)". */
-export function formatBytes(bytes: number): string {
-  return `${bytes.toLocaleString("en-US")} bytes (${(bytes / 2 ** 30).toFixed(2)} GiB)`;
 }
 
 /** Which WasmMemory a buffer belongs to (every buffer a view was made over is recorded). */
@@ -81,8 +78,8 @@ export function verifyMemories(): void {
 type TypedArray = ArrayBufferView & ArrayLike<number> & { set(array: ArrayLike<number>): void };
 
 /**
- * A copy of a view of wasm memory in a new array. (V8's slice() of such a view is about 15x
- * slower than allocating and set(): 89 ms against 6 ms for 32 MiB, measured on Node 20.)
+ * A copy of a view of wasm memory in a new array (allocated, then set(): V8's slice() of such a
+ * view is far slower).
  */
 export function copyOf<A extends TypedArray>(view: A): A {
   const copy = new (view.constructor as new (length: number) => A)(view.length);
@@ -117,7 +114,7 @@ export class WasmMemory {
     heapBase: number,
   ) {
     this.guard = guardNext ? GUARD_BYTES : 0;
-    this.top = alignUp(heapBase, REGION_ALIGN);
+    this.top = align(heapBase);
     if (this.guard) {
       guarded.add(new WeakRef(this));
       this.bytes(this.top, this.memory.buffer.byteLength - this.top).fill(POISON);
@@ -142,11 +139,6 @@ export class WasmMemory {
   /** Bytes the memory has reserved so far. */
   get byteLength(): number {
     return this.memory.buffer.byteLength;
-  }
-
-  /** Bytes a new region of this size takes, alignment included. */
-  static regionBytes(bytes: number): number {
-    return alignUp(Math.max(bytes, 1), REGION_ALIGN);
   }
 
   /** A view of `length` elements at byte `ptr` over the current buffer, for the library's own use. */
@@ -196,7 +188,7 @@ export class WasmMemory {
    * changed, when the memory cannot grow that far.
    */
   alloc(bytes: number): number {
-    const size = WasmMemory.regionBytes(bytes);
+    const size = regionBytes(bytes);
     const block = size + 2 * this.guard;
     let at = -1;
     // first fit among freed regions
@@ -321,8 +313,8 @@ export class WasmMemory {
    * this memory, -1 if it is not in this memory (an array of the caller's, or a view of another
    * crossgrad memory: it is then copied like any array). Errors as {@link checkHandedOut}.
    */
-  locate(ref: ArrayRef, caller: string, name: string): number {
-    const owner = checkHandedOut(ref, caller, name);
+  locate(caller: string, name: string, ref: ArrayRef): number {
+    const owner = checkHandedOut(caller, name, ref);
     return owner === this ? ref.byteOffset : -1;
   }
 
@@ -374,7 +366,7 @@ export class WasmMemory {
  * internal memory (the arena, a scratch, an optimizer's state), which a call may overwrite as
  * it runs (docs/design.md §3).
  */
-export function checkHandedOut(ref: ArrayRef, caller: string, name: string): WasmMemory | undefined {
+export function checkHandedOut(caller: string, name: string, ref: ArrayRef): WasmMemory | undefined {
   const owner = ref.buffer && owners.get(ref.buffer);
   const bytes = ref.length * ref.bytesPerElement;
   if (owner === undefined || bytes === 0) return undefined;
@@ -393,113 +385,4 @@ export function checkHandedOut(ref: ArrayRef, caller: string, name: string): Was
     `${caller}(): ${name} is a view of crossgrad's internal memory, not an array crossgrad handed out ` +
       `(a Problem's or Model's phi or h, or a result); pass an array of your own, or such a view`,
   );
-}
-
-/** What a region is for, in a refusal's message; a function when it is costly to say (made only to throw). */
-export type What = string | (() => string);
-const whatText = (what: What): string => (typeof what === "string" ? what : what());
-
-/** Bytes rounded up to the region alignment: parts laid out in one region stay aligned. */
-export const align = (bytes: number): number => alignUp(bytes, REGION_ALIGN);
-
-/** A part of a region made of `count` slots of `bytes` each, every slot aligned (one per tile, per thread, ...). */
-export class Slots {
-  constructor(
-    readonly count: number,
-    readonly bytes: number,
-  ) {}
-  /** The first byte of slot i, in a part starting at `at`. */
-  at(at: number, i: number): number {
-    return at + i * align(this.bytes);
-  }
-}
-
-/** Named parts of a region and their sizes in bytes (or their slots). */
-export type Parts<N extends string> = Readonly<Record<N, number | Slots>>;
-
-/**
- * Where named parts lie in one region, laid out in the order given, each on a REGION_ALIGN
- * boundary: their byte offsets from the region's start, and the region's size. Every byte
- * offset inside a region is computed here (docs/design.md §3).
- */
-export function layout<N extends string>(parts: Parts<N>): { offsets: Record<N, number>; bytes: number } {
-  const offsets = {} as Record<N, number>;
-  let bytes = 0;
-  for (const name in parts) {
-    offsets[name] = bytes;
-    bytes += partBytes(parts[name]);
-  }
-  return { offsets, bytes };
-}
-
-/** Bytes a part takes in a layout: its size, or its slots', each rounded up to the alignment. */
-const partBytes = (part: number | Slots): number =>
-  typeof part === "number" ? align(part) : part.count * align(part.bytes);
-
-/** The pointers of laid-out parts in a region at `base`. */
-export function partsAt<N extends string>(base: number, offsets: Record<N, number>): Record<N, number> {
-  const at = {} as Record<N, number>;
-  for (const name in offsets) at[name] = base + offsets[name];
-  return at;
-}
-
-/**
- * One region holding the named parts: its start and each part's pointer, or the RangeError
- * of allocRegion, with nothing allocated.
- */
-export function allocParts<N extends string>(
-  memory: WasmMemory,
-  parts: Parts<N>,
-  caller: string,
-  what: What,
-): { base: number; at: Record<N, number> } {
-  const { offsets, bytes } = layout(parts);
-  const base = allocRegion(memory, bytes, caller, what);
-  return { base, at: partsAt(base, offsets) };
-}
-
-/**
- * The memory's arena: one region for the arrays of a copying call, grown to the largest call
- * seen and then reused, so repeated calls allocate nothing after warm-up. Valid until the next
- * arena call; never hold it across one.
- */
-export function arenaParts<N extends string>(
-  memory: WasmMemory,
-  parts: Parts<N>,
-  caller: string,
-  what: What,
-): Record<N, number> {
-  // every call of the copying API comes here: laid out as layout() does, without its objects
-  let bytes = 0;
-  for (const name in parts) bytes += partBytes(parts[name]);
-  let at = memory.arena(bytes, caller, what);
-  const pointers = {} as Record<N, number>;
-  for (const name in parts) {
-    pointers[name] = at;
-    at += partBytes(parts[name]);
-  }
-  return pointers;
-}
-
-/**
- * One region of `bytes`, or a RangeError stating the bytes `what` needs. A single region, so a
- * refusal leaves nothing allocated and the memory no larger: the caller can go on with smaller
- * work. (Callers that need several arrays carve them out of one region.)
- */
-export function allocRegion(memory: WasmMemory, bytes: number, caller: string, what: What): number {
-  const needed = WasmMemory.regionBytes(bytes);
-  if (!(needed <= WASM32_MAX_BYTES)) {
-    throw new RangeError(
-      `${caller}(): ${whatText(what)} needs ${formatBytes(needed)} of wasm memory, more than the ` +
-        `${formatBytes(WASM32_MAX_BYTES)} a wasm32 memory can hold`,
-    );
-  }
-  try {
-    return memory.alloc(bytes);
-  } catch (cause) {
-    throw new RangeError(
-      `${caller}(): ${whatText(what)} needs ${formatBytes(needed)} of wasm memory: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
 }

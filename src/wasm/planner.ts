@@ -1,11 +1,12 @@
 // The planner (docs/design.md §6): which loops a dense call runs is a question of the machine,
 // not of the math, since every loop variant gives the same bits. No fixed threshold is right on
-// every CPU (the compacted loop wins out of cache on an Intel Xeon and loses 1.6x at 32 MiB on
+// every CPU (the compacted loop wins out of cache on an Intel Xeon and loses there on
 // an AMD EPYC), so by default the calls of each size class and kernel try the variants in turn
 // on their own inputs, timing each, until every variant has its minimum of several runs; from
 // then on the class runs the fastest. No call is wasted: a measured call computes its result
 // with the variant it tried. Like FFTW's wisdom, the choices can be exported and imported.
 import { describe, isList, readFields, shown } from "../util/read.js";
+import type { PlanBits } from "./loader.js";
 
 /** An object's own enumerable entries, read once; a getter or Proxy trap that throws is a TypeError naming `name`. */
 function entriesOf(object: object, name: string): [string, unknown][] {
@@ -75,16 +76,6 @@ const MAX_RUNS = 25;
 const MIN_ACTIVE = 1 / 8;
 /** ... the first this many of a class: a class whose calls keep so few gates on is planned on them. */
 const MAX_SPARSE_CALLS = 3;
-
-/** The bits of a kernel's `plan` argument, as the module exports them (PLAN_* in assembly/common.ts). */
-export interface PlanBits {
-  readonly compact: number;
-  readonly wideStrips: number;
-  readonly multiBlock: number;
-  readonly fused: number;
-  readonly fillFirst: number;
-  readonly touchAhead: number;
-}
 
 /** What a call's plan depends on: the build (and its plan bits), the precision, phi's and a row's bytes. */
 export interface Layout {
@@ -393,7 +384,7 @@ export function importWisdom(wisdom: Wisdom): void {
   const fail = (what: string) => new TypeError(`importWisdom(): ${what}`);
   if (typeof wisdom !== "object" || wisdom === null || isList(wisdom))
     throw fail(`wisdom must be the object exportWisdom() returns, got ${describe(wisdom)}`);
-  const fields = readFields(wisdom, ["format", "version", "loops", "plans"], "importWisdom", "wisdom");
+  const fields = readFields("importWisdom", "wisdom", wisdom, ["format", "version", "loops", "plans"]);
   const { format, version } = fields;
   if (format !== "crossgrad-wisdom" || (version !== 1 && version !== 2))
     throw fail(

@@ -1,0 +1,261 @@
+// Problem's API over an asynchronous executor (docs/design.md §4, §7): what a thread pool hands
+// out. Its memory is a Problem's (src/ops/owned.ts), in the executor's memory, with a node slot
+// per tile and a scratch slot per thread besides; its passes are range jobs (src/ops/ranges.ts)
+// over fixed tiles, which the executor runs (a pool: on its workers). Tiles' nodes are combined
+// here in tile order, so the bits are those of a single call for every thread count. Calls on
+// one problem run one after another (they share its scratch); dispose() during a call frees the
+// memory when it ends.
+
+import { checkGradientOptions, SCALING, type CheckedShape } from "./checks.js";
+import { OwnedProblem, ProblemMemory, type Output } from "./owned.js";
+import {
+  dotsJob,
+  gradientJob,
+  nodesByGroup,
+  poolJob,
+  rangesOf,
+  type Executor,
+  type Job,
+  type Range,
+} from "./ranges.js";
+import { combineNodes } from "./tree.js";
+import { checkOptions } from "../util/checks.js";
+import type { FloatArrayOf, GradientScaling, Pooled, Precision } from "../util/types.js";
+import { BLOCK_ROWS } from "../wasm/loader.js";
+import { layout, partsAt, Slots } from "../wasm/layout.js";
+import { layoutOf, settledBits, type PlanJob } from "../wasm/planner.js";
+
+/**
+ * Rows a tile of a thread pool's work covers: 64 blocks, a unit large enough to amortise a
+ * message. A problem of fewer rows per group keeps one thread busy per group.
+ *
+ * @example
+ * ```ts
+ * Math.ceil(n / TILE_ROWS) + Math.ceil(m / TILE_ROWS); // tiles the threads share
+ * ```
+ */
+export const TILE_ROWS = 64 * BLOCK_ROWS;
+
+/**
+ * A problem in a thread pool's shared memory; its kernels run on the pool's threads and
+ * return Promises. Calls on one problem run one after another, in the order they were made
+ * (they share its scratch); calls on different problems of a pool may overlap. Views die
+ * when the shared memory grows: read the getters again.
+ *
+ * dispose() while a call is in flight (or queued) makes that call reject, and frees the
+ * problem's memory only once its kernels are done.
+ *
+ * @example
+ * ```ts
+ * const p = pool.createProblem({ n: 1, m: 1, k: 2 });
+ * p.phi.set([1, 2, 3, 4]); p.h.set([1, 1]);
+ * await p.value(); // 11
+ * ```
+ */
+export class ThreadedProblem<P extends Precision = Precision> extends OwnedProblem<P> {
+  readonly #pool: Executor;
+  /** The fixed tiles of rows the passes are cut into (docs/design.md §4). */
+  readonly #tiles: Range[];
+  /** A tile's node slot (metadata, then k float64 sums a node), and a thread's scratch slot. */
+  readonly #nodes: { readonly slots: Slots; readonly offsets: Record<"meta" | "values", number> };
+  readonly #scratch: Slots;
+  /** The last call queued: the next one starts when it has settled. */
+  #tail: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running: the memory is freed when they are none. */
+  #calls = 0;
+
+  /** @internal Use {@link ThreadPool.createProblem}. */
+  constructor(pool: Executor, s: CheckedShape, precision: P) {
+    const engine = pool.engine;
+    const K = engine[precision];
+    const tiles = rangesOf(s.n, 0, s.rows, TILE_ROWS);
+    const node = layout({ meta: 8 * engine.maxRangeNodes, values: 8 * s.k * engine.maxRangeNodes });
+    const nodes = { slots: new Slots(tiles.length, node.bytes), offsets: node.offsets };
+    // a thread's scratch serves a tile's pooling pass, then its gradient rows
+    const lastBlock = Math.ceil(Math.max(s.n, s.m) / BLOCK_ROWS);
+    const perThread = Math.max(
+      K.rangeScratchBytes({ rows: TILE_ROWS, first: lastBlock, k: s.k }),
+      K.rowScratchBytes({ k: s.k }),
+    );
+    const scratch = new Slots(pool.threads, perThread);
+    const parts = { nodes: nodes.slots, scratch };
+    super(new ProblemMemory(engine, s, precision, "ThreadedProblem", parts, "ThreadPool.createProblem"));
+    [this.#pool, this.#tiles, this.#nodes, this.#scratch] = [pool, tiles, nodes, scratch];
+  }
+
+  /**
+   * Runs `work` after every call made before it has settled. The problem's memory stays
+   * allocated while any call is queued or running, even if it is disposed meanwhile: such a
+   * call rejects at its next step, and the memory is freed when the last one settles.
+   */
+  #exclusive<R>(method: string, work: (caller: string) => Promise<R>): Promise<R> {
+    const caller = `ThreadedProblem.${method}`;
+    try {
+      this.owned.live(`${method}()`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#calls++;
+    const run = this.#tail.then(() => {
+      this.#step(caller);
+      return work(caller);
+    });
+    this.#tail = run.catch(() => {});
+    return run.finally(() => {
+      if (--this.#calls === 0 && this.owned.disposed) this.owned.free();
+    });
+  }
+
+  /** Between the steps of a call: Error if the problem was disposed or its pool stopped. */
+  #step(caller: string): void {
+    if (this.owned.disposed)
+      throw new Error(`${caller}(): the problem was disposed while the call was queued or running`);
+    this.#pool.live(caller);
+  }
+
+  /** Runs one job a tile on the pool (job i's scratch: the slot of the thread that runs it); their results. */
+  async #run(caller: string, job: (tile: number, scratch: number) => Job): Promise<number[]> {
+    const { K, at } = this.owned;
+    const jobs = this.#tiles.map((_, i) => job(i, this.#scratch.at(at.scratch, i % this.#pool.threads)));
+    const results = await this.#pool.run(caller, K, jobs);
+    this.#step(caller);
+    return results;
+  }
+
+  /** The plan bits of `job` for this problem: the class's settled choice, else the fixed rule. */
+  #plan(job: PlanJob): number {
+    return settledBits(job, layoutOf(this.owned.engine, this.owned.K, this.owned.s.elements, this.owned.s.k));
+  }
+
+  /** Pooled sums on the threads, combined here in tile order; u and v go to the problem's region for the next pass. */
+  async #pooled(caller: string): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number }> {
+    const { s, K, at, engine } = this.owned;
+    const plan = this.#plan("value");
+    const nodes = (i: number) => partsAt(this.#nodes.slots.at(at.nodes, i), this.#nodes.offsets);
+    const counts = await this.#run(caller, (i, scratch) =>
+      poolJob(K, this.#tiles[i], s.k, at, nodes(i), scratch, plan),
+    );
+    const groups = nodesByGroup(engine, this.#tiles, counts, nodes, s.k);
+    const pooled = combineNodes(
+      engine,
+      K,
+      s.k,
+      groups,
+      [s.n, s.m],
+      caller,
+      `combining a threaded ${this.owned.what()}`,
+    );
+    engine.memory.view(K.ArrayType, at.u, s.k).set(pooled.u);
+    engine.memory.view(K.ArrayType, at.v, s.k).set(pooled.v);
+    return pooled as { u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number };
+  }
+
+  /** An output region, made on first use, and the arrays its pass reads and writes. */
+  #arrays(output: Output, caller: string) {
+    return { ...this.owned.at, out: this.owned.output(output, caller) };
+  }
+
+  /**
+   * F = <u, v>, the pooled sums taken on the pool's threads.
+   *
+   * @example
+   * ```ts
+   * await p.value(); // the bits of createProblem's value() on the same phi and h
+   * ```
+   */
+  value(): Promise<number> {
+    return this.#exclusive("value", async (caller) => (await this.#pooled(caller)).value);
+  }
+
+  /**
+   * The pooled sums u and v, as new arrays.
+   *
+   * @example
+   * ```ts
+   * const { u, v } = await p.pooled();
+   * ```
+   */
+  pooled(): Promise<Pooled<FloatArrayOf<P>>> {
+    return this.#exclusive("pooled", async (caller) => {
+      const { u, v } = await this.#pooled(caller);
+      return { u, v };
+    });
+  }
+
+  /**
+   * F and dF/dphi (options as Problem.gradient's), each thread writing its tiles' rows; the
+   * gradient is a view of the problem's output region, valid until its next such call.
+   *
+   * @example
+   * ```ts
+   * const { value, gradient } = await p.valueAndGradient({ scale: -0.01 });
+   * ```
+   */
+  valueAndGradient(options?: GradientScaling): Promise<{ value: number; gradient: FloatArrayOf<P> }> {
+    return this.#valueAndGradient("valueAndGradient", options);
+  }
+
+  #valueAndGradient(method: string, options: GradientScaling | undefined) {
+    let scaling: { scale: number; accumulate: boolean };
+    try {
+      const caller = `ThreadedProblem.${method}`;
+      scaling = checkGradientOptions(caller, checkOptions(caller, "options", options, SCALING));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#exclusive(method, async (caller) => {
+      const { s, K } = this.owned;
+      const arrays = this.#arrays("gradient", caller);
+      const { value } = await this.#pooled(caller);
+      // the gradient rows take the writes the planner chose for valueAndGradient (fill-first or not)
+      const plan = this.#plan("valueAndGradient");
+      await this.#run(caller, (i, scratch) => gradientJob(K, this.#tiles[i], s.k, arrays, scaling, scratch, plan));
+      return { value, gradient: this.owned.outputView("gradient") };
+    });
+  }
+
+  /**
+   * dF/dphi, as {@link valueAndGradient}.
+   *
+   * @example
+   * ```ts
+   * const g = await p.gradient({ scale: 0.5 });
+   * ```
+   */
+  async gradient(options?: GradientScaling): Promise<FloatArrayOf<P>> {
+    return (await this.#valueAndGradient("gradient", options)).gradient;
+  }
+
+  /**
+   * dF/dh for every row, each thread taking its tiles' rows; a view of the problem's region.
+   *
+   * @example
+   * ```ts
+   * const dh = await p.gateGradient();
+   * ```
+   */
+  gateGradient(): Promise<FloatArrayOf<P>> {
+    return this.#exclusive("gateGradient", async (caller) => {
+      const { s, K } = this.owned;
+      const arrays = this.#arrays("gateGradient", caller);
+      await this.#pooled(caller);
+      await this.#run(caller, (i) => dotsJob(K, this.#tiles[i], s.k, arrays));
+      return this.owned.outputView("gateGradient");
+    });
+  }
+
+  /**
+   * Frees the problem's shared memory for reuse; afterwards every method throws (or rejects).
+   * Calls still queued or running reject, and the memory is freed when their kernels are done.
+   *
+   * @example
+   * ```ts
+   * p.dispose();
+   * ```
+   */
+  dispose(): void {
+    if (this.owned.disposed) return;
+    this.owned.dispose();
+    if (this.#calls === 0) this.owned.free();
+  }
+}
