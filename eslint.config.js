@@ -28,4 +28,22 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // examples show what a user can do: the package's public entries (its built index and
+    // reference), never the benchmarks' code nor a module the exports map does not list
+    files: ["examples/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/bench/**", "**/dist/**", "!**/dist/index.js", "!**/dist/reference.js"],
+              message: "examples import only crossgrad's public entries (dist/index.js, dist/reference.js)",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

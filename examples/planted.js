@@ -3,7 +3,7 @@
 // F(phi*; set), plus noise. A model trained on them should reach the noise floor.
 // Plain ESM with no Node imports, so the browser demo uses it too.
 
-import { generator } from "../dist/random.js";
+import { generator } from "../dist/reference.js";
 
 /**
  * @param {object} options
