@@ -7,13 +7,12 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 /**
- * Budget, gzipped bytes: the whole library, both wasm builds included (they take about half:
- * base64 text compresses less than the binary). The scalar build, a fallback for hosts
- * without wasm SIMD, is optimised for size. Raised from 68 KiB for the planner (1.2 KiB), then
- * from 69 KiB for the loop variants it chooses between (the fused pass, multi-block pooling,
- * narrow dots, touch-ahead writes, each case's loop in a function of its own: 8.1 KiB, the
- * SIMD build 58 -> 73 KB), then from 78 KiB for reading every argument once through the
- * intrinsic getters and refusing hand-made views of internal memory (2.9 KiB).
+ * Budget, gzipped bytes: the whole library, both wasm builds included (as base64 text, which
+ * compresses less than the binary). The scalar build, a fallback for hosts without wasm SIMD,
+ * is optimised for size. Raised for the planner, for the loop variants it chooses between (the
+ * fused pass, multi-block pooling, narrow dots, touch-ahead writes, each case's loop in a
+ * function of its own), and for reading every argument once through the intrinsic getters and
+ * refusing hand-made views of internal memory: docs/contributing.md gives each step's bytes.
  */
 export const GZIP_BUDGET = 81 * 1024;
 
