@@ -377,7 +377,8 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       {
         name: `TF.js ${backend}, with upload`,
         group: "F + dF/dphi",
-        // 23 s a call at 500,000 rows per group, k = 32: left out above 2^24 elements
+        // phi uploaded and the gradient downloaded on every call: too slow for the suite above
+        // 2^24 elements (docs/speed.md has the time it took), so left out there
         maxWork: 2 ** 24,
         work: ({ n, m, k }) => (n + m) * k,
         async setup(inputs) {

@@ -49,9 +49,8 @@ function bytesMoved(contender, { n, m, k }) {
 }
 
 /**
- * The clock's tick, ms: the smallest step performance.now() takes. Browsers coarsen it (5 us in
- * Chromium, 20 us in Firefox and more in WebKit on a cross-origin isolated page; 100 us to 1 ms
- * without isolation).
+ * The clock's tick, ms: the smallest step performance.now() takes. Browsers coarsen it, each by
+ * its own step, and more on a page that is not cross-origin isolated (docs/engines.md).
  */
 function clockTick() {
   let tick = Infinity;
@@ -146,8 +145,8 @@ export async function runSuite({
     const results = [];
     for (const c of runs(inputs)) {
       const { run, dispose } = await c.setup(inputs);
-      // calls shorter than a sample run several times a sample: a browser's clock ticks in 5 us
-      // or more (clockTick), and one tick must not be a call's whole time
+      // calls shorter than a sample run several times a sample: a browser's clock is coarse
+      // (clockTick), and one tick must not be a call's whole time
       const reps = c.async ? 1 : repetitions(run);
       const controller = new AbortController();
       const bench = new Bench({ ...timing, signal: controller.signal });

@@ -19,8 +19,7 @@ import {
   value,
   valueAndGradient,
 } from "../dist/index.js";
-import { generator } from "../dist/reference.js";
-import { referenceGradient, referenceValue } from "../dist/reference.js";
+import { generator, referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { checkShape, choice, InputError, INTEGERS, wholeNumber } from "./options.js";
 import { plantedProblem, sliceObservations } from "./planted.js";

@@ -4,7 +4,8 @@
 // and combines the parts into u, v and F (the bits of one call over the whole table);
 // pass 2 regenerates each chunk and takes its rows' dF/dphi, here only to sum its squares.
 //   node examples/stream-large.mjs [--rows 20000000] [--k 32] [--chunk 1048576]
-// (npm run build first). Not part of the test suite: about a minute and 5 GiB of rows.
+// (npm run build first). Not part of the test suite: it generates 4.8 GiB of rows (docs/speed.md
+// has the time it took).
 import { parseArgs } from "node:util";
 import { combinePooled, gradientChunk, init, poolChunk } from "../dist/index.js";
 

@@ -1,5 +1,5 @@
 // The examples' training settings (the CLI and the demo page's worker), and the candidates they
-// were chosen from by examples/tune-defaults.mjs (its table is in the README). Plain ESM.
+// were chosen from by examples/tune-defaults.mjs (its table is in docs/training.md). Plain ESM.
 
 // A schedule maker takes the number of epochs and gives fit()'s learningRate.
 /** Held at `rate` for `hold` epochs, then multiplied by `decay` each epoch. */

@@ -4,7 +4,7 @@
 // this one process, and the table shows how close each ends to the noise floor, whether its
 // validation loss falls every epoch (no plateau), and its training time.
 //   node examples/tune-defaults.mjs [--loss squared|logistic|bpr] [--epochs 30] [--only <text in a name>]
-// Needs dist/ (npm run build). The result is in the README (npm start).
+// Needs dist/ (npm run build). The result is in docs/training.md ("Training defaults").
 import { parseArgs } from "node:util";
 import { createModel, init, logLoss } from "../dist/index.js";
 import { plantedProblem, sliceObservations } from "./planted.js";

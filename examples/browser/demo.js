@@ -1,10 +1,9 @@
 // The browser demo: plain ESM importing the built package (no bundler). Inputs are checked by
-// the rules the CLI uses (examples/options.js) with messages on the page; the benchmark and the
-// training run in Web Workers, so the page stays responsive.
+// the rules the CLI uses (examples/options.js) with messages on the page; the timings and the
+// training run in Web Workers, so the page stays responsive. The full benchmark suite is its own
+// page (bench/browser/), linked from this one.
 import { gateGradient, info, init, valueAndGradient } from "../../dist/index.js";
-import { referenceGradient, referenceValue } from "../../dist/reference.js";
-import { makeInputs } from "../../bench/contenders.js";
-import { sizeTables, svgChart } from "../../bench/report.js";
+import { generator, referenceGradient, referenceValue } from "../../dist/reference.js";
 import { lossCurveSvg } from "../loss-curve.js";
 import { checkShape, InputError, wholeNumber } from "../options.js";
 import { medianTime } from "../timing.js";
@@ -46,18 +45,21 @@ $("compute").addEventListener("click", () => {
   if (!fields) return;
   const { n, m, k, seed } = fields;
   const shape = { n, m, k };
-  const inputs = makeInputs(n, m, k, 0.5, seed);
-  const phi = $("precision").value === "f64" ? Float64Array.from(inputs.phi) : inputs.phi;
+  // phi on [-1, 1) (drawn in f32, widened for f64), half the gates on
+  const random = generator(seed);
+  const phi32 = Float32Array.from({ length: (n + m) * k }, () => 2 * random() - 1);
+  const h = Float32Array.from({ length: n + m }, () => (random() < 0.5 ? 1 : 0));
+  const phi = $("precision").value === "f64" ? Float64Array.from(phi32) : phi32;
   const out = new phi.constructor(phi.length);
-  const { value } = valueAndGradient(phi, inputs.h, shape, { out });
+  const { value } = valueAndGradient(phi, h, shape, { out });
   $("F").value = String(value);
-  $("F-reference").value = String(referenceValue(phi, inputs.h, shape));
+  $("F-reference").value = String(referenceValue(phi, h, shape));
   $("gradient-norm").value = norm(out).toPrecision(8);
-  $("gate-gradient-norm").value = norm(gateGradient(phi, inputs.h, shape)).toPrecision(8);
-  const wasm = medianTime(() => valueAndGradient(phi, inputs.h, shape, { out }));
+  $("gate-gradient-norm").value = norm(gateGradient(phi, h, shape)).toPrecision(8);
+  const wasm = medianTime(() => valueAndGradient(phi, h, shape, { out }));
   const js = medianTime(() => {
-    referenceValue(phi, inputs.h, shape);
-    referenceGradient(phi, inputs.h, shape);
+    referenceValue(phi, h, shape);
+    referenceGradient(phi, h, shape);
   });
   $("time").value = `${wasm.toFixed(3)} ms`;
   $("time-reference").value = `${js.toFixed(3)} ms`;
@@ -66,13 +68,12 @@ $("compute").addEventListener("click", () => {
 
 $("bench").addEventListener("click", () => {
   $("bench").disabled = true;
-  $("bench-table").innerHTML = $("bench-chart").innerHTML = "";
+  $("bench-table").innerHTML = "";
   const progress = $("bench-progress");
   progress.hidden = false;
   progress.value = 0;
-  progress.removeAttribute("value"); // indeterminate until the suite knows its length
   const sizes = [256, 1024, ...($("bench-sizes").value === "quick" ? [] : [4096])].map((n) => ({ n, k: 64 }));
-  const worker = new Worker(new URL("./bench-worker.js", import.meta.url));
+  const worker = new Worker(new URL("./bench-worker.js", import.meta.url), { type: "module" });
   const finish = (status) => {
     $("bench-status").value = status;
     $("bench").disabled = false;
@@ -87,41 +88,23 @@ $("bench").addEventListener("click", () => {
       progress.value = done;
     }
     if (data.error) finish(`failed: ${data.error}`);
-    if (data.results) {
-      $("bench-table").innerHTML = markdownTablesToHtml(sizeTables(data.results));
-      $("bench-chart").innerHTML = svgChart(data.results, { title: "time per call against size (this browser)" });
-      finish(`done (TensorFlow.js ${data.tfjs})`);
+    if (data.sizes) {
+      $("bench-table").innerHTML = data.sizes.map(timingTable).join("\n");
+      finish("done");
     }
   };
-  worker.onerror = (event) => finish(`failed: ${event.message ?? "the benchmark worker did not start"}`);
+  worker.onerror = (event) => finish(`failed: ${event.message ?? "the timing worker did not start"}`);
   worker.postMessage({ sizes });
 });
 
-/** The report's markdown tables as HTML (headings and pipe tables only). */
-function markdownTablesToHtml(markdown) {
-  const html = [];
-  let rows = [];
-  const flush = () => {
-    if (!rows.length) return;
-    const [head, , ...body] = rows;
-    const cells = (line, tag) =>
-      line
-        .split("|")
-        .slice(1, -1)
-        .map((c) => `<${tag}>${c.trim().replace(/\*\*(.*)\*\*/, "<strong>$1</strong>")}</${tag}>`)
-        .join("");
-    html.push(`<table><tr>${cells(head, "th")}</tr>${body.map((r) => `<tr>${cells(r, "td")}</tr>`).join("")}</table>`);
-    rows = [];
-  };
-  for (const line of markdown.split("\n")) {
-    if (line.startsWith("|")) rows.push(line);
-    else {
-      flush();
-      if (line.startsWith("#")) html.push(`<h4>${line.replace(/^#+\s*/, "")}</h4>`);
-    }
-  }
-  flush();
-  return html.join("\n");
+/** One size's timings as an HTML table: median ms, and the ratio to crossgrad's zero-copy F + dF/dphi. */
+function timingTable({ n, k, times }) {
+  const base = times[0].ms;
+  const rows = times.map(
+    ({ name, ms }, i) =>
+      `<tr><td>${i === 0 ? `<strong>${name}</strong>` : name}</td><td>${ms.toPrecision(3)}</td><td>${(ms / base).toPrecision(3)}x</td></tr>`,
+  );
+  return `<h4>n = m = ${n}, k = ${k}</h4><table><tr><th>what</th><th>median (ms)</th><th>time / crossgrad's</th></tr>${rows.join("")}</table>`;
 }
 
 $("train").addEventListener("click", () => {
