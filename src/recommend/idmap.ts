@@ -62,10 +62,11 @@ export function hashNumber(x: number): number {
 // methods check that ids are strings or safe integers.
 export class IdMap<Id = string> implements Iterable<Id> {
   #ids: Id[] = [];
-  /** each row's hash, to grow the table without hashing again */
-  #hashes = new Int32Array(EMPTY_SLOTS);
-  /** row + 1 per slot, 0 for an empty slot; a power of two long, at most half full */
-  #slots = new Uint32Array(2 * EMPTY_SLOTS);
+  /**
+   * The table: per slot, row + 1 (0: empty) then the id's hash, side by side so that a probe
+   * reads one cache line; a power of two of slots, at most half full.
+   */
+  #slots = new Int32Array(2 * EMPTY_SLOTS);
   #type: IdType | undefined;
   /** the call filling the map, if one is: others may not change it meanwhile */
   #writer: string | undefined;
@@ -213,40 +214,36 @@ export class IdMap<Id = string> implements Iterable<Id> {
     this.#writer = undefined;
     if (size === undefined || size >= this.#ids.length) return;
     this.#ids.length = size;
-    this.#slots.fill(0);
-    for (let row = 0; row < size; row++) this.#place(this.#hashes[row], row);
+    this.#rebuild(this.#slots.length, size);
   }
 
   /** @internal The row of the string id text[a, b) (hash `h`), or -1. */
   findText(text: string, a: number, b: number, h: number): number {
     const slots = this.#slots,
-      mask = slots.length - 1,
-      hashes = this.#hashes,
+      mask = (slots.length >>> 1) - 1,
       ids = this.#ids as unknown as string[],
       length = b - a;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const entry = slots[s];
+      const entry = slots[2 * s] >>> 0;
       if (entry === 0) return -1;
-      const row = entry - 1;
-      if (hashes[row] !== h) continue;
-      const id = ids[row];
+      if (slots[2 * s + 1] !== h) continue;
+      const id = ids[entry - 1];
       if (id.length !== length) continue;
       let i = 0;
       while (i < length && id.charCodeAt(i) === text.charCodeAt(a + i)) i++;
-      if (i === length) return row;
+      if (i === length) return entry - 1;
     }
   }
 
   /** @internal The row of the safe integer id x (hash `h`), or -1. */
   findNumber(x: number, h: number): number {
     const slots = this.#slots,
-      mask = slots.length - 1,
-      hashes = this.#hashes,
+      mask = (slots.length >>> 1) - 1,
       ids = this.#ids;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const entry = slots[s];
+      const entry = slots[2 * s] >>> 0;
       if (entry === 0) return -1;
-      if (hashes[entry - 1] === h && ids[entry - 1] === x) return entry - 1;
+      if (slots[2 * s + 1] === h && ids[entry - 1] === x) return entry - 1;
     }
   }
 
@@ -259,27 +256,29 @@ export class IdMap<Id = string> implements Iterable<Id> {
       );
     }
     this.#ids.push(id);
-    if (row === this.#hashes.length) {
-      const hashes = new Int32Array(2 * row);
-      hashes.set(this.#hashes);
-      this.#hashes = hashes;
-    }
-    this.#hashes[row] = h;
-    if (2 * (row + 1) > this.#slots.length) {
-      // at most half full: double the table and place every row again
-      this.#slots = new Uint32Array(2 * this.#slots.length);
-      for (let r = 0; r < row; r++) this.#place(this.#hashes[r], r);
-    }
-    this.#place(h, row);
+    // at most half full: double the table first if needed
+    if (4 * (row + 1) > this.#slots.length) this.#rebuild(2 * this.#slots.length, row);
+    this.#place(this.#slots, h, row);
     return row;
   }
 
-  #place(h: number, row: number): void {
-    const slots = this.#slots,
-      mask = slots.length - 1;
+  /** A table of `length` entries with the rows below `rows` placed again. */
+  #rebuild(length: number, rows: number): void {
+    const old = this.#slots,
+      slots = new Int32Array(length);
+    for (let s = 0; s < old.length; s += 2) {
+      const entry = old[s] >>> 0;
+      if (entry !== 0 && entry <= rows) this.#place(slots, old[s + 1], entry - 1);
+    }
+    this.#slots = slots;
+  }
+
+  #place(slots: Int32Array, h: number, row: number): void {
+    const mask = (slots.length >>> 1) - 1;
     let s = h & mask;
-    while (slots[s] !== 0) s = (s + 1) & mask;
-    slots[s] = row + 1;
+    while (slots[2 * s] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = (row + 1) | 0; // read back >>> 0: rows up to 2^32 - 2
+    slots[2 * s + 1] = h;
   }
 
   /** The type of `id` if the map may hold it (TypeError otherwise); sets the map's kind. */

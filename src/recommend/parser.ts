@@ -310,7 +310,10 @@ function quoted(text: string, a = 0, b = text.length): string {
   return b - a > 40 ? `${JSON.stringify(text.slice(a, a + 40))}...` : JSON.stringify(text.slice(a, b));
 }
 
-/** The first `max` records' field counts under `delimiter` (blank lines left out), for detection. */
+/**
+ * The first `max` records' field counts under `delimiter` (blank lines left out; -1 for a line
+ * that would be malformed under it, with text after a closing quote), for detection.
+ */
 function fieldCounts(text: string, delimiter: string, quote: number, max: number, complete: boolean): number[] {
   const counts: number[] = [],
     n = text.length,
@@ -319,6 +322,8 @@ function fieldCounts(text: string, delimiter: string, quote: number, max: number
   while (i < n && counts.length < max) {
     let fields = 1,
       atStart = true,
+      closed = false,
+      malformed = false,
       empty = true,
       ended = false;
     while (i < n) {
@@ -338,17 +343,20 @@ function fieldCounts(text: string, delimiter: string, quote: number, max: number
         }
         i++;
         atStart = false;
+        closed = true;
       } else if (c === d0 && text.startsWith(delimiter, i)) {
         fields++;
         i += delimiter.length;
         atStart = true;
+        closed = false;
       } else {
+        malformed ||= closed;
         atStart = false;
         i++;
       }
     }
     // the last line counts only if the input ends with it, or if it is the only one
-    if (!empty && (ended || complete || counts.length === 0)) counts.push(fields);
+    if (!empty && (ended || complete || counts.length === 0)) counts.push(malformed ? -1 : fields);
   }
   return counts;
 }
@@ -896,7 +904,7 @@ export class Parser<Id extends string | number = string> {
 
   /** How a message names a column: by its header name, else by its 1-based position and role. */
   #columnName(field: number): string {
-    if (this.#header !== undefined) return `column ${quoted(this.#header[field])}`;
+    if (this.#header !== undefined && field < this.#header.length) return `column ${quoted(this.#header[field])}`;
     const role = field < this.#width ? this.#slotOf[field] : -1;
     return `column ${field + 1}${role >= 0 ? ` (${ROLES[role]})` : ""}`;
   }

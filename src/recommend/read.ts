@@ -109,6 +109,7 @@ export async function readInteractions(
       onProgress?.(totalBytes === undefined ? { bytes, lines } : ({ bytes, lines, totalBytes } satisfies Progress));
     for await (const chunk of input.chunks) {
       if (typeof chunk === "string") {
+        if (chunk === "") continue;
         parser.push(decode());
         parser.push(chunk);
         bytes += chunk.length;

@@ -316,6 +316,13 @@ describe("parseInteractions() on bad input", () => {
       "line 2, column 3 (rating): its quote is not closed at the end of the text",
     ],
     [
+      "an unterminated quote past the header's columns",
+      'u,i\na,b,"c\n',
+      { header: true },
+      "Error",
+      "line 2, column 3: its quote is not closed at the end of the text",
+    ],
+    [
       "text after a closing quote",
       'u,i,5\n"v"x,j,4\n',
       {},
