@@ -886,7 +886,7 @@ export class Parser<Id extends string | number = string> {
     this.#columns = columns;
     this.#slotOf = new Int8Array(width).fill(-1);
     columns.forEach((column, r) => void (column >= 0 && (this.#slotOf[column] = r)));
-    this.#header = header ? fields : undefined;
+    this.#header = header ? fields.map(copy) : undefined;
     this.#firstLine = line;
     this.#hasRating = columns[RATING] >= 0;
     this.#hasTime = columns[TIME] >= 0;
@@ -983,7 +983,8 @@ export class Parser<Id extends string | number = string> {
 
   /** A new id for the role's map, or -1 after refusing it (options.unseen "error" or "skip"). */
   #add(role: number, line: number, map: IdMap<string | number>, add: boolean): number {
-    const id = this.#s.idType === "string" ? this.#src[role].slice(this.#from[role], this.#to[role]) : this.#id[role];
+    const id =
+      this.#s.idType === "string" ? copy(this.#src[role].slice(this.#from[role], this.#to[role])) : this.#id[role];
     const name = role === USER ? "options.users" : "options.items";
     if (!add) {
       const what = `${ROLES[role]} ${JSON.stringify(id)} is not in ${name}`;
@@ -1144,6 +1145,16 @@ export class Parser<Id extends string | number = string> {
       header: this.#header,
     };
   }
+}
+
+/**
+ * A copy of `text` that keeps no larger string alive. V8 makes a slice of 13 characters or more
+ * a view of its parent (here a whole chunk, often an external string outside the heap), and a
+ * concatenation a pair of its parts: an id kept as either would keep its chunks, so a file of
+ * new long ids (UUIDs) would stay in memory whole. Slicing a fresh concatenation copies.
+ */
+function copy(text: string): string {
+  return (" " + text).slice(1);
 }
 
 function indexOrEnd(text: string, search: string, from: number): number {
