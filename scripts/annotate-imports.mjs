@@ -7,7 +7,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
-for (const name of readdirSync(dist).filter((f) => f.endsWith(".js"))) {
+// every .js under dist/, subpath entries' folders (dist/recommend/) included
+for (const name of readdirSync(dist, { recursive: true }).filter((f) => f.endsWith(".js"))) {
   const file = join(dist, name);
   const source = readFileSync(file, "utf8");
   const annotated = source.replace(/\bimport\((?!\s*["'`]|\s*\/\* @vite-ignore \*\/)/g, "import(/* @vite-ignore */ ");
