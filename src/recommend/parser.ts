@@ -381,6 +381,8 @@ export class Parser<Id extends string | number = string> {
   /** whether the text has a character (but a BOM) */
   #any = false;
   #sniff = "";
+  /** line ends in #sniff, up to SNIFF_LINES */
+  #sniffLines = 0;
 
   // the scanner's state between texts
   #mode = START;
@@ -478,12 +480,11 @@ export class Parser<Id extends string | number = string> {
     this.#any = true;
     if (this.#delimiter === undefined) {
       this.#sniff += text;
-      const sample = this.#sniff;
-      if (sample.length < SNIFF_CHARS) {
-        let lines = 0;
-        for (let i = sample.indexOf("\n"); i >= 0 && lines < SNIFF_LINES; i = sample.indexOf("\n", i + 1)) lines++;
-        if (lines < SNIFF_LINES) return;
+      for (let i = text.indexOf("\n"); i >= 0 && this.#sniffLines < SNIFF_LINES; i = text.indexOf("\n", i + 1)) {
+        this.#sniffLines++;
       }
+      const sample = this.#sniff;
+      if (sample.length < SNIFF_CHARS && this.#sniffLines < SNIFF_LINES) return;
       this.#sniff = "";
       this.#detect(sample, false);
       text = sample;
@@ -549,8 +550,11 @@ export class Parser<Id extends string | number = string> {
       this.#d0 = -2;
       return;
     }
+    // the first line that is not blank, for the message
+    const lines = sample.split(/\r\n|\r|\n/),
+      first = lines.findIndex((line) => line !== "");
     throw new Error(
-      `${this.#caller}(): could not detect the delimiter: none of tab, ",", ";", "|" and "::" is on line 1 (${quoted(sample.slice(0, sample.search(/[\r\n]|$/)))}); pass options.delimiter`,
+      `${this.#caller}(): could not detect the delimiter: none of tab, ",", ";", "|" and "::" splits line ${first + 1} (${quoted(lines[first])}) into 2 or more columns; pass options.delimiter`,
     );
   }
 

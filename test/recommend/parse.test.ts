@@ -362,7 +362,14 @@ describe("parseInteractions() on bad input", () => {
       "abc\ndef\n",
       {},
       "Error",
-      'could not detect the delimiter: none of tab, ",", ";", "|" and "::" is on line 1 ("abc"); pass options.delimiter',
+      'could not detect the delimiter: none of tab, ",", ";", "|" and "::" splits line 1 ("abc") into 2 or more columns; pass options.delimiter',
+    ],
+    [
+      "no delimiter on the first line that is not blank",
+      '\n\r\n"a,b"\n',
+      {},
+      "Error",
+      'could not detect the delimiter: none of tab, ",", ";", "|" and "::" splits line 3 ("\\"a,b\\"") into 2 or more columns',
     ],
     [
       "a header without a named column",
