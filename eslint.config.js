@@ -11,7 +11,7 @@ import tseslint from "typescript-eslint";
  * The floors of src/, lowest first (docs/design.md §12): a folder imports only from the
  * folders below it, and the entry files (index.ts, reference.ts, worker.ts) from any.
  */
-const FLOORS = ["util", "wasm", "ops", "threads", "train"];
+const FLOORS = ["util", "wasm", "ops", "threads", "train", "recommend"];
 
 export default tseslint.config(
   {

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
+// every .js under dist/, its folders included
 for (const name of readdirSync(dist, { recursive: true }).filter((f) => f.endsWith(".js"))) {
   const file = join(dist, name);
   const source = readFileSync(file, "utf8");

@@ -1,0 +1,10 @@
+// crossgrad/recommend: recommenders on crossgrad's kernels. Interactions in: parsing delimited
+// ratings and interaction files into columns over id maps, and train/test splits
+// (docs/design.md §13).
+
+export { IdMap, type IdType } from "./idmap.js";
+export type { Interactions } from "./interactions.js";
+export type { Columns, ParsedInteractions, ParseOptions, Progress, SkippedLine } from "./parser.js";
+export { parseInteractions } from "./parse.js";
+export { readInteractions, type InteractionSource, type ReadOptions } from "./read.js";
+export { explicit, implicit, splitByTime, splitLeaveKOut, splitRandom, type Split } from "./split.js";
