@@ -1398,7 +1398,7 @@ describe("fuzz: thread pools", () => {
           { workerUrl: {} },
           { startTimeout: 0 },
           { startTimeout: "1000" },
-          { startTimeout: Infinity },
+          { startTimeout: -1 },
         )
         .map((options) => ({ valid: false, options })),
     );
