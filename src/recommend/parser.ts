@@ -4,6 +4,7 @@
 
 import { shown } from "../util/read.js";
 import { hashNumber, hashText, type IdMap, mix } from "./idmap.js";
+import { detectDelimiter, SNIFF_CHARS, SNIFF_LINES } from "./delimiter.js";
 import { interactions } from "./interactions.js";
 import {
   ITEM,
@@ -15,6 +16,7 @@ import {
   type Settings,
   type SkippedLine,
 } from "./options.js";
+import { copy, parseNumber, quoted } from "./text.js";
 
 // --- the state machine -------------------------------------------------------------------
 
@@ -26,105 +28,7 @@ const START = 0,
   SKIP = 4;
 const LF = 10,
   CR = 13;
-/** Enough text to detect the delimiter from: this many line ends, or this many characters. */
-const SNIFF_LINES = 20,
-  SNIFF_CHARS = 65536;
 const FIRST_SKIPPED = 10;
-
-/** powers of ten exact in float64 */
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
-
-/**
- * @internal The number text[a, b) writes, NaN if it is not a decimal number (Number()'s own
- * forms like "0x10", "Infinity" and "" included). Short decimals are read from the character
- * codes with one correctly rounded division; the rest by Number().
- */
-export function parseNumber(text: string, a: number, b: number): number {
-  let i = a,
-    negative = false;
-  if (i < b) {
-    const c = text.charCodeAt(i);
-    if (c === 45) {
-      negative = true;
-      i++;
-    } else if (c === 43) i++;
-  }
-  let m = 0,
-    digits = 0,
-    fraction = -1;
-  for (; i < b; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      digits++;
-    } else if (c === 46 && fraction < 0) fraction = digits;
-    else break;
-  }
-  if (i === b && digits > 0 && digits <= 15) {
-    // m < 10^15 < 2^53 and 10^k are exact, so m / 10^k is the correctly rounded value, as Number() gives
-    const x = fraction < 0 || fraction === digits ? m : m / POW10[digits - fraction];
-    return negative ? -x : x;
-  }
-  const slice = text.slice(a, b);
-  return DECIMAL.test(slice) ? Number(slice) : NaN;
-}
-
-/** A field's text as a message shows it: quoted, and cut after 40 characters. */
-function quoted(text: string, a = 0, b = text.length): string {
-  return b - a > 40 ? `${JSON.stringify(text.slice(a, a + 40))}...` : JSON.stringify(text.slice(a, b));
-}
-
-/**
- * The first `max` records' field counts under `delimiter` (blank lines left out; -1 for a line
- * that would be malformed under it, with text after a closing quote), for detection.
- */
-function fieldCounts(text: string, delimiter: string, quote: number, max: number, complete: boolean): number[] {
-  const counts: number[] = [],
-    n = text.length,
-    d0 = delimiter.charCodeAt(0);
-  let i = 0;
-  while (i < n && counts.length < max) {
-    let fields = 1,
-      atStart = true,
-      closed = false,
-      malformed = false,
-      empty = true,
-      ended = false;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === LF || c === CR) {
-        i += c === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
-        ended = true;
-        break;
-      }
-      empty = false;
-      if (c === quote && atStart) {
-        // a quoted field, to its closing quote ("" inside is a quote)
-        for (i++; i < n; i++) {
-          if (text.charCodeAt(i) !== quote) continue;
-          if (text.charCodeAt(i + 1) !== quote) break;
-          i++;
-        }
-        i++;
-        atStart = false;
-        closed = true;
-      } else if (c === d0 && text.startsWith(delimiter, i)) {
-        fields++;
-        i += delimiter.length;
-        atStart = true;
-        closed = false;
-      } else {
-        malformed ||= closed;
-        atStart = false;
-        i++;
-      }
-    }
-    // the last line counts only if the input ends with it, or if it is the only one
-    if (!empty && (ended || complete || counts.length === 0)) counts.push(malformed ? -1 : fields);
-  }
-  return counts;
-}
 
 /**
  * @internal The parser: push() text as it comes, then end(). It holds the interactions so far,
@@ -251,7 +155,7 @@ export class Parser<Id extends string | number = string> {
       const sample = this.#sniff;
       if (sample.length < SNIFF_CHARS && this.#sniffLines < SNIFF_LINES) return;
       this.#sniff = "";
-      this.#detect(sample, false);
+      this.#detected(detectDelimiter(sample, false, this.#q, this.#caller));
       text = sample;
     }
     this.#endsWithLineEnd = text.charCodeAt(text.length - 1) === LF || text.charCodeAt(text.length - 1) === CR;
@@ -263,7 +167,7 @@ export class Parser<Id extends string | number = string> {
     if (this.#delimiter === undefined) {
       const sample = this.#sniff;
       this.#sniff = "";
-      this.#detect(sample, true);
+      this.#detected(detectDelimiter(sample, true, this.#q, this.#caller));
       if (sample !== "") {
         this.#endsWithLineEnd =
           sample.charCodeAt(sample.length - 1) === LF || sample.charCodeAt(sample.length - 1) === CR;
@@ -281,46 +185,17 @@ export class Parser<Id extends string | number = string> {
     if (items !== users) items.release(refused ? this.#sizes[1] : undefined);
   }
 
+  /** The delimiter detected; undefined: the text has only blank lines, and none is needed. */
+  #detected(delimiter: string | undefined): void {
+    if (delimiter !== undefined) this.#setDelimiter(delimiter);
+    // nothing but blank lines: no delimiter is needed, and none matches
+    else this.#d0 = -2;
+  }
+
   #setDelimiter(delimiter: string): void {
     this.#delimiter = delimiter;
     this.#d0 = delimiter.charCodeAt(0);
     this.#dlen = delimiter.length;
-  }
-
-  /**
-   * The delimiter from a sample's first lines (all of the input when `complete`): of those
-   * that split the first line into 2 columns or more, the one that splits the most lines into
-   * as many columns as the first, then the one that makes the most columns, then the first of
-   * tab, ",", ";", "|", "::". A later line that disagrees is then the parser's to report.
-   */
-  #detect(sample: string, complete: boolean): void {
-    let best: string | undefined,
-      bestLines = 0,
-      bestColumns = 0,
-      anyLine = false;
-    for (const candidate of ["\t", ",", ";", "|", "::"]) {
-      const counts = fieldCounts(sample, candidate, this.#q, SNIFF_LINES, complete);
-      if (counts.length > 0) anyLine = true;
-      if (counts.length === 0 || counts[0] < 2) continue;
-      const lines = counts.filter((c) => c === counts[0]).length;
-      if (lines > bestLines || (lines === bestLines && counts[0] > bestColumns)) {
-        best = candidate;
-        bestLines = lines;
-        bestColumns = counts[0];
-      }
-    }
-    if (best !== undefined) return this.#setDelimiter(best);
-    if (!anyLine) {
-      // nothing but blank lines: no delimiter is needed, and none matches
-      this.#d0 = -2;
-      return;
-    }
-    // the first line that is not blank, for the message
-    const lines = sample.split(/\r\n|\r|\n/),
-      first = lines.findIndex((line) => line !== "");
-    throw new Error(
-      `${this.#caller}(): could not detect the delimiter: none of tab, ",", ";", "|" and "::" splits line ${first + 1} (${quoted(lines[first])}) into 2 or more columns; pass options.delimiter`,
-    );
   }
 
   /** Scans a chunk; `final`: the input ends with it. */
@@ -914,16 +789,6 @@ export class Parser<Id extends string | number = string> {
       header: this.#header,
     };
   }
-}
-
-/**
- * A copy of `text` that keeps no larger string alive. V8 makes a slice of 13 characters or more
- * a view of its parent (here a whole chunk, often an external string outside the heap), and a
- * concatenation a pair of its parts: an id kept as either would keep its chunks, so a file of
- * new long ids (UUIDs) would stay in memory whole. Slicing a fresh concatenation copies.
- */
-function copy(text: string): string {
-  return (" " + text).slice(1);
 }
 
 function indexOrEnd(text: string, search: string, from: number): number {
