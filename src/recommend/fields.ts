@@ -158,13 +158,7 @@ export class FieldScanner {
         // a line end: an empty line is no record
         const blank = this.#field === 0 && start === i && !this.#continued;
         if (!blank) this.#endField(text, start, i, false);
-        if (c === CR) {
-          if (i + 1 < n) {
-            if (text.charCodeAt(i + 1) === LF) i++;
-          } else if (!final) this.#skipLF = true;
-        }
-        i++;
-        this.#line++;
+        i = this.#pastLineEnd(text, i, c, final);
         if (blank) this.#recordLine = this.#line;
         else this.#endRecord();
         mode = START;
@@ -239,13 +233,7 @@ export class FieldScanner {
             continue;
           }
         } else if (c === LF || c === CR) {
-          if (c === CR) {
-            if (i + 1 < n) {
-              if (text.charCodeAt(i + 1) === LF) i++;
-            } else if (!final) this.#skipLF = true;
-          }
-          i++;
-          this.#line++;
+          i = this.#pastLineEnd(text, i, c, final);
           this.#endRecord();
           mode = START;
           continue;
@@ -273,18 +261,26 @@ export class FieldScanner {
           }
           break;
         }
-        if (c === CR) {
-          if (i + 1 < n) {
-            if (text.charCodeAt(i + 1) === LF) i++;
-          } else if (!final) this.#skipLF = true;
-        }
-        i++;
-        this.#line++;
+        i = this.#pastLineEnd(text, i, c, final);
         this.#resetRecord();
         mode = START;
       }
     }
     this.#mode = mode;
+  }
+
+  /**
+   * Steps over the line end `c` at text[i] and counts its line: CR LF is one line end, and a CR
+   * that ends a chunk makes an LF that starts the next one none. Returns the index after it.
+   */
+  #pastLineEnd(text: string, i: number, c: number, final: boolean): number {
+    if (c === CR) {
+      if (i + 1 < text.length) {
+        if (text.charCodeAt(i + 1) === LF) i++;
+      } else if (!final) this.#skipLF = true;
+    }
+    this.#line++;
+    return i + 1;
   }
 
   /** 1 if the delimiter starts at text[i], 0 if not, -1 if the text ends inside what matches of it. */
