@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generator } from "../dist/random.js";
+import { generator } from "../dist/util/random.js";
 import { parseInteractions, readInteractions } from "../dist/recommend/index.js";
 
 function generated(lines) {

@@ -4,7 +4,7 @@
 
 export { IdMap, type IdType } from "./idmap.js";
 export type { Interactions } from "./interactions.js";
-export type { Columns, ParsedInteractions, ParseOptions, Progress, SkippedLine } from "./parser.js";
+export type { Columns, ParsedInteractions, ParseOptions, Progress, SkippedLine } from "./options.js";
 export { parseInteractions } from "./parse.js";
 export { readInteractions, type InteractionSource, type ReadOptions } from "./read.js";
 export { explicit, implicit, splitByTime, splitLeaveKOut, splitRandom, type Split } from "./split.js";

@@ -1,7 +1,8 @@
 // parseInteractions(): the parser (parser.ts) over a whole text in memory (docs/design.md §13).
 
 import { describe } from "../util/read.js";
-import { checkParseOptions, Parser, type ParsedInteractions, type ParseOptions } from "./parser.js";
+import { checkParseOptions, type ParsedInteractions, type ParseOptions } from "./options.js";
+import { Parser } from "./parser.js";
 
 /** The text is read in pieces of this many characters when progress is reported. */
 const PIECE = 1 << 20;

@@ -3,7 +3,8 @@
 // held: a streaming TextDecoder carries a character cut between chunks over to the next.
 
 import { describe, shown } from "../util/read.js";
-import { checkParseOptions, Parser, type ParsedInteractions, type ParseOptions, type Progress } from "./parser.js";
+import { checkParseOptions, type ParsedInteractions, type ParseOptions, type Progress } from "./options.js";
+import { Parser } from "./parser.js";
 
 /** What {@link readInteractions} reads. */
 export type InteractionSource =

@@ -1,6 +1,6 @@
 // Train/test splits and the implicit/explicit views of interactions (docs/design.md §13). Every
 // split keeps each side in the data's order, over the same IdMaps, and is a function of its
-// seed alone: mulberry32 (src/random.ts) draws the same numbers in every runtime.
+// seed alone: mulberry32 (src/util/random.ts) draws the same numbers in every runtime.
 
 import { Random } from "../util/random.js";
 import { describe, shown } from "../util/read.js";
