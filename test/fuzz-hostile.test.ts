@@ -568,11 +568,11 @@ const SPECS: Spec[] = [
       };
     },
   },
-  ...(["rmse", "logLoss", "auc"] as const).map((fn): Spec => ({
+  ...(["rmse", "mae", "logLoss", "auc"] as const).map((fn): Spec => ({
     fn,
     slots: [
-      slot("list", fn === "rmse" ? "predictions" : fn === "auc" ? "scores" : "logits", 0),
-      slot("typed", fn === "rmse" ? "targets" : "labels", 1),
+      slot("list", fn === "rmse" || fn === "mae" ? "predictions" : fn === "auc" ? "scores" : "logits", 0),
+      slot("typed", fn === "rmse" || fn === "mae" ? "targets" : "labels", 1),
     ],
     build(seed) {
       const next = generator(seed);

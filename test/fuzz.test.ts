@@ -1191,7 +1191,7 @@ describe("fuzz: models", () => {
 // --- metrics ------------------------------------------------------------------------------------
 
 const metricDescription = fc.record({
-  fn: fc.constantFrom("rmse", "logLoss", "auc", "sigmoid"),
+  fn: fc.constantFrom("rmse", "mae", "logLoss", "auc", "sigmoid"),
   a: fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 12 }),
   labels: fc.array(fc.constantFrom(0, 1), { minLength: 12, maxLength: 12 }),
   typed: fc.boolean(),
@@ -1211,12 +1211,13 @@ const metricDescription = fc.record({
 function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? T : never): Case {
   const names = {
     rmse: ["predictions", "targets"],
+    mae: ["predictions", "targets"],
     logLoss: ["logits", "labels"],
     auc: ["scores", "labels"],
     sigmoid: ["x", "x"],
   }[x.fn]!;
   let first: unknown = x.typed ? Float64Array.from(x.a) : [...x.a];
-  let second: unknown = x.fn === "rmse" ? x.a.map((v) => v + 1) : x.labels.slice(0, x.a.length);
+  let second: unknown = x.fn === "rmse" || x.fn === "mae" ? x.a.map((v) => v + 1) : x.labels.slice(0, x.a.length);
   let broken: string[] = [];
   if (x.fn === "sigmoid") {
     const arg = x.breakage === "x: a string" ? "0" : (x.a[0] ?? 0);
@@ -1245,6 +1246,8 @@ function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? 
     const r = result as number;
     if (x.fn === "rmse")
       sameNumbers([r], [a.length ? Math.sqrt(a.reduce((s, v, i) => s + (v - t[i]) ** 2, 0) / a.length) : NaN], "rmse");
+    if (x.fn === "mae")
+      sameNumbers([r], [a.length ? a.reduce((s, v, i) => s + Math.abs(v - t[i]), 0) / a.length : NaN], "mae");
     if (x.fn === "logLoss") {
       const expected = a.length
         ? a.reduce((s, v, i) => s + (t[i] > 0.5 ? Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))), 0) / a.length
@@ -1273,7 +1276,7 @@ function metricCase(x: typeof metricDescription extends fc.Arbitrary<infer T> ? 
 
 describe("fuzz: metrics", () => {
   fuzz(
-    "rmse, logLoss, auc and sigmoid: the reference, or an error naming the broken argument",
+    "rmse, mae, logLoss, auc and sigmoid: the reference, or an error naming the broken argument",
     metricDescription,
     metricCase,
     1000,

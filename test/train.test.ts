@@ -8,6 +8,7 @@ import {
   createProblem,
   loadModel,
   logLoss,
+  mae,
   rmse,
   sigmoid,
   value,
@@ -837,8 +838,12 @@ describe("a model's memory", () => {
 });
 
 describe("metrics", () => {
-  it("compute RMSE, log-loss from logits and AUC with ties", () => {
+  it("compute RMSE, MAE, log-loss from logits and AUC with ties", () => {
     expect(rmse([1, 2, 3], [1, 2, 5])).toBeCloseTo(Math.sqrt(4 / 3), 15);
+    expect(mae([1, 2, 3.5], [1, 2.5, 5])).toBe((0 + 0.5 + 1.5) / 3);
+    expect(mae([], [])).toBeNaN();
+    expect(() => mae([1], [1, 2])).toThrow("mae(): targets.length must be predictions.length = 1, got 2");
+    expect(() => mae("12" as never, [1, 2])).toThrow(TypeError);
     expect(logLoss([0, 0], [0, 1])).toBeCloseTo(Math.log(2), 15);
     expect(logLoss([40, -40], [1, 0])).toBeCloseTo(Math.log1p(Math.exp(-40)), 20);
     expect(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBe(0.75);

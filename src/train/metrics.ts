@@ -24,6 +24,22 @@ export function rmse(predictionsArg: ArrayLike<number>, targetsArg: ArrayLike<nu
   return predictions.length ? Math.sqrt(sum / predictions.length) : NaN;
 }
 
+/**
+ * Mean absolute error of predictions against targets: with ratings, in rating units (Surprise
+ * reports it beside RMSE).
+ *
+ * @example
+ * ```ts
+ * mae([1, 2, 3], [1, 2, 5]); // 2 / 3 = 0.6666...
+ * ```
+ */
+export function mae(predictionsArg: ArrayLike<number>, targetsArg: ArrayLike<number>): number {
+  const [predictions, targets] = checkPair("mae", ["predictions", "targets"], predictionsArg, targetsArg);
+  let sum = 0;
+  for (let i = 0; i < predictions.length; i++) sum += Math.abs(predictions[i] - targets[i]);
+  return predictions.length ? sum / predictions.length : NaN;
+}
+
 /** log(1 + exp(x)) without overflow. */
 export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
