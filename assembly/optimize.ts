@@ -2,9 +2,10 @@
 // other row and its optimizer state is left alone, the "lazy" semantics of embedding
 // trainers). For each listed row r and column c the gradient is
 //
-//     g = gradScale * (grad[r,c] + 2 l2 phi[r,c])
+//     g = gradScale * grad[r,c]
 //
-// (gradScale carries gradient-norm clipping; l2 is the L2 penalty l2 |phi_r|^2 on the row),
+// (gradScale carries gradient-norm clipping; a penalty's gradient is in grad already:
+// addRowsScaled),
 // and each rule updates phi[r,c] and its state as its textbook form says; `decay` is
 // decoupled weight decay (phi -= lr decay phi). Arithmetic in T, coefficients rounded to T.
 
@@ -18,12 +19,12 @@ import { at, lanes, vectorColumns } from "./common";
 
 /** The gradient element g of the header comment, vector and scalar. */
 // @ts-ignore: decorator
-@inline function gradV<T>(grad: v128, phi: v128, gradScale: v128, twoL2: v128): v128 {
-  return v128.mul<T>(gradScale, v128.add<T>(grad, v128.mul<T>(twoL2, phi)));
+@inline function gradV<T>(grad: v128, gradScale: v128): v128 {
+  return v128.mul<T>(gradScale, grad);
 }
 // @ts-ignore: decorator
-@inline function gradS<T>(grad: T, phi: T, gradScale: T, twoL2: T): T {
-  return gradScale * (grad + twoL2 * phi);
+@inline function gradS<T>(grad: T, gradScale: T): T {
+  return gradScale * grad;
 }
 
 /**
@@ -32,21 +33,21 @@ import { at, lanes, vectorColumns } from "./common";
  */
 export function sgdRows<T>(
   count: u32, list: usize, k: u32, phi: usize, grad: usize, velocity: usize,
-  lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64, l2: f64,
+  lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   const L = lanes<T>(), kv = vectorColumns<T>(k);
-  const cLr = <T>lr, cMu = <T>mu, cDecay = <T>decay, cScale = <T>gradScale, cTwoL2 = <T>(2 * l2);
+  const cLr = <T>lr, cMu = <T>mu, cDecay = <T>decay, cScale = <T>gradScale;
   for (let e: u32 = 0; e < count; e++) {
     const o = <usize>rowOf(list, e) * rowBytes;
     const p = phi + o, g = grad + o, vel = velocity + o;
     let c: u32 = 0;
     if (ASC_FEATURE_SIMD) {
       const vLr = v128.splat<T>(cLr), vMu = v128.splat<T>(cMu), vDecay = v128.splat<T>(cDecay);
-      const vScale = v128.splat<T>(cScale), vTwoL2 = v128.splat<T>(cTwoL2);
+      const vScale = v128.splat<T>(cScale);
       for (; c < kv; c += L) {
         const x = v128.load(at<T>(p, c));
-        const gv = gradV<T>(v128.load(at<T>(g, c)), x, vScale, vTwoL2);
+        const gv = gradV<T>(v128.load(at<T>(g, c)), vScale);
         let step = gv;
         if (velocity != 0) {
           const v = v128.add<T>(v128.mul<T>(vMu, v128.load(at<T>(vel, c))), gv);
@@ -60,7 +61,7 @@ export function sgdRows<T>(
     // scalar tail
     for (; c < k; c++) {
       const x = load<T>(at<T>(p, c));
-      const gs = gradS<T>(load<T>(at<T>(g, c)), x, cScale, cTwoL2);
+      const gs = gradS<T>(load<T>(at<T>(g, c)), cScale);
       let step = gs;
       if (velocity != 0) {
         const v = cMu * load<T>(at<T>(vel, c)) + gs;
@@ -75,21 +76,21 @@ export function sgdRows<T>(
 /** Adagrad: acc += g^2; phi -= lr g / (sqrt(acc) + eps) + lr decay phi. */
 export function adagradRows<T>(
   count: u32, list: usize, k: u32, phi: usize, grad: usize, accum: usize,
-  lr: f64, eps: f64, decay: f64, gradScale: f64, l2: f64,
+  lr: f64, eps: f64, decay: f64, gradScale: f64,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   const L = lanes<T>(), kv = vectorColumns<T>(k);
-  const cLr = <T>lr, cEps = <T>eps, cDecay = <T>decay, cScale = <T>gradScale, cTwoL2 = <T>(2 * l2);
+  const cLr = <T>lr, cEps = <T>eps, cDecay = <T>decay, cScale = <T>gradScale;
   for (let e: u32 = 0; e < count; e++) {
     const o = <usize>rowOf(list, e) * rowBytes;
     const p = phi + o, g = grad + o, a = accum + o;
     let c: u32 = 0;
     if (ASC_FEATURE_SIMD) {
       const vLr = v128.splat<T>(cLr), vEps = v128.splat<T>(cEps), vDecay = v128.splat<T>(cDecay);
-      const vScale = v128.splat<T>(cScale), vTwoL2 = v128.splat<T>(cTwoL2);
+      const vScale = v128.splat<T>(cScale);
       for (; c < kv; c += L) {
         const x = v128.load(at<T>(p, c));
-        const gv = gradV<T>(v128.load(at<T>(g, c)), x, vScale, vTwoL2);
+        const gv = gradV<T>(v128.load(at<T>(g, c)), vScale);
         const acc = v128.add<T>(v128.load(at<T>(a, c)), v128.mul<T>(gv, gv));
         v128.store(at<T>(a, c), acc);
         const step = v128.div<T>(v128.mul<T>(vLr, gv), v128.add<T>(v128.sqrt<T>(acc), vEps));
@@ -99,7 +100,7 @@ export function adagradRows<T>(
     // scalar tail
     for (; c < k; c++) {
       const x = load<T>(at<T>(p, c));
-      const gs = gradS<T>(load<T>(at<T>(g, c)), x, cScale, cTwoL2);
+      const gs = gradS<T>(load<T>(at<T>(g, c)), cScale);
       const acc = load<T>(at<T>(a, c)) + gs * gs;
       store<T>(at<T>(a, c), acc);
       store<T>(at<T>(p, c), x - (cLr * gs) / (<T>sqrt<T>(acc) + cEps) - cLr * cDecay * x);
@@ -114,12 +115,12 @@ export function adagradRows<T>(
  */
 export function adamRows<T>(
   count: u32, list: usize, k: u32, phi: usize, grad: usize, mom: usize, vel: usize,
-  lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64, l2: f64,
+  lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
   const L = lanes<T>(), kv = vectorColumns<T>(k);
   const cLr = <T>lr, cB1 = <T>b1, cB2 = <T>b2, cEps = <T>eps, cC1 = <T>c1, cC2 = <T>c2, cDecay = <T>decay;
-  const cScale = <T>gradScale, cTwoL2 = <T>(2 * l2), cOneB1 = <T>(1 - b1), cOneB2 = <T>(1 - b2);
+  const cScale = <T>gradScale, cOneB1 = <T>(1 - b1), cOneB2 = <T>(1 - b2);
   for (let e: u32 = 0; e < count; e++) {
     const o = <usize>rowOf(list, e) * rowBytes;
     const p = phi + o, g = grad + o, mp = mom + o, vp = vel + o;
@@ -127,11 +128,11 @@ export function adamRows<T>(
     if (ASC_FEATURE_SIMD) {
       const vLr = v128.splat<T>(cLr), vB1 = v128.splat<T>(cB1), vB2 = v128.splat<T>(cB2), vEps = v128.splat<T>(cEps);
       const vC1 = v128.splat<T>(cC1), vC2 = v128.splat<T>(cC2), vDecay = v128.splat<T>(cDecay);
-      const vScale = v128.splat<T>(cScale), vTwoL2 = v128.splat<T>(cTwoL2);
+      const vScale = v128.splat<T>(cScale);
       const vOneB1 = v128.splat<T>(cOneB1), vOneB2 = v128.splat<T>(cOneB2);
       for (; c < kv; c += L) {
         const x = v128.load(at<T>(p, c));
-        const gv = gradV<T>(v128.load(at<T>(g, c)), x, vScale, vTwoL2);
+        const gv = gradV<T>(v128.load(at<T>(g, c)), vScale);
         const m = v128.add<T>(v128.mul<T>(vB1, v128.load(at<T>(mp, c))), v128.mul<T>(vOneB1, gv));
         const v = v128.add<T>(v128.mul<T>(vB2, v128.load(at<T>(vp, c))), v128.mul<T>(vOneB2, v128.mul<T>(gv, gv)));
         v128.store(at<T>(mp, c), m);
@@ -144,7 +145,7 @@ export function adamRows<T>(
     // scalar tail
     for (; c < k; c++) {
       const x = load<T>(at<T>(p, c));
-      const gs = gradS<T>(load<T>(at<T>(g, c)), x, cScale, cTwoL2);
+      const gs = gradS<T>(load<T>(at<T>(g, c)), cScale);
       const m = cB1 * load<T>(at<T>(mp, c)) + cOneB1 * gs;
       const v = cB2 * load<T>(at<T>(vp, c)) + cOneB2 * (gs * gs);
       store<T>(at<T>(mp, c), m);
@@ -154,14 +155,14 @@ export function adamRows<T>(
   }
 }
 
-/** sum over the listed rows of (grad + 2 l2 phi)^2, in float64: the norm that clipping bounds. */
-export function gradientNormSquared<T>(count: u32, list: usize, k: u32, phi: usize, grad: usize, l2: f64): f64 {
+/** sum over the listed rows of grad^2, in float64: the norm that clipping bounds. */
+export function gradientNormSquared<T>(count: u32, list: usize, k: u32, grad: usize): f64 {
   const rowBytes = <usize>k << alignof<T>();
   let sum: f64 = 0;
   for (let e: u32 = 0; e < count; e++) {
     const o = <usize>rowOf(list, e) * rowBytes;
     for (let c: u32 = 0; c < k; c++) {
-      const g = <f64>load<T>(at<T>(grad + o, c)) + 2 * l2 * <f64>load<T>(at<T>(phi + o, c));
+      const g = <f64>load<T>(at<T>(grad + o, c));
       sum += g * g;
     }
   }
@@ -191,6 +192,28 @@ export function firstNonFiniteRow<T>(count: u32, list: usize, k: u32, phi: usize
     if (s != s) return <i32>e;
   }
   return -1;
+}
+
+/**
+ * grad[r] += coef[e] * phi[r] for each listed row r = list[e]: the gradient of a penalty
+ * (coef[e] / 2) |phi_r|^2 whose weight differs from row to row (training's per-occurrence L2).
+ */
+export function addRowsScaled<T>(count: u32, list: usize, k: u32, phi: usize, grad: usize, coef: usize): void {
+  const rowBytes = <usize>k << alignof<T>();
+  for (let e: u32 = 0; e < count; e++) {
+    const o = <usize>rowOf(list, e) * rowBytes;
+    const p = phi + o, g = grad + o, c = load<T>(at<T>(coef, e));
+    let l: u32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>(), kv = vectorColumns<T>(k), vc = v128.splat<T>(c);
+      for (; l < kv; l += L) {
+        const scaled = v128.mul<T>(vc, v128.load(at<T>(p, l)));
+        v128.store(at<T>(g, l), v128.add<T>(v128.load(at<T>(g, l)), scaled));
+      }
+    }
+    // scalar tail
+    for (; l < k; l++) store<T>(at<T>(g, l), load<T>(at<T>(g, l)) + c * load<T>(at<T>(p, l)));
+  }
 }
 
 /** Zeroes the listed rows of a k-column array (the gradient buffer, after a step). */

@@ -37,8 +37,8 @@ export const CANDIDATES = {
   "adam 0.012, x0.75 from epoch 1, batch 256": adam(0.012, 0.75),
   "adam 0.015, x0.8 from epoch 1, batch 256": adam(0.015, 0.8),
   "adam 0.015, x0.85 from epoch 1, batch 256": adam(0.015, 0.85),
-  "adam 0.01, x0.85 from epoch 1, batch 256, l2 1e-5": adam(0.01, 0.85, { l2: 1e-5 }),
-  "adam 0.01, x0.85 from epoch 1, batch 256, l2 1e-4": adam(0.01, 0.85, { l2: 1e-4 }),
+  "adam 0.01, x0.85 from epoch 1, batch 256, reg 1e-3": adam(0.01, 0.85, { reg: 1e-3 }),
+  "adam 0.01, x0.85 from epoch 1, batch 256, reg 1e-2": adam(0.01, 0.85, { reg: 1e-2 }),
   "adam 0.01, x0.85 from epoch 1, batch 256, weight decay 0.01": adam(0.01, 0.85, {
     optimizer: { weightDecay: 0.01 },
   }),

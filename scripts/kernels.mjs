@@ -114,28 +114,28 @@ export const KERNELS = [
   [
     "sgdRows",
     "optimize.sgdRows",
-    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, velocity: ptr, lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64, l2: f64",
+    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, velocity: ptr, lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64",
     "void",
     "SGD (velocity 0: no momentum) on the listed rows.",
   ],
   [
     "adagradRows",
     "optimize.adagradRows",
-    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, accum: ptr, lr: f64, eps: f64, decay: f64, gradScale: f64, l2: f64",
+    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, accum: ptr, lr: f64, eps: f64, decay: f64, gradScale: f64",
     "void",
     "Adagrad on the listed rows.",
   ],
   [
     "adamRows",
     "optimize.adamRows",
-    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, mom: ptr, vel: ptr, lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64, l2: f64",
+    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, mom: ptr, vel: ptr, lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64",
     "void",
     "Adam with bias correction on the listed rows.",
   ],
   [
     "gradientNormSquared",
     "optimize.gradientNormSquared",
-    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, l2: f64",
+    "count: u32, list: ptr, k: u32, grad: ptr",
     "f64",
     "The squared norm that clipping bounds.",
   ],
@@ -147,6 +147,13 @@ export const KERNELS = [
     "The first listed row (list = 0: rows 0..count-1) holding a NaN or an infinity, as its position, or -1.",
   ],
   ["zeroRows", "optimize.zeroRows", "count: u32, list: ptr, k: u32, a: ptr", "void", "Zeroes the listed rows."],
+  [
+    "addRowsScaled",
+    "optimize.addRowsScaled",
+    "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, coef: ptr",
+    "void",
+    "grad[list[e]] += coef[e] * phi[list[e]]: a per-row L2 term's gradient.",
+  ],
   // ranges of rows (chunked and threaded passes: pool.ts, tree.ts) and rows of a range
   [
     "rangeScratchBytes",

@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  * keeps the budgets' history).
  */
 export const ENTRIES = {
-  crossgrad: { entry: "dist/index.js", budget: 73 * 1024 },
+  crossgrad: { entry: "dist/index.js", budget: 80 * 1024 },
   "crossgrad/reference": { entry: "dist/reference.js", budget: 2 * 1024 },
   "the scalar build (hosts without wasm SIMD)": { entry: "dist/wasm/generated/scalar.js", budget: 14 * 1024 },
 };

@@ -1123,8 +1123,13 @@ function modelCase(x: typeof modelDescription extends fc.Arbitrary<infer T> ? T 
       }
     }
   };
-  if (call === "evaluate" && loss === "bpr" && !b) {
-    // bpr needs at least one negative: m >= 2 leaves one
+  if (!b && loss === "bpr" && (call === "fit" || call === "fitPartial" || call === "evaluate") && x.count > 0) {
+    // bpr needs a negative: an item some user has not seen (an observation's item is its B row,
+    // and every row of group B is an item)
+    const seen = new Map<number, Set<number>>();
+    for (let o = 0; o < x.count; o++)
+      seen.set(index[2 * o], (seen.get(index[2 * o]) ?? new Set()).add(index[2 * o + 1]));
+    if ([...seen.values()].every((mine) => mine.size === x.m)) broken = ["observations"];
   }
   const fn = {
     createModel: "createModel",

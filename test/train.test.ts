@@ -17,7 +17,7 @@ import {
 } from "../src/index.js";
 import { info, init, requireEngine } from "../src/wasm/init.js";
 import { Random } from "../src/util/random.js";
-import { drawNegatives } from "../src/train/minibatch.js";
+import { Catalogue } from "../src/train/pairs.js";
 import { crc32 } from "../src/train/persist.js";
 import { firstBitDifference, rng } from "./helpers.js";
 
@@ -32,7 +32,6 @@ type Step = {
   eps: number;
   decay: number;
   scale: number;
-  l2: number;
   t: number;
 };
 
@@ -47,7 +46,7 @@ function reference(
   round: (x: number) => number,
 ) {
   for (let i = 0; i < phi.length; i++) {
-    const g = round(p.scale) * (grad[i] + round(2 * p.l2) * phi[i]);
+    const g = round(p.scale) * grad[i];
     if (kind === "sgd") {
       let step = g;
       if (p.mu !== 0) {
@@ -106,7 +105,6 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
         eps: 1e-7,
         decay: 0.01,
         scale: 0.7,
-        l2: 0.02,
         t,
         mu: 0,
         nesterov: false,
@@ -125,7 +123,6 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
           nesterov: p.nesterov,
           decay: p.decay,
           gradScale: p.scale,
-          l2: p.l2,
         });
       if (kind === "adagrad")
         K.adagradRows({
@@ -139,7 +136,6 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
           eps: p.eps,
           decay: p.decay,
           gradScale: p.scale,
-          l2: p.l2,
         });
       if (kind === "adam")
         K.adamRows({
@@ -158,7 +154,6 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
           c2: 1 - p.b2 ** t,
           decay: p.decay,
           gradScale: p.scale,
-          l2: p.l2,
         });
       for (const r of listed) {
         const at = (a: number[]) => a.slice(r * k, (r + 1) * k);
@@ -237,18 +232,21 @@ describe("fit on planted data", () => {
     planted.dispose();
   });
 
-  it.each(["sgd", "adagrad", "adam"] as const)("lowers the loss with %s, momentum, l2, decay and clipping", (type) => {
-    const { observations } = plantedProblem({ ...shape, count: 20000, seed: 14 });
-    const model = createModel(shape, { seed: 5 });
-    const before = model.evaluate(observations);
-    const optimizer =
-      type === "sgd"
-        ? { type, learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }
-        : { type, weightDecay: 1e-4 };
-    model.fit(observations, { epochs: 5, l2: 1e-5, clipNorm: 5, optimizer });
-    expect(model.evaluate(observations)).toBeLessThan(before / 4);
-    model.dispose();
-  });
+  it.each(["sgd", "adagrad", "adam"] as const)(
+    "lowers the loss with %s, momentum, an L2 per occurrence, decay and clipping",
+    (type) => {
+      const { observations } = plantedProblem({ ...shape, count: 20000, seed: 14 });
+      const model = createModel(shape, { seed: 5 });
+      const before = model.evaluate(observations);
+      const optimizer =
+        type === "sgd"
+          ? { type, learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }
+          : { type, weightDecay: 1e-4 };
+      model.fit(observations, { epochs: 5, reg: 1e-3, regFixed: 1e-2, clipNorm: 5, optimizer });
+      expect(model.evaluate(observations)).toBeLessThan(before / 4);
+      model.dispose();
+    },
+  );
 });
 
 describe("training runs", () => {
@@ -370,7 +368,7 @@ describe("training runs", () => {
   it("refuse bad options and observations with the argument named", () => {
     const model = createModel(shape);
     expect(() => model.fit(observations, { loss: "hinge" as never })).toThrow(
-      'options.loss must be "squared", "logistic" or "bpr", got "hinge"',
+      'options.loss must be one of "squared", "logistic", "bpr", "warp", "warp-kos", got "hinge"',
     );
     expect(() => model.fit(observations, { batchSize: 0 })).toThrow(
       "options.batchSize must be an integer of at least 1, got 0",
@@ -380,7 +378,7 @@ describe("training runs", () => {
     );
     expect(() => model.fit({ ...observations }, { loss: "logistic" })).toThrow("observations.y[0] must be 0 or 1");
     expect(() => model.fit({ indptr: new Uint32Array([0, 1]), index: new Uint32Array([0]) }, { loss: "bpr" })).toThrow(
-      "observation 0 lists 0 rows of group B; bpr needs at least 1",
+      "observations: observation 0 lists no row of group B; bpr needs its item",
     );
     model.dispose();
     expect(() => model.fit(observations)).toThrow("Model.fit(): this Model was disposed");
@@ -464,7 +462,11 @@ describe("training under misuse", () => {
   });
 
   it.each([
-    [{ l2: NaN }, "options.l2 must be a finite number of at least 0, got NaN"],
+    [{ reg: NaN }, "options.reg must be a finite number of at least 0, got NaN"],
+    [{ regFixed: -1 }, "options.regFixed must be a finite number of at least 0, got -1"],
+    [{ regWeight: [1, 2] }, "options.regWeight.length must be n + m"],
+    [{ maxSampled: 0 }, "options.maxSampled must be an integer from 1 to 1048576, got 0"],
+    [{ kos: { k: 4, n: 3 } }, "options.kos.k must be an integer from 1 to 3, got 4"],
     [{ clipNorm: -1 }, "options.clipNorm must be a finite number of at least 0, got -1"],
     [{ patience: 0 }, "options.patience must be an integer of at least 1, got 0"],
     [{ batchSize: 2.5 }, "options.batchSize must be an integer of at least 1, got 2.5"],
@@ -653,17 +655,16 @@ describe("training under misuse", () => {
     model.dispose();
   });
 
-  it("evaluates bpr without hanging when an observation lists every row of group B, refusing it", () => {
+  it("refuses a pairwise loss with no negative to draw: every user has seen every item", () => {
     const model = createModel({ n: 4, m: 3, k: 2 });
     const all = { indptr: new Uint32Array([0, 4]), index: new Uint32Array([0, 4, 5, 6]) };
-    const message = "observations: observation 0 lists 3 rows of group B; bpr needs at least 1, and at most m / 2 = 1";
+    const message = "observations: every user has seen all 1 items, so bpr has no negative to draw";
     expect(() => model.evaluate(all, "bpr")).toThrow(`Model.evaluate(): ${message}`);
-    const train = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([0, 4]) };
-    expect(() => model.fit(train, { loss: "bpr", validation: all })).toThrow(
-      "Model.fit(): options.validation: observation 0 lists 3 rows",
+    expect(() => model.fit(all, { loss: "warp" })).toThrow(
+      "Model.fit(): observations: every user has seen all 1 items",
     );
     expect(() => model.evaluate(all, "hinge" as never)).toThrow(
-      'Model.evaluate(): loss must be "squared", "logistic" or "bpr", got "hinge"',
+      'Model.evaluate(): loss must be one of "squared", "logistic", "bpr", "warp", "warp-kos", got "hinge"',
     );
     expect(() => model.evaluate(all, "bpr", -1)).toThrow(
       "Model.evaluate(): seed must be an integer from 0 to 4294967295, got -1",
@@ -671,28 +672,61 @@ describe("training under misuse", () => {
     model.dispose();
   });
 
-  it("draws bpr negatives uniformly among the rows of B an observation does not list, in bounded work", () => {
-    // m = 10 with positives 1 and 5 (offsets): 3 negatives from the 8 others, each equally likely
-    const n = 7,
-      positives = [n + 1, n + 5];
+  it("draws negatives uniformly among the items a user has not seen, in bounded work", () => {
+    // ten items (rows 7..16 of group B), one observation each for user row 0, and items 1 and 5
+    // for user row 1: user 1's negatives are the 8 others, each equally likely
+    const n = 7;
+    const indptr = Uint32Array.from({ length: 13 }, (_, b) => 2 * b);
+    const pairs = [...Array.from({ length: 10 }, (_, j) => [0, n + j]), [1, n + 1], [1, n + 5]];
+    const observations = {
+      count: 12,
+      indptr,
+      index: Uint32Array.from(pairs.flat()),
+      splits: Uint32Array.from({ length: 12 }, (_, b) => 2 * b + 1),
+      sampleWeight: new Float64Array(12).fill(1),
+      widest: 2,
+    };
+    const catalogue = new Catalogue({ n, m: 10 }, observations);
+    expect(catalogue.items).toBe(10);
+    expect(catalogue.itemOf[0][3]).toBe(3); // a one-row item is its place in group B
+    const user = catalogue.userOf[0][10];
+    const positives = [catalogue.itemOf[0][10], catalogue.itemOf[0][11]];
     const counts = new Array(10).fill(0);
     const random = new Random(3);
     const draws = 40000;
-    for (let i = 0; i < draws; i++) {
-      const rows = drawNegatives(3, positives, n, 10, random);
-      expect(rows.length).toBe(3);
-      for (let j = 0; j < 3; j++) {
-        if (j > 0) expect(rows[j]).toBeGreaterThan(rows[j - 1]);
-        expect(positives).not.toContain(rows[j]);
-        counts[rows[j] - n]++;
-      }
-    }
-    expect(counts[1]).toBe(0);
-    expect(counts[5]).toBe(0);
-    // each of the 8 others expected 15,000 times: within 4 standard deviations (about 4 * 108)
-    for (const c of [0, 2, 3, 4, 6, 7, 8, 9]) expect(Math.abs(counts[c] - (draws * 3) / 8)).toBeLessThan(450);
-    // the complement exactly as large as the draw: all of it
-    expect(drawNegatives(2, [n, n + 3], n, 4, random)).toEqual([n + 1, n + 2]);
+    for (let i = 0; i < draws; i++) counts[catalogue.drawNegative(user, random)]++;
+    for (const p of positives) expect(counts[p]).toBe(0);
+    // each of the 8 others expected 5,000 times: within 5 standard deviations (about 5 * 66)
+    for (let j = 0; j < 10; j++) if (!positives.includes(j)) expect(Math.abs(counts[j] - draws / 8)).toBeLessThan(330);
+    // user 0 has seen every item: nothing to draw
+    expect(catalogue.drawNegative(catalogue.userOf[0][0], random)).toBe(-1);
+    // rows of group B no observation lists are items too (LightFM draws from every item)
+    const wider = new Catalogue({ n, m: 12 }, observations);
+    expect(wider.items).toBe(12);
+    const unseen = new Set(Array.from({ length: 200 }, () => wider.drawNegative(wider.userOf[0][0], random)));
+    expect([...unseen].sort()).toEqual([10, 11]);
+  });
+
+  it("makes items of distinct item parts when an item has more than one row, or weights", () => {
+    // items {7, 8}, {7}, {7, 8} again, {9} with weight 2: three distinct parts
+    const observations = {
+      count: 4,
+      indptr: Uint32Array.from([0, 3, 5, 8, 10]),
+      index: Uint32Array.from([0, 7, 8, 1, 7, 2, 7, 8, 0, 9]),
+      weight: Float64Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 2]),
+      splits: Uint32Array.from([1, 4, 6, 9]),
+      sampleWeight: new Float64Array(4).fill(1),
+      widest: 3,
+    };
+    const catalogue = new Catalogue({ n: 7, m: 3 }, observations);
+    expect(catalogue.items).toBe(3);
+    expect([...catalogue.itemOf[0]]).toEqual([0, 1, 0, 2]);
+    expect([...catalogue.itemIndptr]).toEqual([0, 2, 3, 4]);
+    expect([...catalogue.itemIndex]).toEqual([7, 8, 7, 9]);
+    expect([...catalogue.itemWeight!]).toEqual([1, 1, 1, 2]);
+    expect(catalogue.users).toBe(3);
+    // user row 0 has items 0 and 2: only item 1 is left
+    expect(catalogue.drawNegative(catalogue.userOf[0][0], new Random(1))).toBe(1);
   });
 
   it("keeps a batch that lists every row, some twice, inside the model's memory", () => {
@@ -753,12 +787,16 @@ describe("saving models", () => {
     version[4] = 9;
     const reserved = bytes.slice();
     reserved[10] = 1;
+    const flags = bytes.slice();
+    flags[9] = 2;
     const cases: [Uint8Array, RegExp][] = [
       [flipped, /checksum mismatch .*: the file is corrupt/],
       [bytes.subarray(0, bytes.length - 5), /truncated or padded/],
       [new TextEncoder().encode("hello, this is not a model file at all"), /does not start with "CGRD"/],
-      [version, /format version 9; this crossgrad reads version 1/],
-      [reserved, /reserved bytes 9-11 are 0, 1, 0, not 0/],
+      [version, /format version 9; this crossgrad reads versions 1 and 2/],
+      [reserved, /reserved bytes 10-11 are 1, 0, not 0/],
+      [flags, /flags byte 9 is 2; version 2 knows bit 0 \(linear terms\)/],
+      [createModel(shape, { seed: 9, linear: true }).save(), /model with linear terms, this model is .* f32 model$/],
       [
         createModel({ n: 10, m: 7, k: 4 }).save(),
         /bytes hold a \{ n: 10, m: 7, k: 4 \} f32 model, this model is \{ n: 10, m: 7, k: 3 \} f32/,
@@ -804,13 +842,13 @@ describe("a model's memory", () => {
   });
 
   it("refuses a fit whose step buffers do not fit in wasm memory, changing nothing", () => {
-    // 2^30 rows: a byte and a u32 a row are 5 GiB, past the 4 GiB of a wasm32 memory
+    // 2^30 rows: a byte, a u32 and a coefficient (f32) a row are 9 GiB, past the 4 GiB of a wasm32 memory
     const model = loadModel(emptyRowsFile(2 ** 30));
     const observations = { indptr: new Uint32Array([0, 1]), index: new Uint32Array([5]), y: [1] };
     const before = info().memoryBytes;
     expect(() => model.fit(observations)).toThrow(
       "Model.fit(): the step buffers of a { n: 1073741824, m: 0, k: 0 } f32 model " +
-        "needs 5,368,709,120 bytes (5.00 GiB) of wasm memory, more than the 4,294,967,296 bytes (4.00 GiB) a wasm32 memory can hold",
+        "needs 9,663,676,480 bytes (9.00 GiB) of wasm memory, more than the 4,294,967,296 bytes (4.00 GiB) a wasm32 memory can hold",
     );
     expect(info().memoryBytes).toBe(before);
     expect(Array.from(model.predict(observations))).toEqual([0]);

@@ -3,8 +3,14 @@
 
 import { sigmoid, softplus } from "./metrics.js";
 
-/** squared: (F - y)^2; logistic: log-loss of sigmoid(F) against y in {0, 1}; bpr: -log sigmoid(F+ - F-). */
-export type Loss = "squared" | "logistic" | "bpr";
+/**
+ * squared: (F - y)^2; logistic: log-loss of sigmoid(F) against y in {0, 1}; bpr:
+ * -log sigmoid(F+ - F-) against a negative drawn among the items the user has not seen; warp:
+ * LightFM's weighted approximate-rank pairwise loss, L(rank) max(0, 1 - F+ + F-) against the
+ * first drawn negative that violates the margin; warp-kos: warp whose positive is the k-th best
+ * of n of the user's positives (docs/design.md §8).
+ */
+export type Loss = "squared" | "logistic" | "bpr" | "warp" | "warp-kos";
 
 /** The loss of one observation of score F and target y, and its slope dL/dF. */
 export function lossAndSlope(loss: "squared" | "logistic", F: number, y: number): [loss: number, slope: number] {

@@ -1,11 +1,10 @@
 // Training's mini-batches (docs/design.md §8): observations checked once and copied into wasm
-// memory, the buffers of one batch of gate sets, the sets a batch is made of (its
-// observations, or for bpr a positive and a sampled negative set per observation), and the
-// scores and mean loss of a set of observations.
+// memory, and the buffers of one batch of gate sets: its observations' own sets, the pairs of a
+// pairwise loss, or the items it scores, pooled with the model's linear terms.
 
 import { shapeText } from "../ops/call.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
-import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
+import { addLinear } from "./linear.js";
 import { allocParts } from "../wasm/layout.js";
 import type { WasmMemory } from "../wasm/memory.js";
 import type { Random } from "../util/random.js";
@@ -37,18 +36,34 @@ export interface CheckedObservations {
   readonly widest: number;
 }
 
-/** What scoring reads of a model: its kernels, shape, phi and scratch (pointers). */
+/** What scoring reads of a model: its kernels, shape, phi and scratch (pointers), and its linear terms. */
 export interface Scored {
   readonly engine: Engine;
   readonly K: PrecisionKernels;
   readonly s: CheckedShape;
   readonly phi: number;
   readonly scratch: number;
+  /** the linear terms (w: n + m elements, then w0), for a model that has them */
+  readonly linear?: { readonly w: number; readonly w0: number };
+}
+
+/** Items as rows of group B: CSR of each item's rows and their weights (undefined: every weight 1). */
+export interface ItemRows {
+  readonly itemIndptr: Uint32Array;
+  readonly itemIndex: Uint32Array;
+  readonly itemWeight: Float64Array | undefined;
+}
+
+/** How many sets a batch's buffers hold, and how many entries (listed rows) in all. */
+export interface Capacity {
+  readonly sets: number;
+  readonly entries: number;
 }
 
 /**
  * The wasm memory of a fit or a prediction, one region freed at the end: the observations'
- * CSR (copied in once), and the buffers of one batch of gate sets.
+ * CSR (copied in once), and the buffers of one batch of gate sets (its observations' own sets,
+ * the pairs of a pairwise loss, or the items it scores).
  */
 export class BatchBuffers {
   readonly #memory: WasmMemory;
@@ -57,11 +72,9 @@ export class BatchBuffers {
   readonly #base: number;
   /** the pointers of every part (see the constructor) */
   readonly at: Readonly<Record<BatchPart, number>>;
-  /** the batch's row weights, or 0: every weight 1 */
-  readonly weight: number;
-  readonly #data: { weight: number };
-  readonly #sets: number;
-  readonly #entries: number;
+  /** the observations' row weights, or 0: every weight 1 */
+  readonly #dataWeight: number;
+  readonly #capacity: Capacity;
   #cache: { buffer: ArrayBuffer; views: BatchViews } | undefined;
 
   constructor(
@@ -69,21 +82,18 @@ export class BatchBuffers {
     K: PrecisionKernels,
     s: CheckedShape,
     data: CheckedObservations,
-    batchSize: number,
-    pairs: boolean,
+    capacity: Capacity,
     caller: string,
   ) {
     this.#memory = engine.memory;
     this.#K = K;
     this.#s = s;
+    this.#capacity = capacity;
     const bytes = K.bytesPerElement;
+    const { sets, entries } = capacity;
     const weighted = data.weight !== undefined;
-    // a batch holds batchSize sets (bpr: twice, each at most as wide as its observation)
-    this.#sets = batchSize * (pairs ? 2 : 1);
-    this.#entries = this.#sets * data.widest;
     // the observations are snapshots of the caller's arrays (checkObservations), never views of wasm memory
     const memory = engine.memory;
-    const source = data;
     const { base, at } = allocParts(
       memory,
       {
@@ -92,27 +102,26 @@ export class BatchBuffers {
         dataIndex: 4 * data.index.length,
         dataWeight: weighted ? bytes * data.index.length : 0,
         dataSplits: 4 * data.count,
-        // one batch: the ids of its observations, its sets (CSR), their F, their loss slopes, their u and v
-        ids: 4 * batchSize,
-        indptr: 4 * (this.#sets + 1),
-        index: 4 * this.#entries,
-        weight: weighted || pairs ? bytes * this.#entries : 0,
-        splits: 4 * this.#sets,
-        values: bytes * this.#sets,
-        setWeights: bytes * this.#sets,
-        u: bytes * this.#sets * s.k,
-        v: bytes * this.#sets * s.k,
+        // one batch: the ids of its observations, its sets (CSR, row weights), their F, their loss slopes, their u and v
+        ids: 4 * sets,
+        indptr: 4 * (sets + 1),
+        index: 4 * entries,
+        weight: bytes * entries,
+        splits: 4 * sets,
+        values: bytes * sets,
+        setWeights: bytes * sets,
+        u: bytes * sets * s.k,
+        v: bytes * sets * s.k,
       },
       caller,
       `the observations and batch buffers of a ${shapeText(s)} model`,
     );
     this.#base = base;
     this.at = at;
-    this.weight = weighted || pairs ? at.weight : 0;
-    this.#data = { weight: weighted ? at.dataWeight : 0 };
-    memory.view(Uint32Array, at.dataIndptr, data.count + 1).set(source.indptr);
-    memory.view(Uint32Array, at.dataIndex, data.index.length).set(source.index);
-    if (source.weight) memory.view(K.ArrayType, at.dataWeight, data.index.length).set(source.weight);
+    this.#dataWeight = weighted ? at.dataWeight : 0;
+    memory.view(Uint32Array, at.dataIndptr, data.count + 1).set(data.indptr);
+    memory.view(Uint32Array, at.dataIndex, data.index.length).set(data.index);
+    if (data.weight) memory.view(K.ArrayType, at.dataWeight, data.index.length).set(data.weight);
     memory.view(Uint32Array, at.dataSplits, data.count).set(data.splits);
   }
 
@@ -122,41 +131,47 @@ export class BatchBuffers {
     if (this.#cache?.buffer !== buffer) {
       const memory = this.#memory,
         at = this.at,
-        Type = this.#K.ArrayType;
+        Type = this.#K.ArrayType,
+        { sets, entries } = this.#capacity,
+        k = this.#s.k;
       const views = {
-        ids: memory.view(Uint32Array, at.ids, this.#sets),
-        indptr: memory.view(Uint32Array, at.indptr, this.#sets + 1),
-        index: memory.view(Uint32Array, at.index, this.#entries),
-        weight: memory.view(Type, this.weight, this.weight ? this.#entries : 0),
-        splits: memory.view(Uint32Array, at.splits, this.#sets),
-        values: memory.view(Type, at.values, this.#sets),
-        setWeights: memory.view(Type, at.setWeights, this.#sets),
+        ids: memory.view(Uint32Array, at.ids, sets),
+        indptr: memory.view(Uint32Array, at.indptr, sets + 1),
+        index: memory.view(Uint32Array, at.index, entries),
+        weight: memory.view(Type, at.weight, entries),
+        splits: memory.view(Uint32Array, at.splits, sets),
+        values: memory.view(Type, at.values, sets),
+        setWeights: memory.view(Type, at.setWeights, sets),
+        u: memory.view(Type, at.u, sets * k),
+        v: memory.view(Type, at.v, sets * k),
       };
       this.#cache = { buffer, views };
     }
     return this.#cache.views;
   }
 
-  /** Phase 1 over the batch's `sets` sets: every set's u, v and F; returns a view of the F. */
-  poolSets(phi: number, sets: number, scratch: number): FloatArray {
-    const { at, weight } = this,
+  /** The kernel arguments that name the batch's first `sets` sets and their pooled sums. */
+  setArgs(sets: number) {
+    const { at } = this,
       { n, m, k } = this.#s;
+    const { indptr, index, weight, splits, u, v } = at;
+    return { n, m, k, sets, indptr, index, weight, splits, u, v };
+  }
+
+  /** Phase 1 over the batch's `sets` sets: every set's u, v and F (with the model's linear terms); a view of the F. */
+  poolSets(model: Scored, sets: number): FloatArray {
     this.#K.batchPooledListed({
-      n,
-      m,
-      k,
-      phi,
-      sets,
-      indptr: at.indptr,
-      index: at.index,
-      weight,
-      splits: at.splits,
-      u: at.u,
-      v: at.v,
-      values: at.values,
-      scratch,
+      ...this.setArgs(sets),
+      phi: model.phi,
+      values: this.at.values,
+      scratch: model.scratch,
     });
-    return this.views().values;
+    const views = this.views();
+    if (model.linear) {
+      const w = this.#memory.view(this.#K.ArrayType, model.linear.w, this.#s.rows + 1);
+      addLinear(views.values, sets, views, w, w[this.#s.rows]);
+    }
+    return views.values;
   }
 
   /** The observations `ids` as the batch's sets; returns how many. */
@@ -168,48 +183,46 @@ export class BatchBuffers {
       ids: at.ids,
       indptr: at.dataIndptr,
       index: at.dataIndex,
-      weight: this.#data.weight,
+      weight: this.#dataWeight,
       splits: at.dataSplits,
       outIndptr: at.indptr,
       outIndex: at.index,
-      outWeight: this.weight,
+      outWeight: this.#dataWeight ? at.weight : 0,
       outSplits: at.splits,
     });
-    // bpr's buffers carry row weights even when the observations have none: every weight 1
-    if (this.weight && !this.#data.weight) this.views().weight.fill(1, 0, entries);
+    // the batch's sets always carry row weights: every weight 1 when the observations have none
+    if (!this.#dataWeight) this.views().weight.fill(1, 0, entries);
     return ids.length;
   }
 
   /**
-   * bpr: per observation a positive set (its own rows) and a negative set (its A rows, and as
-   * many B rows drawn uniformly from those it does not list, weight 1); returns how many sets.
+   * Sets made of a user's rows (observation `id`'s rows of group A, or none) and an item's
+   * rows (of the catalogue), one set each, in order; returns how many.
    */
-  bprSets(ids: Uint32Array, data: CheckedObservations, s: CheckedShape, random: Random): number {
+  itemSets(
+    data: CheckedObservations,
+    catalogue: ItemRows,
+    sets: readonly { readonly id: number; readonly item: number }[],
+    withUser: boolean,
+  ): number {
     const batch = this.views();
-    let entry = 0,
-      set = 0;
+    let entry = 0;
     batch.indptr[0] = 0;
-    const put = (row: number, weight: number) => {
-      batch.index[entry] = row;
-      batch.weight[entry] = weight;
-      entry++;
-    };
-    for (const id of ids) {
-      const first = data.indptr[id],
-        split = data.splits[id],
-        end = data.indptr[id + 1];
-      const weightOf = (i: number) => (data.weight ? data.weight[i] : 1);
-      // the positive set
-      for (let i = first; i < end; i++) put(data.index[i], weightOf(i));
-      batch.splits[set] = batch.indptr[set] + (split - first);
-      batch.indptr[++set] = entry;
-      // the negative set: the A rows, then sampled B rows (sorted, distinct, not positives)
-      for (let i = first; i < split; i++) put(data.index[i], weightOf(i));
+    sets.forEach(({ id, item }, set) => {
+      if (withUser) {
+        for (let e = data.indptr[id]; e < data.splits[id]; e++, entry++) {
+          batch.index[entry] = data.index[e];
+          batch.weight[entry] = data.weight ? data.weight[e] : 1;
+        }
+      }
       batch.splits[set] = entry;
-      for (const row of drawNegatives(end - split, data.index.subarray(split, end), s.n, s.m, random)) put(row, 1);
-      batch.indptr[++set] = entry;
-    }
-    return set;
+      for (let e = catalogue.itemIndptr[item]; e < catalogue.itemIndptr[item + 1]; e++, entry++) {
+        batch.index[entry] = catalogue.itemIndex[e];
+        batch.weight[entry] = catalogue.itemWeight ? catalogue.itemWeight[e] : 1;
+      }
+      batch.indptr[set + 1] = entry;
+    });
+    return sets.length;
   }
 
   free(): void {
@@ -241,6 +254,8 @@ export interface BatchViews {
   readonly splits: Uint32Array;
   readonly values: FloatArray;
   readonly setWeights: FloatArray;
+  readonly u: FloatArray;
+  readonly v: FloatArray;
 }
 
 /** 0..count-1 in a seeded random order (Fisher-Yates). */
@@ -253,90 +268,4 @@ export function shuffled(count: number, random: Random): Uint32Array {
     order[j] = t;
   }
   return order;
-}
-
-/**
- * @internal `count` distinct rows of group B, none of them in `positives` (sorted, as global
- * rows), drawn uniformly and returned sorted: Floyd's sampling over the complement, so the
- * work is bounded by `count` whatever the data (the caller checks that m - positives >= count).
- */
-export function drawNegatives(
-  count: number,
-  positives: ArrayLike<number>,
-  n: number,
-  m: number,
-  random: Random,
-): number[] {
-  const complement = m - positives.length;
-  const chosen = new Set<number>();
-  for (let j = complement - count; j < complement; j++) {
-    const t = random.below(j + 1);
-    chosen.add(chosen.has(t) ? j : t);
-  }
-  // the c-th row of B that is not a positive: skip the positives at or below it
-  const rows: number[] = [];
-  let p = 0;
-  for (const c of [...chosen].sort((a, b) => a - b)) {
-    while (p < positives.length && positives[p] - n <= c + p) p++;
-    rows.push(n + c + p);
-  }
-  return rows;
-}
-
-/**
- * The observations in chunks of `chunk` (one batch of buffers, freed at the end): `each`
- * gets the buffers, the chunk's observation ids and its first id.
- */
-function inChunks(
-  model: Scored,
-  data: CheckedObservations,
-  chunk: number,
-  pairs: boolean,
-  caller: string,
-  each: (buffers: BatchBuffers, ids: Uint32Array, start: number) => void,
-): void {
-  const size = Math.min(chunk, Math.max(1, data.count));
-  const buffers = new BatchBuffers(model.engine, model.K, model.s, data, size, pairs, caller);
-  try {
-    for (let start = 0; start < data.count; start += size) {
-      each(
-        buffers,
-        Uint32Array.from({ length: Math.min(size, data.count - start) }, (_, i) => start + i),
-        start,
-      );
-    }
-  } finally {
-    buffers.free();
-  }
-}
-
-/** F of every observation. */
-export function scores(model: Scored, data: CheckedObservations, caller: string): Float64Array {
-  const out = new Float64Array(data.count);
-  inChunks(model, data, 4096, false, caller, (buffers, ids, start) => {
-    const sets = buffers.gather(ids);
-    out.set(buffers.poolSets(model.phi, sets, model.scratch).subarray(0, sets), start);
-  });
-  return out;
-}
-
-/** The mean loss of the observations, sample-weighted (bpr: negatives drawn from `random`). */
-export function meanLoss(model: Scored, data: CheckedObservations, loss: Loss, random: Random, caller: string): number {
-  let sum = 0,
-    weights = 0;
-  if (loss === "bpr") {
-    inChunks(model, data, 2048, true, caller, (buffers, ids) => {
-      const values = buffers.poolSets(model.phi, buffers.bprSets(ids, data, model.s, random), model.scratch);
-      ids.forEach((id, b) => {
-        sum += data.sampleWeight[id] * pairLossAndSlope(values[2 * b], values[2 * b + 1])[0];
-        weights += data.sampleWeight[id];
-      });
-    });
-  } else {
-    scores(model, data, caller).forEach((F, id) => {
-      sum += data.sampleWeight[id] * lossAndSlope(loss, F, data.y![id])[0];
-      weights += data.sampleWeight[id];
-    });
-  }
-  return sum / (weights || 1);
 }

@@ -1,19 +1,23 @@
-// A trainable model (docs/design.md §8): phi and its training state in wasm memory, and the
-// methods a user calls. Training itself is fit.ts's; scoring minibatch.ts's; files persist.ts's.
+// A trainable model (docs/design.md §8): its parameters (phi, and with linear terms a weight
+// per row and an offset) and its training state in wasm memory, and the methods a user calls.
+// Training itself is fit.ts's; scoring scoring.ts's; files persist.ts's.
 
 import { shapeText } from "../ops/call.js";
-import { fit, type Trainee } from "./fit.js";
-import { type FitOptions, type History, checkBprNegatives, checkLoss, checkObservations } from "./options.js";
-import { requireEngine } from "../wasm/init.js";
-import type { Engine } from "../wasm/loader.js";
-import type { Loss } from "./losses.js";
-import { allocParts } from "../wasm/layout.js";
-import { meanLoss, scores, type Observations } from "./minibatch.js";
-import { decodeModel, encodeModel } from "./persist.js";
+import { checkNumbers, checkPrecision, checkShape, type CheckedShape } from "../ops/checks.js";
+import { checkBoolean, checkOptions, checkReal, checkSeed } from "../util/checks.js";
 import { Random } from "../util/random.js";
 import type { FloatArrayOf, GateSets, Precision, Shape } from "../util/types.js";
-import { checkNumbers, checkPrecision, checkShape, type CheckedShape } from "../ops/checks.js";
-import { checkOptions, checkReal, checkSeed } from "../util/checks.js";
+import { requireEngine } from "../wasm/init.js";
+import { allocParts } from "../wasm/layout.js";
+import type { Engine } from "../wasm/loader.js";
+import { fit, type Trainee } from "./fit.js";
+import type { Loss } from "./losses.js";
+import type { Observations } from "./minibatch.js";
+import { checkLoss, checkObservations, type FitOptions, type History } from "./options.js";
+import { pairingOf } from "./pairing.js";
+import { blockBytes, offsetOffset, paramsOf, weightsOffset } from "./params.js";
+import { decodeModel, encodeModel } from "./persist.js";
+import { meanLoss, scores } from "./scoring.js";
 
 /** Options of {@link createModel}. */
 export interface ModelOptions<P extends Precision = "f32"> {
@@ -22,6 +26,12 @@ export interface ModelOptions<P extends Precision = "f32"> {
   readonly phi?: ArrayLike<number>;
   /** [0.1] */ readonly scale?: number;
   /** [1] */ readonly seed?: number;
+  /**
+   * Linear terms: a weight w_r per row and an offset w0, so that an observation's score is
+   * F = <u, v> + sum_r h_r w_r + w0 (user and item biases, a global mean); they start at 0
+   * [false]
+   */
+  readonly linear?: boolean;
 }
 
 /**
@@ -49,24 +59,41 @@ export class Model<P extends Precision = Precision> {
   readonly #base: number;
   readonly #t: Trainee;
 
+  /** Whether the model has linear terms (a weight per row, `w`, and an offset, `w0`). */
+  readonly linear: boolean;
+
   /** @internal Use {@link createModel} or {@link loadModel}. */
-  constructor(engine: Engine, s: CheckedShape, precision: P, caller: string) {
+  constructor(
+    engine: Engine,
+    s: CheckedShape,
+    precision: P,
+    linear: boolean,
+    caller: string,
+    saved?: ArrayLike<number>,
+  ) {
     const K = engine[precision];
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     this.precision = precision;
+    this.linear = linear;
+    const params = paramsOf(s, K, linear);
     const { base, at } = allocParts(
       engine.memory,
-      { phi: s.elements * K.bytesPerElement, scratch: K.scratchBytes({ n: s.n, m: s.m, k: s.k }) },
+      { params: blockBytes(params), scratch: K.scratchBytes({ n: s.n, m: s.m, k: s.k }) },
       caller,
       `a ${shapeText(s)} ${precision} model`,
     );
     this.#base = base;
+    // regions may be reused memory: the linear terms start at 0 (phi is set by the caller), or as saved
+    engine.memory.view(Uint8Array, at.params, blockBytes(params)).fill(0);
+    if (saved) engine.memory.view(K.ArrayType, at.params, params.count).set(saved);
     this.#t = {
       engine,
       K,
       s,
       precision,
-      phi: at.phi,
+      phi: at.params,
+      params: { ...params, at: at.params },
+      ...(linear && { linear: { w: at.params + weightsOffset(params), w0: at.params + offsetOffset(params) } }),
       scratch: at.scratch,
       stepBuffers: undefined,
       optimizer: undefined,
@@ -106,6 +133,51 @@ export class Model<P extends Precision = Precision> {
     this.#live("Model.phi");
     const t = this.#t;
     return t.engine.memory.lease(t.K.ArrayType, t.phi, t.s.elements) as FloatArrayOf<P>;
+  }
+
+  /**
+   * The linear weights, one per row (n + m), as a live view of wasm memory; a model without
+   * linear terms has none (Error).
+   *
+   * @example
+   * ```ts
+   * const model = createModel({ n: 2, m: 3, k: 4 }, { linear: true });
+   * model.w.length; // 5: every weight 0 at first
+   * ```
+   */
+  get w(): FloatArrayOf<P> {
+    const t = this.#linear("Model.w");
+    return t.engine.memory.lease(t.K.ArrayType, t.linear!.w, t.s.rows) as FloatArrayOf<P>;
+  }
+
+  /**
+   * The offset w0 (a global mean, for centered ratings); a model without linear terms has none.
+   *
+   * @example
+   * ```ts
+   * const model = createModel({ n: 2, m: 3, k: 4 }, { linear: true });
+   * model.w0 = 3.5;
+   * model.w0; // 3.5 (f32 models round it to f32)
+   * ```
+   */
+  get w0(): number {
+    const t = this.#linear("Model.w0");
+    return t.engine.memory.view(t.K.ArrayType, t.linear!.w0, 1)[0];
+  }
+
+  set w0(value: number) {
+    const t = this.#linear("Model.w0");
+    if (this.#t.training) this.#idle("Model.w0");
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new RangeError(`Model.w0: the offset must be a finite number, got ${String(value)}`);
+    t.engine.memory.view(t.K.ArrayType, t.linear!.w0, 1)[0] = value;
+  }
+
+  #linear(member: string): Trainee {
+    this.#live(member);
+    if (!this.linear)
+      throw new Error(`${member}: this model has no linear terms (createModel(shape, { linear: true }) makes them)`);
+    return this.#t;
   }
 
   /** True once {@link dispose} was called. */
@@ -174,8 +246,10 @@ export class Model<P extends Precision = Precision> {
   }
 
   /**
-   * The mean loss of the observations (sample-weighted), without the l2 term; bpr draws its
-   * negatives from a generator seeded with `seed`.
+   * The mean loss of the observations (sample-weighted), without the penalty; a pairwise loss
+   * (bpr, warp, warp-kos: LightFM's defaults, 10 draws, k-OS 5 of 10) draws its negatives from
+   * a generator seeded with `seed`, among the items of these observations, each user's own
+   * never drawn.
    *
    * @example
    * ```ts
@@ -188,8 +262,12 @@ export class Model<P extends Precision = Precision> {
     checkLoss(caller, "loss", loss);
     const random = new Random(checkSeed(caller, "seed", seed));
     const data = checkObservations(caller, "observations", observations, this.#t.s, this.precision, loss);
-    if (loss === "bpr") checkBprNegatives(caller, "observations", data, this.#t.s);
-    return meanLoss(this.#t, data, loss, random, caller);
+    const draws = { maxSampled: 10, kos: { k: 5, n: 10 } };
+    const pairing =
+      loss === "squared" || loss === "logistic"
+        ? undefined
+        : pairingOf(caller, loss, draws, this.#t.s, "observations", data);
+    return meanLoss(this.#t, data, loss, random, caller, pairing);
   }
 
   /**
@@ -204,7 +282,9 @@ export class Model<P extends Precision = Precision> {
    */
   save(): Uint8Array {
     this.#live("Model.save");
-    return encodeModel(this.shape, this.precision, this.phi);
+    const t = this.#t;
+    const params = t.engine.memory.view(t.K.ArrayType, t.params.at, t.params.count);
+    return encodeModel(this.shape, this.precision, this.linear, params);
   }
 
   /**
@@ -220,13 +300,21 @@ export class Model<P extends Precision = Precision> {
     const caller = "Model.load";
     this.#idle(caller);
     const saved = decodeModel(bytes, caller);
-    const s = this.#t.s;
-    if (saved.precision !== this.precision || saved.n !== s.n || saved.m !== s.m || saved.k !== s.k) {
+    const t = this.#t,
+      s = t.s;
+    const kind = (linear: boolean, precision: string) => `${precision} model${linear ? " with linear terms" : ""}`;
+    if (
+      saved.precision !== this.precision ||
+      saved.linear !== this.linear ||
+      saved.n !== s.n ||
+      saved.m !== s.m ||
+      saved.k !== s.k
+    ) {
       throw new RangeError(
-        `${caller}(): bytes hold a ${shapeText(saved)} ${saved.precision} model, this model is ${shapeText(s)} ${this.precision}`,
+        `${caller}(): bytes hold a ${shapeText(saved)} ${kind(saved.linear, saved.precision)}, this model is ${shapeText(s)} ${kind(this.linear, this.precision)}`,
       );
     }
-    this.phi.set(saved.phi);
+    t.engine.memory.view(t.K.ArrayType, t.params.at, t.params.count).set(saved.params);
   }
 
   /**
@@ -278,8 +366,9 @@ function newModel<P extends Precision>(
 ): Model<P> {
   const engine = requireEngine(caller);
   const s = checkShape(caller, "shape", shape);
-  const o = checkOptions<ModelOptions<P>>(caller, "options", options, ["precision", "phi", "scale", "seed"]);
+  const o = checkOptions<ModelOptions<P>>(caller, "options", options, ["precision", "phi", "scale", "seed", "linear"]);
   const precision = checkPrecision(caller, o.precision) as P;
+  const linear = o.linear === undefined ? false : checkBoolean(caller, "options.linear", o.linear);
   const initial =
     o.phi === undefined
       ? undefined
@@ -287,7 +376,7 @@ function newModel<P extends Precision>(
         checkNumbers(caller, phiName, o.phi, s.elements, "(n + m) * k");
   const scale = checkReal(caller, "options.scale", o.scale, 0.1, 0);
   const seed = checkSeed(caller, "options.seed", o.seed ?? 1);
-  const model = new Model(engine, s, precision, caller);
+  const model = new Model(engine, s, precision, linear, caller);
   const phi = model.phi;
   if (initial) phi.set(initial);
   else {
@@ -306,11 +395,8 @@ function newModel<P extends Precision>(
  * ```
  */
 export function loadModel(bytes: Uint8Array): Model {
-  const saved = decodeModel(bytes, "loadModel");
-  return newModel(
-    "loadModel",
-    { n: saved.n, m: saved.m, k: saved.k },
-    { precision: saved.precision, phi: saved.phi },
-    "bytes",
-  );
+  const caller = "loadModel";
+  const saved = decodeModel(bytes, caller);
+  const s = checkShape(caller, "bytes", { n: saved.n, m: saved.m, k: saved.k });
+  return new Model(requireEngine(caller), s, saved.precision, saved.linear, caller, saved.params);
 }

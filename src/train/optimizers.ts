@@ -59,8 +59,11 @@ export interface StepRows {
 }
 
 /**
- * One step of the optimizer over the listed rows: the gradient buffer's rows, scaled by
- * gradScale (clipping), plus the L2 term, update phi and the rows' state.
+ * One step of the optimizer over the listed rows of one part of the parameters (phi, or the
+ * linear weights): the gradient buffer's rows, scaled by gradScale (clipping), update the
+ * parameters and the rows' state, which lies at `stateOffset` bytes into each region of state
+ * (the regions mirror the parameter block). The caller counts the step (state.steps) once for
+ * all parts.
  */
 export function stepRows(
   K: PrecisionKernels,
@@ -69,11 +72,10 @@ export function stepRows(
   learningRate: number,
   rows: StepRows,
   gradScale: number,
-  l2: number,
+  stateOffset = 0,
 ): void {
   const { count, list, k, phi, grad } = rows;
-  const [first = 0, second = 0] = state.regions;
-  state.steps++;
+  const [first = 0, second = 0] = state.regions.map((region) => region + stateOffset);
   if (o.type === "adam") {
     const b1 = o.beta1 ?? 0.9,
       b2 = o.beta2 ?? 0.999,
@@ -96,7 +98,6 @@ export function stepRows(
       c2,
       decay: o.weightDecay ?? 0,
       gradScale,
-      l2,
     });
   } else if (o.type === "adagrad") {
     K.adagradRows({
@@ -110,7 +111,6 @@ export function stepRows(
       eps: o.epsilon ?? 1e-7,
       decay: o.weightDecay ?? 0,
       gradScale,
-      l2,
     });
   } else {
     const momentum = o.momentum ?? 0;
@@ -126,7 +126,6 @@ export function stepRows(
       nesterov: o.nesterov ?? false,
       decay: o.weightDecay ?? 0,
       gradScale,
-      l2,
     });
   }
 }

@@ -29,9 +29,24 @@ export interface FitOptions {
   /** [{ type: "adam", learningRate: 0.01 }] */ readonly optimizer?: OptimizerOptions;
   /** [10] */ readonly epochs?: number;
   /** observations per mini-batch [256] */ readonly batchSize?: number;
-  /** seeds the shuffling and the negatives of bpr [1] */ readonly seed?: number;
-  /** adds l2 * |phi_r|^2 to the loss for each row a mini-batch touches (lazily, as embedding trainers do) [0] */
-  readonly l2?: number;
+  /** seeds the shuffling and the negatives of bpr and warp [1] */ readonly seed?: number;
+  /**
+   * L2 per occurrence, as Surprise's `reg`: every row an observation lists adds
+   * reg |phi_r|^2 (and reg w_r^2) to that observation's loss (docs/training.md) [0]
+   */
+  readonly reg?: number;
+  /**
+   * A fixed L2 per row, spread over its occurrences: row r adds (regFixed / n_r) |phi_r|^2 to
+   * each of the n_r observations listing it, so rare rows shrink hardest (BaselineOnly's reg_u,
+   * reg_i; LightFM's alpha is regFixed = alpha * N / 2 for N observations) [0]
+   */
+  readonly regFixed?: number;
+  /** scales each row's penalty (length n + m; 0 exempts a row, such as an always-on one) [every row 1] */
+  readonly regWeight?: ArrayLike<number>;
+  /** warp and warp-kos: negatives drawn before an observation gives up (LightFM's max_sampled) [10] */
+  readonly maxSampled?: number;
+  /** warp-kos: the positive is the k-th best scored of n drawn from the user's positives [{ k: 5, n: 10 }] */
+  readonly kos?: { readonly k?: number; readonly n?: number };
   /** scales a mini-batch's gradient down to this Euclidean norm when it is longer */
   readonly clipNorm?: number;
   /** observations to report the loss on after every epoch (and to stop early on) */
@@ -61,7 +76,11 @@ export type CheckedFitOptions = {
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
-  readonly l2: number;
+  readonly reg: number;
+  readonly regFixed: number;
+  readonly regWeight?: Float64Array;
+  readonly maxSampled: number;
+  readonly kos: { readonly k: number; readonly n: number };
   readonly clipNorm: number;
   readonly patience: number;
   readonly validation?: Observations;
@@ -69,11 +88,15 @@ export type CheckedFitOptions = {
   readonly onBatch?: FitOptions["onBatch"];
 };
 
+const LOSSES: readonly Loss[] = ["squared", "logistic", "bpr", "warp", "warp-kos"];
+
 export function checkLoss(caller: string, name: string, loss: unknown): Loss {
-  if (loss !== "squared" && loss !== "logistic" && loss !== "bpr") {
-    throw new RangeError(`${caller}(): ${name} must be "squared", "logistic" or "bpr", got ${shown(loss)}`);
+  if (!LOSSES.includes(loss as Loss)) {
+    throw new RangeError(
+      `${caller}(): ${name} must be one of ${LOSSES.map((l) => `"${l}"`).join(", ")}, got ${shown(loss)}`,
+    );
   }
-  return loss;
+  return loss as Loss;
 }
 
 function checkCallback(caller: string, name: string, value: unknown): void {
@@ -119,21 +142,40 @@ function checkOptimizer(caller: string, value: unknown): OptimizerOptions {
   return o as OptimizerOptions;
 }
 
-export function checkFitOptions(caller: string, options: unknown): CheckedFitOptions {
-  const o = checkOptions<FitOptions>(caller, "options", options, [
+/** fit's options; `rows` (n + m) is regWeight's length. */
+export function checkFitOptions(caller: string, options: unknown, rows: number): CheckedFitOptions {
+  const o = checkOptions<FitOptions & { l2: unknown }>(caller, "options", options, [
     "loss",
     "optimizer",
     "epochs",
     "batchSize",
     "seed",
     "l2",
+    "reg",
+    "regFixed",
+    "regWeight",
+    "maxSampled",
+    "kos",
     "clipNorm",
     "validation",
     "patience",
     "onEpoch",
     "onBatch",
   ]);
+  if (o.l2 !== undefined)
+    throw new TypeError(
+      `${caller}(): options.l2 was replaced by options.reg, an L2 per occurrence as Surprise's reg (docs/training.md), and options.regFixed`,
+    );
   const optimizer = checkOptimizer(caller, o.optimizer);
+  const regWeight =
+    o.regWeight === undefined ? undefined : checkNumbers(caller, "options.regWeight", o.regWeight, rows, "n + m");
+  regWeight?.forEach((x, r) => {
+    if (!(x >= 0) || !Number.isFinite(x))
+      throw new RangeError(`${caller}(): options.regWeight[${r}] must be finite and non-negative, got ${x}`);
+  });
+  const kos = checkOptions<{ k: number; n: number }>(caller, "options.kos", o.kos, ["k", "n"]);
+  const kosN = checkInteger(caller, "options.kos.n", kos.n ?? 10, 1, 1024);
+  const kosK = checkInteger(caller, "options.kos.k", kos.k ?? Math.min(5, kosN), 1, kosN);
   checkCallback(caller, "options.onEpoch", o.onEpoch);
   checkCallback(caller, "options.onBatch", o.onBatch);
   return {
@@ -143,7 +185,11 @@ export function checkFitOptions(caller: string, options: unknown): CheckedFitOpt
     epochs: checkInteger(caller, "options.epochs", o.epochs ?? 10, 0),
     batchSize: checkInteger(caller, "options.batchSize", o.batchSize ?? 256, 1),
     seed: checkSeed(caller, "options.seed", o.seed ?? 1),
-    l2: checkReal(caller, "options.l2", o.l2, 0, 0),
+    reg: checkReal(caller, "options.reg", o.reg, 0, 0),
+    regFixed: checkReal(caller, "options.regFixed", o.regFixed, 0, 0),
+    regWeight,
+    maxSampled: checkInteger(caller, "options.maxSampled", o.maxSampled ?? 10, 1, 2 ** 20),
+    kos: { k: kosK, n: kosN },
     clipNorm: o.clipNorm === Infinity ? Infinity : checkReal(caller, "options.clipNorm", o.clipNorm, Infinity, 0),
     patience:
       o.patience === undefined || o.patience === Infinity
@@ -219,16 +265,4 @@ export function checkObservations(
     sampleWeight,
     widest,
   };
-}
-
-/** bpr draws as many negatives as an observation has positive B rows: there must be room. */
-export function checkBprNegatives(caller: string, name: string, data: CheckedObservations, s: CheckedShape): void {
-  for (let b = 0; b < data.count; b++) {
-    const positives = data.indptr[b + 1] - data.splits[b];
-    if (positives === 0 || 2 * positives > s.m) {
-      throw new RangeError(
-        `${caller}(): ${name}: observation ${b} lists ${positives} rows of group B; bpr needs at least 1, and at most m / 2 = ${Math.floor(s.m / 2)} to draw as many negatives`,
-      );
-    }
-  }
 }

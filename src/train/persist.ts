@@ -1,25 +1,28 @@
-// crossgrad's model file format (version 1), little-endian:
+// crossgrad's model file format (version 2), little-endian:
 //
 //   offset  bytes  field
 //        0      4  magic "CGRD"
-//        4      4  format version, u32 (1)
+//        4      4  format version, u32 (2; version 1 files load too)
 //        8      1  precision: 1 = f32, 2 = f64
-//        9      3  reserved, 0
+//        9      1  flags: bit 0 = linear terms (version 1: 0)
+//       10      2  reserved, 0
 //       12      4  n, u32
 //       16      4  m, u32
 //       20      4  k, u32
-//       24      8  byte length of phi, u64 = (n + m) * k * (4 or 8)
-//       32      .  phi, row-major, IEEE 754
+//       24      8  byte length of the parameters, u64: ((n + m) * k, plus n + m + 1 with linear
+//                  terms) * (4 or 8)
+//       32      .  the parameters, IEEE 754: phi row-major, then w (one per row) and w0
 //      end      4  CRC-32 (as zlib's) of every byte before it
 //
-// Decoding checks every field and the checksum before anything is returned.
+// Decoding checks every field and the checksum before anything is returned. A version 1 file
+// is the same with flags 0: a model without linear terms.
 
 import type { FloatArray, Precision, Shape } from "../util/types.js";
 import { describe, typedKind } from "../util/read.js";
 import { callerRef } from "../ops/checks.js";
 
 const MAGIC = [0x43, 0x47, 0x52, 0x44]; // "CGRD"
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const HEADER = 32;
 
 let table: Uint32Array | undefined;
@@ -39,28 +42,32 @@ export function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** The bytes of a model file. */
-export function encodeModel(shape: Shape, precision: Precision, phi: FloatArray): Uint8Array {
-  const phiBytes = phi.length * phi.BYTES_PER_ELEMENT;
-  const bytes = new Uint8Array(HEADER + phiBytes + 4);
+/** The bytes of a model file: its shape, precision, whether it has linear terms, and its parameter block. */
+export function encodeModel(shape: Shape, precision: Precision, linear: boolean, params: FloatArray): Uint8Array {
+  const paramBytes = params.length * params.BYTES_PER_ELEMENT;
+  const bytes = new Uint8Array(HEADER + paramBytes + 4);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   view.setUint32(4, FORMAT_VERSION, true);
   view.setUint8(8, precision === "f32" ? 1 : 2);
+  view.setUint8(9, linear ? 1 : 0);
   view.setUint32(12, shape.n, true);
   view.setUint32(16, shape.m, true);
   view.setUint32(20, shape.k, true);
-  view.setBigUint64(24, BigInt(phiBytes), true);
-  for (let i = 0; i < phi.length; i++) {
-    if (precision === "f32") view.setFloat32(HEADER + 4 * i, phi[i], true);
-    else view.setFloat64(HEADER + 8 * i, phi[i], true);
+  view.setBigUint64(24, BigInt(paramBytes), true);
+  for (let i = 0; i < params.length; i++) {
+    if (precision === "f32") view.setFloat32(HEADER + 4 * i, params[i], true);
+    else view.setFloat64(HEADER + 8 * i, params[i], true);
   }
-  view.setUint32(HEADER + phiBytes, crc32(bytes.subarray(0, HEADER + phiBytes)), true);
+  view.setUint32(HEADER + paramBytes, crc32(bytes.subarray(0, HEADER + paramBytes)), true);
   return bytes;
 }
 
 /** A decoded model file, or an Error saying what is wrong with it. */
-export function decodeModel(file: unknown, caller: string): Shape & { precision: Precision; phi: FloatArray } {
+export function decodeModel(
+  file: unknown,
+  caller: string,
+): Shape & { precision: Precision; linear: boolean; params: FloatArray } {
   if (typedKind(file) !== "Uint8Array")
     throw new TypeError(`${caller}(): bytes must be a Uint8Array, got ${describe(file)}`);
   // a view of our own over the caller's bytes, by the intrinsic extent: its own properties cannot lie
@@ -71,34 +78,38 @@ export function decodeModel(file: unknown, caller: string): Shape & { precision:
   if (!MAGIC.every((b, i) => bytes[i] === b)) throw bad('it does not start with "CGRD"');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION)
-    throw bad(`format version ${version}; this crossgrad reads version ${FORMAT_VERSION}`);
+  if (version !== 1 && version !== FORMAT_VERSION)
+    throw bad(`format version ${version}; this crossgrad reads versions 1 and ${FORMAT_VERSION}`);
   const code = view.getUint8(8);
   if (code !== 1 && code !== 2) throw bad(`precision code ${code} (1 = f32, 2 = f64)`);
-  if (bytes[9] !== 0 || bytes[10] !== 0 || bytes[11] !== 0)
-    throw bad(`reserved bytes 9-11 are ${bytes[9]}, ${bytes[10]}, ${bytes[11]}, not 0`);
+  const flags = bytes[9];
+  if (flags > (version === 1 ? 0 : 1))
+    throw bad(`flags byte 9 is ${flags}; version ${version} knows ${version === 1 ? "none" : "bit 0 (linear terms)"}`);
+  if (bytes[10] !== 0 || bytes[11] !== 0) throw bad(`reserved bytes 10-11 are ${bytes[10]}, ${bytes[11]}, not 0`);
   const precision: Precision = code === 1 ? "f32" : "f64";
+  const linear = flags === 1;
   const n = view.getUint32(12, true),
     m = view.getUint32(16, true),
     k = view.getUint32(20, true);
   const size = precision === "f32" ? 4 : 8;
-  const phiBytes = Number(view.getBigUint64(24, true));
-  const expected = (n + m) * k * size;
-  if (phiBytes !== expected)
+  const paramBytes = Number(view.getBigUint64(24, true));
+  const count = (n + m) * k + (linear ? n + m + 1 : 0);
+  const expected = count * size;
+  if (paramBytes !== expected)
     throw bad(
-      `it declares ${phiBytes} bytes of phi, but n = ${n}, m = ${m}, k = ${k} in ${precision} take ${expected}`,
+      `it declares ${paramBytes} bytes of parameters, but n = ${n}, m = ${m}, k = ${k}${linear ? " with linear terms" : ""} in ${precision} take ${expected}`,
     );
-  if (bytes.length !== HEADER + phiBytes + 4)
-    throw bad(`${bytes.length} bytes, but its header describes ${HEADER + phiBytes + 4}: truncated or padded`);
-  const stored = view.getUint32(HEADER + phiBytes, true);
-  const actual = crc32(bytes.subarray(0, HEADER + phiBytes));
+  if (bytes.length !== HEADER + paramBytes + 4)
+    throw bad(`${bytes.length} bytes, but its header describes ${HEADER + paramBytes + 4}: truncated or padded`);
+  const stored = view.getUint32(HEADER + paramBytes, true);
+  const actual = crc32(bytes.subarray(0, HEADER + paramBytes));
   if (stored !== actual)
     throw bad(
       `checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt`,
     );
-  const phi = precision === "f32" ? new Float32Array((n + m) * k) : new Float64Array((n + m) * k);
-  for (let i = 0; i < phi.length; i++) {
-    phi[i] = precision === "f32" ? view.getFloat32(HEADER + 4 * i, true) : view.getFloat64(HEADER + 8 * i, true);
+  const params = precision === "f32" ? new Float32Array(count) : new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    params[i] = precision === "f32" ? view.getFloat32(HEADER + 4 * i, true) : view.getFloat64(HEADER + 8 * i, true);
   }
-  return { n, m, k, precision, phi };
+  return { n, m, k, precision, linear, params };
 }

@@ -1,0 +1,164 @@
+// One epoch of shuffled mini-batches (docs/design.md §8). A batch is a batch of gate sets: its
+// observations' own sets, or for a pairwise loss the pairs chosen for them (src/train/pairing.ts).
+// Phase 1 gives every set's F (with the linear terms); the loss slopes weight phase 2's gradient
+// sum (with the linear terms' gradients and the penalty per occurrence); then an optimizer step
+// on the rows the batch touched, its w and w0 too. Every batch's scores and step are checked
+// for NaN and infinities: a diverging epoch says why, and fit rolls it back.
+
+import type { CheckedFitOptions } from "./options.js";
+import { linearGradient } from "./linear.js";
+import { lossAndSlope } from "./losses.js";
+import { shuffled, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
+import { stepRows } from "./optimizers.js";
+import { choosePairs, type Pairing } from "./pairing.js";
+import { offsetOffset, weightsOffset } from "./params.js";
+import type { Occurrences } from "./regularize.js";
+import { pairLoss, poolPairs } from "./scoring.js";
+import type { Trainee } from "./trainee.js";
+
+/** What an epoch trains with besides its batches: a pairwise loss's pairing, the penalty per occurrence. */
+export interface Extras {
+  readonly pairing?: Pairing;
+  readonly occurrences?: Occurrences;
+}
+
+/** One epoch: its mean training loss, or why training diverged (a loss or a parameter that is not finite). */
+export function epochOf(
+  t: Trainee,
+  caller: string,
+  data: CheckedObservations,
+  buffers: BatchBuffers,
+  o: CheckedFitOptions,
+  learningRate: number,
+  extras: Extras,
+): { loss: number; diverged?: string } {
+  const { K, s, params } = t;
+  const { k, rows } = s;
+  const { grad, marks, list, coef, zero } = t.stepBuffers!;
+  const { pairing, occurrences } = extras;
+  const at = buffers.at;
+  const order = shuffled(data.count, t.random);
+  const batches = Math.ceil(data.count / o.batchSize);
+  const bytes = params.bytesPerElement;
+  const weights = params.linear
+    ? { w: params.at + weightsOffset(params), gw: grad + weightsOffset(params) }
+    : undefined;
+  let lossSum = 0,
+    weightSum = 0;
+  for (let batch = 0; batch < batches; batch++) {
+    const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
+    let batchWeight = 0;
+    for (const id of ids) batchWeight += data.sampleWeight[id];
+    weightSum += batchWeight;
+    // phase 1: the batch's sets, their F, and the loss slopes that weight phase 2 (each
+    // observation's share of the batch's sample weight)
+    let sets: number,
+      unscored = -1;
+    if (pairing) {
+      const pairs = choosePairs(t, buffers, data, ids, pairing, t.random);
+      const values = poolPairs(t, buffers, data, ids, pairing.catalogue, pairs);
+      const views = buffers.views();
+      sets = 2 * pairs.length;
+      pairs.forEach((pair, i) => {
+        const sampleWeight = data.sampleWeight[ids[pair.b]],
+          share = sampleWeight / (batchWeight || 1);
+        const [loss, slope] = pairLoss(pairing.loss, pair, values[2 * i], values[2 * i + 1]);
+        if (unscored < 0 && !(Number.isFinite(values[2 * i]) && Number.isFinite(values[2 * i + 1]))) unscored = pair.b;
+        lossSum += sampleWeight * loss;
+        views.setWeights[2 * i] = share * slope;
+        views.setWeights[2 * i + 1] = -share * slope;
+        // the pair's rows occur once: the user's and the positive's in the first set, the negative's in the second
+        occurrences?.add(views, 2 * i, share);
+        occurrences?.add(views, 2 * i + 1, share, true);
+      });
+    } else {
+      sets = buffers.gather(ids);
+      const values = buffers.poolSets(t, sets);
+      const views = buffers.views();
+      for (let b = 0; b < ids.length; b++) {
+        const sampleWeight = data.sampleWeight[ids[b]],
+          share = sampleWeight / (batchWeight || 1);
+        const [loss, slope] = lossAndSlope(o.loss as "squared" | "logistic", values[b], data.y![ids[b]]);
+        // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
+        if (unscored < 0 && !Number.isFinite(values[b])) unscored = b;
+        lossSum += sampleWeight * loss;
+        views.setWeights[b] = share * slope;
+        occurrences?.add(views, b, share);
+      }
+    }
+    if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
+    if (unscored >= 0)
+      return { loss: NaN, diverged: `observation ${ids[unscored]} scored NaN or an infinity in batch ${batch}` };
+    // a batch whose observations have no pair (warp: every draw scored below them) takes no step
+    if (sets === 0) continue;
+    // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
+    K.batchGradientListed({
+      ...buffers.setArgs(sets),
+      setWeights: at.setWeights,
+      scale: 1,
+      out: grad,
+      accumulate: true,
+      dense: true,
+      scratch: t.scratch,
+    });
+    const views = buffers.views();
+    const gw = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
+    if (gw) gw[rows] += linearGradient(sets, views, views.setWeights, gw);
+    const count = t.engine.distinctRows({ count: views.indptr[sets], index: at.index, marks, list });
+    const listed = t.engine.memory.view(Uint32Array, list, count);
+    if (occurrences) {
+      const coefView = t.engine.memory.view(K.ArrayType, coef, count);
+      occurrences.apply(K, { count, list, listed }, { at: coef, view: coefView }, { k, phi: t.phi, grad }, weights);
+    }
+    let gradScale = 1;
+    if (o.clipNorm !== Infinity) {
+      let squared = K.gradientNormSquared({ count, list, k, grad });
+      const g = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
+      if (g) for (let e = 0; e <= count; e++) squared += (e < count ? g[listed[e]] : g[rows]) ** 2;
+      const norm = Math.sqrt(squared);
+      if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
+    }
+    // one step of the optimizer for every part of the parameters: phi's rows, their w, w0
+    t.optimizer!.steps++;
+    stepRows(K, t.optimizer!, o.optimizer, learningRate, { count, list, k, phi: t.phi, grad }, gradScale);
+    K.zeroRows({ count, list, k, a: grad });
+    if (weights) {
+      const w0 = { w: weights.w + rows * bytes, gw: weights.gw + rows * bytes };
+      const part = weightsOffset(params);
+      stepRows(
+        K,
+        t.optimizer!,
+        o.optimizer,
+        learningRate,
+        { count, list, k: 1, phi: weights.w, grad: weights.gw },
+        gradScale,
+        part,
+      );
+      stepRows(
+        K,
+        t.optimizer!,
+        o.optimizer,
+        learningRate,
+        { count: 1, list: zero, k: 1, phi: w0.w, grad: w0.gw },
+        gradScale,
+        offsetOffset(params),
+      );
+      K.zeroRows({ count, list, k: 1, a: weights.gw });
+      K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
+    }
+    // the update itself must leave the parameters finite: the next batch's loss would tell too late
+    const bad = K.firstNonFiniteRow({ count, list, k, phi: t.phi });
+    if (bad >= 0) return { loss: NaN, diverged: `row ${listed[bad]} of phi became non-finite in batch ${batch}` };
+    if (weights) {
+      const w = t.engine.memory.view(K.ArrayType, weights.w, rows + 1);
+      for (let e = 0; e <= count; e++) {
+        const r = e < count ? listed[e] : rows;
+        if (!Number.isFinite(w[r]))
+          return { loss: NaN, diverged: `${r < rows ? `w of row ${r}` : "w0"} became non-finite in batch ${batch}` };
+      }
+    }
+    o.onBatch?.(batch + 1, batches);
+    if (t.disposed) return { loss: lossSum / (weightSum || 1) };
+  }
+  return { loss: lossSum / (weightSum || 1) };
+}
