@@ -34,6 +34,7 @@ export type { EpochReport, FitOptions, History } from "./train/options.js";
 export type { Loss } from "./train/losses.js";
 export type { Observations } from "./train/minibatch.js";
 export type { LearningRate, OptimizerOptions } from "./train/optimizers.js";
+export { flatThenLinear, type FlatThenLinearOptions } from "./train/schedule.js";
 export { auc, logLoss, mae, rmse, sigmoid } from "./train/metrics.js";
 export type {
   GateGradientOptions,
