@@ -56,7 +56,7 @@ export default tseslint.config(
   },
   {
     // examples show what a user can do: the package's public entries (its built index and
-    // reference), never the benchmarks' code nor a module the exports map does not list
+    // reference and recommend), never the benchmarks' code nor a module the exports map does not list
     files: ["examples/**"],
     rules: {
       "no-restricted-imports": [
@@ -64,8 +64,16 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["**/bench/**", "**/dist/**", "!**/dist/index.js", "!**/dist/reference.js"],
-              message: "examples import only crossgrad's public entries (dist/index.js, dist/reference.js)",
+              group: [
+                "**/bench/**",
+                "**/dist/*.js",
+                "!**/dist/index.js",
+                "!**/dist/reference.js",
+                "**/dist/*/**",
+                "!**/dist/recommend/index.js",
+              ],
+              message:
+                "examples import only crossgrad's public entries (dist/index.js, dist/reference.js, dist/recommend/index.js)",
             },
           ],
         },

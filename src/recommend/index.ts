@@ -9,3 +9,5 @@ export { parseInteractions } from "./parse.js";
 export { rankingMetrics, type RankingOptions, type RankingReport, type Scorer } from "./ranking.js";
 export { readInteractions, type InteractionSource, type ReadOptions } from "./read.js";
 export { explicit, implicit, splitByTime, splitLeaveKOut, splitRandom, type Split } from "./split.js";
+export { featuresOf, type Features } from "./features.js";
+export { trainRecipe, Recommender, type RecipeLoss, type RecipeName, type RecipeOptions } from "./recipes.js";
