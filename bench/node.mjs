@@ -3,7 +3,7 @@
 //   npm run bench                    every size (minutes)
 //   npm run bench -- --quick         a few small sizes (seconds; what CI runs, without timing checks)
 //   --sizes 4096x64,65536x64         these sizes only (n = m rows per group, x k)
-//   --no-training                    skip the training benchmark
+//   --no-training                    skip the training benchmarks (fit against TensorFlow.js, the recipes)
 //   --name NAME                      write bench/results/NAME.* (default <cpu>/suite-node, or -quick)
 //   --render                         rewrite the report from the last results, without measuring
 //   --plan                           print the variant the planner picks for each kernel at each
@@ -21,6 +21,7 @@ import { info, init } from "../dist/index.js";
 import { cpuSlug, markdown, svgChart } from "./report.js";
 import { makeInputs, settlePlans } from "./contenders.js";
 import { parseSizes, QUICK_SIZES, runSuite, SIZES } from "./suite.js";
+import { recipesBenchmark } from "./recipes.js";
 import { trainingBenchmark } from "./training.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -64,8 +65,10 @@ const results = await runSuite({
   sizes,
   log: (line) => console.error(line),
 });
-if (!values["no-training"])
+if (!values["no-training"]) {
   results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
+  results.recipes = recipesBenchmark({ quick, log: (line) => console.error(line) });
+}
 results.date = started.toISOString().slice(0, 10);
 results.machine = `${cpus()[0].model.trim()}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 results.runtime = `${runtimeName()}, crossgrad ${info().simd ? "SIMD" : "scalar"} build, TensorFlow.js ${tf.version.tfjs}`;

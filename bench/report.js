@@ -203,6 +203,7 @@ export function markdown(results, { title, command }) {
     checks(results),
     "",
     ...(results.training ? ["## Training", "", trainingTable(results.training), ""] : []),
+    ...(results.recipes ? ["## Recipes", "", recipesTable(results.recipes), ""] : []),
     "## Every contender",
     "",
     sizeTables(results),
@@ -308,4 +309,18 @@ export function svgChart(results, { title }) {
 
 function escape(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}
+
+/** The recipes' rows (bench/recipes.js): seconds an epoch of each. */
+export function recipesTable(r) {
+  return [
+    `Generated ratings shaped as ml-100k (943 users, 1,682 items, ${r.ratings} ratings; ${r.positives} of them >= 4 are the positives; 19 genres for the hybrid), one thread, nothing held out: \`bench/recipes.js\`.`,
+    "",
+    "| recipe | loss | interactions | s an epoch | interactions a second |",
+    "|---|---|---:|---:|---:|",
+    ...r.rows.map(
+      (x) =>
+        `| ${x.recipe} | ${x.loss} | ${x.count} | ${x.epochSeconds.toFixed(3)} | ${Math.round(x.count / x.epochSeconds).toLocaleString("en-US")} |`,
+    ),
+  ].join("\n");
 }

@@ -304,6 +304,23 @@ describe("trainRecipe refuses bad input by name", () => {
     expect(() => trainRecipe(data as never, opts as never)).toThrow(message);
   });
 
+  it("trains one user, and says so when one user has seen every item", () => {
+    const one = parseInteractions("alice\ta\t5\nalice\tb\t3\nalice\tc\t4\n");
+    const model = trainRecipe(one, { epochs: 2 });
+    expect(model.evaluate(one).rmse).toBeLessThan(2);
+    model.dispose();
+    // positives: alice liked a, b and c, every item there is: no negative to draw
+    expect(() => trainRecipe(implicit(one), { validation: 0 })).toThrow(
+      "Model.fit(): observations: every user has seen all 3 items, so warp has no negative to draw",
+    );
+    const unseen = parseInteractions("alice\ta\t5\nalice\tb\t3\nbob\tc\t4\n");
+    const ranker = trainRecipe(implicit(unseen, { threshold: 4 }), { epochs: 2, validation: 0 });
+    const out = new Float32Array(3);
+    ranker.scorer(0, out);
+    expect(out.every(Number.isFinite)).toBe(true);
+    ranker.dispose();
+  });
+
   it("checks features given by hand", () => {
     const bad = (patch: Partial<Features>) => ({ recipe: "hybrid", itemFeatures: { ...genres, ...patch } }) as const;
     expect(() => trainRecipe(train, bad({ index: Uint32Array.of(99) }) as never)).toThrow(
