@@ -82,13 +82,17 @@ export interface Draws {
   readonly kos: { readonly k: number; readonly n: number };
 }
 
-/**
- * The pairs of observations `ids` of `data` (collection 0 of `items`), in that order, drawing
- * from `random`; `margins` collects |score - (F+ - 1)| of every warp draw, so a test can check
- * that no decision is within rounding of the threshold. `wrong` picks a rule LightFM does not
- * have, for a test to show it tells them apart: the last violating draw, or (k-OS) the
- * observation's own positive.
- */
+/** What else pairsByHand does. */
+export interface ByHand {
+  /** gets |score - (F+ - 1)| of every warp draw, so a test can check that no decision is within rounding of it */
+  readonly margins?: number[];
+  /** which collection of the catalogue `data` is [0: training; 1: validation] */
+  readonly collection?: number;
+  /** a rule LightFM does not have, for a test to show it tells them apart */
+  readonly wrong?: { readonly lastViolator?: boolean; readonly ownPositive?: boolean };
+}
+
+/** The pairs of observations `ids` of `data`, in that order, drawing from `random`. */
 export function pairsByHand(
   p: Params,
   data: Observations,
@@ -96,12 +100,11 @@ export function pairsByHand(
   ids: readonly number[],
   draws: Draws,
   random: Random,
-  margins: number[] = [],
-  wrong: { readonly lastViolator?: boolean; readonly ownPositive?: boolean } = {},
+  { margins = [], collection = 0, wrong = {} }: ByHand = {},
 ): PairByHand[] {
   const F = (user: GateSet, item: number) => score(p, joined(user, items.items[item])).F;
-  const userOf = items.userOf[0],
-    itemOf = items.itemOf[0];
+  const userOf = items.userOf[collection],
+    itemOf = items.itemOf[collection];
   const userSet = (id: number) => items.users[userOf[id]];
   if (draws.loss === "bpr") {
     return ids.flatMap((id) => {

@@ -369,6 +369,44 @@ describe.each(PRECISIONS)("%s training of a linear model", (precision) => {
   });
 });
 
+describe("a linear model in training", () => {
+  it("that diverges through w is restored, w and w0 with phi, and the error names the row of w", () => {
+    // k = 0: F is the linear terms alone; a step of lr 1e308 sends w past the largest f64
+    const tiny = { n: 2, m: 2, k: 0 };
+    const model = createModel(tiny, { precision: "f64", linear: true });
+    model.w.set([0.5, -0.25, 0.125, 1]);
+    model.w0 = 0.5;
+    const before = block(model);
+    const data = { indptr: new Uint32Array([0, 2]), index: new Uint32Array([1, 3]), y: [10] };
+    expect(() => model.fit(data, { epochs: 2, optimizer: { type: "sgd", learningRate: 1e308 } })).toThrow(
+      "Model.fit(): training diverged in epoch 0 (w of row 1 became non-finite in batch 0); the parameters were restored to where this fit() began",
+    );
+    expect(firstBitDifference(block(model), before)).toBe(-1);
+    model.dispose();
+  });
+
+  it("refuses a new w0 from a callback while it trains, as every change to the model", () => {
+    const model = linearModel("f32", 16);
+    const data = observations("f32");
+    let refused = "";
+    model.fit(data, {
+      epochs: 1,
+      onEpoch: () => {
+        try {
+          model.w0 = 1;
+        } catch (error) {
+          refused = (error as Error).message;
+        }
+      },
+    });
+    expect(refused).toBe(
+      "Model.w0(): this Model is training (fit() is running); its callbacks may predict, evaluate and save, not change the model",
+    );
+    expect(model.w0).not.toBe(1);
+    model.dispose();
+  });
+});
+
 describe("model files with linear terms", () => {
   it.each(PRECISIONS)("round-trip a %s model's phi, w and w0 bit for bit", (precision) => {
     const model = linearModel(precision, 21);

@@ -322,7 +322,7 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
       const ids = Array.from({ length: 11 }, (_, b) => b);
       for (const seed of [1, 2, 3]) {
         const margins: number[] = [];
-        const pairs = pairsByHand(p, data, items, ids, draws, new Random(seed), margins);
+        const pairs = pairsByHand(p, data, items, ids, draws, new Random(seed), { margins });
         expect(Math.min(...margins)).toBeGreaterThan(margin);
         const expected = meanPairLoss(p, data, items, pairs, loss);
         const got = model.evaluate(data, loss, seed);
@@ -333,7 +333,7 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
         expect(pairs.length).toBeGreaterThan(3);
         const variants = [{ lastViolator: true }, ...(loss === "warp-kos" ? [{ ownPositive: true }] : [])];
         for (const variant of variants) {
-          const other = pairsByHand(p, data, items, ids, draws, new Random(seed), [], variant);
+          const other = pairsByHand(p, data, items, ids, draws, new Random(seed), { wrong: variant });
           expect(Math.abs(meanPairLoss(p, data, items, other, loss) - got), JSON.stringify(variant)).toBeGreaterThan(
             1e-3,
           );
@@ -358,7 +358,7 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
     const random = new Random(seed);
     const ids = Array.from(shuffled(11, random));
     const margins: number[] = [];
-    const pairs = pairsByHand(p, data, items, ids, draws, random, margins);
+    const pairs = pairsByHand(p, data, items, ids, draws, random, { margins });
     expect(Math.min(...margins)).toBeGreaterThan(margin);
     if (loss !== "bpr") expect(pairs.length).toBeGreaterThan(3);
     const lr = 0.5;
@@ -382,6 +382,50 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
     expect(Math.abs(history.epochs[0].loss - meanPairLoss(p, data, items, pairs, loss))).toBeLessThanOrEqual(tol * 10);
     model.dispose();
   });
+
+  it.each(["bpr", "warp", "warp-kos"] as const)(
+    "%s: the validation loss is validation's pairs' by hand, from a stream of its own, in the catalogue of both",
+    (loss) => {
+      const train = pairObservations(precision);
+      // user row 0 with an item no training observation lists, a user of training with one of
+      // its training items, and a user only validation has
+      const validation = observationsOf(
+        precision,
+        [
+          [[0], [1], [13], [1]],
+          [[1, 2], [1, 0.5], [4], [1]],
+          [[2], [1], [7], [1]],
+          [[2], [1], [16], [1]],
+        ],
+        [1, 0.5, 2, 1],
+      );
+      const model = linearModel(pairShape, precision, 34);
+      const seed = 8;
+      const draws = { loss, maxSampled: 5, kos: { k: 2, n: 4 } };
+      const history = model.fit(train, {
+        loss,
+        epochs: 1,
+        batchSize: 4,
+        seed,
+        validation,
+        maxSampled: draws.maxSampled,
+        kos: draws.kos,
+        optimizer: { type: "sgd", learningRate: 0.1 },
+      });
+      const after = paramsOf(model);
+      const items = new Items(pairShape, train, validation);
+      const margins: number[] = [];
+      const ids = [0, 1, 2, 3];
+      const random = new Random(seed + 0x9e3779b9);
+      const pairs = pairsByHand(after, validation, items, ids, draws, random, { margins, collection: 1 });
+      expect(Math.min(...margins, Infinity)).toBeGreaterThan(margin);
+      const expected = meanPairLoss(after, validation, items, pairs, loss);
+      expect(expected).toBeGreaterThan(0);
+      const got = history.epochs[0].validationLoss!;
+      expect(Math.abs(got - expected)).toBeLessThanOrEqual(tol * (1 + expected));
+      model.dispose();
+    },
+  );
 
   it.each([4, 5, 8, 101, 30000])(
     "weights the first draw's pair log(max(1, floor(ranks / 1))), at most 10, with %i items",
