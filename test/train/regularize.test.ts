@@ -23,19 +23,19 @@ import {
 beforeAll(() => init());
 
 const Types = { f32: Float32Array, f64: Float64Array } as const;
-const shape = { n: 4, m: 5, k: 3 };
+const shape = { n: 4, m: 6, k: 3 };
 const rows = shape.n + shape.m;
 
 /**
- * Rows 0..8: row 0 occurs 3 times, 4 and 6 twice, 1, 2, 5 and 7 once, 8 never, and 3 only in an
- * observation of sample weight 0 (listed in the batch, but occurring with weight 0); gates
- * besides 1.
+ * Rows 0..9: row 0 occurs 3 times, 4 and 6 twice, 1, 2, 5 and 7 once, 9 never, 3 only in an
+ * observation of sample weight 0 (listed in the batch, but occurring with weight 0), and 8 only
+ * in one of sample weight 0.5 (its n_r, below 1, counts as 1); gates besides 1.
  */
 function observations(precision: Precision): Observations {
-  const sets = [[0, 4, 6], [0, 1, 5], [0, 4], [2, 6, 7], [3]];
-  const gates = [[1, 0.5, 2], [1, 1, -1], [1.5, 1], [1, 1, 0.25], [1]];
+  const sets = [[0, 4, 6], [0, 1, 5], [0, 4, 8], [2, 6, 7], [3]];
+  const gates = [[1, 0.5, 2], [1, 1, -1], [1.5, 1, 0.5], [1, 1, 0.25], [1]];
   return {
-    indptr: Uint32Array.from([0, 3, 6, 8, 11, 12]),
+    indptr: Uint32Array.from([0, 3, 6, 9, 12, 13]),
     index: Uint32Array.from(sets.flat()),
     weight: Types[precision].from(gates.flat()),
     y: [0.5, -1, 2, 0.25, 0.75],
@@ -98,7 +98,10 @@ const PENALTIES: [string, Penalty][] = [
   ["reg", { reg: 0.05 }],
   ["regFixed", { regFixed: 0.4 }],
   ["reg and regFixed", { reg: 0.05, regFixed: 0.4 }],
-  ["reg and regFixed, regWeight with a 0", { reg: 0.05, regFixed: 0.4, regWeight: [1, 0.5, 0, 2, 1, 3, 0.25, 1, 1] }],
+  [
+    "reg and regFixed, regWeight with a 0",
+    { reg: 0.05, regFixed: 0.4, regWeight: [1, 0.5, 0, 2, 1, 3, 0.25, 1, 1.5, 1] },
+  ],
 ];
 
 describe.each(["f32", "f64"] as const)("%s: one sgd step over every observation", (precision) => {
@@ -120,13 +123,13 @@ describe.each(["f32", "f64"] as const)("%s: one sgd step over every observation"
     // w0 is never penalized: the same bits as the step without a penalty
     expect(Object.is(got.w0, without.w0)).toBe(true);
     expect(got.w0).not.toBe(p.w0);
-    // row 8 is listed nowhere, row 3 only with sample weight 0: untouched, as in the plain step
-    for (const r of [3, 8]) {
+    // row 9 is listed nowhere, row 3 only with sample weight 0: untouched, as in the plain step
+    for (const r of [3, 9]) {
       expect(Array.from(got.phi.subarray(r * 3, r * 3 + 3))).toEqual(Array.from(p.phi.subarray(r * 3, r * 3 + 3)));
       expect(got.w[r]).toBe(p.w[r]);
     }
     // a row of regWeight 0 steps exactly as without the penalty; every other listed row does not
-    for (const r of [0, 1, 2, 4, 5, 6, 7]) {
+    for (const r of [0, 1, 2, 4, 5, 6, 7, 8]) {
       const same =
         firstBitDifference(
           trained.phi.subarray(r * 3, r * 3 + 3),
@@ -158,7 +161,7 @@ describe.each(["f32", "f64"] as const)("%s: one sgd step over every observation"
     const s = sampleWeights(data);
     const total = s.reduce((x, y) => x + y, 0);
     // occurrences of each row, sample-weighted: row 0 in observations 0, 1, 2
-    const occurrences = [1 + 2 + 0.5, 2, 1.5, 0, 1 + 0.5, 2, 1 + 1.5, 1.5, 0];
+    const occurrences = [1 + 2 + 0.5, 2, 1.5, 0, 1 + 0.5, 2, 1 + 1.5, 1.5, 0.5, 0];
     const reg = 0.05,
       regFixed = 0.4;
     const byOccurrence = penaltyOf({ reg });
@@ -171,8 +174,10 @@ describe.each(["f32", "f64"] as const)("%s: one sgd step over every observation"
       }
       // reg: in proportion to the row's share of the batch (its occurrences / B)
       expect(close(byOccurrence[r], (occurrences[r] / total) * reg), `reg, row ${r}`).toBe(true);
-      // regFixed: the same for every row, however often it occurs (one batch is the epoch)
-      expect(close(byRow[r], regFixed / total), `regFixed, row ${r}`).toBe(true);
+      // regFixed: the same for every row, however often it occurs (one batch is the epoch),
+      // but for row 8, whose n_r of 0.5 counts as 1
+      const perRow = (occurrences[r] / Math.max(1, occurrences[r]) / total) * regFixed;
+      expect(close(byRow[r], perRow), `regFixed, row ${r}`).toBe(true);
     }
   });
 
@@ -198,7 +203,7 @@ describe.each(["f32", "f64"] as const)("%s: one sgd step over every observation"
     const seed = 17;
     const order = Array.from(shuffled(5, new Random(seed)));
     const batches = [order.slice(0, 2), order.slice(2, 4), order.slice(4)];
-    const penalty = { reg: 0.05, regFixed: 0.4, regWeight: [1, 0.5, 0, 2, 1, 3, 0.25, 1, 1] };
+    const penalty = { reg: 0.05, regFixed: 0.4, regWeight: [1, 0.5, 0, 2, 1, 3, 0.25, 1, 1.5, 1] };
     const m = model(precision);
     const p0 = paramsOf(m);
     let p = p0;
@@ -239,12 +244,16 @@ describe("penalty options", () => {
 
   it.each([
     [
-      { regWeight: [1, 1, 1, -1, 1, 1, 1, 1, 1] },
+      { regWeight: [1, 1, 1, -1, 1, 1, 1, 1, 1, 1] },
       RangeError,
       "options.regWeight[3] must be finite and non-negative, got -1",
     ],
-    [{ regWeight: [1, 1, 1, 1, 1, 1, 1, 1, NaN] }, RangeError, "options.regWeight[8] must be finite and non-negative"],
-    [{ regWeight: new Array(10).fill(1) }, RangeError, "options.regWeight.length must be n + m = 9, got 10"],
+    [
+      { regWeight: [1, 1, 1, 1, 1, 1, 1, 1, NaN, 1] },
+      RangeError,
+      "options.regWeight[8] must be finite and non-negative",
+    ],
+    [{ regWeight: new Array(9).fill(1) }, RangeError, "options.regWeight.length must be n + m = 10, got 9"],
     [{ reg: -0.1 }, RangeError, "options.reg must be a finite number of at least 0, got -0.1"],
     [{ regFixed: Infinity }, RangeError, "options.regFixed must be a finite number of at least 0, got Infinity"],
   ])("refuse %o, naming it", (options, type, message) => {
