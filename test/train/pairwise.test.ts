@@ -452,7 +452,7 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
   );
 
   it.each(["warp", "warp-kos"] as const)(
-    "%s: a batch whose draws all score below F+ - 1 has no pair and takes no step, penalty included",
+    "%s: a batch whose draws all score below F+ - 1 has no pair and takes no step, penalty included, but is reported to onBatch",
     (loss) => {
       const shape = { n: 2, m: 6, k: 2 };
       const model = createModel(shape, { precision, seed: 4, scale: 0.05, linear: true });
@@ -467,6 +467,7 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
       ]);
       const before = block(model);
       expect(model.evaluate(data, loss)).toBe(0);
+      const reported: string[] = [];
       const history = model.fit(data, {
         loss,
         epochs: 3,
@@ -474,9 +475,12 @@ describe.each(["f32", "f64"] as const)("%s pairs as LightFM defines them", (prec
         reg: 0.1,
         regFixed: 1,
         optimizer: { type: "sgd", learningRate: 0.5 },
+        onBatch: (batch, batches) => void reported.push(`${batch}/${batches}`),
       });
       expect(history.epochs.map((e) => e.loss)).toEqual([0, 0, 0]);
       expect(firstBitDifference(block(model), before)).toBe(-1);
+      // onBatch is called after every mini-batch (a progress bar), with a step or without
+      expect(reported).toEqual(["1/2", "2/2", "1/2", "2/2", "1/2", "2/2"]);
       // bpr has a pair for every observation: it steps
       model.fit(data, { loss: "bpr", epochs: 1, optimizer: { type: "sgd", learningRate: 0.5 } });
       expect(firstBitDifference(block(model), before)).not.toBe(-1);
