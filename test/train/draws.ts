@@ -1,6 +1,7 @@
 // The pairwise losses' pairs as LightFM defines them, written again for the tests, naively:
 // users and items as plain lists, a negative as the c-th item the user has not seen (a filter,
-// no binary search), scores in float64 by hand (./oracle.ts). It draws from the same seeded
+// no binary search), scores in float64 by hand (./oracle.ts). A collection (training, then
+// validation) knows the positives of itself and of those before it. It draws from the same seeded
 // stream as training (src/util/random.ts) in the order docs/design.md §8 gives: for each
 // observation of a batch in turn, its draws; warp-kos draws every observation's positives first.
 import type { Observations } from "../../src/index.js";
@@ -25,7 +26,8 @@ export class Items {
   readonly userOf: number[][] = [];
   readonly itemOf: number[][] = [];
   readonly users: GateSet[] = [];
-  readonly positives: number[][] = [];
+  /** per collection, each user's positives as it knows them: its own and those of the collections before it */
+  readonly positives: number[][][] = [];
 
   constructor(shape: { n: number; m: number }, ...collections: Observations[]) {
     const parts = collections.map((data) =>
@@ -43,7 +45,6 @@ export class Items {
         if (!users.has(keyOf(user))) {
           users.set(keyOf(user), this.users.length);
           this.users.push(user);
-          this.positives.push([]);
         }
         let it = oneRow ? item.rows[0] - shape.n : items.get(keyOf(item));
         if (it === undefined) {
@@ -56,22 +57,25 @@ export class Items {
       this.userOf.push(userOf);
       this.itemOf.push(itemOf);
     }
-    this.userOf.forEach((userOf, c) =>
-      userOf.forEach((user, b) => {
-        if (!this.positives[user].includes(this.itemOf[c][b])) this.positives[user].push(this.itemOf[c][b]);
-      }),
-    );
-    for (const p of this.positives) p.sort((x, y) => x - y);
+    this.userOf.forEach((_, c) => {
+      const known = this.users.map((): number[] => []);
+      for (let before = 0; before <= c; before++) {
+        this.userOf[before].forEach((user, b) => {
+          if (!known[user].includes(this.itemOf[before][b])) known[user].push(this.itemOf[before][b]);
+        });
+      }
+      this.positives.push(known.map((p) => p.sort((x, y) => x - y)));
+    });
   }
 
-  /** The items the user has not seen, in order. */
-  unseen(user: number): number[] {
-    return this.items.map((_, i) => i).filter((i) => !this.positives[user].includes(i));
+  /** The items the user has not seen (as collection c knows), in order. */
+  unseen(user: number, c = 0): number[] {
+    return this.items.map((_, i) => i).filter((i) => !this.positives[c][user].includes(i));
   }
 
   /** A draw among the items the user has not seen: the c-th of them, c uniform (-1: none). */
-  drawNegative(user: number, random: Random): number {
-    const unseen = this.unseen(user);
+  drawNegative(user: number, random: Random, c = 0): number {
+    const unseen = this.unseen(user, c);
     return unseen.length === 0 ? -1 : unseen[random.below(unseen.length)];
   }
 }
@@ -108,7 +112,7 @@ export function pairsByHand(
   const userSet = (id: number) => items.users[userOf[id]];
   if (draws.loss === "bpr") {
     return ids.flatMap((id) => {
-      const negative = items.drawNegative(userOf[id], random);
+      const negative = items.drawNegative(userOf[id], random, collection);
       return negative < 0 ? [] : [{ id, user: userSet(id), positive: itemOf[id], negative, weight: 1 }];
     });
   }
@@ -116,7 +120,7 @@ export function pairsByHand(
   if (draws.loss === "warp-kos") {
     // the k-th best scored of min(n, P) positives drawn with replacement
     const drawn = ids.map((id) => {
-      const mine = items.positives[userOf[id]];
+      const mine = items.positives[collection][userOf[id]];
       return Array.from({ length: Math.min(draws.kos.n, mine.length) }, () => mine[random.below(mine.length)]);
     });
     drawn.forEach((candidates, b) => {
@@ -127,8 +131,10 @@ export function pairsByHand(
     });
   }
   const negatives = ids.map((id) => {
-    const seenAll = items.unseen(userOf[id]).length === 0;
-    return Array.from({ length: seenAll ? 0 : draws.maxSampled }, () => items.drawNegative(userOf[id], random));
+    const seenAll = items.unseen(userOf[id], collection).length === 0;
+    return Array.from({ length: seenAll ? 0 : draws.maxSampled }, () =>
+      items.drawNegative(userOf[id], random, collection),
+    );
   });
   const pairs: PairByHand[] = [];
   ids.forEach((id, b) => {
@@ -140,7 +146,9 @@ export function pairsByHand(
     const j = violators.length === 0 ? -1 : wrong.lastViolator ? violators[violators.length - 1] : violators[0];
     if (j < 0) return;
     const ranks =
-      draws.loss === "warp" ? items.items.length - 1 : items.items.length - items.positives[userOf[id]].length;
+      draws.loss === "warp"
+        ? items.items.length - 1
+        : items.items.length - items.positives[collection][userOf[id]].length;
     const weight = Math.min(10, Math.log(Math.max(1, Math.floor(ranks / (j + 1)))));
     pairs.push({ id, user, positive: positive[b], negative: negatives[b][j], weight });
   });

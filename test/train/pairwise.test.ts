@@ -105,9 +105,14 @@ describe("the catalogue", () => {
         expect(Array.from(catalogue.userOf[c]), where).toEqual(naive.userOf[c]);
         expect(Array.from(catalogue.itemOf[c]), where).toEqual(naive.itemOf[c]);
       }
-      for (let user = 0; user < naive.users.length; user++) {
-        const mine = catalogue.positives.subarray(catalogue.positivesIndptr[user], catalogue.positivesIndptr[user + 1]);
-        expect(Array.from(mine), where).toEqual(naive.positives[user]);
+      // each collection knows the positives of itself and of those before it
+      for (const c of [0, 1]) {
+        for (let user = 0; user < naive.users.length; user++) {
+          const { positives, positivesIndptr } = catalogue;
+          const mine = positives[c].subarray(positivesIndptr[c][user], positivesIndptr[c][user + 1]);
+          expect(Array.from(mine), `${where}, collection ${c}`).toEqual(naive.positives[c][user]);
+          expect(catalogue.positiveCount(user, c)).toBe(mine.length);
+        }
       }
     }
   });
@@ -121,7 +126,7 @@ describe("the catalogue", () => {
       for (let user = 0; user < catalogue.users; user++) {
         const [a, b] = [new Random(seed), new Random(seed)];
         const unseen = naive.unseen(user);
-        const mine = new Set(naive.positives[user]);
+        const mine = new Set(naive.positives[0][user]);
         const counts = new Map<number, number>();
         const draws = Math.max(10, 200 * unseen.length);
         let mismatch = -1,
@@ -206,6 +211,49 @@ describe("the catalogue in training", () => {
       model.dispose();
     }
   });
+});
+
+describe("validation in a pairwise fit", () => {
+  it.each(["bpr", "warp", "warp-kos"] as const)(
+    "%s: training does not know validation's positives: they are negatives to it, never its positives",
+    (loss) => {
+      // users rows 0 and 1, items rows 2..9; validation gives both users item row 6, which
+      // scores highest: a k-OS draw among validation's positives would take it, and as a
+      // training negative it violates
+      const shape = { n: 2, m: 8, k: 2 };
+      const train = observationsOf("f32", [
+        [[0], [1], [2], [1]],
+        [[0], [1], [3], [1]],
+        [[0], [1], [4], [1]],
+        [[1], [1], [5], [1]],
+      ]);
+      const validation = observationsOf("f32", [
+        [[0], [1], [6], [1]],
+        [[1], [1], [6], [1]],
+      ]);
+      const model = createModel(shape, { seed: 5, scale: 0.1, linear: true });
+      model.w[6] = 3;
+      const before = paramsOf(model);
+      let last = before.w[6],
+        rose = false;
+      model.fit(train, {
+        loss,
+        epochs: 5,
+        batchSize: 2,
+        validation,
+        kos: { k: 1, n: 10 },
+        optimizer: { type: "sgd", learningRate: 0.05 },
+        onBatch: () => {
+          rose ||= model.w[6] > last;
+          last = model.w[6];
+        },
+      });
+      // only ever drawn as a negative: its w falls, and never rises on the way
+      expect(rose).toBe(false);
+      expect(paramsOf(model).w[6]).toBeLessThan(before.w[6]);
+      model.dispose();
+    },
+  );
 });
 
 // --- the pairs ----------------------------------------------------------------------------
