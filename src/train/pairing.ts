@@ -57,9 +57,8 @@ export function pairingOf(
     }
   }
   const catalogue = new Catalogue(shape, ...collections);
-  let drawable = false;
-  for (let user = 0; user < catalogue.users && !drawable; user++)
-    drawable = catalogue.positiveCount(user) < catalogue.items;
+  // the users draws are made for are the first collection's (a validation-only user is never drawn for)
+  const drawable = catalogue.userOf[0].some((user) => catalogue.positiveCount(user) < catalogue.items);
   if (collections[0].count > 0 && !drawable)
     throw new RangeError(
       `${caller}(): ${name}: every user has seen all ${catalogue.items} items, so ${loss} has no negative to draw`,
