@@ -254,6 +254,22 @@ describe("validation in a pairwise fit", () => {
       model.dispose();
     },
   );
+  it("refuses a fit whose training users have seen every item, although a validation user has not", () => {
+    // rows 2 and 3 are every item; training's only user (row 0) has both, validation's (row 1) one
+    const shape = { n: 2, m: 2, k: 1 };
+    const train = observationsOf("f32", [
+      [[0], [1], [2], [1]],
+      [[0], [1], [3], [1]],
+    ]);
+    const validation = observationsOf("f32", [[[1], [1], [2], [1]]]);
+    const model = createModel(shape, { seed: 1 });
+    for (const loss of ["bpr", "warp", "warp-kos"] as const) {
+      expect(() => model.fit(train, { loss, validation })).toThrow(
+        `Model.fit(): observations: every user has seen all 2 items, so ${loss} has no negative to draw`,
+      );
+    }
+    model.dispose();
+  });
 });
 
 // --- the pairs ----------------------------------------------------------------------------
