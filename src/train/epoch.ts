@@ -89,8 +89,13 @@ export function epochOf(
     if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
     if (unscored >= 0)
       return { loss: NaN, diverged: `observation ${ids[unscored]} scored NaN or an infinity in batch ${batch}` };
-    // a batch whose observations have no pair (warp: every draw scored below them) takes no step
-    if (sets === 0) continue;
+    // a batch whose observations have no pair (warp: every draw scored below them) takes no
+    // step, but is a batch for onBatch (a progress bar counts every one)
+    if (sets === 0) {
+      o.onBatch?.(batch + 1, batches);
+      if (t.disposed) return { loss: lossSum / (weightSum || 1) };
+      continue;
+    }
     // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
     K.batchGradientListed({
       ...buffers.setArgs(sets),

@@ -216,8 +216,9 @@ export class Model<P extends Precision = Precision> {
    * sgd given momentum after training without starts from a zero velocity), the epoch count (a
    * learning-rate schedule is asked for the epochs that follow) and the random stream. No
    * option carries over: the loss, the optimizer and its hyper-parameters, the learning rate or
-   * schedule, epochs, batchSize, seed, l2, clipNorm, validation, patience and the callbacks are
-   * this call's, each at its default when not given, as fit()'s are. Checks as fit()'s.
+   * schedule, epochs, batchSize, seed, reg, regFixed, regWeight, maxSampled, kos, clipNorm,
+   * validation, patience and the callbacks are this call's, each at its default when not given,
+   * as fit()'s are. Checks as fit()'s.
    *
    * @example
    * ```ts

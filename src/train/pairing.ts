@@ -57,9 +57,8 @@ export function pairingOf(
     }
   }
   const catalogue = new Catalogue(shape, ...collections);
-  let drawable = false;
-  for (let user = 0; user < catalogue.users && !drawable; user++)
-    drawable = catalogue.positiveCount(user) < catalogue.items;
+  // the users draws are made for are the first collection's (a validation-only user is never drawn for)
+  const drawable = catalogue.userOf[0].some((user) => catalogue.positiveCount(user) < catalogue.items);
   if (collections[0].count > 0 && !drawable)
     throw new RangeError(
       `${caller}(): ${name}: every user has seen all ${catalogue.items} items, so ${loss} has no negative to draw`,
@@ -93,7 +92,7 @@ export function choosePairs(
   const pairs: Pair[] = [];
   if (pairing.loss === "bpr") {
     ids.forEach((id, b) => {
-      const negative = catalogue.drawNegative(userOf[id], random);
+      const negative = catalogue.drawNegative(userOf[id], random, collection);
       if (negative >= 0) pairs.push({ b, positive: itemOf[id], negative, weight: 1 });
     });
     return pairs;
@@ -105,16 +104,16 @@ export function choosePairs(
   if (pairing.loss === "warp-kos") {
     const { k, n } = pairing.kos;
     const drawn = [...ids].flatMap((id, b) =>
-      Array.from({ length: Math.min(n, catalogue.positiveCount(userOf[id])) }, () => ({
+      Array.from({ length: Math.min(n, catalogue.positiveCount(userOf[id], collection)) }, () => ({
         b,
         id,
-        item: catalogue.drawPositive(userOf[id], random),
+        item: catalogue.drawPositive(userOf[id], random, collection),
       })),
     );
     const scores = scorer.score(drawn);
     let at = 0;
     ids.forEach((id, b) => {
-      const count = Math.min(n, catalogue.positiveCount(userOf[id]));
+      const count = Math.min(n, catalogue.positiveCount(userOf[id], collection));
       const order = Array.from({ length: count }, (_, j) => at + j).sort((x, y) => scores[y] - scores[x]);
       const chosen = order[Math.min(k, count) - 1];
       positive[b] = drawn[chosen].item;
@@ -125,17 +124,18 @@ export function choosePairs(
   // the negatives of each observation, drawn in order, then scored together
   const drawn = [...ids].flatMap((id, b) => {
     const user = userOf[id];
-    const count = catalogue.positiveCount(user) >= catalogue.items ? 0 : pairing.maxSampled;
-    return Array.from({ length: count }, () => ({ b, id, item: catalogue.drawNegative(user, random) }));
+    const count = catalogue.positiveCount(user, collection) >= catalogue.items ? 0 : pairing.maxSampled;
+    return Array.from({ length: count }, () => ({ b, id, item: catalogue.drawNegative(user, random, collection) }));
   });
   const scores = scorer.score(drawn);
   let at = 0;
   ids.forEach((id, b) => {
     const user = userOf[id];
-    const count = catalogue.positiveCount(user) >= catalogue.items ? 0 : pairing.maxSampled;
+    const count = catalogue.positiveCount(user, collection) >= catalogue.items ? 0 : pairing.maxSampled;
     for (let j = 0; j < count; j++) {
       if (!(scores[at + j] > above[b] - 1)) continue;
-      const ranks = pairing.loss === "warp" ? catalogue.items - 1 : catalogue.items - catalogue.positiveCount(user);
+      const ranks =
+        pairing.loss === "warp" ? catalogue.items - 1 : catalogue.items - catalogue.positiveCount(user, collection);
       const weight = Math.min(MAX_WEIGHT, Math.log(Math.max(1, Math.floor(ranks / (j + 1)))));
       pairs.push({ b, positive: positive[b], negative: drawn[at + j].item, weight });
       break;

@@ -3,8 +3,11 @@
 // negative is drawn from are every row of group B when each item part is one row of weight 1
 // (as LightFM draws from every item, seen in the data or not), else the distinct item parts of
 // the observations; a user's positives are the items of every observation with the same user
-// part, and are never drawn as a negative (LightFM redraws them). A draw is bounded work: the c-th item that is not one of the
-// user's positives, found by binary search, never a loop until a draw succeeds.
+// part, and are never drawn as a negative (LightFM redraws them). A collection's draws know the
+// positives of itself and of the collections before it: training's know nothing of validation's
+// labels, validation's never take a training positive for a negative. A draw is bounded work:
+// the c-th item that is not one of the user's positives, found by binary search, never a loop
+// until a draw succeeds.
 
 import type { Random } from "../util/random.js";
 import type { CheckedObservations } from "./minibatch.js";
@@ -18,9 +21,9 @@ export class Catalogue {
   /** Each observation's user and item, for each collection given (in order). */
   readonly userOf: Uint32Array[];
   readonly itemOf: Uint32Array[];
-  /** Each user's positive items, sorted: CSR over users. */
-  readonly positivesIndptr: Uint32Array;
-  readonly positives: Uint32Array;
+  /** Each user's positive items as each collection knows them (its own and those before it), sorted: CSR over users. */
+  readonly positivesIndptr: Uint32Array[];
+  readonly positives: Uint32Array[];
   /** The most rows an item, and a user, has. */
   readonly widestItem: number;
   readonly widestUser: number;
@@ -92,16 +95,21 @@ export class Catalogue {
     this.itemWeight = weighted ? Float64Array.from(itemWeights) : undefined;
     this.widestItem = widestItem;
     this.widestUser = widestUser;
-    // each user's distinct positive items, sorted
+    // each user's distinct positive items, sorted, as each collection knows them
     const byUser: Set<number>[] = Array.from({ length: users.size }, () => new Set());
-    this.userOf.forEach((userOf, c) => userOf.forEach((user, b) => byUser[user].add(this.itemOf[c][b])));
-    this.positivesIndptr = new Uint32Array(users.size + 1);
-    const positives: number[] = [];
-    byUser.forEach((set, user) => {
-      positives.push(...[...set].sort((x, y) => x - y));
-      this.positivesIndptr[user + 1] = positives.length;
+    this.positivesIndptr = [];
+    this.positives = [];
+    this.userOf.forEach((userOf, c) => {
+      userOf.forEach((user, b) => byUser[user].add(this.itemOf[c][b]));
+      const indptr = new Uint32Array(users.size + 1);
+      const positives: number[] = [];
+      byUser.forEach((set, user) => {
+        positives.push(...[...set].sort((x, y) => x - y));
+        indptr[user + 1] = positives.length;
+      });
+      this.positivesIndptr.push(indptr);
+      this.positives.push(Uint32Array.from(positives));
     });
-    this.positives = Uint32Array.from(positives);
   }
 
   /** How many items there are. */
@@ -111,37 +119,39 @@ export class Catalogue {
 
   /** How many users there are. */
   get users(): number {
-    return this.positivesIndptr.length - 1;
+    return this.positivesIndptr[0].length - 1;
   }
 
-  /** How many positives a user has. */
-  positiveCount(user: number): number {
-    return this.positivesIndptr[user + 1] - this.positivesIndptr[user];
+  /** How many positives a user has, as collection c knows them. */
+  positiveCount(user: number, c = 0): number {
+    return this.positivesIndptr[c][user + 1] - this.positivesIndptr[c][user];
   }
 
   /**
-   * An item drawn uniformly among those the user has not seen, or -1 when the user has seen
-   * every item: the c-th item not among the sorted positives p (its position is the first j
-   * with p_j - j > c, found by binary search).
+   * An item drawn uniformly among those the user has not seen (as collection `collection`
+   * knows them), or -1 when the user has seen every item: the c-th item not among the sorted
+   * positives p (its position is the first j with p_j - j > c, found by binary search).
    */
-  drawNegative(user: number, random: Random): number {
-    const from = this.positivesIndptr[user],
-      count = this.positivesIndptr[user + 1] - from;
+  drawNegative(user: number, random: Random, collection = 0): number {
+    const indptr = this.positivesIndptr[collection],
+      positives = this.positives[collection];
+    const from = indptr[user],
+      count = indptr[user + 1] - from;
     if (count >= this.items) return -1;
     const c = random.below(this.items - count);
     let lo = 0,
       hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.positives[from + mid] - mid > c) hi = mid;
+      if (positives[from + mid] - mid > c) hi = mid;
       else lo = mid + 1;
     }
     return c + lo;
   }
 
-  /** One of the user's positive items, drawn uniformly (with replacement: k-OS WARP's draw). */
-  drawPositive(user: number, random: Random): number {
-    const from = this.positivesIndptr[user];
-    return this.positives[from + random.below(this.positiveCount(user))];
+  /** One of the user's positive items (as collection `collection` knows them), drawn uniformly (with replacement: k-OS WARP's draw). */
+  drawPositive(user: number, random: Random, collection = 0): number {
+    const from = this.positivesIndptr[collection][user];
+    return this.positives[collection][from + random.below(this.positiveCount(user, collection))];
   }
 }
