@@ -22,6 +22,7 @@ import { cpuSlug, markdown, svgChart } from "./report.js";
 import { makeInputs, settlePlans } from "./contenders.js";
 import { parseSizes, QUICK_SIZES, runSuite, SIZES } from "./suite.js";
 import { recipesBenchmark } from "./recipes.js";
+import { recommendingBenchmark } from "./recommending.js";
 import { trainingBenchmark } from "./training.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -68,6 +69,7 @@ const results = await runSuite({
 if (!values["no-training"]) {
   results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
   results.recipes = recipesBenchmark({ quick, log: (line) => console.error(line) });
+  results.recommending = recommendingBenchmark({ quick, log: (line) => console.error(line) });
 }
 results.date = started.toISOString().slice(0, 10);
 results.machine = `${cpus()[0].model.trim()}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;

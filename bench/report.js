@@ -204,6 +204,7 @@ export function markdown(results, { title, command }) {
     "",
     ...(results.training ? ["## Training", "", trainingTable(results.training), ""] : []),
     ...(results.recipes ? ["## Recipes", "", recipesTable(results.recipes), ""] : []),
+    ...(results.recommending ? ["## Recommending", "", recommendingTable(results.recommending), ""] : []),
     "## Every contender",
     "",
     sizeTables(results),
@@ -322,5 +323,16 @@ export function recipesTable(r) {
       (x) =>
         `| ${x.recipe} | ${x.loss} | ${x.count} | ${x.epochSeconds.toFixed(3)} | ${Math.round(x.count / x.epochSeconds).toLocaleString("en-US")} |`,
     ),
+  ].join("\n");
+}
+
+/** The recommending rows (bench/recommending.js): milliseconds of each call. */
+export function recommendingTable(r) {
+  return [
+    `Generated positives shaped as ml-100k: ${r.users} users, ${r.items} items, k = ${r.k}; one thread: \`bench/recommending.js\`.`,
+    "",
+    "| call | ms (median) |",
+    "|---|---:|",
+    ...r.rows.map((x) => `| ${x.what} | ${x.ms.toFixed(3)} |`),
   ].join("\n");
 }

@@ -199,6 +199,14 @@ export const KERNELS = [
     "void",
     "out[r] = <phi_r, w> for rows 0..rows-1.",
   ],
+  // recommending (recommend.ts)
+  [
+    "topItems",
+    "recommend.topItems",
+    "queries: u32, k: u32, q: ptr, items: u32, v: ptr, bias: ptr, excludeIndptr: ptr, excludeIndex: ptr, top: u32, scores: ptr, outIndex: ptr, outScore: ptr",
+    "void",
+    "Each query's best top items by <V_j, q_b> + bias_j, excluded items skipped, best first.",
+  ],
 ].map(declared);
 
 /** Exports of one instance (no precision). */

@@ -1,6 +1,6 @@
 // crossgrad/recommend: recommenders on crossgrad's kernels. Interactions in: parsing delimited
 // ratings and interaction files into columns over id maps, train/test splits, and ranking
-// metrics (docs/design.md §13).
+// metrics (docs/design.md §13); the recipes trained on them (§14); top-k in wasm (§15).
 
 export { IdMap, type IdType } from "./idmap.js";
 export type { Interactions } from "./interactions.js";
@@ -10,4 +10,5 @@ export { rankingMetrics, type RankingOptions, type RankingReport, type Scorer } 
 export { readInteractions, type InteractionSource, type ReadOptions } from "./read.js";
 export { explicit, implicit, splitByTime, splitLeaveKOut, splitRandom, type Split } from "./split.js";
 export { featuresOf, type Features } from "./features.js";
-export { trainRecipe, Recommender, type RecipeLoss, type RecipeName, type RecipeOptions } from "./recipes.js";
+export { trainRecipe, type RecipeName, type RecipeOptions } from "./recipes.js";
+export { Recommender, type RecipeLoss, type RecommendOptions, type TopItems } from "./recommender.js";

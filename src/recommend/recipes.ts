@@ -14,23 +14,20 @@
 // in the test, a feature no trained item has) keeps phi and w at 0: a cold user's prediction is
 // the mean plus the item's bias, a cold item's the mean plus the user's bias.
 
-import { createModel, type Model } from "../train/model.js";
-import type { EpochReport, History } from "../train/options.js";
+import { createModel } from "../train/model.js";
+import type { EpochReport } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
 import { flatThenLinear } from "../train/schedule.js";
 import { checkBoolean, checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
 import { describe, shown } from "../util/read.js";
 import type { Precision } from "../util/types.js";
 import { checkFeatures, type Features } from "./features.js";
-import type { IdMap } from "./idmap.js";
 import { checkInteractions, type Interactions } from "./interactions.js";
-import type { Scorer } from "./ranking.js";
+import { layoutOf, observationsOf, type RecipeName } from "./parts.js";
+import { Recommender, type RecipeLoss } from "./recommender.js";
 import { splitRandom } from "./split.js";
 
-/** The recipes: matrix factorization with biases, SVD++, and a LightFM-style hybrid. */
-export type RecipeName = "mf" | "svd++" | "hybrid";
-/** squared for ratings; the pairwise losses for positives (LightFM's). */
-export type RecipeLoss = "squared" | "bpr" | "warp" | "warp-kos";
+export type { RecipeName } from "./parts.js";
 
 /** Options of {@link trainRecipe}; every one has a default that learns (docs/recommend.md). */
 export interface RecipeOptions<Id extends string | number = string> {
@@ -63,125 +60,6 @@ export interface RecipeOptions<Id extends string | number = string> {
    * nothing is held out), then of the refit ("refit", its epochs counted from 0)
    */
   readonly onEpoch?: (report: EpochReport, run: "validated" | "refit") => void;
-}
-
-/** A CSR of parts (a user's or an item's rows of the table, with their gates). */
-interface Parts {
-  readonly indptr: Uint32Array;
-  readonly index: Uint32Array;
-  readonly weight: Float64Array;
-}
-
-/** The table's rows: users and items and what each lists. */
-interface Layout {
-  readonly n: number;
-  readonly m: number;
-  readonly users: Parts;
-  readonly items: Parts;
-}
-
-/** Parts of `count` rows, each from `rowsOf(r)` (rows ascending, weights beside them). */
-function partsOf(count: number, rowsOf: (r: number) => { rows: number[]; weights: number[] }): Parts {
-  const indptr = new Uint32Array(count + 1),
-    index: number[] = [],
-    weight: number[] = [];
-  for (let r = 0; r < count; r++) {
-    const { rows, weights } = rowsOf(r);
-    index.push(...rows);
-    weight.push(...weights);
-    indptr[r + 1] = index.length;
-  }
-  return { indptr, index: Uint32Array.from(index), weight: Float64Array.from(weight) };
-}
-
-/** An indicator row at `first + r` and its features' rows after `first + count`, weights summing to 1. */
-function withFeatures(first: number, count: number, features: Features<string | number> | undefined) {
-  return (r: number) => {
-    const from = features && r + 1 < features.indptr.length ? features.indptr[r] : 0,
-      to = features && r + 1 < features.indptr.length ? features.indptr[r + 1] : 0;
-    const rows = [first + r],
-      weights = [1];
-    for (let e = from; e < to; e++) {
-      rows.push(first + count + features!.index[e]);
-      weights.push(features!.weight ? features!.weight[e] : 1);
-    }
-    const sum = weights.reduce((s, x) => s + x, 0);
-    return { rows, weights: weights.map((x) => x / sum) };
-  };
-}
-
-/** The layout of a recipe over `users` and `items` rows, from the training interactions. */
-function layoutOf(
-  recipe: RecipeName,
-  train: Interactions<string | number>,
-  users: number,
-  items: number,
-  features: { user?: Features<string | number>; item?: Features<string | number> },
-): Layout {
-  if (recipe === "mf") {
-    const one = (first: number) => (r: number) => ({ rows: [first + r], weights: [1] });
-    return { n: users, m: items, users: partsOf(users, one(0)), items: partsOf(items, one(users)) };
-  }
-  if (recipe === "svd++") {
-    // N(u): the items u rated in training, distinct and ascending
-    const rated: number[][] = Array.from({ length: users }, () => []);
-    for (let i = 0; i < train.count; i++) rated[train.user[i]].push(train.item[i]);
-    const n = users + items;
-    const userParts = partsOf(users, (u) => {
-      const mine = [...new Set(rated[u])].sort((a, b) => a - b);
-      const gate = mine.length ? 1 / Math.sqrt(mine.length) : 0;
-      return { rows: [u, ...mine.map((j) => users + j)], weights: [1, ...mine.map(() => gate)] };
-    });
-    return { n, m: items, users: userParts, items: partsOf(items, (j) => ({ rows: [n + j], weights: [1] })) };
-  }
-  const userFeatures = features.user?.names.size ?? 0,
-    itemFeatures = features.item?.names.size ?? 0;
-  const n = users + userFeatures;
-  return {
-    n,
-    m: items + itemFeatures,
-    users: partsOf(users, withFeatures(0, users, features.user)),
-    items: partsOf(items, withFeatures(n, items, features.item)),
-  };
-}
-
-/** Observations of interactions under a layout: each pairs its user's part with its item's. */
-function observationsOf(
-  layout: Layout,
-  data: Interactions<string | number>,
-  precision: Precision,
-  targets: boolean,
-): Observations {
-  const { users, items } = layout;
-  let entries = 0;
-  for (let i = 0; i < data.count; i++) {
-    entries += users.indptr[data.user[i] + 1] - users.indptr[data.user[i]];
-    entries += items.indptr[data.item[i] + 1] - items.indptr[data.item[i]];
-  }
-  const indptr = new Uint32Array(data.count + 1),
-    index = new Uint32Array(entries),
-    weight = precision === "f32" ? new Float32Array(entries) : new Float64Array(entries);
-  let e = 0,
-    weighted = false;
-  for (let i = 0; i < data.count; i++) {
-    for (const [parts, r] of [
-      [users, data.user[i]],
-      [items, data.item[i]],
-    ] as const) {
-      for (let p = parts.indptr[r]; p < parts.indptr[r + 1]; p++, e++) {
-        index[e] = parts.index[p];
-        weight[e] = parts.weight[p];
-        weighted ||= parts.weight[p] !== 1;
-      }
-    }
-    indptr[i + 1] = e;
-  }
-  return {
-    indptr,
-    index,
-    ...(weighted && { weight }),
-    ...(targets && { y: data.rating }),
-  };
 }
 
 /**
@@ -232,179 +110,6 @@ function checkChoice<T extends string>(caller: string, name: string, value: unkn
       `${caller}(): ${name} must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${shown(value)}`,
     );
   return value as T;
-}
-
-/**
- * A recipe trained on interactions: predictions in rating units (explicit) or ranking scores
- * (implicit) for the rows of the interactions' maps. Dispose of it when done.
- */
-export class Recommender<Id extends string | number = string> {
-  /** the recipe, the loss, whether it predicts ratings */
-  readonly recipe: RecipeName;
-  readonly loss: RecipeLoss;
-  readonly explicit: boolean;
-  /** the trained model (its rows: docs/recommend.md's layout of the recipe) */
-  readonly model: Model;
-  /** the interactions' maps: user and item rows are theirs */
-  readonly users: IdMap<Id>;
-  readonly items: IdMap<Id>;
-  /** what the run that validates reported, epoch by epoch (its bestEpoch: where it stopped) */
-  readonly history: History;
-  /** the epochs the model was trained for (the refit's, after one) */
-  readonly trainedEpochs: number;
-  /** predictions are clipped to it (explicit) */
-  readonly ratingRange: readonly [number, number];
-  readonly #layout: Layout;
-  /** the users and items trained on (rows past them are cold) */
-  readonly #trained: { readonly users: number; readonly items: number };
-  #itemVectors?: { readonly v: Float64Array; readonly bias: Float64Array };
-
-  /** @internal Use {@link trainRecipe}. */
-  constructor(
-    fields: Pick<
-      Recommender<Id>,
-      "recipe" | "loss" | "explicit" | "model" | "users" | "items" | "history" | "trainedEpochs" | "ratingRange"
-    >,
-    layout: Layout,
-    trained: { readonly users: number; readonly items: number },
-  ) {
-    this.recipe = fields.recipe;
-    this.loss = fields.loss;
-    this.explicit = fields.explicit;
-    this.model = fields.model;
-    this.users = fields.users;
-    this.items = fields.items;
-    this.history = fields.history;
-    this.trainedEpochs = fields.trainedEpochs;
-    this.ratingRange = fields.ratingRange;
-    this.#layout = layout;
-    this.#trained = trained;
-  }
-
-  /** The layout's parts of user `u` and item `j`, or none for a row trained without (cold). */
-  #sets(caller: string, user: ArrayLike<number>, item: ArrayLike<number>): Observations {
-    if (user.length !== item.length)
-      throw new RangeError(`${caller}(): items.length must be users.length = ${user.length}, got ${item.length}`);
-    const count = user.length;
-    const { users, items } = this.#layout;
-    const indptr = new Uint32Array(count + 1),
-      index: number[] = [],
-      weight: number[] = [];
-    for (let b = 0; b < count; b++) {
-      const u = user[b],
-        j = item[b];
-      if (!Number.isInteger(u) || u < 0 || u >= this.users.size)
-        throw new RangeError(
-          `${caller}(): users[${b}] = ${shown(u)} is not a row of the users' map (size ${this.users.size})`,
-        );
-      if (!Number.isInteger(j) || j < 0 || j >= this.items.size)
-        throw new RangeError(
-          `${caller}(): items[${b}] = ${shown(j)} is not a row of the items' map (size ${this.items.size})`,
-        );
-      for (const [parts, r, known] of [
-        [users, u, this.#trained.users],
-        [items, j, this.#trained.items],
-      ] as const) {
-        if (r >= known) continue; // an id added to the map after training: cold
-        for (let p = parts.indptr[r]; p < parts.indptr[r + 1]; p++) {
-          index.push(parts.index[p]);
-          weight.push(parts.weight[p]);
-        }
-      }
-      indptr[b + 1] = index.length;
-    }
-    const Type = this.model.precision === "f32" ? Float32Array : Float64Array;
-    return { indptr, index: Uint32Array.from(index), weight: Type.from(weight) };
-  }
-
-  /**
-   * Predictions for pairs of user and item rows: ratings clipped to `ratingRange` (explicit),
-   * or scores whose order is the ranking (implicit).
-   */
-  predict(users: ArrayLike<number>, items: ArrayLike<number>): Float64Array {
-    const caller = "Recommender.predict";
-    const out = this.model.predict(this.#sets(caller, users, items));
-    if (this.explicit) {
-      const [low, high] = this.ratingRange;
-      for (let b = 0; b < out.length; b++) out[b] = Math.min(high, Math.max(low, out[b]));
-    }
-    return out;
-  }
-
-  /** RMSE and MAE of the predictions against interactions' ratings (over the same maps). */
-  evaluate(test: Interactions<Id>): { readonly rmse: number; readonly mae: number; readonly count: number } {
-    const caller = "Recommender.evaluate";
-    const data = checkInteractions<Id>(test, caller, "test");
-    if (data.users !== this.users || data.items !== this.items)
-      throw new RangeError(`${caller}(): test must be over the recommender's IdMaps (the same objects)`);
-    if (!this.explicit)
-      throw new Error(`${caller}(): a ${this.loss} recommender ranks; use rankingMetrics(recommender.scorer, test)`);
-    const predicted = this.predict(data.user, data.item);
-    let squares = 0,
-      absolutes = 0;
-    for (let i = 0; i < data.count; i++) {
-      const e = predicted[i] - data.rating[i];
-      squares += e * e;
-      absolutes += Math.abs(e);
-    }
-    return { rmse: Math.sqrt(squares / data.count), mae: absolutes / data.count, count: data.count };
-  }
-
-  /** Each item's pooled vector and bias (its part's rows), computed once. */
-  #items(): { readonly v: Float64Array; readonly bias: Float64Array } {
-    if (this.#itemVectors) return this.#itemVectors;
-    const { k } = this.model.shape;
-    const { items } = this.#layout;
-    const phi = this.model.phi,
-      w = this.model.w;
-    const count = this.#trained.items;
-    const v = new Float64Array(count * k),
-      bias = new Float64Array(count);
-    for (let j = 0; j < count; j++) {
-      for (let p = items.indptr[j]; p < items.indptr[j + 1]; p++) {
-        const row = items.index[p],
-          g = items.weight[p];
-        bias[j] += g * w[row];
-        for (let c = 0; c < k; c++) v[j * k + c] += g * phi[row * k + c];
-      }
-    }
-    return (this.#itemVectors = { v, bias });
-  }
-
-  /**
-   * Scores every item for a user row into `out` (length: the items' map size), for
-   * `rankingMetrics(recommender.scorer, test)`: an item added after training scores its cold
-   * answer, the user's part alone.
-   */
-  readonly scorer: Scorer = (user, out) => {
-    const { k } = this.model.shape;
-    const { users } = this.#layout;
-    const { v, bias } = this.#items();
-    const phi = this.model.phi,
-      w = this.model.w;
-    const u = new Float64Array(k);
-    let offset = this.model.w0;
-    if (user < this.#trained.users) {
-      for (let p = users.indptr[user]; p < users.indptr[user + 1]; p++) {
-        const row = users.index[p],
-          g = users.weight[p];
-        offset += g * w[row];
-        for (let c = 0; c < k; c++) u[c] += g * phi[row * k + c];
-      }
-    }
-    const count = Math.min(out.length, this.#trained.items);
-    for (let j = 0; j < count; j++) {
-      let s = bias[j];
-      for (let c = 0; c < k; c++) s += u[c] * v[j * k + c];
-      out[j] = s + offset;
-    }
-    out.fill(offset, count);
-  };
-
-  /** Frees the model's memory. */
-  dispose(): void {
-    this.model.dispose();
-  }
 }
 
 /**
@@ -533,6 +238,7 @@ export function trainRecipe<Id extends string | number>(
       { recipe, loss, explicit, model, users: data.users, items: data.items, history, trainedEpochs, ratingRange },
       layout,
       { users, items },
+      data,
     );
   } catch (error) {
     model.dispose();

@@ -1,0 +1,39 @@
+// Recommending speed (crossgrad/recommend): the top 10 of every user of generated ratings shaped
+// as ml-100k (943 users, 1,682 items, bench/recipes.js), one call for them all and one call a
+// user; the 10 items most like an item. Medians of repeated calls, one thread.
+// Environment-agnostic: Node, Deno and Bun run it.
+
+import { implicit, parseInteractions, trainRecipe } from "../dist/recommend/index.js";
+import { generatedRatings } from "./recipes.js";
+
+/** Median of `runs` timings of fn, in ms, after one untimed call. */
+function median(fn, runs) {
+  fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[runs >> 1];
+}
+
+/** Milliseconds of each recommending call. Returns { users, items, k, rows: [{ what, ms }] }. */
+export function recommendingBenchmark({ quick = false, log = () => {} } = {}) {
+  const data = implicit(parseInteractions(generatedRatings()), { threshold: 4 });
+  const model = trainRecipe(data, { epochs: 2, validation: 0 });
+  const users = Array.from({ length: data.users.size }, (_, u) => u);
+  const runs = quick ? 3 : 15;
+  const rows = [
+    {
+      what: `top 10 of every user (${users.length}), one call`,
+      ms: median(() => model.recommend(users, { k: 10 }), runs),
+    },
+    { what: "top 10 of one user", ms: median(() => model.recommend([7], { k: 10 }), runs * 20) },
+    { what: "10 most similar items to one item", ms: median(() => model.similarItems([7], { k: 10 }), runs * 20) },
+  ];
+  for (const row of rows) log(`recommending: ${row.what}: ${row.ms.toFixed(3)} ms`);
+  const result = { users: users.length, items: data.items.size, k: model.model.shape.k, rows };
+  model.dispose();
+  return result;
+}

@@ -1,0 +1,354 @@
+// A trained recipe (docs/design.md §14, §15): predictions for pairs of rows, the scores of every
+// item for a user (rankingMetrics' scorer), and the top items of users and the items most like
+// an item, picked in wasm over a table of the items' pooled vectors.
+
+import type { Model } from "../train/model.js";
+import type { History } from "../train/options.js";
+import type { Observations } from "../train/minibatch.js";
+import { checkInteger, checkOptions } from "../util/checks.js";
+import { describe, shown } from "../util/read.js";
+import { requireEngine } from "../wasm/init.js";
+import type { IdMap } from "./idmap.js";
+import { checkInteractions, type Interactions } from "./interactions.js";
+import type { Layout, RecipeName } from "./parts.js";
+import type { Scorer } from "./ranking.js";
+import { ItemTable, type Exclusions, type TopItems } from "./topk.js";
+
+export type { TopItems } from "./topk.js";
+
+/** squared for ratings; the pairwise losses for positives (LightFM's). */
+export type RecipeLoss = "squared" | "bpr" | "warp" | "warp-kos";
+
+/** Options of {@link Recommender.recommend}. */
+export interface RecommendOptions<Id extends string | number = string> {
+  /** how many items a user [10]; from 1 to the items trained */
+  readonly k?: number;
+  /**
+   * the items not to recommend to a user: "train" (what the recipe trained on, the default),
+   * false (none), or interactions over the same maps (a user's pairs there)
+   */
+  readonly exclude?: "train" | false | Interactions<Id>;
+}
+
+/** A user's items as a CSR over user rows, each user's items ascending and distinct. */
+function byUser(
+  data: { count: number; user: Uint32Array; item: Uint32Array },
+  users: number,
+  items: number,
+): Exclusions {
+  const lists: (Set<number> | undefined)[] = new Array(users);
+  for (let i = 0; i < data.count; i++) if (data.item[i] < items) (lists[data.user[i]] ??= new Set()).add(data.item[i]);
+  const indptr = new Uint32Array(users + 1);
+  for (let u = 0; u < users; u++) indptr[u + 1] = indptr[u] + (lists[u]?.size ?? 0);
+  const index = new Uint32Array(indptr[users]);
+  for (let u = 0; u < users; u++)
+    if (lists[u])
+      index.set(
+        [...lists[u]!].sort((a, b) => a - b),
+        indptr[u],
+      );
+  return { indptr, index };
+}
+
+/**
+ * A recipe trained on interactions: predictions in rating units (explicit) or ranking scores
+ * (implicit) for the rows of the interactions' maps. Dispose of it when done.
+ */
+export class Recommender<Id extends string | number = string> {
+  /** the recipe, the loss, whether it predicts ratings */
+  readonly recipe: RecipeName;
+  readonly loss: RecipeLoss;
+  readonly explicit: boolean;
+  /** the trained model (its rows: docs/recommend.md's layout of the recipe) */
+  readonly model: Model;
+  /** the interactions' maps: user and item rows are theirs */
+  readonly users: IdMap<Id>;
+  readonly items: IdMap<Id>;
+  /** what the run that validates reported, epoch by epoch (its bestEpoch: where it stopped) */
+  readonly history: History;
+  /** the epochs the model was trained for (the refit's, after one) */
+  readonly trainedEpochs: number;
+  /** predictions are clipped to it (explicit) */
+  readonly ratingRange: readonly [number, number];
+  readonly #layout: Layout;
+  /** the users and items trained on (rows past them are cold) */
+  readonly #trained: { readonly users: number; readonly items: number };
+  #itemVectors?: { readonly v: Float64Array; readonly bias: Float64Array };
+  #table?: ItemTable;
+  /** what the recipe trained on, by user row (the default exclusions) */
+  readonly #seen: Exclusions;
+
+  /** @internal Use {@link trainRecipe}. */
+  constructor(
+    fields: Pick<
+      Recommender<Id>,
+      "recipe" | "loss" | "explicit" | "model" | "users" | "items" | "history" | "trainedEpochs" | "ratingRange"
+    >,
+    layout: Layout,
+    trained: { readonly users: number; readonly items: number },
+    train: Interactions<Id>,
+  ) {
+    this.recipe = fields.recipe;
+    this.loss = fields.loss;
+    this.explicit = fields.explicit;
+    this.model = fields.model;
+    this.users = fields.users;
+    this.items = fields.items;
+    this.history = fields.history;
+    this.trainedEpochs = fields.trainedEpochs;
+    this.ratingRange = fields.ratingRange;
+    this.#layout = layout;
+    this.#trained = trained;
+    this.#seen = byUser(train, trained.users, trained.items);
+  }
+
+  #live(caller: string): void {
+    if (this.model.disposed) throw new Error(`${caller}(): this Recommender was disposed`);
+  }
+
+  /** The layout's parts of user `u` and item `j`, or none for a row trained without (cold). */
+  #sets(caller: string, user: ArrayLike<number>, item: ArrayLike<number>): Observations {
+    if (user.length !== item.length)
+      throw new RangeError(`${caller}(): items.length must be users.length = ${user.length}, got ${item.length}`);
+    const count = user.length;
+    const { users, items } = this.#layout;
+    const indptr = new Uint32Array(count + 1),
+      index: number[] = [],
+      weight: number[] = [];
+    for (let b = 0; b < count; b++) {
+      const u = user[b],
+        j = item[b];
+      if (!Number.isInteger(u) || u < 0 || u >= this.users.size)
+        throw new RangeError(
+          `${caller}(): users[${b}] = ${shown(u)} is not a row of the users' map (size ${this.users.size})`,
+        );
+      if (!Number.isInteger(j) || j < 0 || j >= this.items.size)
+        throw new RangeError(
+          `${caller}(): items[${b}] = ${shown(j)} is not a row of the items' map (size ${this.items.size})`,
+        );
+      for (const [parts, r, known] of [
+        [users, u, this.#trained.users],
+        [items, j, this.#trained.items],
+      ] as const) {
+        if (r >= known) continue; // an id added to the map after training: cold
+        for (let p = parts.indptr[r]; p < parts.indptr[r + 1]; p++) {
+          index.push(parts.index[p]);
+          weight.push(parts.weight[p]);
+        }
+      }
+      indptr[b + 1] = index.length;
+    }
+    const Type = this.model.precision === "f32" ? Float32Array : Float64Array;
+    return { indptr, index: Uint32Array.from(index), weight: Type.from(weight) };
+  }
+
+  /**
+   * Predictions for pairs of user and item rows: ratings clipped to `ratingRange` (explicit),
+   * or scores whose order is the ranking (implicit).
+   */
+  predict(users: ArrayLike<number>, items: ArrayLike<number>): Float64Array {
+    const caller = "Recommender.predict";
+    const out = this.model.predict(this.#sets(caller, users, items));
+    if (this.explicit) {
+      const [low, high] = this.ratingRange;
+      for (let b = 0; b < out.length; b++) out[b] = Math.min(high, Math.max(low, out[b]));
+    }
+    return out;
+  }
+
+  /** RMSE and MAE of the predictions against interactions' ratings (over the same maps). */
+  evaluate(test: Interactions<Id>): { readonly rmse: number; readonly mae: number; readonly count: number } {
+    const caller = "Recommender.evaluate";
+    const data = checkInteractions<Id>(test, caller, "test");
+    if (data.users !== this.users || data.items !== this.items)
+      throw new RangeError(`${caller}(): test must be over the recommender's IdMaps (the same objects)`);
+    if (!this.explicit)
+      throw new Error(`${caller}(): a ${this.loss} recommender ranks; use rankingMetrics(recommender.scorer, test)`);
+    const predicted = this.predict(data.user, data.item);
+    let squares = 0,
+      absolutes = 0;
+    for (let i = 0; i < data.count; i++) {
+      const e = predicted[i] - data.rating[i];
+      squares += e * e;
+      absolutes += Math.abs(e);
+    }
+    return { rmse: Math.sqrt(squares / data.count), mae: absolutes / data.count, count: data.count };
+  }
+
+  /** Each item's pooled vector and bias (its part's rows), computed once. */
+  #items(): { readonly v: Float64Array; readonly bias: Float64Array } {
+    if (this.#itemVectors) return this.#itemVectors;
+    const { k } = this.model.shape;
+    const { items } = this.#layout;
+    const phi = this.model.phi,
+      w = this.model.w;
+    const count = this.#trained.items;
+    const v = new Float64Array(count * k),
+      bias = new Float64Array(count);
+    for (let j = 0; j < count; j++) {
+      for (let p = items.indptr[j]; p < items.indptr[j + 1]; p++) {
+        const row = items.index[p],
+          g = items.weight[p];
+        bias[j] += g * w[row];
+        for (let c = 0; c < k; c++) v[j * k + c] += g * phi[row * k + c];
+      }
+    }
+    return (this.#itemVectors = { v, bias });
+  }
+
+  /**
+   * Scores every item for a user row into `out` (length: the items' map size), for
+   * `rankingMetrics(recommender.scorer, test)`: an item added after training scores its cold
+   * answer, the user's part alone.
+   */
+  readonly scorer: Scorer = (user, out) => {
+    this.#live("Recommender.scorer");
+    const { k } = this.model.shape;
+    const { v, bias } = this.#items();
+    const u = new Float64Array(k);
+    const offset = this.#userVector(user, u, 0);
+    const count = Math.min(out.length, this.#trained.items);
+    for (let j = 0; j < count; j++) {
+      let s = bias[j];
+      for (let c = 0; c < k; c++) s += u[c] * v[j * k + c];
+      out[j] = s + offset;
+    }
+    out.fill(offset, count);
+  };
+
+  /** User row `user`'s pooled vector into out[at..at+k) (zeros when cold); returns w0 plus its bias. */
+  #userVector(user: number, out: Float64Array, at: number): number {
+    const { k } = this.model.shape;
+    const { users } = this.#layout;
+    const phi = this.model.phi,
+      w = this.model.w;
+    let offset = this.model.w0;
+    if (user < this.#trained.users) {
+      for (let p = users.indptr[user]; p < users.indptr[user + 1]; p++) {
+        const row = users.index[p],
+          g = users.weight[p];
+        offset += g * w[row];
+        for (let c = 0; c < k; c++) out[at + c] += g * phi[row * k + c];
+      }
+    }
+    return offset;
+  }
+
+  /** The items' table in wasm memory, made on first use. */
+  #itemTable(caller: string): ItemTable {
+    if (this.#table) return this.#table;
+    const { v, bias } = this.#items();
+    return (this.#table = new ItemTable(
+      requireEngine(caller),
+      this.model.precision,
+      this.model.shape.k,
+      v,
+      bias,
+      caller,
+    ));
+  }
+
+  /** k, checked: from 1 to the items there are to pick from. */
+  #k(caller: string, k: unknown, most: number): number {
+    if (k === undefined) return Math.min(10, most);
+    return checkInteger(caller, "options.k", k, 1, Math.max(1, most));
+  }
+
+  /** Rows of a map, checked: integers in range, none repeated. */
+  #rows(caller: string, name: string, rows: unknown, size: number): Uint32Array {
+    if (typeof rows !== "object" || rows === null || typeof (rows as ArrayLike<number>).length !== "number")
+      throw new TypeError(`${caller}(): ${name} must be an array of rows, got ${describe(rows)}`);
+    const list = rows as ArrayLike<unknown>;
+    const out = new Uint32Array(list.length);
+    const first = new Map<number, number>();
+    for (let b = 0; b < list.length; b++) {
+      const r = list[b];
+      if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r >= size)
+        throw new RangeError(`${caller}(): ${name}[${b}] = ${shown(r)} is not a row (from 0 to ${size - 1})`);
+      if (first.has(r)) throw new RangeError(`${caller}(): ${name}[${b}] = ${r} repeats ${name}[${first.get(r)}]`);
+      first.set(r, b);
+      out[b] = r;
+    }
+    return out;
+  }
+
+  /**
+   * The top `k` items of each user row, best first, by the model's score (the rating a
+   * rating recipe predicts, before clipping): `items[b * k + e]` is user b's e-th item (a row of
+   * `items`), -1 where fewer than k are left after the exclusions. Items a user trained on are
+   * left out unless `exclude: false`; items added to the map after training are not in the table.
+   *
+   * @example
+   * ```ts
+   * const { items, scores } = recommender.recommend([0, 5], { k: 3 });
+   * recommender.items.id(items[0]); // user 0's best item
+   * ```
+   */
+  recommend(users: ArrayLike<number>, options?: RecommendOptions<Id>): TopItems {
+    const caller = "Recommender.recommend";
+    this.#live(caller);
+    const o = checkOptions<RecommendOptions<Id>>(caller, "options", options, ["k", "exclude"]);
+    const rows = this.#rows(caller, "users", users, this.users.size);
+    const items = this.#trained.items;
+    const k = this.#k(caller, o.k, items);
+    let source: Exclusions | undefined;
+    if (o.exclude === undefined || o.exclude === "train") source = this.#seen;
+    else if (o.exclude !== false) {
+      const other = checkInteractions<Id>(o.exclude, caller, "options.exclude");
+      if (other.users !== this.users || other.items !== this.items)
+        throw new RangeError(`${caller}(): options.exclude must be over the recommender's IdMaps (the same objects)`);
+      source = byUser(other, this.users.size, items);
+    }
+    const indptr = new Uint32Array(rows.length + 1),
+      lists: Uint32Array[] = [];
+    rows.forEach((u, b) => {
+      const list =
+        source && u + 1 < source.indptr.length
+          ? source.index.subarray(source.indptr[u], source.indptr[u + 1])
+          : new Uint32Array(0);
+      lists.push(list);
+      indptr[b + 1] = indptr[b] + list.length;
+    });
+    const index = new Uint32Array(indptr[rows.length]);
+    lists.forEach((list, b) => index.set(list, indptr[b]));
+    const { k: dims } = this.model.shape;
+    const queries = new Float64Array(rows.length * dims),
+      offsets = new Float64Array(rows.length);
+    rows.forEach((u, b) => (offsets[b] = this.#userVector(u, queries, b * dims)));
+    const top = this.#itemTable(caller).top(queries, { indptr, index }, k, "dot", caller);
+    for (let b = 0; b < rows.length; b++)
+      for (let e = b * k; e < (b + 1) * k; e++) if (top.items[e] >= 0) top.scores[e] += offsets[b];
+    return top;
+  }
+
+  /**
+   * The `k` items most like each item row, by the cosine of their pooled vectors, best first,
+   * the item itself left out (`items[b * k + e]`, -1 past the others; a zero vector's cosines are 0).
+   *
+   * @example
+   * ```ts
+   * const { items, scores } = recommender.similarItems([recommender.items.get("m1")!], { k: 5 });
+   * ```
+   */
+  similarItems(items: ArrayLike<number>, options?: { readonly k?: number }): TopItems {
+    const caller = "Recommender.similarItems";
+    this.#live(caller);
+    const o = checkOptions<{ k: number }>(caller, "options", options, ["k"]);
+    const trained = this.#trained.items;
+    const rows = this.#rows(caller, "items", items, trained);
+    const k = this.#k(caller, o.k, trained - 1);
+    const table = this.#itemTable(caller);
+    const { k: dims } = this.model.shape;
+    const queries = new Float64Array(rows.length * dims);
+    rows.forEach((j, b) => queries.set(table.unitRow(j), b * dims));
+    const indptr = Uint32Array.from({ length: rows.length + 1 }, (_, b) => b);
+    return table.top(queries, { indptr, index: rows }, k, "cosine", caller);
+  }
+
+  /** Frees the model's memory and the items' table. */
+  dispose(): void {
+    this.#table?.dispose();
+    this.#table = undefined;
+    this.model.dispose();
+  }
+}
