@@ -28,8 +28,7 @@ import { rowDots } from "./dots";
 }
 
 /** Restores the heap (worst at the root) below slot `from` of `size` slots. */
-// @ts-ignore: decorator
-@inline function siftDown<T>(index: usize, score: usize, from: u32, size: u32): void {
+function siftDown<T>(index: usize, score: usize, from: u32, size: u32): void {
   let p: u32 = from;
   const s = load<T>(at<T>(score, p)), j = itemAt(index, p);
   while (true) {
@@ -50,8 +49,7 @@ import { rowDots } from "./dots";
 }
 
 /** Adds (s, j) at slot `size` and moves it up to its place. */
-// @ts-ignore: decorator
-@inline function siftUp<T>(index: usize, score: usize, size: u32, s: T, j: u32): void {
+function siftUp<T>(index: usize, score: usize, size: u32, s: T, j: u32): void {
   let p: u32 = size;
   while (p > 0) {
     const parent: u32 = (p - 1) >> 1;

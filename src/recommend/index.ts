@@ -11,4 +11,10 @@ export { readInteractions, type InteractionSource, type ReadOptions } from "./re
 export { explicit, implicit, splitByTime, splitLeaveKOut, splitRandom, type Split } from "./split.js";
 export { featuresOf, type Features } from "./features.js";
 export { trainRecipe, type RecipeName, type RecipeOptions } from "./recipes.js";
-export { Recommender, type RecipeLoss, type RecommendOptions, type TopItems } from "./recommender.js";
+export {
+  Recommender,
+  type FoldInOptions,
+  type RecipeLoss,
+  type RecommendOptions,
+  type TopItems,
+} from "./recommender.js";

@@ -22,6 +22,8 @@ export interface Layout {
   readonly m: number;
   readonly users: Parts;
   readonly items: Parts;
+  /** SVD++: each item's implicit row (in group A) */
+  readonly implicitRow?: Uint32Array;
 }
 
 /** Parts of `count` rows, each from `rowsOf(r)` (rows ascending, weights beside them). */
@@ -76,7 +78,13 @@ export function layoutOf(
       const gate = mine.length ? 1 / Math.sqrt(mine.length) : 0;
       return { rows: [u, ...mine.map((j) => users + j)], weights: [1, ...mine.map(() => gate)] };
     });
-    return { n, m: items, users: userParts, items: partsOf(items, (j) => ({ rows: [n + j], weights: [1] })) };
+    return {
+      n,
+      m: items,
+      users: userParts,
+      items: partsOf(items, (j) => ({ rows: [n + j], weights: [1] })),
+      implicitRow: Uint32Array.from({ length: items }, (_, j) => users + j),
+    };
   }
   const userFeatures = features.user?.names.size ?? 0,
     itemFeatures = features.item?.names.size ?? 0;
@@ -125,5 +133,76 @@ export function observationsOf(
     index,
     ...(weighted && { weight }),
     ...(targets && { y: data.rating }),
+  };
+}
+
+/** Parts one after the other: the second's entries follow the first's. */
+function concatParts(first: Parts, second: Parts): Parts {
+  const indptr = new Uint32Array(first.indptr.length + second.indptr.length - 1);
+  indptr.set(first.indptr);
+  const base = first.index.length;
+  for (let r = 1; r < second.indptr.length; r++) indptr[first.indptr.length - 1 + r] = base + second.indptr[r];
+  const index = new Uint32Array(base + second.index.length);
+  index.set(first.index);
+  index.set(second.index, base);
+  const weight = new Float64Array(index.length);
+  weight.set(first.weight);
+  weight.set(second.weight, base);
+  return { indptr, index, weight };
+}
+
+/**
+ * The layout after users and items were added to the maps (`before` rows to `after` rows): the
+ * table gains `a` rows at the end of group A (the new users'; for SVD++ then the new items'
+ * implicit rows) and `b` at the end of group B (the new items'), so the rows it had keep their
+ * order and group B's move up by `a`. A new user's part is its row (SVD++: and the implicit rows
+ * of the items `data` says it rated); a new item's, its row (features of new rows are not known).
+ */
+export function grownLayout(
+  recipe: RecipeName,
+  layout: Layout,
+  before: { readonly users: number; readonly items: number },
+  after: { readonly users: number; readonly items: number },
+  data: Interactions<string | number>,
+): { readonly layout: Layout; readonly a: number; readonly b: number } {
+  const newUsers = after.users - before.users,
+    newItems = after.items - before.items;
+  const a = recipe === "svd++" ? newUsers + newItems : newUsers;
+  const n = layout.n + a;
+  const shift = (parts: Parts): Parts => ({
+    ...parts,
+    index: parts.index.map((row) => (row < layout.n ? row : row + a)),
+  });
+  // SVD++: the items had their implicit rows; new items' follow the new users' rows
+  const implicitRow =
+    layout.implicitRow &&
+    Uint32Array.from({ length: after.items }, (_, j) =>
+      j < before.items ? layout.implicitRow![j] : layout.n + newUsers + (j - before.items),
+    );
+  const rated: number[][] = Array.from({ length: newUsers }, () => []);
+  if (recipe === "svd++")
+    for (let i = 0; i < data.count; i++)
+      if (data.user[i] >= before.users) rated[data.user[i] - before.users].push(data.item[i]);
+  const users = partsOf(newUsers, (x) => {
+    const mine = [...new Set(rated[x])];
+    const gate = mine.length ? 1 / Math.sqrt(mine.length) : 0;
+    const pairs: [number, number][] = [
+      [layout.n + x, 1],
+      ...mine.map((j): [number, number] => [implicitRow![j], gate]),
+    ];
+    pairs.sort((p, q) => p[0] - q[0]);
+    return { rows: pairs.map((p) => p[0]), weights: pairs.map((p) => p[1]) };
+  });
+  const items = partsOf(newItems, (x) => ({ rows: [n + layout.m + x], weights: [1] }));
+  return {
+    layout: {
+      n,
+      m: layout.m + newItems,
+      users: concatParts(shift(layout.users), users),
+      items: concatParts(shift(layout.items), items),
+      ...(implicitRow && { implicitRow }),
+    },
+    a,
+    b: newItems,
   };
 }

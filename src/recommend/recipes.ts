@@ -192,6 +192,7 @@ export function trainRecipe<Id extends string | number>(
   const observations = observationsOf(layout, fitPart, precision, explicit);
   const validation = validationPart && observationsOf(layout, validationPart, precision, explicit);
 
+  const scale = explicit ? 0.1 : 0.1 / Math.sqrt(k);
   const fitOptions = {
     loss,
     optimizer: { type: optimizer, learningRate: flatThenLinear(learningRate, epochs) },
@@ -201,10 +202,7 @@ export function trainRecipe<Id extends string | number>(
     regFixed,
   };
   const start = (part: Interactions<Id>, sets: Observations) => {
-    const model = createModel(
-      { n: layout.n, m: layout.m, k },
-      { precision, seed, scale: explicit ? 0.1 : 0.1 / Math.sqrt(k), linear: true },
-    );
+    const model = createModel({ n: layout.n, m: layout.m, k }, { precision, seed, scale, linear: true });
     // rows the training part never lists stay at 0 (their cold answer: the biases around them)
     const listed = new Uint8Array(layout.n + layout.m);
     for (const row of sets.index) listed[row] = 1;
@@ -239,6 +237,7 @@ export function trainRecipe<Id extends string | number>(
       layout,
       { users, items },
       data,
+      { optimizer, learningRate, reg, regFixed, seed, scale },
     );
   } catch (error) {
     model.dispose();

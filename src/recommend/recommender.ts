@@ -3,6 +3,8 @@
 // an item, picked in wasm over a table of the items' pooled vectors.
 
 import type { Model } from "../train/model.js";
+import type { OptimizerOptions } from "../train/optimizers.js";
+import { flatThenLinear } from "../train/schedule.js";
 import type { History } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
 import { checkInteger, checkOptions } from "../util/checks.js";
@@ -10,7 +12,7 @@ import { describe, shown } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
 import { checkInteractions, type Interactions } from "./interactions.js";
-import type { Layout, RecipeName } from "./parts.js";
+import { grownLayout, observationsOf, type Layout, type RecipeName } from "./parts.js";
 import type { Scorer } from "./ranking.js";
 import { ItemTable, type Exclusions, type TopItems } from "./topk.js";
 
@@ -28,6 +30,43 @@ export interface RecommendOptions<Id extends string | number = string> {
    * false (none), or interactions over the same maps (a user's pairs there)
    */
   readonly exclude?: "train" | false | Interactions<Id>;
+}
+
+/** Each user's items of both (the second covers every user; the first may cover fewer): a user
+ * the second lists nothing for keeps the first's list as it is (fold-in adds a few users' items). */
+function merged(first: Exclusions, second: Exclusions): Exclusions {
+  const users = second.indptr.length - 1;
+  const firstOf = (u: number) =>
+    u + 1 < first.indptr.length ? first.index.subarray(first.indptr[u], first.indptr[u + 1]) : new Uint32Array(0);
+  const changed = new Map<number, Uint32Array>();
+  for (let u = 0; u < users; u++) {
+    if (second.indptr[u + 1] === second.indptr[u]) continue;
+    const union = new Set(firstOf(u));
+    for (const j of second.index.subarray(second.indptr[u], second.indptr[u + 1])) union.add(j);
+    changed.set(u, Uint32Array.from(union).sort());
+  }
+  const indptr = new Uint32Array(users + 1);
+  for (let u = 0; u < users; u++) indptr[u + 1] = indptr[u] + (changed.get(u) ?? firstOf(u)).length;
+  const index = new Uint32Array(indptr[users]);
+  for (let u = 0; u < users; u++) index.set(changed.get(u) ?? firstOf(u), indptr[u]);
+  return { indptr, index };
+}
+
+/** How a recipe trained: what fold-in trains new rows with. */
+export interface RecipeSettings {
+  readonly optimizer: OptimizerOptions["type"];
+  /** the base rate of the schedule */
+  readonly learningRate: number;
+  readonly reg: number;
+  readonly regFixed: number;
+  readonly seed: number;
+  readonly scale: number;
+}
+
+/** Options of {@link Recommender.foldIn}. */
+export interface FoldInOptions {
+  /** epochs over the new interactions [15] */
+  readonly epochs?: number;
 }
 
 /** A user's items as a CSR over user rows, each user's items ascending and distinct. */
@@ -59,8 +98,7 @@ export class Recommender<Id extends string | number = string> {
   readonly recipe: RecipeName;
   readonly loss: RecipeLoss;
   readonly explicit: boolean;
-  /** the trained model (its rows: docs/recommend.md's layout of the recipe) */
-  readonly model: Model;
+  #model: Model;
   /** the interactions' maps: user and item rows are theirs */
   readonly users: IdMap<Id>;
   readonly items: IdMap<Id>;
@@ -70,13 +108,15 @@ export class Recommender<Id extends string | number = string> {
   readonly trainedEpochs: number;
   /** predictions are clipped to it (explicit) */
   readonly ratingRange: readonly [number, number];
-  readonly #layout: Layout;
+  #layout: Layout;
   /** the users and items trained on (rows past them are cold) */
-  readonly #trained: { readonly users: number; readonly items: number };
+  #trained: { readonly users: number; readonly items: number };
   #itemVectors?: { readonly v: Float64Array; readonly bias: Float64Array };
   #table?: ItemTable;
   /** what the recipe trained on, by user row (the default exclusions) */
-  readonly #seen: Exclusions;
+  #seen: Exclusions;
+  /** how the recipe trained, for fold-in */
+  readonly #settings: RecipeSettings;
 
   /** @internal Use {@link trainRecipe}. */
   constructor(
@@ -87,11 +127,13 @@ export class Recommender<Id extends string | number = string> {
     layout: Layout,
     trained: { readonly users: number; readonly items: number },
     train: Interactions<Id>,
+    settings: RecipeSettings,
   ) {
     this.recipe = fields.recipe;
     this.loss = fields.loss;
     this.explicit = fields.explicit;
-    this.model = fields.model;
+    this.#model = fields.model;
+    this.#settings = settings;
     this.users = fields.users;
     this.items = fields.items;
     this.history = fields.history;
@@ -100,6 +142,11 @@ export class Recommender<Id extends string | number = string> {
     this.#layout = layout;
     this.#trained = trained;
     this.#seen = byUser(train, trained.users, trained.items);
+  }
+
+  /** the trained model (its rows: docs/recommend.md's layout of the recipe; a fold-in replaces it) */
+  get model(): Model {
+    return this.#model;
   }
 
   #live(caller: string): void {
@@ -343,6 +390,76 @@ export class Recommender<Id extends string | number = string> {
     rows.forEach((j, b) => queries.set(table.unitRow(j), b * dims));
     const indptr = Uint32Array.from({ length: rows.length + 1 }, (_, b) => b);
     return table.top(queries, { indptr, index: rows }, k, "cosine", caller);
+  }
+
+  /**
+   * Trains users and items added to the maps since training (`users.add(id)`, or a parse given
+   * these maps) from their interactions, every other row frozen: the model gains their rows (its
+   * rows keep their values), and the new rows the interactions list are fit alone, with the
+   * recipe's loss, optimizer and penalty. New ids the interactions do not list stay cold; the
+   * interactions join the exclusions of `recommend`. Features of new rows are not known.
+   *
+   * @example
+   * ```ts
+   * const newcomer = recommender.users.add("newcomer");
+   * recommender.foldIn(parseInteractions("newcomer,m1,5\nnewcomer,m7,4\n", { users: recommender.users, items: recommender.items }));
+   * recommender.recommend([newcomer], { k: 10 });
+   * ```
+   */
+  foldIn(interactions: Interactions<Id>, options?: FoldInOptions): void {
+    const caller = "Recommender.foldIn";
+    this.#live(caller);
+    const data = checkInteractions<Id>(interactions, caller);
+    if (data.users !== this.users || data.items !== this.items)
+      throw new RangeError(`${caller}(): interactions must be over the recommender's IdMaps (the same objects)`);
+    const o = checkOptions<FoldInOptions>(caller, "options", options, ["epochs"]);
+    const epochs = o.epochs === undefined ? 15 : checkInteger(caller, "options.epochs", o.epochs, 1, 100_000);
+    if (this.explicit && !data.hasRatings)
+      throw new Error(`${caller}(): a rating recipe folds in ratings, and interactions has none (hasRatings is false)`);
+    const before = this.#trained,
+      after = { users: this.users.size, items: this.items.size };
+    const { layout, a, b } = grownLayout(this.recipe, this.#layout, before, after, data);
+    const sets = observationsOf(layout, data, this.#model.precision, this.explicit);
+    // the new rows: the end of A, and the end of B
+    const oldN = this.#layout.n,
+      firstNewB = layout.n + this.#layout.m;
+    const isNew = (row: number) => (row >= oldN && row < oldN + a) || row >= firstNewB;
+    const trainable = [...new Set(sets.index)].filter(isNew).sort((x, y) => x - y);
+    if (trainable.length === 0)
+      throw new RangeError(`${caller}(): interactions list no user or item added since training; nothing to fold in`);
+    const grown = this.#model.withNewRows({ a, b }, { scale: this.#settings.scale, seed: this.#settings.seed });
+    try {
+      // new rows no interaction lists stay 0: their cold answer
+      const { k } = grown.shape,
+        listed = new Set(trainable),
+        phi = grown.phi;
+      for (let row = 0; row < layout.n + layout.m; row++)
+        if (isNew(row) && !listed.has(row)) phi.fill(0, row * k, (row + 1) * k);
+      grown.fit(sets, {
+        loss: this.loss,
+        optimizer: {
+          type: this.#settings.optimizer,
+          learningRate: flatThenLinear(this.#settings.learningRate, epochs),
+        },
+        epochs,
+        batchSize: Math.max(1, data.count),
+        seed: this.#settings.seed,
+        reg: this.#settings.reg,
+        regFixed: this.#settings.regFixed,
+        trainable,
+      });
+    } catch (error) {
+      grown.dispose();
+      throw error;
+    }
+    this.#model.dispose();
+    this.#model = grown;
+    this.#layout = layout;
+    this.#trained = after;
+    this.#itemVectors = undefined;
+    this.#table?.dispose();
+    this.#table = undefined;
+    this.#seen = merged(this.#seen, byUser(data, after.users, after.items));
   }
 
   /** Frees the model's memory and the items' table. */

@@ -5,6 +5,7 @@
 // on the rows the batch touched, its w and w0 too. Every batch's scores and step are checked
 // for NaN and infinities: a diverging epoch says why, and fit rolls it back.
 
+import type { PrecisionKernels } from "../wasm/loader.js";
 import type { CheckedFitOptions } from "./options.js";
 import { linearGradient } from "./linear.js";
 import { lossAndSlope } from "./losses.js";
@@ -109,12 +110,14 @@ export function epochOf(
     const views = buffers.views();
     const gw = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
     if (gw) gw[rows] += linearGradient(sets, views, views.setWeights, gw);
-    const count = t.engine.distinctRows({ count: views.indptr[sets], index: at.index, marks, list });
+    let count = t.engine.distinctRows({ count: views.indptr[sets], index: at.index, marks, list });
     const listed = t.engine.memory.view(Uint32Array, list, count);
     if (occurrences) {
       const coefView = t.engine.memory.view(K.ArrayType, coef, count);
       occurrences.apply(K, { count, list, listed }, { at: coef, view: coefView }, { k, phi: t.phi, grad }, weights);
     }
+    // (after the penalty, which resets every listed row's count)
+    if (o.trainable) count = onlyTrainable(K, o.trainable, { count, list, listed, k, grad }, weights);
     let gradScale = 1;
     if (o.clipNorm !== Infinity) {
       let squared = K.gradientNormSquared({ count, list, k, grad });
@@ -139,15 +142,17 @@ export function epochOf(
         gradScale,
         part,
       );
-      stepRows(
-        K,
-        t.optimizer!,
-        o.optimizer,
-        learningRate,
-        { count: 1, list: zero, k: 1, phi: w0.w, grad: w0.gw },
-        gradScale,
-        offsetOffset(params),
-      );
+      // w0 trains with every row, not with a chosen few (fold-in keeps the mean)
+      if (!o.trainable)
+        stepRows(
+          K,
+          t.optimizer!,
+          o.optimizer,
+          learningRate,
+          { count: 1, list: zero, k: 1, phi: w0.w, grad: w0.gw },
+          gradScale,
+          offsetOffset(params),
+        );
       K.zeroRows({ count, list, k: 1, a: weights.gw });
       K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
     }
@@ -166,4 +171,35 @@ export function epochOf(
     if (t.disposed) return { loss: lossSum / (weightSum || 1) };
   }
   return { loss: lossSum / (weightSum || 1) };
+}
+
+/**
+ * Moves the trainable rows of a batch's row list to its front and zeroes the gradient of the
+ * others (phi's, and w's with linear terms), so that the step touches only the rows a fit may
+ * change; returns how many are trainable.
+ */
+function onlyTrainable(
+  K: PrecisionKernels,
+  trainable: Uint8Array,
+  rows: {
+    readonly count: number;
+    readonly list: number;
+    readonly listed: Uint32Array;
+    readonly k: number;
+    readonly grad: number;
+  },
+  weights: { readonly gw: number } | undefined,
+): number {
+  const { count, list, listed, k, grad } = rows;
+  let front = 0;
+  for (let e = 0; e < count; e++) {
+    const r = listed[e];
+    if (!trainable[r]) continue;
+    listed[e] = listed[front];
+    listed[front++] = r;
+  }
+  const frozen = { count: count - front, list: list + 4 * front };
+  K.zeroRows({ ...frozen, k, a: grad });
+  if (weights) K.zeroRows({ ...frozen, k: 1, a: weights.gw });
+  return front;
 }

@@ -21,7 +21,7 @@ import {
   type History,
 } from "./options.js";
 import { pairCapacity, pairingOf } from "./pairing.js";
-import { blockBytes } from "./params.js";
+import { blockBytes, weightsOffset } from "./params.js";
 import { Occurrences } from "./regularize.js";
 import { meanLoss } from "./scoring.js";
 import { stopIfDisposed, type Snapshot, type StepBuffers, type Trainee } from "./trainee.js";
@@ -75,16 +75,29 @@ interface Taken {
 
 /**
  * Copies phi and the optimizer state into snapshot `slot`, returning the counts it goes with;
- * or, given those, back, with the counts.
+ * or, given those, back, with the counts. A fit of chosen rows (`only`) copies theirs alone: no
+ * other row changes.
  */
-function snapshot(t: Trainee, slot: Snapshot, restore?: Taken): Taken {
+function snapshot(t: Trainee, slot: Snapshot, restore?: Taken, only?: Uint32Array): Taken {
   const bytes = phiBytes(t),
     slots = snapshotSlots(t);
   const memory = t.engine.memory.view(Uint8Array, 0, t.engine.memory.byteLength);
+  const element = t.params.bytesPerElement,
+    rowBytes = t.s.k * element,
+    w = weightsOffset(t.params);
+  // [offset, bytes] spans of a region: all of it, or (a fit of chosen rows) their phi and w
+  const spans: [number, number][] = only
+    ? [...only].flatMap((r): [number, number][] => [
+        [r * rowBytes, rowBytes],
+        ...(t.linear ? [[w + r * element, element] as [number, number]] : []),
+      ])
+    : [[0, bytes]];
   [t.params.at, ...(t.optimizer?.regions ?? [])].forEach((ptr, i) => {
     const copy = slots.at(t.snapshots[slot]!, i);
-    if (restore) memory.copyWithin(ptr, copy, copy + bytes);
-    else memory.copyWithin(copy, ptr, ptr + bytes);
+    for (const [offset, length] of spans) {
+      if (restore) memory.copyWithin(ptr + offset, copy + offset, copy + offset + length);
+      else memory.copyWithin(copy + offset, ptr + offset, ptr + offset + length);
+    }
   });
   if (restore) {
     t.epoch = restore.epoch;
@@ -197,12 +210,14 @@ function epochs(
   let stoppedEarly = false;
   // where a diverging run goes back to: the start of the call, or of the epoch if it is sound
   const taken: Partial<Record<Snapshot, Taken>> = {};
+  const only = o.trainable && Uint32Array.from(o.trainable.keys()).filter((r) => o.trainable![r] === 1);
+  const take = (slot: Snapshot, restore?: Taken) => snapshot(t, slot, restore, only);
   const diverged = (epoch: number, why: string): Error => {
     let where = `the end of epoch ${epoch - 1}`;
     const epochStart = taken.epoch?.epoch === epoch ? taken.epoch : undefined;
-    if (epochStart) snapshot(t, "epoch", epochStart);
+    if (epochStart) take("epoch", epochStart);
     if (!epochStart || unsound(t, data, o, buffers)) {
-      snapshot(t, "start", taken.start!);
+      take("start", taken.start!);
       where = `where this ${caller.slice("Model.".length)}() began`;
     }
     return new Error(
@@ -214,7 +229,7 @@ function epochs(
     const epoch = t.epoch;
     const learningRate = e === 0 ? firstRate : learningRateOf(o, epoch, caller);
     stopIfDisposed(t, caller);
-    taken[e === 0 ? "start" : "epoch"] = snapshot(t, e === 0 ? "start" : "epoch");
+    taken[e === 0 ? "start" : "epoch"] = take(e === 0 ? "start" : "epoch");
     const { loss, diverged: why } = epochOf(t, caller, data, buffers, o, learningRate, extras);
     stopIfDisposed(t, caller);
     if (why) throw diverged(epoch, why);
@@ -233,9 +248,9 @@ function epochs(
     const measured = validationLoss ?? loss;
     if (measured < best.loss) {
       best = { loss: measured, epoch };
-      if (o.patience !== Infinity) snapshot(t, "best");
+      if (o.patience !== Infinity) take("best");
     } else if (epoch - best.epoch >= o.patience) {
-      snapshot(t, "best", { epoch: t.epoch, steps: t.optimizer!.steps }); // the counts go on
+      take("best", { epoch: t.epoch, steps: t.optimizer!.steps }); // the counts go on
       stoppedEarly = true;
       break;
     }

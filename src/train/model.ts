@@ -4,7 +4,7 @@
 
 import { shapeText } from "../ops/call.js";
 import { checkNumbers, checkPrecision, checkShape, type CheckedShape } from "../ops/checks.js";
-import { checkBoolean, checkOptions, checkReal, checkSeed } from "../util/checks.js";
+import { checkBoolean, checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
 import { Random } from "../util/random.js";
 import type { FloatArrayOf, GateSets, Precision, Shape } from "../util/types.js";
 import { requireEngine } from "../wasm/init.js";
@@ -286,6 +286,54 @@ export class Model<P extends Precision = Precision> {
     const t = this.#t;
     const params = t.engine.memory.view(t.K.ArrayType, t.params.at, t.params.count);
     return encodeModel(this.shape, this.precision, this.linear, params);
+  }
+
+  /**
+   * A new model with `a` more rows in group A (after its last) and `b` more in group B (after
+   * its last): the rows it has keep their phi and w, and w0 stays; the new rows start at
+   * normal(0, scale), seeded, with w 0. Optimizer state does not carry over. This model is
+   * unchanged (dispose of it when the new one replaces it). Fold a new user or item in with it,
+   * then fit the new rows alone (`trainable`).
+   *
+   * @example
+   * ```ts
+   * const grown = model.withNewRows({ a: 1 }); // a new user: row n of the new model
+   * grown.fit(ratings, { trainable: [model.shape.n] });
+   * ```
+   */
+  withNewRows(
+    rows: { readonly a?: number; readonly b?: number },
+    options?: { readonly scale?: number; readonly seed?: number },
+  ): Model<P> {
+    const caller = "Model.withNewRows";
+    this.#live(caller);
+    const r = checkOptions<{ a: number; b: number }>(caller, "rows", rows ?? {}, ["a", "b"]);
+    const o = checkOptions<{ scale: number; seed: number }>(caller, "options", options, ["scale", "seed"]);
+    const a = checkInteger(caller, "rows.a", r.a ?? 0, 0),
+      b = checkInteger(caller, "rows.b", r.b ?? 0, 0);
+    const { n, m, k } = this.shape;
+    const scale = checkReal(caller, "options.scale", o.scale, 0.1, 0);
+    const random = new Random(checkSeed(caller, "options.seed", o.seed ?? 1));
+    const s = checkShape(caller, "rows", { n: n + a, m: m + b, k });
+    const grown = new Model(this.#t.engine, s, this.precision, this.linear, caller);
+    // the rows this model has, in place; only the new ones drawn (a large model stays fast to grow)
+    const from = this.phi,
+      to = grown.phi;
+    to.set(from.subarray(0, n * k), 0);
+    to.set(from.subarray(n * k), (n + a) * k);
+    for (const [first, count] of [
+      [n, a],
+      [n + a + m, b],
+    ])
+      for (let i = first * k; i < (first + count) * k; i++) to[i] = scale * random.normal();
+    if (this.linear) {
+      const w = this.w,
+        grownW = grown.w;
+      grownW.set(w.subarray(0, n), 0);
+      grownW.set(w.subarray(n), n + a);
+      grown.w0 = this.w0;
+    }
+    return grown;
   }
 
   /**

@@ -43,6 +43,12 @@ export interface FitOptions {
   readonly regFixed?: number;
   /** scales each row's penalty (length n + m; 0 exempts a row, such as an always-on one) [every row 1] */
   readonly regWeight?: ArrayLike<number>;
+  /**
+   * The rows this fit may change (their phi and w), each at most once: every other row, and
+   * w0, stays as it is (fold-in: a new user's row fit to its ratings, the items frozen)
+   * [every row, and w0]
+   */
+  readonly trainable?: ArrayLike<number>;
   /** warp and warp-kos: negatives drawn before an observation gives up (LightFM's max_sampled) [10] */
   readonly maxSampled?: number;
   /** warp-kos: the positive is the k-th best scored of n drawn from the user's positives [{ k: 5, n: 10 }] */
@@ -79,6 +85,8 @@ export type CheckedFitOptions = {
   readonly reg: number;
   readonly regFixed: number;
   readonly regWeight?: Float64Array;
+  /** one byte a row: 1 where the row trains (undefined: every row, and w0) */
+  readonly trainable?: Uint8Array;
   readonly maxSampled: number;
   readonly kos: { readonly k: number; readonly n: number };
   readonly clipNorm: number;
@@ -154,6 +162,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     "reg",
     "regFixed",
     "regWeight",
+    "trainable",
     "maxSampled",
     "kos",
     "clipNorm",
@@ -173,6 +182,17 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     if (!(x >= 0) || !Number.isFinite(x))
       throw new RangeError(`${caller}(): options.regWeight[${r}] must be finite and non-negative, got ${x}`);
   });
+  let trainable: Uint8Array | undefined;
+  if (o.trainable !== undefined) {
+    const list = checkNumbers(caller, "options.trainable", o.trainable, undefined, "");
+    trainable = new Uint8Array(rows);
+    list.forEach((r, e) => {
+      if (!Number.isInteger(r) || r < 0 || r >= rows)
+        throw new RangeError(`${caller}(): options.trainable[${e}] = ${r} is not a row (from 0 to ${rows - 1})`);
+      if (trainable![r]) throw new RangeError(`${caller}(): options.trainable[${e}] = ${r} is listed twice`);
+      trainable![r] = 1;
+    });
+  }
   const kos = checkOptions<{ k: number; n: number }>(caller, "options.kos", o.kos, ["k", "n"]);
   const kosN = checkInteger(caller, "options.kos.n", kos.n ?? 10, 1, 1024);
   const kosK = checkInteger(caller, "options.kos.k", kos.k ?? Math.min(5, kosN), 1, kosN);
@@ -188,6 +208,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     reg: checkReal(caller, "options.reg", o.reg, 0, 0),
     regFixed: checkReal(caller, "options.regFixed", o.regFixed, 0, 0),
     regWeight,
+    trainable,
     maxSampled: checkInteger(caller, "options.maxSampled", o.maxSampled ?? 10, 1, 2 ** 20),
     kos: { k: kosK, n: kosN },
     clipNorm: o.clipNorm === Infinity ? Infinity : checkReal(caller, "options.clipNorm", o.clipNorm, Infinity, 0),
