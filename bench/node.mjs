@@ -69,7 +69,7 @@ const results = await runSuite({
 if (!values["no-training"]) {
   results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
   results.recipes = recipesBenchmark({ quick, log: (line) => console.error(line) });
-  results.recommending = recommendingBenchmark({ quick, log: (line) => console.error(line) });
+  results.recommending = await recommendingBenchmark({ quick, log: (line) => console.error(line) });
 }
 results.date = started.toISOString().slice(0, 10);
 results.machine = `${cpus()[0].model.trim()}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;

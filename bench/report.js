@@ -331,8 +331,8 @@ export function recommendingTable(r) {
   return [
     `Generated positives shaped as ml-100k: ${r.users} users, ${r.items} items, k = ${r.k}; one thread: \`bench/recommending.js\`.`,
     "",
-    "| call | ms (median) |",
-    "|---|---:|",
-    ...r.rows.map((x) => `| ${x.what} | ${x.ms.toFixed(3)} |`),
+    "| call | ms (median) | against one thread |",
+    "|---|---:|---:|",
+    ...r.rows.map((x) => `| ${x.what} | ${x.ms.toFixed(3)} | ${x.speedup ? `${x.speedup.toFixed(2)}x faster` : ""} |`),
   ].join("\n");
 }

@@ -4,7 +4,9 @@
 // queries. Cosine similarity is the same call over V's rows scaled to unit length.
 
 import type { FloatArray, Precision } from "../util/types.js";
-import { allocParts, arenaParts } from "../wasm/layout.js";
+import type { Job } from "../ops/ranges.js";
+import type { ThreadPool } from "../threads/pool.js";
+import { allocParts, arenaParts, Slots } from "../wasm/layout.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 
 /** The best items of each query: `top` slots a query, best first; unfilled slots hold item -1. */
@@ -75,50 +77,123 @@ export class ItemTable {
       .slice();
   }
 
+  /** The parts of a call's region: queries, exclusions, a score scratch per thread, the outputs. */
+  #parts(count: number, excluded: number, top: number, threads: number) {
+    const bytes = this.#K.ArrayType.BYTES_PER_ELEMENT;
+    return {
+      q: count * this.k * bytes,
+      indptr: (count + 1) * 4,
+      index: excluded * 4,
+      scores: new Slots(threads, this.items * bytes),
+      outIndex: count * top * 4,
+      outScore: count * top * bytes,
+    };
+  }
+
+  /** The job of queries first..end-1 of a call laid out at `at`, its scores in `scores`. */
+  #job(
+    at: Record<"q" | "indptr" | "index" | "outIndex" | "outScore", number>,
+    scores: number,
+    first: number,
+    end: number,
+    top: number,
+    by: "dot" | "cosine",
+  ): Job {
+    const bytes = this.#K.ArrayType.BYTES_PER_ELEMENT;
+    return {
+      kernel: "topItems",
+      args: {
+        queries: end - first,
+        k: this.k,
+        q: at.q + first * this.k * bytes,
+        items: this.items,
+        v: by === "dot" ? this.#at.v : this.#at.unit,
+        bias: by === "dot" ? this.#at.bias : this.#at.zero,
+        excludeIndptr: at.indptr + first * 4,
+        excludeIndex: at.index,
+        top,
+        scores,
+        outIndex: at.outIndex + first * top * 4,
+        outScore: at.outScore + first * top * bytes,
+      },
+    };
+  }
+
+  /** Writes a call's inputs at `at`. */
+  #write(at: Record<"q" | "indptr" | "index", number>, queries: ArrayLike<number>, exclude: Exclusions): void {
+    const memory = this.#engine.memory,
+      count = exclude.indptr.length - 1;
+    memory.view(this.#K.ArrayType, at.q, count * this.k).set(queries);
+    memory.view(Uint32Array, at.indptr, count + 1).set(exclude.indptr);
+    memory.view(Uint32Array, at.index, exclude.index.length).set(exclude.index);
+  }
+
+  /** Reads a call's outputs at `at`. */
+  #read(at: Record<"outIndex" | "outScore", number>, count: number, top: number): TopItems {
+    const memory = this.#engine.memory;
+    return {
+      items: Int32Array.from(memory.view(Int32Array, at.outIndex, count * top)),
+      scores: Float64Array.from(memory.view(this.#K.ArrayType, at.outScore, count * top)),
+    };
+  }
+
   /**
    * The best `top` items of each query (queries x k, row-major): by `<V_j, q> + bias_j` ("dot")
    * or by `<V_j / |V_j|, q>` ("cosine"), skipping each query's exclusions.
    */
   top(queries: ArrayLike<number>, exclude: Exclusions, top: number, by: "dot" | "cosine", caller: string): TopItems {
     const count = exclude.indptr.length - 1;
-    const { k, items } = this;
-    const K = this.#K,
-      memory = this.#engine.memory,
-      bytes = K.ArrayType.BYTES_PER_ELEMENT;
     const at = arenaParts(
-      memory,
-      {
-        q: count * k * bytes,
-        indptr: (count + 1) * 4,
-        index: exclude.index.length * 4,
-        scores: items * bytes,
-        outIndex: count * top * 4,
-        outScore: count * top * bytes,
-      },
+      this.#engine.memory,
+      this.#parts(count, exclude.index.length, top, 1),
       caller,
-      () => `top ${top} of ${items} items for ${count} queries`,
+      () => `top ${top} of ${this.items} items for ${count} queries`,
     );
-    memory.view(K.ArrayType, at.q, count * k).set(queries);
-    memory.view(Uint32Array, at.indptr, count + 1).set(exclude.indptr);
-    memory.view(Uint32Array, at.index, exclude.index.length).set(exclude.index);
-    K.topItems({
-      queries: count,
-      k,
-      q: at.q,
-      items,
-      v: by === "dot" ? this.#at.v : this.#at.unit,
-      bias: by === "dot" ? this.#at.bias : this.#at.zero,
-      excludeIndptr: at.indptr,
-      excludeIndex: at.index,
-      top,
-      scores: at.scores,
-      outIndex: at.outIndex,
-      outScore: at.outScore,
-    });
-    return {
-      items: Int32Array.from(memory.view(Int32Array, at.outIndex, count * top)),
-      scores: Float64Array.from(memory.view(K.ArrayType, at.outScore, count * top)),
-    };
+    this.#write(at, queries, exclude);
+    const job = this.#job(at, at.scores, 0, count, top, by);
+    if (job.kernel === "topItems") this.#K.topItems(job.args);
+    return this.#read(at, count, top);
+  }
+
+  /**
+   * As top(), on a thread pool whose memory this table is in: the queries cut into one
+   * contiguous share a thread, each with its own score scratch, in a region of the call's own
+   * (calls may overlap).
+   */
+  async topOn(
+    pool: ThreadPool,
+    queries: ArrayLike<number>,
+    exclude: Exclusions,
+    top: number,
+    by: "dot" | "cosine",
+    caller: string,
+  ): Promise<TopItems> {
+    const count = exclude.indptr.length - 1;
+    const shares = Math.max(1, Math.min(pool.threads, count));
+    const parts = this.#parts(count, exclude.index.length, top, shares);
+    const { base, at } = allocParts(
+      this.#engine.memory,
+      parts,
+      caller,
+      () => `top ${top} of ${this.items} items for ${count} queries`,
+    );
+    try {
+      this.#write(at, queries, exclude);
+      const jobs = Array.from({ length: shares }, (_, c) =>
+        this.#job(
+          at,
+          parts.scores.at(at.scores, c),
+          Math.floor((c * count) / shares),
+          Math.floor(((c + 1) * count) / shares),
+          top,
+          by,
+        ),
+      );
+      await pool.run(caller, this.#K, jobs);
+      return this.#read(at, count, top);
+    } finally {
+      this.#engine.memory.free(base);
+    }
   }
 
   /** Frees the table's memory (idempotent). */

@@ -3,7 +3,7 @@
 // of the dot kernel's shapes, item counts around its groups and blocks, exclusions, ties and NaN,
 // f32 and f64; then Recommender.recommend and similarItems against the same, and their refusals.
 import { beforeAll, describe, expect, it } from "vitest";
-import { init } from "../../src/index.js";
+import { createThreadPool, init } from "../../src/index.js";
 import { implicit, parseInteractions, splitRandom, trainRecipe } from "../../src/recommend/index.js";
 import { ItemTable } from "../../src/recommend/topk.js";
 import { Random } from "../../src/util/random.js";
@@ -163,6 +163,26 @@ describe("Recommender.recommend and similarItems", () => {
       });
     });
     model.dispose();
+  });
+
+  it("recommends on a thread pool what it recommends on one thread, bit for bit", async () => {
+    const pool = await createThreadPool({ threads: 2, workerUrl: new URL("../../dist/worker.js", import.meta.url) });
+    for (const precision of ["f32", "f64"] as const) {
+      const model = trainRecipe(implicit(train, { threshold: 4 }), { epochs: 2, validation: 0, precision });
+      for (const users of [[5], [0, 1, 2], Array.from({ length: 40 }, (_, u) => 39 - u)]) {
+        const here = model.recommend(users, { k: 6 });
+        const there = await model.recommendOn(pool, users, { k: 6 });
+        expect(there.items).toEqual(here.items);
+        expect(there.scores).toEqual(here.scores);
+      }
+      await expect(model.recommendOn({} as never, [0])).rejects.toThrow(
+        "Recommender.recommendOn(): pool must be a ThreadPool",
+      );
+      await expect(model.recommendOn(pool, [0], { k: 0 })).rejects.toThrow("options.k must be an integer");
+      model.dispose();
+      await expect(model.recommendOn(pool, [0])).rejects.toThrow("this Recommender was disposed");
+    }
+    await pool.terminate();
   });
 
   it("refuses a bad k, rows, repeats, exclusions and a disposed model, naming them", () => {
