@@ -116,6 +116,9 @@ export class Recommender<Id extends string | number = string> {
   #table?: ItemTable;
   /** the items' table in each pool's memory that recommendOn ran on */
   readonly #poolTables = new Map<ThreadPool, ItemTable>();
+  /** recommendOn calls whose workers may still read a pool's table, and tables dropped meanwhile */
+  #inFlight = 0;
+  readonly #retired: ItemTable[] = [];
   /** what the recipe trained on, by user row (the default exclusions) */
   #seen: Exclusions;
   /** how the recipe trained, for fold-in */
@@ -363,7 +366,15 @@ export class Recommender<Id extends string | number = string> {
       table = new ItemTable(pool.engine, this.#model.precision, this.#model.shape.k, v, bias, caller);
       this.#poolTables.set(pool, table);
     }
-    return this.#withOffsets(await table.topOn(pool, q.queries, q.exclude, q.k, "dot", caller), q);
+    // a dispose() or foldIn() while the workers read the table retires it until they are done
+    this.#inFlight++;
+    try {
+      const top = await table.topOn(pool, q.queries, q.exclude, q.k, "dot", caller);
+      if (this.#model.disposed) throw new Error(`${caller}(): this Recommender was disposed while the call ran`);
+      return this.#withOffsets(top, q);
+    } finally {
+      if (--this.#inFlight === 0) for (const retired of this.#retired.splice(0)) retired.dispose();
+    }
   }
 
   /** A recommend call's queries, checked: the users' vectors and offsets, k, their exclusions. */
@@ -504,7 +515,10 @@ export class Recommender<Id extends string | number = string> {
   }
 
   #dropPoolTables(): void {
-    for (const table of this.#poolTables.values()) table.dispose();
+    for (const table of this.#poolTables.values()) {
+      if (this.#inFlight > 0) this.#retired.push(table);
+      else table.dispose();
+    }
     this.#poolTables.clear();
   }
 

@@ -179,7 +179,12 @@ describe("Recommender.recommend and similarItems", () => {
         "Recommender.recommendOn(): pool must be a ThreadPool",
       );
       await expect(model.recommendOn(pool, [0], { k: 0 })).rejects.toThrow("options.k must be an integer");
+      // disposed while the workers run: the call rejects, the table is freed once they are done
+      const running = model.recommendOn(pool, [0, 1], { k: 3 });
       model.dispose();
+      await expect(running).rejects.toThrow(
+        "Recommender.recommendOn(): this Recommender was disposed while the call ran",
+      );
       await expect(model.recommendOn(pool, [0])).rejects.toThrow("this Recommender was disposed");
     }
     await pool.terminate();
