@@ -8,6 +8,7 @@ export const LOSS_NAMES = {
   squared: "squared error (mean, target units²)",
   logistic: "log-loss (mean, nats)",
   bpr: "BPR loss (mean, nats)",
+  warp: "WARP loss (mean rank-weighted hinge)",
 };
 
 // Okabe and Ito's colour-blind-safe palette; the series also differ in dash and marker.
@@ -17,23 +18,46 @@ const SERIES = [
 ];
 const REFERENCE = { color: "#000000", dash: "2 3" };
 
+/** Below this width the legend goes under the plot and the axis labels wrap (a phone's width). */
+export const NARROW = 560;
+/** About the width of a character at font-size 12, for wrapping. */
+const CHAR = 7;
+
 /**
  * @param {{ epoch: number, loss: number, validationLoss?: number }[]} epochs
- * @param {{ title?: string, loss?: "squared" | "logistic" | "bpr", floor?: number, floorLabel?: string,
- *   width?: number, height?: number }} [options] floor: a horizontal reference line, named by floorLabel
+ * @param {{ title?: string, loss?: "squared" | "logistic" | "bpr" | "warp", floor?: number, floorLabel?: string,
+ *   width?: number, height?: number }} [options] floor: a horizontal reference line, named by floorLabel;
+ *   below NARROW wide (draw it at the width it is shown, so its text keeps its 12 px), the legend goes
+ *   under the plot, the axis labels wrap, and the height (by default) follows the width
  * @returns {string} an SVG document
  */
 export function lossCurveSvg(
   epochs,
-  { title = "loss per epoch", loss = "squared", floor, floorLabel = "reference", width = 680, height = 380 } = {},
+  { title = "loss per epoch", loss = "squared", floor, floorLabel = "reference", width = 680, height } = {},
 ) {
-  const left = 78,
-    right = 200,
-    top = 40,
-    bottom = 52;
-  const plotRight = width - right,
-    plotBottom = height - bottom;
+  const narrow = width < NARROW;
+  const yLabel = `${LOSS_NAMES[loss] ?? "loss"}, log scale`;
+  const xLabel = "epoch (after each pass over the training observations)";
   const finite = (x) => x > 0 && Number.isFinite(x);
+  const legend = SERIES.filter((s) => epochs.some((e) => finite(e[s.key])));
+  const floorLines = [...wrap(floorLabel, narrow ? Math.floor((width - 54) / CHAR) : 22), tickLabel(floor ?? 0, 4)];
+  // narrow: the plot about 0.7 as high as wide, then the x label's lines and the legend's rows
+  const xLines = narrow ? wrap(xLabel, Math.floor((width - 16) / CHAR)) : [xLabel];
+  const legendHeight = 20 * legend.length + (finite(floor) ? 14 * floorLines.length + 6 : 0);
+  const below = 38 + 14 * xLines.length;
+  const plotHeight = narrow
+    ? (height ?? 0) > 0
+      ? Math.max(100, height - 40 - below - legendHeight)
+      : Math.round(Math.min(300, Math.max(160, 0.7 * width)))
+    : (height ?? 380) - 92;
+  const yLines = narrow ? wrap(yLabel, Math.floor(plotHeight / CHAR)) : [yLabel];
+  const left = narrow ? 56 + 15 * yLines.length : 78,
+    right = narrow ? 16 : 200,
+    top = 40,
+    bottom = narrow ? below + legendHeight : 52;
+  height = top + plotHeight + bottom;
+  const plotRight = width - right,
+    plotBottom = top + plotHeight;
   const values = epochs.flatMap((e) => [e.loss, e.validationLoss]).filter(finite);
   if (finite(floor)) values.push(floor);
   const [lo, hi] = values.length ? [Math.min(...values), Math.max(...values)] : [0.1, 1];
@@ -51,7 +75,7 @@ export function lossCurveSvg(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img" aria-labelledby="loss-curve-title">`,
     `<title id="loss-curve-title">${escape(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text class="title" x="${left}" y="22" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text class="title" x="${narrow ? 8 : left}" y="22" font-size="14" font-weight="bold">${escape(title)}</text>`,
   ];
   // y axis: grid lines and ticks at 1-2-5 (or finer) steps within the range
   out.push(`<g class="axis-y">`);
@@ -62,7 +86,7 @@ export function lossCurveSvg(
   }
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${plotBottom}" stroke="#333"/>`);
   out.push(
-    `<text class="label" transform="translate(18 ${f((top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escape(LOSS_NAMES[loss] ?? "loss")}, log scale</text>`,
+    `<text class="label" transform="translate(18 ${f((top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${lines(yLines, 0, 15)}</text>`,
   );
   out.push(`</g>`);
   // x axis: epochs as printed, 1 to N, about ten ticks
@@ -77,7 +101,9 @@ export function lossCurveSvg(
     }
   });
   out.push(
-    `<text class="label" x="${f((left + plotRight) / 2)}" y="${height - 12}" text-anchor="middle">epoch (after each pass over the training observations)</text>`,
+    narrow
+      ? `<text class="label" x="${f(width / 2)}" y="${plotBottom + 38}" text-anchor="middle">${lines(xLines, width / 2, 14)}</text>`
+      : `<text class="label" x="${f((left + plotRight) / 2)}" y="${height - 12}" text-anchor="middle">${escape(xLabel)}</text>`,
   );
   out.push(`</g>`);
 
@@ -96,27 +122,26 @@ export function lossCurveSvg(
     if (points.length <= 40) for (const [x, v] of points) out.push(marker(s, x, py(v)));
     out.push(`</g>`);
   }
-  // the legend, right of the plot
-  const legend = SERIES.filter((s) => epochs.some((e) => finite(e[s.key])));
+  // the legend, right of the plot (narrow: under it)
+  const [legendX, legendY] = narrow ? [8, plotBottom + below + 4] : [plotRight + 12, top + 10];
   out.push(`<g class="legend">`);
   legend.forEach((s, i) => {
-    const y = top + 10 + 20 * i;
+    const y = legendY + 20 * i;
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : "";
     out.push(
-      `<line x1="${plotRight + 12}" x2="${plotRight + 40}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+      `<line x1="${legendX}" x2="${legendX + 28}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${dash}/>`,
     );
-    out.push(marker(s, plotRight + 26, y));
-    out.push(`<text x="${plotRight + 46}" y="${y + 4}">${s.label}</text>`);
+    out.push(marker(s, legendX + 14, y));
+    out.push(`<text x="${legendX + 34}" y="${y + 4}">${s.label}</text>`);
   });
   if (finite(floor)) {
-    const y = top + 10 + 20 * legend.length;
+    const y = legendY + 20 * legend.length;
     out.push(
-      `<line x1="${plotRight + 12}" x2="${plotRight + 40}" y1="${y}" y2="${y}" stroke="${REFERENCE.color}" stroke-width="1.5" stroke-dasharray="${REFERENCE.dash}"/>`,
+      `<line x1="${legendX}" x2="${legendX + 28}" y1="${y}" y2="${y}" stroke="${REFERENCE.color}" stroke-width="1.5" stroke-dasharray="${REFERENCE.dash}"/>`,
     );
     // the label wrapped to the legend's width, its value below it
-    const lines = [...wrap(floorLabel, 22), tickLabel(floor, 4)];
     out.push(
-      `<text x="${plotRight + 46}" y="${y + 4}">${lines.map((line, i) => `<tspan x="${plotRight + 46}" dy="${i ? 14 : 0}"${i === lines.length - 1 ? ' fill="#555"' : ""}>${escape(line)}</tspan>`).join("")}</text>`,
+      `<text x="${legendX + 34}" y="${y + 4}">${floorLines.map((line, i) => `<tspan x="${legendX + 34}" dy="${i ? 14 : 0}"${i === floorLines.length - 1 ? ' fill="#555"' : ""}>${escape(line)}</tspan>`).join("")}</text>`,
     );
   }
   out.push(`</g>`);
@@ -165,6 +190,12 @@ function wrap(text, width) {
     else lines.push(word);
   }
   return lines;
+}
+
+/** A label's lines: one is plain text; more are tspans, each `step` below the last, at `x`. */
+function lines(list, x, step) {
+  if (list.length === 1) return escape(list[0]);
+  return list.map((line, i) => `<tspan x="${x.toFixed(1)}" dy="${i ? step : 0}">${escape(line)}</tspan>`).join("");
 }
 
 const tickLabel = (t, digits = 3) => String(Number(t.toPrecision(digits)));

@@ -3,7 +3,7 @@
 // the data, the two series told apart by more than colour, and a reference line named as
 // asked. Portable: runs in Node and in the browser.
 import { describe, expect, it } from "vitest";
-import { logTicks, lossCurveSvg, LOSS_NAMES } from "../examples/loss-curve.js";
+import { logTicks, lossCurveSvg, LOSS_NAMES, NARROW } from "../examples/loss-curve.js";
 
 type Epoch = { epoch: number; loss: number; validationLoss?: number };
 
@@ -134,6 +134,60 @@ describe("the loss curve", () => {
     const at = ticks.find((t) => t.value === 0.01);
     expect(at).toBeDefined();
     expect(number(line, "y1")).toBeCloseTo(at!.y, 0);
+  });
+
+  it.each([260, 340, 400])(
+    "at a phone's width (%i px) keeps its 12 px text inside the picture: the legend under the plot, the axis labels wrapped",
+    (width) => {
+      const svg = lossCurveSvg(descent(15), { width, floor: 0.01, floorLabel: "noise variance (best possible)" });
+      expect(width).toBeLessThan(NARROW);
+      const height = number(svg, "height");
+      expect(number(svg, "width")).toBe(width);
+      expect(attribute(svg, "viewBox")).toBe(`0 0 ${width} ${height}`);
+      // no text is drawn smaller than the picture's 12 (the title is 14)
+      for (const size of svg.matchAll(/font-size="([\d.]+)"/g)) expect(Number(size[1])).toBeGreaterThanOrEqual(12);
+      const { left, right, top, bottom } = frame(svg);
+      expect(right).toBeLessThanOrEqual(width - 8);
+      expect(right - left).toBeGreaterThan(0.5 * width);
+      // each line of every label, at about 7 px a character, fits: the x label across the picture,
+      // the y label (turned) along the plot's height; the lines together say the whole label
+      const lines = (label: string) =>
+        [...label.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)]
+          .map((m) => m[1])
+          .concat(label.includes("<tspan") ? [] : [label]);
+      const [xLabel] = group(svg, "axis-x")
+        .match(/<text class="label"[^>]*>(.*?)<\/text>/)!
+        .slice(1);
+      const [yLabel] = group(svg, "axis-y")
+        .match(/<text class="label"[^>]*>(.*?)<\/text>/)!
+        .slice(1);
+      expect(lines(xLabel).join(" ")).toBe("epoch (after each pass over the training observations)");
+      expect(lines(yLabel).join(" ")).toBe(`${LOSS_NAMES.squared}, log scale`);
+      for (const line of lines(xLabel)) expect(7 * line.length).toBeLessThanOrEqual(width - 16);
+      for (const line of lines(yLabel)) expect(7 * line.length).toBeLessThanOrEqual(bottom - top);
+      // the legend: under the x label, every entry and the reference's label within the width and height
+      const legend = group(svg, "legend");
+      const entries = [...legend.matchAll(/<(?:text|tspan) x="([\d.]+)" (?:y="([\d.]+)"|dy="\d+")[^>]*>([^<]*)</g)];
+      expect(entries.length).toBeGreaterThanOrEqual(5);
+      for (const m of entries) {
+        expect(Number(m[1]) + 7 * m[3].length).toBeLessThanOrEqual(width);
+        if (m[2]) expect(Number(m[2])).toBeGreaterThan(bottom + 40);
+      }
+      expect(legend).toContain(">training<");
+      expect(legend).toContain(">validation<");
+      expect(lines(legend.match(/<text[^>]*>(<tspan.*?)<\/text>/)![1]).join(" ")).toBe(
+        "noise variance (best possible) 0.01",
+      );
+      const lowest = Math.max(...[...svg.matchAll(/ y="([\d.]+)"/g)].map((m) => Number(m[1])));
+      expect(lowest + 14 * 2).toBeLessThanOrEqual(height);
+    },
+  );
+
+  it("draws at the given width, wide or narrow, with the legend right of the plot when it is wide", () => {
+    const wide = lossCurveSvg(descent(5), { width: NARROW });
+    expect(frame(wide).right).toBe(NARROW - 200);
+    const narrow = lossCurveSvg(descent(5), { width: NARROW - 1 });
+    expect(frame(narrow).right).toBe(NARROW - 1 - 16);
   });
 
   it("escapes the title", () => {

@@ -3,10 +3,11 @@
 // F + dF/dphi: it reads phi and writes as many floats) and the plain-JS float64 reference, on
 // the public package only. The full suite (TensorFlow.js, plain JS, rooflines in wasm) is the
 // benchmark page, bench/browser/, which the demo links to.
-// It posts { progress: [done, total], line } as it goes, then { sizes } or { error }.
+// Request (requests.js): time { sizes: [{ n, k }] }, telling { line } and { done, total } as it goes.
 import { createProblem, init, valueAndGradient } from "../../dist/index.js";
 import { generator, referenceGradient, referenceValue } from "../../dist/reference.js";
 import { medianTime } from "../timing.js";
+import { answer } from "./requests.js";
 
 /** What is timed, each on a size's inputs; `run` gets { p, phi, h, shape, out }. */
 const TASKS = [
@@ -24,8 +25,8 @@ const TASKS = [
   },
 ];
 
-self.onmessage = async ({ data: { sizes } }) => {
-  try {
+answer({
+  async time({ sizes }, progress) {
     await init();
     const total = sizes.length * TASKS.length;
     const results = [];
@@ -41,15 +42,13 @@ self.onmessage = async ({ data: { sizes } }) => {
       const inputs = { p, phi, h, shape, out: new Float32Array(phi.length) };
       const times = [];
       for (const task of TASKS) {
-        self.postMessage({ line: `n = m = ${n}, k = ${k}: ${task.name}` });
+        progress({ line: `n = m = ${n}, k = ${k}: ${task.name}` });
         times.push({ name: task.name, ms: medianTime(() => task.run(inputs), 200) });
-        self.postMessage({ progress: [results.length * TASKS.length + times.length, total] });
+        progress({ done: results.length * TASKS.length + times.length, total });
       }
       p.dispose();
       results.push({ n, k, times });
     }
-    self.postMessage({ sizes: results });
-  } catch (error) {
-    self.postMessage({ error: String(error?.message ?? error) });
-  }
-};
+    return results;
+  },
+});

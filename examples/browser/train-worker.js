@@ -1,16 +1,18 @@
 // Trains a model on a planted problem off the main thread, posting every epoch, with the
-// settings the CLI uses (examples/training-defaults.js).
+// settings the CLI uses (examples/training-defaults.js). Request (requests.js): train { loss,
+// epochs, observations }, telling { epoch, floor, floorLabel, status } as it goes.
 import { auc, createModel, init, logLoss } from "../../dist/index.js";
 import { plantedProblem, sliceObservations } from "../planted.js";
 import { DEFAULTS } from "../training-defaults.js";
+import { answer } from "./requests.js";
 
-self.onmessage = async ({ data: { loss, epochs, observations } }) => {
-  try {
+answer({
+  async train({ loss, epochs, observations }, progress) {
     await init();
     const n = 500,
       m = 500,
       k = 8;
-    self.postMessage({ status: `planting phi* and drawing ${observations} observations...` });
+    progress({ status: `planting phi* and drawing ${observations} observations...` });
     const planted = plantedProblem({ n, m, k, count: Math.round(observations * 1.1), loss, seed: 1 });
     const train = sliceObservations(planted.observations, 0, observations);
     const validation = sliceObservations(planted.observations, observations, Math.round(observations * 1.1));
@@ -23,7 +25,7 @@ self.onmessage = async ({ data: { loss, epochs, observations } }) => {
       epochs,
       validation,
       onEpoch: (epoch) =>
-        self.postMessage({
+        progress({
           epoch,
           floor,
           floorLabel,
@@ -32,11 +34,7 @@ self.onmessage = async ({ data: { loss, epochs, observations } }) => {
     });
     const last = history.epochs.at(-1);
     const extra = loss === "logistic" ? `, AUC ${auc(model.predict(validation), validation.y).toFixed(4)}` : "";
-    self.postMessage({
-      done: `done: validation loss ${last.validationLoss.toFixed(5)}, ${(last.validationLoss / floor).toFixed(3)}x the best possible ${floor.toFixed(5)}${extra}; ${(last.elapsed / 1000).toFixed(1)} s`,
-    });
     model.dispose();
-  } catch (error) {
-    self.postMessage({ error: String(error?.message ?? error) });
-  }
-};
+    return `done: validation loss ${last.validationLoss.toFixed(5)}, ${(last.validationLoss / floor).toFixed(3)}x the best possible ${floor.toFixed(5)}${extra}; ${(last.elapsed / 1000).toFixed(1)} s`;
+  },
+});
