@@ -3,7 +3,10 @@
 // phi*, draws random gate sets (observations) with noisy targets from F(phi*; set), fits a
 // fresh model by mini-batch gradient descent, prints the training and validation loss of
 // every epoch, writes an SVG loss curve, and compares the validation error with the noise
-// floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 ...]; --help.
+// floor. Run: npm start [-- --loss logistic --optimizer adagrad --epochs 20 --lr 0.02 ...]; --help.
+// The learning rate follows a schedule made for the epoch count (examples/training-defaults.js):
+// from the optimizer's base rate (or --lr) down to a small share of it at the last epoch, the
+// fall spread over however many epochs --epochs asks for.
 // Every flag is checked before any work: a bad one prints what is allowed and exits with 2.
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve, sep } from "node:path";
@@ -21,7 +24,7 @@ import {
 } from "../dist/index.js";
 import { generator, referenceGradient, referenceValue } from "../dist/reference.js";
 import { lossCurveSvg } from "./loss-curve.js";
-import { checkShape, choice, InputError, INTEGERS, wholeNumber } from "./options.js";
+import { checkBatch, checkShape, choice, InputError, INTEGERS, positiveNumber, wholeNumber } from "./options.js";
 import { plantedProblem, sliceObservations } from "./planted.js";
 import { DEFAULTS } from "./training-defaults.js";
 import { medianTime } from "./timing.js";
@@ -33,11 +36,15 @@ const FLAGS = {
   loss: "squared",
   optimizer: "adam",
   epochs: "15",
+  lr: undefined, // the optimizer's own (DEFAULTS)
+  batch: undefined,
   observations: "400000",
   precision: "f32",
   seed: "1",
   svg: "crossgrad-loss.svg",
 };
+/** The values of `key` in `list`, once each, as text. */
+const unique = (list, key) => [...new Set(list.map((item) => item[key]))].join(", ");
 const range = (name) => `${INTEGERS[name].min} to ${INTEGERS[name].max}`;
 const USAGE = [
   "usage: npm start -- [options]   (or: node examples/cli.mjs [options])",
@@ -47,6 +54,14 @@ const USAGE = [
     ["--loss", "squared | logistic | bpr (bpr needs m >= 2)", FLAGS.loss],
     ["--optimizer", "adam | adagrad | sgd", FLAGS.optimizer],
     ["--epochs", `epochs of training: ${range("epochs")}`, FLAGS.epochs],
+    [
+      "--lr",
+      "base learning rate, above 0 (the schedule scales it)",
+      Object.entries(DEFAULTS)
+        .map(([name, settings]) => `${name} ${settings.rate}`)
+        .join(", "),
+    ],
+    ["--batch", "observations per mini-batch: 1 to --observations", unique(Object.values(DEFAULTS), "batchSize")],
     ["--observations", `training observations (10% more validate): ${range("observations")}`, FLAGS.observations],
     ["--precision", "f32 | f64", FLAGS.precision],
     ["--seed", `seeds phi*, the data and the training: ${range("seed")}`, FLAGS.seed],
@@ -91,12 +106,15 @@ function parseFlags(argv) {
     loss: flag(choice, "loss"),
     optimizer: flag(choice, "optimizer"),
     epochs: flag(wholeNumber, "epochs"),
+    lr: given.lr === undefined ? undefined : flag(positiveNumber, "lr"),
+    batch: given.batch === undefined ? undefined : flag(wholeNumber, "batch"),
     observations: flag(wholeNumber, "observations"),
     precision: flag(choice, "precision"),
     seed: flag(wholeNumber, "seed"),
     svg: given.svg,
   };
   checkShape(options, options.loss, label);
+  if (options.batch !== undefined) checkBatch(options, label);
   checkSvg(options.svg);
   return options;
 }
@@ -137,6 +155,9 @@ function checkSvg(path) {
     throw refuse(`${code}: ${FS_REASONS[code] ?? firstLine(error.message).replace(`${code}: `, "")}`);
   }
 }
+
+/** A learning rate in at most 8 characters: 3 significant digits, small ones as 2.50e-5. */
+const rateText = (rate) => (rate > 0 && rate < 1e-3 ? rate.toExponential(2) : rate.toPrecision(3));
 
 /** The first line of a message: what the CLI prints stays on one line. */
 const firstLine = (text) => String(text).split("\n")[0];
@@ -211,6 +232,8 @@ const planted = plantedProblem({ n, m, k, count: Math.round(count * 1.1), loss, 
 const train = sliceObservations(planted.observations, 0, count);
 const validation = sliceObservations(planted.observations, count, Math.round(count * 1.1));
 const settings = DEFAULTS[args.optimizer];
+const rate = args.lr ?? settings.rate,
+  batchSize = args.batch ?? settings.batchSize;
 const reference = {
   squared: { text: "the noise variance", label: "noise variance (best possible)" },
   logistic: { text: "the log-loss of the true logits", label: "true logits' loss (best possible)" },
@@ -219,12 +242,32 @@ const reference = {
 console.log(
   `training on ${count} observations of a planted phi* (${loss} loss, ${args.optimizer}), validating on ${validation.indptr.length - 1}`,
 );
+{
+  // the schedule as it will run: made for this many epochs, so that more epochs fall more slowly
+  const schedule = settings.fit(epochs, { rate }).optimizer.learningRate;
+  const at = (epoch) => rateText(schedule(epoch));
+  const middle = Math.floor((epochs - 1) / 2);
+  console.log(
+    `  learning rate ${at(0)} at the first epoch, ${at(middle)} at epoch ${middle + 1} and ${at(epochs - 1)} at the last` +
+      ` (a schedule made for ${epochs} epochs); mini-batches of ${Math.min(batchSize, count)}`,
+  );
+}
 
 const model = createModel(shape, { precision, seed, scale: loss === "bpr" ? 0.01 : 0.1 });
 const width = 30;
-const history = model.fit(train, {
+/** Fits the model, or ends the CLI with one line if the training diverged (a --lr too large). */
+function fit(options) {
+  try {
+    return model.fit(train, options);
+  } catch (error) {
+    if (!/training diverged/.test(error?.message)) throw error;
+    console.error(`crossgrad: ${firstLine(error.message)} (--lr ${rate}, --batch ${batchSize})`);
+    process.exit(1);
+  }
+}
+const history = fit({
   loss,
-  ...settings.fit(epochs),
+  ...settings.fit(epochs, { rate, batchSize }),
   epochs,
   seed,
   validation,
@@ -237,7 +280,7 @@ const history = model.fit(train, {
   onEpoch: (r) => {
     if (tty) process.stdout.write("\r" + " ".repeat(width + 30) + "\r");
     console.log(
-      `  epoch ${String(r.epoch + 1).padStart(3)}/${epochs}  training loss ${r.loss.toFixed(5)}  validation loss ${r.validationLoss.toFixed(5)}` +
+      `  epoch ${String(r.epoch + 1).padStart(3)}/${epochs}  rate ${rateText(r.learningRate).padEnd(8)}  training loss ${r.loss.toFixed(5)}  validation loss ${r.validationLoss.toFixed(5)}` +
         `  (${(r.elapsed / 1000).toFixed(1)} s)`,
     );
   },

@@ -13,7 +13,14 @@ export const INTEGERS = {
   epochs: { min: 1, max: 10_000, what: "epochs of training" },
   // a tenth more are drawn for validation, so at least one validation observation
   observations: { min: 10, max: 10_000_000, what: "training observations" },
+  // at most the training observations too (checkBatch)
+  batch: { min: 1, max: 10_000_000, what: "observations per mini-batch" },
   seed: { min: 0, max: 4_294_967_295, what: "the seed" },
+};
+
+/** Positive real inputs: name -> what (finite and above 0). */
+export const REALS = {
+  lr: "the optimizer's base learning rate",
 };
 
 /** Inputs from a list: name -> allowed values. */
@@ -48,6 +55,21 @@ export function wholeNumber(name, text, label = (x) => x) {
   return value;
 }
 
+/**
+ * `text` as a finite number above 0, written in decimal (`0.01`, `.5`, `2e-3`), or an InputError.
+ */
+export function positiveNumber(name, text, label = (x) => x) {
+  const what = REALS[name];
+  const shown = JSON.stringify(String(text));
+  // decimal only: Number() would also take "", " 1", "0x10", "-1" and "Infinity"
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/i.test(String(text)))
+    throw new InputError(name, `${label(name)} must be a decimal number above 0 (${what}), got ${shown}`);
+  const value = Number(text);
+  if (!(value > 0) || value === Infinity)
+    throw new InputError(name, `${label(name)} must be finite and above 0 (${what}), got ${shown}`);
+  return value;
+}
+
 /** `text` if it is one of the input's choices, or an InputError. */
 export function choice(name, text, label = (x) => x) {
   if (!CHOICES[name].includes(text))
@@ -72,4 +94,14 @@ export function checkShape({ n, m, k }, loss = "squared", label = (x) => x) {
       `${label("m")} must be at least 2 for the bpr loss (a positive and a negative row of B), got ${m}`,
     );
   return { n, m, k };
+}
+
+/** Checks that the mini-batch fits in the training observations; returns the batch size. */
+export function checkBatch({ batch, observations }, label = (x) => x) {
+  if (batch > observations)
+    throw new InputError(
+      "batch",
+      `${label("batch")} must be from 1 to ${observations} (observations per mini-batch, at most ${label("observations")}), got ${batch}`,
+    );
+  return batch;
 }

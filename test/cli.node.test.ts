@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isFresh } from "../scripts/build-if-stale.mjs";
+import { positiveNumber } from "../examples/options.js";
+import { DEFAULTS } from "../examples/training-defaults.js";
 
 const directory = mkdtempSync(join(tmpdir(), "crossgrad-cli-"));
 const svg = join(directory, "loss.svg");
@@ -37,6 +39,18 @@ describe("the CLI refuses a bad flag before any work", () => {
     [["--epochs", "abc"], /^crossgrad: --epochs must be a whole number from 1 to 10000 .*got "abc"$/],
     [["--epochs", "0"], /^crossgrad: --epochs must be from 1 to 10000 .*got 0$/],
     [["--observations", "0"], /^crossgrad: --observations must be from 10 to 10000000 .*got 0$/],
+    [["--lr", "0"], /^crossgrad: --lr must be finite and above 0 \(the optimizer's base learning rate\), got "0"$/],
+    [
+      ["--lr", "-0.01"],
+      /^crossgrad: --lr must be a decimal number above 0 \(the optimizer's base learning rate\), got "-0.01"$/,
+    ],
+    [["--lr", ""], /^crossgrad: --lr must be a decimal number above 0 .*got ""$/],
+    [["--lr"], /^crossgrad: --lr needs a value$/],
+    [["--batch", "0"], /^crossgrad: --batch must be from 1 to 10000000 \(observations per mini-batch\), got 0$/],
+    [
+      ["--batch", "101", "--observations", "100"],
+      /^crossgrad: --batch must be from 1 to 100 \(observations per mini-batch, at most --observations\), got 101$/,
+    ],
     [["--seed", "-1"], /^crossgrad: --seed must be a whole number from 0 to 4294967295 .*got "-1"$/],
     [["--seed", "4294967296"], /^crossgrad: --seed must be from 0 to 4294967295 .*got 4294967296$/],
     [["--n", "10000000", "--k", "4096"], /^crossgrad: --n, --m and --k give \(n \+ m\) k = 40964096000 entries/],
@@ -67,6 +81,11 @@ describe("the CLI refuses a bad flag before any work", () => {
     expect(run.stdout).toMatch(/^usage: npm start -- \[options\]/);
     for (const flag of ["--n", "--k", "--loss", "--optimizer", "--epochs", "--observations", "--precision", "--seed"])
       expect(run.stdout).toContain(flag);
+    // --lr and --batch with what they take and each optimizer's own default
+    expect(run.stdout).toMatch(
+      /^ {2}--lr +base learning rate, above 0 .*\[adam [\d.]+, sgd [\d.]+, adagrad [\d.]+\]$/m,
+    );
+    expect(run.stdout).toMatch(/^ {2}--batch +observations per mini-batch: 1 to --observations +\[\d+\]$/m);
     expect(run.ms).toBeLessThan(10_000);
   });
 });
@@ -188,6 +207,111 @@ describe("every size the CLI admits finishes", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/validation loss [\d.]+ against .*: [\d.]+x/);
     expect(readFileSync(svg, "utf8")).toMatch(/^<svg[^]*<\/svg>$/);
+  });
+});
+
+describe("the learning rate and the mini-batch", () => {
+  // a small run (n = m = 3, 100 observations) prints the rate of every epoch
+  const small = ["--n", "3", "--m", "3", "--observations", "100", "--svg", svg];
+  const ratesOf = (stdout: string) => [...stdout.matchAll(/epoch +\d+\/\d+ +rate (\S+) /g)].map((m) => Number(m[1]));
+  /** Whether the printed rates are `expected` to the 3 digits printed. */
+  const asPrinted = (printed: number[], expected: number[]) => {
+    expect(printed).toHaveLength(expected.length);
+    printed.forEach((rate, e) =>
+      expect(Math.abs(rate - expected[e]), `epoch ${e + 1}`).toBeLessThanOrEqual(5e-3 * expected[e]),
+    );
+  };
+
+  it("reads --lr in every decimal form (in-process: the same check the CLI runs)", () => {
+    for (const [text, value] of [
+      ["0.02", 0.02],
+      [".5", 0.5],
+      ["3.", 3],
+      ["2e-3", 2e-3],
+      ["1E1", 10],
+      ["1e+2", 100],
+    ] as const)
+      expect(positiveNumber("lr", text)).toBe(value);
+  });
+
+  it("refuses every other --lr in-process, with the message the CLI prints (the spawned cases are above)", () => {
+    const decimal = /^--lr must be a decimal number above 0 \(the optimizer's base learning rate\), got /;
+    const finite = /^--lr must be finite and above 0 \(the optimizer's base learning rate\), got /;
+    for (const [text, message] of [
+      ["abc", decimal],
+      ["NaN", decimal],
+      ["Infinity", decimal],
+      ["0x10", decimal],
+      [" 1", decimal],
+      ["1e", decimal],
+      [".", decimal],
+      ["+1", decimal],
+      ["1e999", finite],
+      ["0.0", finite],
+      ["0e5", finite],
+    ] as const)
+      expect(() => positiveNumber("lr", text, (name) => `--${name}`), text).toThrow(
+        new RegExp(message.source + JSON.stringify(text).replace(/[.+]/g, "\\$&") + "$"),
+      );
+  });
+
+  it("trains with --lr and --batch, and says so", () => {
+    const run = cli([...small, "--epochs", "2", "--lr", "5e-4", "--batch", "7"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^ {2}learning rate 5\.00e-4 at the first epoch, .* \(a schedule made for 2 epochs\); mini-batches of 7$/m,
+    );
+    expect(ratesOf(run.stdout)[0]).toBe(5e-4);
+  });
+
+  it("makes the schedule for the epoch count: 11 and 21 epochs both end at its final share of --lr", () => {
+    const printed = (epochs: number) => {
+      const run = cli([...small, "--epochs", String(epochs), "--lr", "0.02"]);
+      expect(run.status, run.stderr).toBe(0);
+      return ratesOf(run.stdout);
+    };
+    const schedule = (epochs: number) => DEFAULTS.adam.fit(epochs, { rate: 0.02 }).optimizer.learningRate;
+    const epochsOf = (count: number) => Array.from({ length: count }, (_, e) => e);
+    const eleven = printed(11),
+      twentyOne = printed(21);
+    asPrinted(eleven, epochsOf(11).map(schedule(11)));
+    asPrinted(twentyOne, epochsOf(21).map(schedule(21)));
+    // both start at --lr and end at the same share of it, 10 and 20 epochs later
+    expect(eleven[0]).toBe(0.02);
+    expect(twentyOne[0]).toBe(0.02);
+    const final = schedule(100)(99) / 0.02; // the final share, read off a 100-epoch schedule
+    expect(final).toBeLessThan(0.01);
+    asPrinted([eleven.at(-1)!, twentyOne.at(-1)!], [0.02 * final, 0.02 * final]);
+    // so 21 epochs fall more slowly: halfway (epoch 6 of 11, epoch 11 of 21) at the same rate, and
+    // the 11th epoch of 21 above the 11th (the last) of 11
+    expect(eleven[5]).toBe(twentyOne[10]);
+    expect(twentyOne[10]).toBeGreaterThan(eleven[10]);
+    // a run too short to fall that far at x0.4 an epoch at most ends above the final share
+    const five = epochsOf(5).map(schedule(5));
+    expect(five.at(-1)).toBeCloseTo(0.02 * 0.4 ** 4, 12);
+  });
+
+  it("ends a training that diverges (a --lr far too large) with one line, status 1", () => {
+    const run = cli([
+      "--n",
+      "30",
+      "--m",
+      "30",
+      "--observations",
+      "1000",
+      "--epochs",
+      "2",
+      "--optimizer",
+      "sgd",
+      "--lr",
+      "1e6",
+      "--svg",
+      svg,
+    ]);
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /^crossgrad: Model\.fit\(\): training diverged in epoch 0 .* \(--lr 1000000, --batch 256\)\n$/,
+    );
   });
 });
 

@@ -78,3 +78,20 @@ export function checkReal(
   }
   return value;
 }
+
+/**
+ * TypeError unless every own enumerable key of `options` (an object: checkOptions first) is one of
+ * `keys`, so a misspelt option (`{ hold: 0.3 }` written `{ holds: 0.3 }`) is refused, not ignored.
+ */
+export function checkKnownKeys(caller: string, name: string, options: unknown, keys: readonly string[]): void {
+  if (typeof options !== "object" || options === null) return;
+  let own: string[];
+  try {
+    own = Object.keys(options);
+  } catch (cause) {
+    throw new TypeError(`${caller}(): listing the keys of ${name} threw`, { cause });
+  }
+  const unknown = own.find((key) => !keys.includes(key));
+  if (unknown !== undefined)
+    throw new TypeError(`${caller}(): ${name}.${unknown} is not an option; the options are ${keys.join(", ")}`);
+}
