@@ -1,0 +1,236 @@
+// Hostile input to the recommender layer (docs/recommend.md, docs/design.md §14-§15) and to the
+// training it rests on (FitOptions.trainable, Model.withNewRows): wrong types, numbers out of
+// range, lists and objects that lie, views of wasm memory, maps of another parse, calls in the
+// wrong order. Each gives an Error of its class naming the argument (TypeError for a type,
+// RangeError for a range, Error for state), or the documented answer: never a wasm trap, a raw
+// "Cannot read properties" error, a silently wrong list, or a write outside a region (the memory
+// guard of test/setup.ts checks every test).
+import { describe, expect, it } from "vitest";
+import { init } from "../../src/index.js";
+import {
+  parseInteractions,
+  trainRecipe,
+  type Interactions,
+  type RecipeName,
+  type RecipeOptions,
+} from "../../src/recommend/index.js";
+import { lyingLength, twoFaced } from "../helpers.js";
+
+await init();
+
+/** 12 users and 10 items, 51 ratings from 1 to 5, over maps of their own. */
+function ratings(): Interactions {
+  let text = "";
+  for (let u = 0; u < 12; u++)
+    for (let i = 0; i < 10; i++) if ((u * 5 + i * 3) % 7 < 3) text += `u${u},m${i},${1 + ((u + i) % 5)}\n`;
+  return parseInteractions(text);
+}
+
+/** A recipe trained in a few milliseconds. */
+const QUICK = { epochs: 1, k: 4, validation: 0 } as const;
+const train = (data: Interactions, options?: RecipeOptions) => trainRecipe(data, { ...QUICK, ...options });
+
+/** The error `call` throws: exactly of `Class` (a wasm RuntimeError or a raw TypeError fails), its message matching. */
+function refuses(call: () => unknown, Class: ErrorConstructor, message: string | RegExp): void {
+  let thrown: unknown;
+  try {
+    call();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown, "an error").toBeInstanceOf(Error);
+  expect((thrown as Error).constructor.name, (thrown as Error).message).toBe(Class.name);
+  expect((thrown as Error).message).toMatch(message);
+}
+
+/** An Interactions with one field replaced (the others as `data` has them). */
+const patched = (data: Interactions, key: string, value: unknown) => ({ ...data, [key]: value }) as Interactions;
+
+/** A getter that throws, in place of `key`. */
+function throwing(data: Interactions, key: string): Interactions {
+  const o = { ...data };
+  Object.defineProperty(o, key, {
+    get: () => {
+      throw new Error("boom");
+    },
+    enumerable: true,
+  });
+  return o;
+}
+
+describe("interactions whose fields lie", () => {
+  const RECIPES: RecipeName[] = ["mf", "svd++", "hybrid"];
+
+  it.each(RECIPES)("%s: a column with a lying own length is refused by its real length", (recipe) => {
+    const data = ratings();
+    const short = lyingLength(data.user.slice(0, 3), data.count);
+    refuses(
+      () => train(patched(data, "user", short), { recipe }),
+      RangeError,
+      `trainRecipe(): train.user.length must be train.count = ${data.count}, got 3`,
+    );
+  });
+
+  it("a Proxy of a column or of a map is no typed array or IdMap: a TypeError naming it", () => {
+    const data = ratings();
+    refuses(
+      () => train(patched(data, "user", new Proxy(data.user, {}))),
+      TypeError,
+      "trainRecipe(): train.user must be a Uint32Array, got a Proxy or an imitation of Uint32Array",
+    );
+    refuses(
+      () => train(patched(data, "users", new Proxy(data.users, {}))),
+      TypeError,
+      "trainRecipe(): train.users must be an IdMap, got a Proxy or an imitation of IdMap",
+    );
+    const model = train(data);
+    refuses(
+      () => model.evaluate(patched(data, "rating", new Proxy(data.rating, {}))),
+      TypeError,
+      "Recommender.evaluate(): test.rating must be a Float32Array, got a Proxy or an imitation of Float32Array",
+    );
+    refuses(
+      () => model.recommend([0], { exclude: patched(data, "items", new Proxy(data.items, {})) }),
+      TypeError,
+      "Recommender.recommend(): options.exclude.items must be an IdMap, got a Proxy or an imitation of IdMap",
+    );
+    model.dispose();
+  });
+
+  it("a getter that throws is a TypeError naming the field", () => {
+    const data = ratings();
+    refuses(() => train(throwing(data, "rating")), TypeError, "trainRecipe(): reading train.rating threw: boom");
+    const model = train(data);
+    refuses(
+      () => model.foldIn(throwing(data, "item")),
+      TypeError,
+      "Recommender.foldIn(): reading interactions.item threw: boom",
+    );
+    model.dispose();
+  });
+
+  it("a column is read once: a getter that lies after the first read trains on what was checked", () => {
+    const data = ratings();
+    const honest = train(data, { recipe: "svd++" });
+    const liar = twoFaced(
+      data,
+      "user",
+      data.user,
+      data.user.map(() => 999),
+    );
+    const model = train(liar, { recipe: "svd++" });
+    expect(model.model.phi).toEqual(honest.model.phi);
+    honest.dispose();
+    model.dispose();
+  });
+
+  it("a column is copied: an onEpoch that rewrites train's arrays changes neither the refit nor the exclusions", () => {
+    const options = { epochs: 2, validation: 0.3 } as const;
+    const honest = train(ratings(), options);
+    const data = ratings();
+    const model = train(data, {
+      ...options,
+      onEpoch: () => {
+        data.user.fill(999);
+        data.item.fill(0);
+      },
+    });
+    expect(model.trainedEpochs).toBe(honest.trainedEpochs);
+    expect(model.model.phi).toEqual(honest.model.phi);
+    expect(model.recommend([0, 5], { k: 4 })).toEqual(honest.recommend([0, 5], { k: 4 }));
+    honest.dispose();
+    model.dispose();
+  });
+
+  it.each([
+    [
+      "a count that is not a column's",
+      (d: Interactions) => patched(d, "count", 3),
+      RangeError,
+      "train.user.length must be train.count = 3",
+    ],
+    [
+      "a fractional count",
+      (d: Interactions) => patched(d, "count", 1.5),
+      RangeError,
+      "train.count must be a non-negative integer, got 1.5",
+    ],
+    [
+      "a NaN count",
+      (d: Interactions) => patched(d, "count", NaN),
+      RangeError,
+      "train.count must be a non-negative integer, got NaN",
+    ],
+    [
+      "a user past the map",
+      (d: Interactions) =>
+        patched(
+          d,
+          "user",
+          d.user.map((u, i) => (i === 4 ? 12 : u)),
+        ),
+      RangeError,
+      "train.user[4] = 12 is not a row of train.users (size 12)",
+    ],
+    [
+      "an item past the map",
+      (d: Interactions) =>
+        patched(
+          d,
+          "item",
+          d.item.map((j, i) => (i === 0 ? 2 ** 32 - 1 : j)),
+        ),
+      RangeError,
+      "train.item[0] = 4294967295 is not a row of train.items (size 10)",
+    ],
+    [
+      "user rows of the wrong kind",
+      (d: Interactions) => patched(d, "user", Int32Array.from(d.user)),
+      TypeError,
+      "train.user must be a Uint32Array, got Int32Array",
+    ],
+    [
+      "ratings of the wrong kind",
+      (d: Interactions) => patched(d, "rating", Float64Array.from(d.rating)),
+      TypeError,
+      "train.rating must be a Float32Array, got Float64Array",
+    ],
+    [
+      "timestamps of the wrong kind",
+      (d: Interactions) => patched(d, "timestamp", new Float32Array(d.count)),
+      TypeError,
+      "train.timestamp must be a Float64Array, got Float32Array",
+    ],
+    [
+      "hasRatings not a boolean",
+      (d: Interactions) => patched(d, "hasRatings", 1),
+      TypeError,
+      "train.hasRatings must be a boolean, got number",
+    ],
+    ["no object", () => 7 as unknown as Interactions, TypeError, "train must be an Interactions object, got number"],
+  ] as const)("%s: refused by name", (_, make, Class, message) => {
+    refuses(() => train(make(ratings())), Class, `trainRecipe(): ${message}`);
+  });
+
+  it("refuses interactions over the maps of another parse, everywhere they must be the recommender's", () => {
+    const data = ratings();
+    const model = train(data);
+    const other = ratings();
+    refuses(
+      () => model.evaluate(other),
+      RangeError,
+      "Recommender.evaluate(): test must be over the recommender's IdMaps",
+    );
+    refuses(
+      () => model.recommend([0], { exclude: other }),
+      RangeError,
+      "Recommender.recommend(): options.exclude must be over the recommender's IdMaps",
+    );
+    refuses(
+      () => model.foldIn(other),
+      RangeError,
+      "Recommender.foldIn(): interactions must be over the recommender's IdMaps",
+    );
+    model.dispose();
+  });
+});
