@@ -8,8 +8,11 @@
 import { describe, expect, it } from "vitest";
 import { init } from "../../src/index.js";
 import {
+  featuresOf,
+  IdMap,
   parseInteractions,
   trainRecipe,
+  type Features,
   type Interactions,
   type RecipeName,
   type RecipeOptions,
@@ -231,6 +234,97 @@ describe("interactions whose fields lie", () => {
       RangeError,
       "Recommender.foldIn(): interactions must be over the recommender's IdMaps",
     );
+    model.dispose();
+  });
+});
+
+describe("features that lie", () => {
+  /** Two genres a film, over the items' map of `data`. */
+  const genres = (data: Interactions) =>
+    featuresOf(
+      data.items,
+      Array.from({ length: 10 }, (_, i) => [`m${i}`, [`g${i % 3}`, `h${i % 2}`]] as [string, string[]]),
+    );
+
+  it("refuses a feature list that is a string (its letters are no names), a number, or an id of the wrong kind", () => {
+    const { items } = ratings();
+    refuses(
+      () => featuresOf(items, [["m1", "Comedy" as never]]),
+      TypeError,
+      'featuresOf(): lists entry 0 (id "m1") must list feature names in an array, got string',
+    );
+    refuses(
+      () =>
+        featuresOf(items, [
+          ["m1", ["a"]],
+          ["m2", 5 as never],
+        ]),
+      TypeError,
+      'featuresOf(): lists entry 1 (id "m2") must list feature names in an array, got number',
+    );
+    refuses(
+      () => featuresOf(items, [[5 as never, ["a"]]]),
+      TypeError,
+      "featuresOf(): lists entry 0 has id 5: id must be a string",
+    );
+    refuses(
+      () => featuresOf(new Proxy(items, {}), []),
+      TypeError,
+      "featuresOf(): map must be an IdMap, got a Proxy or an imitation of IdMap",
+    );
+    refuses(
+      () => featuresOf(items, [], { names: new IdMap([1, 2]) as never }),
+      TypeError,
+      "featuresOf(): options.names must be an IdMap of feature names (strings), got one of numbers",
+    );
+  });
+
+  it("reads features given by hand once, each array by its real length", () => {
+    const data = ratings();
+    const f = genres(data);
+    const hybrid = (itemFeatures: unknown) => () =>
+      train(data, { recipe: "hybrid", itemFeatures: itemFeatures as Features<string> });
+    refuses(
+      hybrid({ ...f, index: lyingLength(f.index.slice(0, 1), f.index.length) }),
+      RangeError,
+      "trainRecipe(): options.itemFeatures.indptr must start at 0 and end at index.length = 1",
+    );
+    refuses(
+      hybrid({ ...f, index: new Proxy(f.index, {}) }),
+      TypeError,
+      "trainRecipe(): options.itemFeatures.index must be a Uint32Array, got a Proxy or an imitation of Uint32Array",
+    );
+    refuses(
+      hybrid({ ...f, weight: new Float64Array(f.index.length) }),
+      TypeError,
+      "trainRecipe(): options.itemFeatures.weight must be a Float32Array, got Float64Array",
+    );
+    refuses(
+      hybrid({ ...f, weight: new Float32Array(3) }),
+      RangeError,
+      `trainRecipe(): options.itemFeatures.weight.length must be index.length = ${f.index.length}, got 3`,
+    );
+    refuses(
+      hybrid({ ...f, names: new Proxy(f.names, {}) }),
+      TypeError,
+      "trainRecipe(): options.itemFeatures.names must be an IdMap, got a Proxy or an imitation of IdMap",
+    );
+    refuses(
+      () => train(data, { recipe: "hybrid", userFeatures: f as never }),
+      RangeError,
+      "trainRecipe(): options.userFeatures.of must be the IdMap of the rows they describe",
+    );
+    // an index that lies after its first read: the model is the honest one's
+    const honest = train(data, { recipe: "hybrid", itemFeatures: f });
+    const liar = twoFaced(
+      f,
+      "index",
+      f.index,
+      f.index.map(() => 3),
+    );
+    const model = train(data, { recipe: "hybrid", itemFeatures: liar });
+    expect(model.model.phi).toEqual(honest.model.phi);
+    honest.dispose();
     model.dispose();
   });
 });
