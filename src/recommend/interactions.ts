@@ -147,3 +147,10 @@ export function checkInteractions<Id extends string | number>(
   }
   return interactions(users, items, user, item, rating, timestamp, d.hasRatings);
 }
+
+/** @internal RangeError naming the first rating that is not finite: a fit's targets, the range its predictions are clipped to. */
+export function checkRatings(caller: string, name: string, data: Interactions<string | number>): void {
+  for (let i = 0; i < data.count; i++)
+    if (!Number.isFinite(data.rating[i]))
+      throw new RangeError(`${caller}(): ${name}.rating[${i}] must be finite, got ${data.rating[i]}`);
+}

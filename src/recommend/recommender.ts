@@ -11,7 +11,7 @@ import { checkInteger, checkOptions } from "../util/checks.js";
 import { describe, shown } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
-import { checkInteractions, type Interactions } from "./interactions.js";
+import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
 import { grownLayout, observationsOf, type Layout, type RecipeName } from "./parts.js";
 import type { Scorer } from "./ranking.js";
 import { ThreadPool } from "../threads/pool.js";
@@ -467,6 +467,7 @@ export class Recommender<Id extends string | number = string> {
     const epochs = o.epochs === undefined ? 15 : checkInteger(caller, "options.epochs", o.epochs, 1, 100_000);
     if (this.explicit && !data.hasRatings)
       throw new Error(`${caller}(): a rating recipe folds in ratings, and interactions has none (hasRatings is false)`);
+    if (this.explicit) checkRatings(caller, "interactions", data);
     const before = this.#trained,
       after = { users: this.users.size, items: this.items.size };
     const { layout, a, b } = grownLayout(this.recipe, this.#layout, before, after, data);

@@ -10,6 +10,7 @@ import { init } from "../../src/index.js";
 import {
   featuresOf,
   IdMap,
+  implicit,
   parseInteractions,
   trainRecipe,
   type Features,
@@ -17,7 +18,7 @@ import {
   type RecipeName,
   type RecipeOptions,
 } from "../../src/recommend/index.js";
-import { lyingLength, twoFaced } from "../helpers.js";
+import { changingList, lyingLength, twoFaced } from "../helpers.js";
 
 await init();
 
@@ -326,5 +327,99 @@ describe("features that lie", () => {
     expect(model.model.phi).toEqual(honest.model.phi);
     honest.dispose();
     model.dispose();
+  });
+});
+
+describe("trainRecipe's ratings and options", () => {
+  it.each([NaN, Infinity, -Infinity])(
+    "refuses a rating of %s by name, explicit or implicit, and in a fold-in",
+    (bad) => {
+      const data = ratings();
+      const rating = data.rating.map((x, i) => (i === 3 ? bad : x));
+      refuses(
+        () => train(patched(data, "rating", rating)),
+        RangeError,
+        `trainRecipe(): train.rating[3] must be finite, got ${bad}`,
+      );
+      refuses(
+        () => train(patched(implicit(data), "rating", rating)),
+        RangeError,
+        `trainRecipe(): train.rating[3] must be finite, got ${bad}`,
+      );
+      const model = train(data);
+      const newcomer = parseInteractions("newcomer,m1,5\nnewcomer,m2,4\n", { users: model.users, items: model.items });
+      refuses(
+        () => model.foldIn(patched(newcomer, "rating", Float32Array.of(5, bad))),
+        RangeError,
+        `Recommender.foldIn(): interactions.rating[1] must be finite, got ${bad}`,
+      );
+      model.dispose();
+    },
+  );
+
+  it("reads a rating range once: a list that lies on a second read cannot clip to NaN", () => {
+    const data = ratings();
+    const range = changingList([1, 5], 1, () => NaN) as unknown as [number, number];
+    const model = train(data, { ratingRange: range });
+    expect(model.ratingRange).toEqual([1, 5]);
+    expect(model.predict([0, 1], [0, 1]).every((x) => x >= 1 && x <= 5)).toBe(true);
+    model.dispose();
+  });
+
+  it("names options whose keys cannot be read", () => {
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("boom");
+        },
+      },
+    );
+    refuses(() => trainRecipe(ratings(), hostile), TypeError, "trainRecipe(): reading the keys of options threw: boom");
+  });
+
+  it.each([
+    [{ k: NaN }, RangeError, "options.k must be an integer from 1 to 4096, got NaN"],
+    [{ k: -0 }, RangeError, "options.k must be an integer from 1 to 4096, got 0"],
+    [{ k: 2.5 }, RangeError, "options.k must be an integer from 1 to 4096, got 2.5"],
+    [{ k: 2 ** 40 }, RangeError, "options.k must be an integer from 1 to 4096, got 1099511627776"],
+    [{ epochs: 0 }, RangeError, "options.epochs must be an integer from 1 to 100000, got 0"],
+    [{ epochs: Infinity }, RangeError, "options.epochs must be an integer from 1 to 100000, got Infinity"],
+    [{ learningRate: -1 }, RangeError, "options.learningRate must be a finite number of at least 0, got -1"],
+    [{ learningRate: NaN }, RangeError, "options.learningRate must be a finite number of at least 0, got NaN"],
+    [{ batchSize: 0.5 }, RangeError, "options.batchSize must be an integer of at least 1, got 0.5"],
+    [{ reg: -1e-9 }, RangeError, "options.reg must be a finite number of at least 0"],
+    [{ regFixed: Infinity }, RangeError, "options.regFixed must be a finite number of at least 0, got Infinity"],
+    [{ validation: -0.1 }, RangeError, "options.validation must be a finite number from 0 to 1 (excluded)"],
+    [{ patience: 0 }, RangeError, "options.patience must be an integer of at least 1, got 0"],
+    [{ seed: -1 }, RangeError, "options.seed must be an integer from 0 to 4294967295, got -1"],
+    [{ seed: 2 ** 32 }, RangeError, "options.seed must be an integer from 0 to 4294967295, got 4294967296"],
+    [{ precision: "f16" }, RangeError, 'options.precision must be one of "f32", "f64", got "f16"'],
+    [{ recipe: 5 }, RangeError, 'options.recipe must be one of "mf", "svd++", "hybrid", got 5'],
+    [{ optimizer: "rmsprop" }, RangeError, 'options.optimizer must be one of "adam", "adagrad", "sgd"'],
+    [{ refit: "yes" }, TypeError, "options.refit must be a boolean, got string"],
+    [{ onEpoch: 5 }, TypeError, "options.onEpoch must be a function, got number"],
+    [{ ratingRange: [1] }, RangeError, "options.ratingRange must be [least, most], finite, got [1]"],
+    [{ ratingRange: [NaN, 5] }, RangeError, "options.ratingRange must be [least, most], finite, got [NaN, 5]"],
+    [{ ratingRange: "15" }, RangeError, "options.ratingRange must be [least, most], finite, got string"],
+    [{ kk: 3 }, TypeError, 'options has no option "kk"'],
+    [7, TypeError, "options must be an object or undefined, got number"],
+  ] as const)("refuses options %o by name", (options, Class, message) => {
+    refuses(() => trainRecipe(ratings(), options as never), Class, `trainRecipe(): ${message}`);
+  });
+
+  it("trains one user, one item, and refuses an empty train", () => {
+    const one = train(parseInteractions("alice,x,4\n"));
+    expect(one.predict([0], [0])[0]).toBe(4);
+    expect(one.recommend([0])).toEqual({ items: Int32Array.of(-1), scores: Float64Array.of(-Infinity) });
+    expect(one.recommend([0], { exclude: false }).items).toEqual(Int32Array.of(0));
+    one.dispose();
+    const data = ratings();
+    const empty = patched(
+      patched(patched(patched(data, "count", 0), "user", new Uint32Array(0)), "item", new Uint32Array(0)),
+      "rating",
+      new Float32Array(0),
+    );
+    refuses(() => train(empty), RangeError, "trainRecipe(): train has no interactions");
   });
 });
