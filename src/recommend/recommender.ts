@@ -7,8 +7,9 @@ import type { OptimizerOptions } from "../train/optimizers.js";
 import { flatThenLinear } from "../train/schedule.js";
 import type { History } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
+import { checkRows } from "../ops/checks.js";
 import { checkInteger, checkOptions } from "../util/checks.js";
-import { describe, shown } from "../util/read.js";
+import { describe } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
 import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
@@ -160,7 +161,9 @@ export class Recommender<Id extends string | number = string> {
   }
 
   /** The layout's parts of user `u` and item `j`, or none for a row trained without (cold). */
-  #sets(caller: string, user: ArrayLike<number>, item: ArrayLike<number>): Observations {
+  #sets(caller: string, userRows: unknown, itemRows: unknown): Observations {
+    const user = checkRows(caller, "users", userRows, this.users.size, false),
+      item = checkRows(caller, "items", itemRows, this.items.size, false);
     if (user.length !== item.length)
       throw new RangeError(`${caller}(): items.length must be users.length = ${user.length}, got ${item.length}`);
     const count = user.length;
@@ -171,14 +174,6 @@ export class Recommender<Id extends string | number = string> {
     for (let b = 0; b < count; b++) {
       const u = user[b],
         j = item[b];
-      if (!Number.isInteger(u) || u < 0 || u >= this.users.size)
-        throw new RangeError(
-          `${caller}(): users[${b}] = ${shown(u)} is not a row of the users' map (size ${this.users.size})`,
-        );
-      if (!Number.isInteger(j) || j < 0 || j >= this.items.size)
-        throw new RangeError(
-          `${caller}(): items[${b}] = ${shown(j)} is not a row of the items' map (size ${this.items.size})`,
-        );
       for (const [parts, r, known] of [
         [users, u, this.#trained.users],
         [items, j, this.#trained.items],
@@ -307,24 +302,6 @@ export class Recommender<Id extends string | number = string> {
     return checkInteger(caller, "options.k", k, 1, Math.max(1, most));
   }
 
-  /** Rows of a map, checked: integers in range, none repeated. */
-  #rows(caller: string, name: string, rows: unknown, size: number): Uint32Array {
-    if (typeof rows !== "object" || rows === null || typeof (rows as ArrayLike<number>).length !== "number")
-      throw new TypeError(`${caller}(): ${name} must be an array of rows, got ${describe(rows)}`);
-    const list = rows as ArrayLike<unknown>;
-    const out = new Uint32Array(list.length);
-    const first = new Map<number, number>();
-    for (let b = 0; b < list.length; b++) {
-      const r = list[b];
-      if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r >= size)
-        throw new RangeError(`${caller}(): ${name}[${b}] = ${shown(r)} is not a row (from 0 to ${size - 1})`);
-      if (first.has(r)) throw new RangeError(`${caller}(): ${name}[${b}] = ${r} repeats ${name}[${first.get(r)}]`);
-      first.set(r, b);
-      out[b] = r;
-    }
-    return out;
-  }
-
   /**
    * The top `k` items of each user row, best first, by the model's score (the rating a
    * rating recipe predicts, before clipping): `items[b * k + e]` is user b's e-th item (a row of
@@ -381,7 +358,7 @@ export class Recommender<Id extends string | number = string> {
   #queries(caller: string, users: ArrayLike<number>, options: RecommendOptions<Id> | undefined) {
     this.#live(caller);
     const o = checkOptions<RecommendOptions<Id>>(caller, "options", options, ["k", "exclude"]);
-    const rows = this.#rows(caller, "users", users, this.users.size);
+    const rows = checkRows(caller, "users", users, this.users.size, true);
     const items = this.#trained.items;
     const k = this.#k(caller, o.k, items);
     let source: Exclusions | undefined;
@@ -433,7 +410,7 @@ export class Recommender<Id extends string | number = string> {
     this.#live(caller);
     const o = checkOptions<{ k: number }>(caller, "options", options, ["k"]);
     const trained = this.#trained.items;
-    const rows = this.#rows(caller, "items", items, trained);
+    const rows = checkRows(caller, "items", items, trained, true);
     const k = this.#k(caller, o.k, trained - 1);
     const table = this.#itemTable(caller);
     const { k: dims } = this.model.shape;

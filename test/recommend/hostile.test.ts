@@ -5,8 +5,8 @@
 // RangeError for a range, Error for state), or the documented answer: never a wasm trap, a raw
 // "Cannot read properties" error, a silently wrong list, or a write outside a region (the memory
 // guard of test/setup.ts checks every test).
-import { describe, expect, it } from "vitest";
-import { init } from "../../src/index.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { createModel, createProblem, init } from "../../src/index.js";
 import {
   featuresOf,
   IdMap,
@@ -18,6 +18,7 @@ import {
   type RecipeName,
   type RecipeOptions,
 } from "../../src/recommend/index.js";
+import { requireEngine } from "../../src/wasm/init.js";
 import { changingList, lyingLength, twoFaced } from "../helpers.js";
 
 await init();
@@ -421,5 +422,158 @@ describe("trainRecipe's ratings and options", () => {
       new Float32Array(0),
     );
     refuses(() => train(empty), RangeError, "trainRecipe(): train has no interactions");
+  });
+});
+
+describe("rows that lie: users and items of recommend, recommendOn, similarItems, predict", () => {
+  const data = ratings();
+  const model = train(implicit(data));
+  afterAll(() => model.dispose());
+  const k = 3;
+  const best = (users: number[]) => model.recommend(users, { k });
+
+  it("reads a typed array by its real length, never by an own length property", () => {
+    const users = lyingLength(Uint32Array.of(0, 1, 2), 1);
+    expect(model.recommend(users, { k })).toEqual(best([0, 1, 2]));
+    const items = lyingLength(Float64Array.of(4, 5), 9);
+    expect(model.similarItems(items, { k })).toEqual(model.similarItems([4, 5], { k }));
+    expect(model.predict(lyingLength(Uint32Array.of(0, 1), 1), [2, 3])).toEqual(model.predict([0, 1], [2, 3]));
+  });
+
+  it("reads a list once, whatever it answers later", () => {
+    const liar = changingList([0, 1, 2], 1, (key) => (key === "length" ? 1000 : "a string"));
+    expect(model.recommend(liar, { k })).toEqual(best([0, 1, 2]));
+    class Swapping extends Array<number> {
+      override map(): never {
+        throw new Error("map must not be called");
+      }
+    }
+    expect(model.recommend(Swapping.from([3, 4]), { k })).toEqual(best([3, 4]));
+    expect(model.recommend({ length: 2, 0: 5, 1: 6 }, { k })).toEqual(best([5, 6]));
+  });
+
+  it.each([
+    ["a string", "0", TypeError, "users must be an array of rows, got string"],
+    ["null", null, TypeError, "users must be an array of rows, got null"],
+    ["a number", 5, TypeError, "users must be an array of rows, got number"],
+    ["an object without a length", {}, TypeError, "users must be an array of rows, got Object"],
+    ["a string row", ["0"], TypeError, "users must hold row numbers, but users[0] is string"],
+    // eslint-disable-next-line no-sparse-arrays
+    ["a hole", [0, , 2], TypeError, "users must hold row numbers, but users[1] is undefined"],
+    ["a bigint", new BigInt64Array(1), TypeError, "users must hold row numbers, but users[0] is bigint"],
+    [
+      "a Proxy of a typed array",
+      new Proxy(Uint32Array.of(0), {}),
+      TypeError,
+      "users must be an array of rows, got a Proxy or an imitation of Uint32Array",
+    ],
+    ["a fractional row", Float64Array.of(0.5), RangeError, "users[0] = 0.5 is not a row (from 0 to 11)"],
+    ["a negative row", Int8Array.of(0, -1), RangeError, "users[1] = -1 is not a row (from 0 to 11)"],
+    ["NaN", [NaN], RangeError, "users[0] = NaN is not a row (from 0 to 11)"],
+    ["Infinity", [Infinity], RangeError, "users[0] = Infinity is not a row (from 0 to 11)"],
+    ["a row past the map", [12], RangeError, "users[0] = 12 is not a row (from 0 to 11)"],
+    ["a huge row", [2 ** 53], RangeError, "users[0] = 9007199254740992 is not a row (from 0 to 11)"],
+    ["a repeat", [3, 4, 3], RangeError, "users[2] = 3 repeats users[0]"],
+    ["-0 and 0", [-0, 0], RangeError, "users[1] = 0 repeats users[0]"],
+    ["a length that is no array length", { length: -1 }, RangeError, "users.length must be an array length, got -1"],
+  ] as const)("recommend refuses %s by name", (_, users, Class, message) => {
+    refuses(() => model.recommend(users as never), Class, `Recommender.recommend(): ${message}`);
+  });
+
+  it("refuses rows for predict by name, and pairs of unequal lengths", () => {
+    refuses(
+      () => model.predict(null as never, null as never),
+      TypeError,
+      "Recommender.predict(): users must be an array of rows, got null",
+    );
+    refuses(
+      () => model.predict(5 as never, 7 as never),
+      TypeError,
+      "Recommender.predict(): users must be an array of rows, got number",
+    );
+    refuses(
+      () => model.predict([0], ["1"] as never),
+      TypeError,
+      "Recommender.predict(): items must hold row numbers, but items[0] is string",
+    );
+    refuses(
+      () => model.predict([0], [10]),
+      RangeError,
+      "Recommender.predict(): items[0] = 10 is not a row (from 0 to 9)",
+    );
+    refuses(
+      () => model.predict([0, 1], [2]),
+      RangeError,
+      "Recommender.predict(): items.length must be users.length = 2, got 1",
+    );
+    expect(model.predict([], [])).toEqual(new Float64Array(0));
+    expect(model.predict([1, 1, 1], [2, 2, 2]).every((x, _, all) => x === all[0])).toBe(true);
+  });
+
+  it("refuses a list longer than the map before reading it (a huge sparse array, a Proxy)", () => {
+    let reads = 0;
+    const huge = new Proxy([0], {
+      get(target, key, receiver) {
+        if (key === "length") return 2 ** 32 - 1;
+        if (typeof key === "string" && ++reads > 100) throw new Error("read past what a check needs");
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    refuses(
+      () => model.recommend(huge),
+      RangeError,
+      "Recommender.recommend(): users lists 4294967295 rows, more than the 12 there are",
+    );
+    const sparse: number[] = [];
+    sparse.length = 2 ** 32 - 1;
+    refuses(
+      () => model.similarItems(sparse),
+      RangeError,
+      "Recommender.similarItems(): items lists 4294967295 rows, more than the 10 there are",
+    );
+    const linear = createModel({ n: 3, m: 3, k: 2 });
+    const obs = { indptr: Uint32Array.of(0, 2), index: Uint32Array.of(0, 3), y: [1] };
+    refuses(
+      () => linear.fit(obs, { trainable: huge }),
+      RangeError,
+      "Model.fit(): options.trainable lists 4294967295 rows, more than the 6 there are",
+    );
+    linear.dispose();
+  });
+
+  it("takes a view crossgrad handed out, and refuses one of freed, grown or internal memory", () => {
+    const memory = requireEngine("test").memory;
+    const problem = createProblem({ n: 2, m: 0, k: 1 });
+    const view = new Uint32Array(problem.phi.buffer, problem.phi.byteOffset, 2);
+    view.set([1, 2]);
+    expect(model.recommend(view, { k })).toEqual(best([1, 2]));
+    problem.dispose();
+    refuses(
+      () => model.recommend(view),
+      Error,
+      "Recommender.recommend(): users is a view of crossgrad memory that was freed",
+    );
+    const arena = new Uint32Array(memory.buffer, memory.arena(8, "test", "the arena"), 2);
+    refuses(
+      () => model.similarItems(arena),
+      Error,
+      "Recommender.similarItems(): items is a view of crossgrad's internal memory",
+    );
+    const kept = createProblem({ n: 2, m: 0, k: 1 });
+    const stale = new Uint32Array(kept.phi.buffer, kept.phi.byteOffset, 2);
+    const big = createProblem({ n: memory.byteLength / 4, m: 0, k: 1 }); // the memory grows: stale's buffer is detached
+    expect(stale.length).toBe(0);
+    refuses(
+      () => model.predict(stale, stale),
+      Error,
+      "Recommender.predict(): users is a view of crossgrad memory that has grown since",
+    );
+    refuses(
+      () => model.recommend(stale),
+      Error,
+      "Recommender.recommend(): users is a view of crossgrad memory that has grown since",
+    );
+    big.dispose();
+    kept.dispose();
   });
 });
