@@ -7,9 +7,9 @@ import type { OptimizerOptions } from "../train/optimizers.js";
 import { flatThenLinear } from "../train/schedule.js";
 import type { History } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
-import { checkRows } from "../ops/checks.js";
-import { checkInteger, checkOptions } from "../util/checks.js";
-import { describe } from "../util/read.js";
+import { callerRef, checkRows } from "../ops/checks.js";
+import { checkInteger, checkLength, checkOptions } from "../util/checks.js";
+import { copyInto, describe, typedKind } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
 import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
@@ -245,23 +245,33 @@ export class Recommender<Id extends string | number = string> {
   }
 
   /**
-   * Scores every item for a user row into `out` (length: the items' map size), for
+   * Scores every item for a user row into `out` (a Float32Array, length: the items' map size), for
    * `rankingMetrics(recommender.scorer, test)`: an item added after training scores its cold
    * answer, the user's part alone.
    */
   readonly scorer: Scorer = (user, out) => {
-    this.#live("Recommender.scorer");
+    const caller = "Recommender.scorer";
+    this.#live(caller);
+    const size = this.users.size;
+    if (typeof user !== "number") throw new TypeError(`${caller}(): user must be a row number, got ${describe(user)}`);
+    if (!Number.isInteger(user) || user < 0 || user >= size)
+      throw new RangeError(`${caller}(): user = ${user} is not a row of the users' map (from 0 to ${size - 1})`);
+    if (typedKind(out) !== "Float32Array")
+      throw new TypeError(`${caller}(): out must be a Float32Array, got ${describe(out)}`);
+    // written through its internal slots, if crossgrad did not keep it (a view of its own memory, freed or grown)
+    const target = callerRef(caller, "out", out, "Float32Array");
+    checkLength(caller, "out", target.length, this.items.size, "the items' map size");
     const { k } = this.model.shape;
     const { v, bias } = this.#items();
     const u = new Float64Array(k);
     const offset = this.#userVector(user, u, 0);
-    const count = Math.min(out.length, this.#trained.items);
-    for (let j = 0; j < count; j++) {
+    const scores = new Float32Array(target.length).fill(offset);
+    for (let j = 0; j < this.#trained.items; j++) {
       let s = bias[j];
       for (let c = 0; c < k; c++) s += u[c] * v[j * k + c];
-      out[j] = s + offset;
+      scores[j] = s + offset;
     }
-    out.fill(offset, count);
+    copyInto(target, scores);
   };
 
   /** User row `user`'s pooled vector into out[at..at+k) (zeros when cold); returns w0 plus its bias. */

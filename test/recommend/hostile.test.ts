@@ -577,3 +577,72 @@ describe("rows that lie: users and items of recommend, recommendOn, similarItems
     kept.dispose();
   });
 });
+
+describe("the scorer's user and out", () => {
+  const data = ratings();
+  const model = train(implicit(data));
+  afterAll(() => model.dispose());
+  const items = data.items.size;
+
+  it.each([
+    [
+      "a negative user",
+      -1,
+      new Float32Array(items),
+      RangeError,
+      "user = -1 is not a row of the users' map (from 0 to 11)",
+    ],
+    ["a fractional user", 1.5, new Float32Array(items), RangeError, "user = 1.5 is not a row of the users' map"],
+    ["NaN", NaN, new Float32Array(items), RangeError, "user = NaN is not a row of the users' map"],
+    ["a user past the map", 12, new Float32Array(items), RangeError, "user = 12 is not a row of the users' map"],
+    ["a string user", "0", new Float32Array(items), TypeError, "user must be a row number, got string"],
+    ["a short out", 0, new Float32Array(3), RangeError, "out.length must be the items' map size = 10, got 3"],
+    ["a long out", 0, new Float32Array(11), RangeError, "out.length must be the items' map size = 10, got 11"],
+    [
+      "a short out whose own length lies",
+      0,
+      lyingLength(new Float32Array(3), items),
+      RangeError,
+      "out.length must be the items' map size = 10, got 3",
+    ],
+    ["out of the wrong kind", 0, new Float64Array(items), TypeError, "out must be a Float32Array, got Float64Array"],
+    ["a plain array", 0, new Array(items).fill(0), TypeError, "out must be a Float32Array, got Array"],
+    ["null", 0, null, TypeError, "out must be a Float32Array, got null"],
+  ] as const)("refuses %s by name, and writes nothing", (_, user, out, Class, message) => {
+    refuses(() => model.scorer(user as never, out as never), Class, `Recommender.scorer(): ${message}`);
+    if (out && typeof out === "object") expect([...(out as ArrayLike<number>)].every((x) => x === 0)).toBe(true);
+  });
+
+  it("scores a user added to the map since training as cold: the offset and each item's bias", () => {
+    const cold = model.users.add("cold");
+    const out = new Float32Array(items);
+    model.scorer(cold, out);
+    const predicted = model.predict(new Array(items).fill(cold), [...out.keys()]);
+    expect(out).toEqual(Float32Array.from(predicted));
+  });
+
+  it("refuses an out over crossgrad's internal or freed memory, never writing there", () => {
+    const memory = requireEngine("test").memory;
+    model.recommend([0]); // the items' table exists
+    const before = model.recommend([0, 1], { k: 4 });
+    const internal = new Float32Array(memory.buffer, memory.arena(64, "test", "the arena"), items);
+    refuses(
+      () => model.scorer(0, internal),
+      Error,
+      "Recommender.scorer(): out is a view of crossgrad's internal memory",
+    );
+    const problem = createProblem({ n: items, m: 0, k: 1 });
+    const phi = problem.phi;
+    model.scorer(0, phi); // a view crossgrad handed out is the caller's
+    const out = new Float32Array(items);
+    model.scorer(0, out);
+    expect(phi).toEqual(out);
+    problem.dispose();
+    refuses(
+      () => model.scorer(0, phi),
+      Error,
+      "Recommender.scorer(): out is a view of crossgrad memory that was freed",
+    );
+    expect(model.recommend([0, 1], { k: 4 })).toEqual(before);
+  });
+});
