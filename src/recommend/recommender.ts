@@ -196,6 +196,7 @@ export class Recommender<Id extends string | number = string> {
    */
   predict(users: ArrayLike<number>, items: ArrayLike<number>): Float64Array {
     const caller = "Recommender.predict";
+    this.#live(caller);
     const out = this.model.predict(this.#sets(caller, users, items));
     if (this.explicit) {
       const [low, high] = this.ratingRange;
@@ -207,6 +208,7 @@ export class Recommender<Id extends string | number = string> {
   /** RMSE and MAE of the predictions against interactions' ratings (over the same maps). */
   evaluate(test: Interactions<Id>): { readonly rmse: number; readonly mae: number; readonly count: number } {
     const caller = "Recommender.evaluate";
+    this.#live(caller);
     const data = checkInteractions<Id>(test, caller, "test");
     if (data.users !== this.users || data.items !== this.items)
       throw new RangeError(`${caller}(): test must be over the recommender's IdMaps (the same objects)`);

@@ -646,3 +646,23 @@ describe("the scorer's user and out", () => {
     expect(model.recommend([0, 1], { k: 4 })).toEqual(before);
   });
 });
+
+describe("state: a disposed recommender", () => {
+  it("names itself in every method after dispose(), which may be called twice", () => {
+    const data = ratings();
+    const model = train(data);
+    model.dispose();
+    model.dispose();
+    const out = new Float32Array(data.items.size);
+    for (const [name, call] of [
+      ["predict", () => model.predict([0], [0])],
+      ["evaluate", () => model.evaluate(data)],
+      ["scorer", () => model.scorer(0, out)],
+      ["recommend", () => model.recommend([0])],
+      ["similarItems", () => model.similarItems([0])],
+      ["foldIn", () => model.foldIn(data)],
+    ] as const)
+      refuses(call, Error, `Recommender.${name}(): this Recommender was disposed`);
+    refuses(() => model.model.withNewRows({ a: 1 }), Error, "Model.withNewRows(): this Model was disposed");
+  });
+});
