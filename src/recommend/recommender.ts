@@ -308,10 +308,11 @@ export class Recommender<Id extends string | number = string> {
     ));
   }
 
-  /** k, checked: from 1 to the items there are to pick from. */
+  /** k, checked: from 1 to the items there are to pick from (1 when there are none: a -1 a query). */
   #k(caller: string, k: unknown, most: number): number {
-    if (k === undefined) return Math.min(10, most);
-    return checkInteger(caller, "options.k", k, 1, Math.max(1, most));
+    const largest = Math.max(1, most);
+    if (k === undefined) return Math.min(10, largest);
+    return checkInteger(caller, "options.k", k, 1, largest);
   }
 
   /**

@@ -666,3 +666,75 @@ describe("state: a disposed recommender", () => {
     refuses(() => model.model.withNewRows({ a: 1 }), Error, "Model.withNewRows(): this Model was disposed");
   });
 });
+
+describe("few users and items, k at its limits", () => {
+  it("gives the one item no other item like it: one slot of -1 by default, as with k = 1", () => {
+    const model = train(parseInteractions("a,x,5\nb,x,3\n"));
+    const none = { items: Int32Array.of(-1), scores: Float64Array.of(-Infinity) };
+    expect(model.similarItems([0])).toEqual(none);
+    expect(model.similarItems([0], { k: 1 })).toEqual(none);
+    refuses(
+      () => model.similarItems([0], { k: 2 }),
+      RangeError,
+      "Recommender.similarItems(): options.k must be an integer from 1 to 1, got 2",
+    );
+    expect(model.recommend([0, 1])).toEqual({
+      items: Int32Array.of(-1, -1),
+      scores: Float64Array.of(-Infinity, -Infinity),
+    });
+    model.dispose();
+  });
+
+  it("fills with -1 what the exclusions leave, k = every item, and refuses k past the items, of any kind", () => {
+    const data = ratings();
+    const model = train(implicit(data));
+    const items = data.items.size;
+    const seen = (u: number) => new Set(Array.from(data.item.filter((_, i) => data.user[i] === u)));
+    const { items: picked, scores } = model.recommend([0, 7], { k: items });
+    [0, 7].forEach((u, b) => {
+      const left = items - seen(u).size;
+      const mine = Array.from(picked.subarray(b * items, (b + 1) * items));
+      expect(mine.slice(left)).toEqual(new Array(items - left).fill(-1));
+      expect(Array.from(scores.subarray(b * items + left, (b + 1) * items))).toEqual(
+        new Array(items - left).fill(-Infinity),
+      );
+      expect(new Set(mine.slice(0, left))).toEqual(new Set([...Array(items).keys()].filter((j) => !seen(u).has(j))));
+    });
+    // every item excluded: the whole list is -1
+    const all = implicit(
+      parseInteractions(Array.from({ length: items }, (_, j) => `u3,m${j},1`).join("\n"), {
+        users: data.users,
+        items: data.items,
+      }),
+    );
+    expect(model.recommend([3], { k: 4, exclude: all }).items).toEqual(Int32Array.of(-1, -1, -1, -1));
+    for (const k of [items + 1, 2 ** 32, 2 ** 53, Infinity, NaN, 0, -1, 2.5, -0])
+      refuses(
+        () => model.recommend([0], { k }),
+        RangeError,
+        `Recommender.recommend(): options.k must be an integer from 1 to ${items}`,
+      );
+    refuses(
+      () => model.recommend([0], { k: "3" as never }),
+      RangeError,
+      'options.k must be an integer from 1 to 10, got "3"',
+    );
+    refuses(
+      () => model.recommend([0], { exclude: "test" as never }),
+      TypeError,
+      "Recommender.recommend(): options.exclude must be an Interactions object, got string",
+    );
+    refuses(
+      () => model.recommend([0], { exclude: true as never }),
+      TypeError,
+      "options.exclude must be an Interactions object, got boolean",
+    );
+    refuses(
+      () => model.recommend([0], 3 as never),
+      TypeError,
+      "Recommender.recommend(): options must be an object or undefined, got number",
+    );
+    expect(model.recommend([])).toEqual({ items: new Int32Array(0), scores: new Float64Array(0) });
+    model.dispose();
+  });
+});
