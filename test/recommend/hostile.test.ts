@@ -610,7 +610,7 @@ describe("the scorer's user and out", () => {
     ["null", 0, null, TypeError, "out must be a Float32Array, got null"],
   ] as const)("refuses %s by name, and writes nothing", (_, user, out, Class, message) => {
     refuses(() => model.scorer(user as never, out as never), Class, `Recommender.scorer(): ${message}`);
-    if (out && typeof out === "object") expect([...(out as ArrayLike<number>)].every((x) => x === 0)).toBe(true);
+    if (out && typeof out === "object") expect(Array.from(out as ArrayLike<number>).every((x) => x === 0)).toBe(true);
   });
 
   it("scores a user added to the map since training as cold: the offset and each item's bias", () => {
@@ -735,6 +735,42 @@ describe("few users and items, k at its limits", () => {
       "Recommender.recommend(): options must be an object or undefined, got number",
     );
     expect(model.recommend([])).toEqual({ items: new Int32Array(0), scores: new Float64Array(0) });
+    model.dispose();
+  });
+});
+
+describe("Model.withNewRows", () => {
+  const shape = { n: 3, m: 2, k: 2 };
+
+  it.each([
+    [{ a: -1 }, undefined, RangeError, "rows.a must be an integer from 0 to 4294967290, got -1"],
+    [{ a: 1.5 }, undefined, RangeError, "rows.a must be an integer from 0 to 4294967290, got 1.5"],
+    [{ b: NaN }, undefined, RangeError, "rows.b must be an integer from 0 to 4294967290, got NaN"],
+    [{ a: 2 ** 40 }, undefined, RangeError, "rows.a must be an integer from 0 to 4294967290, got 1099511627776"],
+    [{ a: 2 ** 32 - 6, b: 1 }, undefined, RangeError, "rows.b must be an integer from 0 to 0, got 1"],
+    [{ a: "1" }, undefined, RangeError, 'rows.a must be an integer from 0 to 4294967290, got "1"'],
+    [5, undefined, TypeError, "rows must be an object or undefined, got number"],
+    [{ a: 1 }, { scale: Infinity }, RangeError, "options.scale must be a finite number of at least 0, got Infinity"],
+    [{ a: 1 }, { scale: -1 }, RangeError, "options.scale must be a finite number of at least 0, got -1"],
+    [{ a: 1 }, { seed: 2 ** 32 }, RangeError, "options.seed must be an integer from 0 to 4294967295"],
+  ] as const)("refuses rows %o, options %o by name", (rows, options, Class, message) => {
+    const model = createModel(shape, { linear: true });
+    refuses(() => model.withNewRows(rows as never, options as never), Class, `Model.withNewRows(): ${message}`);
+    model.dispose();
+  });
+
+  it("of 0 rows is a copy; too many for memory is a RangeError, and the model stays usable", () => {
+    const model = createModel(shape, { linear: true, seed: 3 });
+    model.w0 = 2;
+    const copy = model.withNewRows({});
+    expect(copy.shape).toEqual(shape);
+    expect(copy.phi).toEqual(model.phi);
+    expect(copy.w0).toBe(2);
+    copy.dispose();
+    refuses(() => model.withNewRows({ a: 2 ** 31 }), RangeError, /^Model\.withNewRows\(\): .*bytes/);
+    const grown = model.withNewRows({ a: 1, b: 1 });
+    expect(grown.shape).toEqual({ n: 4, m: 3, k: 2 });
+    grown.dispose();
     model.dispose();
   });
 });
