@@ -13,7 +13,7 @@ import { copyInto, describe, typedKind } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
 import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
-import { grownLayout, observationsOf, type Layout, type RecipeName } from "./parts.js";
+import { grownLayout, itemSets, observationsOf, type Layout, type RecipeName } from "./parts.js";
 import type { Scorer } from "./ranking.js";
 import { ThreadPool } from "../threads/pool.js";
 import { ItemTable, type Exclusions, type TopItems } from "./topk.js";
@@ -489,6 +489,9 @@ export class Recommender<Id extends string | number = string> {
         reg: this.#settings.reg,
         regFixed: this.#settings.regFixed,
         trainable,
+        // a hybrid's items are parts of several rows (indicator and features): negatives are
+        // drawn among every item of the recipe, not only among those these interactions list
+        ...(this.recipe === "hybrid" && !this.explicit && { catalogue: itemSets(layout, this.#model.precision) }),
       });
     } catch (error) {
       grown.dispose();

@@ -57,6 +57,11 @@ export interface FitOptions {
   readonly clipNorm?: number;
   /** observations to report the loss on after every epoch (and to stop early on) */
   readonly validation?: Observations;
+  /**
+   * @internal Items a pairwise loss may draw as negatives besides those of the observations, as
+   * sets of group B rows (fold-in: every item of the recipe, when items are parts of several rows)
+   */
+  readonly catalogue?: Observations;
   /** stop after this many epochs without a better validation loss, and restore the best [never] */
   readonly patience?: number;
   /** called after every epoch; calling `stop()` ends training after this epoch */
@@ -92,6 +97,7 @@ export type CheckedFitOptions = {
   readonly clipNorm: number;
   readonly patience: number;
   readonly validation?: Observations;
+  readonly catalogue?: Observations;
   readonly onEpoch?: FitOptions["onEpoch"];
   readonly onBatch?: FitOptions["onBatch"];
 };
@@ -167,6 +173,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     "kos",
     "clipNorm",
     "validation",
+    "catalogue",
     "patience",
     "onEpoch",
     "onBatch",
@@ -212,6 +219,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
         ? Infinity
         : checkInteger(caller, "options.patience", o.patience, 1),
     validation: o.validation,
+    catalogue: o.catalogue,
     onEpoch: o.onEpoch,
     onBatch: o.onBatch,
   };

@@ -774,3 +774,67 @@ describe("Model.withNewRows", () => {
     model.dispose();
   });
 });
+
+describe("fold-in", () => {
+  /** Genres for the items of `data`: two a film. */
+  const genres = (data: Interactions) =>
+    featuresOf(
+      data.items,
+      Array.from({ length: 10 }, (_, i) => [`m${i}`, [`g${i % 3}`, `h${i % 2}`]] as [string, string[]]),
+    );
+  const over = (model: { users: Interactions["users"]; items: Interactions["items"] }, text: string) =>
+    parseInteractions(text, { users: model.users, items: model.items });
+
+  it.each([
+    ["mf", false],
+    ["svd++", false],
+    ["hybrid", false],
+    ["mf", true],
+    ["svd++", true],
+    ["hybrid", true],
+  ] as const)(
+    "%s (ratings: %s) folds in a user of one interaction, then an item, the old rows keeping their answers",
+    (recipe, explicit) => {
+      const data = ratings();
+      const model = train(explicit ? data : implicit(data), {
+        recipe,
+        ...(recipe === "hybrid" && { itemFeatures: genres(data) }),
+      });
+      const pairs = [0, 3, 11].flatMap((u) => [0, 4, 9].map((j) => [u, j]));
+      const before = model.predict(
+        pairs.map(([u]) => u),
+        pairs.map(([, j]) => j),
+      );
+      const similar = model.similarItems([2], { k: 9 });
+      model.foldIn(over(model, "newcomer,m1,5\n"));
+      const newcomer = model.users.get("newcomer")!;
+      model.foldIn(over(model, "u0,new film,4\nu3,new film,5\n"));
+      const film = model.items.get("new film")!;
+      // the rows the model had answer as they did
+      expect(
+        model.predict(
+          pairs.map(([u]) => u),
+          pairs.map(([, j]) => j),
+        ),
+      ).toEqual(before);
+      const again = model.similarItems([2], { k: 10 });
+      expect(Array.from(again.items).filter((j) => j !== film)).toEqual(Array.from(similar.items));
+      // the new rows answer as predict does, leaving out what they were folded in with
+      const mine = model.recommend([newcomer], { k: 10, exclude: "train" });
+      expect(Array.from(mine.items)).not.toContain(model.items.get("m1"));
+      expect(Array.from(mine.items).filter((j) => j >= 0)).toHaveLength(10);
+      const best = Array.from(mine.items.subarray(0, 3));
+      const [low, high] = model.ratingRange;
+      const clip = (s: number) => (explicit ? Math.min(high, Math.max(low, s)) : s);
+      mine.scores
+        .subarray(0, 3)
+        .forEach((s, e) => expect(clip(s)).toBeCloseTo(model.predict([newcomer], [best[e]])[0], 4));
+      const out = new Float32Array(model.items.size);
+      model.scorer(newcomer, out);
+      expect(out.every(Number.isFinite)).toBe(true);
+      expect(model.similarItems([film], { k: 3 }).items.every((j) => j >= 0 && j !== film)).toBe(true);
+      expect(Array.from(model.recommend([0], { k: 11, exclude: "train" }).items)).not.toContain(film);
+      model.dispose();
+    },
+  );
+});
