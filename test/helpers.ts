@@ -113,3 +113,34 @@ export function firstBitDifference(a: FloatArray, b: FloatArray): number {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return Math.floor((4 * i) / a.BYTES_PER_ELEMENT);
   return -1;
 }
+
+// --- hostile input (test/hostile.test.ts, test/recommend/hostile.test.ts) ---
+
+/** `array` with an own `length` property that says `length`. */
+export function lyingLength<A extends object>(array: A, length: number): A {
+  Object.defineProperty(array, "length", { value: length });
+  return array;
+}
+
+/** A Proxy of `array` whose `length` (and elements) answer honestly `honest` times, then lie. */
+export function changingList(array: number[], honest: number, lie: (key: string) => unknown): number[] {
+  const reads = new Map<string, number>();
+  return new Proxy(array, {
+    get(target, key, receiver) {
+      if (typeof key === "string") {
+        const count = (reads.get(key) ?? 0) + 1;
+        reads.set(key, count);
+        if (count > honest) return lie(key);
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+/** An object whose `key` getter answers `first`, then `later` on every read after it. */
+export function twoFaced<O extends object>(base: O, key: keyof O & string, first: unknown, later: unknown): O {
+  let reads = 0;
+  const o = { ...base };
+  Object.defineProperty(o, key, { get: () => (reads++ === 0 ? first : later), enumerable: true });
+  return o;
+}

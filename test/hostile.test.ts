@@ -21,40 +21,11 @@ import {
 } from "../src/index.js";
 import { init, requireEngine } from "../src/wasm/init.js";
 import { referenceGradient, referencePooled, referenceValue } from "../src/reference.js";
-import { firstBitDifference, randomProblem } from "./helpers.js";
+import { changingList, firstBitDifference, lyingLength, randomProblem, twoFaced } from "./helpers.js";
 
 await init();
 
 const Types = { f32: Float32Array, f64: Float64Array } as const;
-
-/** `array` with an own `length` property that says `length`. */
-function lyingLength<A extends object>(array: A, length: number): A {
-  Object.defineProperty(array, "length", { value: length });
-  return array;
-}
-
-/** A Proxy of `array` whose `length` (and elements) answer honestly `honest` times, then lie. */
-function changingList(array: number[], honest: number, lie: (key: string) => unknown): number[] {
-  const reads = new Map<string, number>();
-  return new Proxy(array, {
-    get(target, key, receiver) {
-      if (typeof key === "string") {
-        const count = (reads.get(key) ?? 0) + 1;
-        reads.set(key, count);
-        if (count > honest) return lie(key);
-      }
-      return Reflect.get(target, key, receiver);
-    },
-  });
-}
-
-/** An object whose `key` getter answers `first`, then `later` on every read after it. */
-function twoFaced<O extends object>(base: O, key: keyof O & string, first: unknown, later: unknown): O {
-  let reads = 0;
-  const o = { ...base };
-  Object.defineProperty(o, key, { get: () => (reads++ === 0 ? first : later), enumerable: true });
-  return o;
-}
 
 describe.each(["f32", "f64"] as const)("%s arrays whose own properties lie", (precision: Precision) => {
   const Type = Types[precision];

@@ -360,6 +360,52 @@ export function checkNumbers(
   return numbersOf(caller, name, items, length ?? items.length, formula);
 }
 
+/**
+ * Rows of a table of `size` rows, as a Uint32Array: a numeric typed array (snapshotted by its real
+ * length), or a list or array-like read once (its length, then each element); TypeError for
+ * another type or an element that is not a number, RangeError naming the first that is not an
+ * integer from 0 to size - 1. `distinct`: each row at most once (RangeError naming the repeat),
+ * so a list longer than the table is refused before its elements are read.
+ */
+export function checkRows(caller: string, name: string, value: unknown, size: number, distinct: boolean): Uint32Array {
+  const kind = typedKind(value);
+  let length: number, at: (i: number) => unknown;
+  if (kind !== undefined) {
+    const copy = snapshotArray(caller, name, refOf(value, kind), Float64Array);
+    length = copy.length;
+    at = (i) => copy[i];
+  } else {
+    // (a Proxy of a typed array has no length a getter can read: it is no array of rows)
+    const imitation = describe(value).startsWith("a Proxy or an imitation");
+    const count =
+      typeof value === "object" && value !== null && !imitation ? readField(caller, name, value, "length") : undefined;
+    if (typeof count !== "number")
+      throw new TypeError(`${caller}(): ${name} must be an array of rows, got ${describe(value)}`);
+    if (!Number.isInteger(count) || count < 0 || count > MAX_COUNT)
+      throw new RangeError(`${caller}(): ${name}.length must be an array length, got ${count}`);
+    length = count;
+    at = (i) => readField(caller, name, value as object, String(i));
+  }
+  if (distinct && length > size)
+    throw new RangeError(`${caller}(): ${name} lists ${length} rows, more than the ${size} there are: one repeats`);
+  const rows = new Uint32Array(length);
+  const first = distinct ? new Map<number, number>() : undefined;
+  for (let i = 0; i < length; i++) {
+    const r = at(i);
+    if (typeof r !== "number")
+      throw new TypeError(`${caller}(): ${name} must hold row numbers, but ${name}[${i}] is ${describe(r)}`);
+    if (!Number.isInteger(r) || r < 0 || r >= size)
+      throw new RangeError(
+        `${caller}(): ${name}[${i}] = ${r} is not a row (${size > 0 ? `from 0 to ${size - 1}` : "there are none"})`,
+      );
+    const earlier = first?.get(r);
+    if (earlier !== undefined) throw new RangeError(`${caller}(): ${name}[${i}] = ${r} repeats ${name}[${earlier}]`);
+    first?.set(r, i);
+    rows[i] = r;
+  }
+  return rows;
+}
+
 /** A precision option: "f32" (the default) or "f64"; TypeError naming options.precision otherwise. */
 export function checkPrecision(caller: string, precision: unknown): Precision {
   if (precision === undefined) return "f32";

@@ -1,9 +1,10 @@
 // Side features of users or items (docs/design.md §13): for each row of an IdMap, the feature
 // rows it lists, as CSR, with the features' own IdMap so that results speak in their names.
 
+import { snapshotArray } from "../ops/checks.js";
 import { checkOptions } from "../util/checks.js";
-import { describe, shown } from "../util/read.js";
-import { IdMap } from "./idmap.js";
+import { describe, readFields, refOf, shown, typedKind, type TypedKind } from "../util/read.js";
+import { describeNotMap, IdMap } from "./idmap.js";
 
 /**
  * Features of the rows of an IdMap (users or items): row r lists features
@@ -47,10 +48,12 @@ export function featuresOf<Id extends string | number>(
   options?: { readonly names?: IdMap<string> },
 ): Features<Id> & { readonly skipped: number } {
   const caller = "featuresOf";
-  if (!(map instanceof IdMap)) throw new TypeError(`${caller}(): map must be an IdMap, got ${describe(map)}`);
+  if (!IdMap.isMap(map)) throw new TypeError(`${caller}(): map must be an IdMap, got ${describeNotMap(map)}`);
   const o = checkOptions<{ names: IdMap<string> }>(caller, "options", options, ["names"]);
-  if (o.names !== undefined && !(o.names instanceof IdMap))
-    throw new TypeError(`${caller}(): options.names must be an IdMap, got ${describe(o.names)}`);
+  if (o.names !== undefined && !IdMap.isMap(o.names))
+    throw new TypeError(`${caller}(): options.names must be an IdMap, got ${describeNotMap(o.names)}`);
+  if (o.names?.idType === "number")
+    throw new TypeError(`${caller}(): options.names must be an IdMap of feature names (strings), got one of numbers`);
   const names = o.names ?? new IdMap<string>();
   if (lists === null || typeof lists !== "object" || !(Symbol.iterator in lists))
     throw new TypeError(`${caller}(): lists must be an iterable of [id, feature names], got ${describe(lists)}`);
@@ -62,7 +65,12 @@ export function featuresOf<Id extends string | number>(
     if (!Array.isArray(pair) || pair.length !== 2)
       throw new TypeError(`${caller}(): lists entry ${entry} must be [id, feature names], got ${describe(pair)}`);
     const [id, features] = pair as [Id, Iterable<string>];
-    const row = map.get(id);
+    // a string is iterable too: its letters are no feature names
+    if (typeof features !== "object" || features === null || typeof features[Symbol.iterator] !== "function")
+      throw new TypeError(
+        `${caller}(): lists entry ${entry} (id ${shown(id)}) must list feature names in an array, got ${describe(features)}`,
+      );
+    const row = rowOf(map, id, caller, entry);
     if (row === undefined) {
       skipped++;
       entry++;
@@ -87,7 +95,20 @@ export function featuresOf<Id extends string | number>(
   return { names, indptr, index, of: map, skipped };
 }
 
-/** @internal Checks features given for `map` (its rows, the CSR, the names' rows). */
+/** The row of `id` in `map`, or undefined; an id the map cannot hold (another kind) is a TypeError naming the entry. */
+function rowOf<Id extends string | number>(map: IdMap<Id>, id: Id, caller: string, entry: number): number | undefined {
+  try {
+    return map.get(id);
+  } catch (error) {
+    const why = (error as Error).message.replace(/^IdMap\.get\(\): /, "");
+    throw new TypeError(`${caller}(): lists entry ${entry} has id ${shown(id)}: ${why}`, { cause: error });
+  }
+}
+
+/**
+ * @internal Checks features given for `map` (its rows, the CSR, the names' rows), each field read
+ * once and each array by its real length into a copy: the result is what was checked.
+ */
 export function checkFeatures<Id extends string | number>(
   caller: string,
   name: string,
@@ -96,26 +117,37 @@ export function checkFeatures<Id extends string | number>(
 ): Features<Id> {
   if (typeof features !== "object" || features === null)
     throw new TypeError(`${caller}(): ${name} must be Features (from featuresOf), got ${describe(features)}`);
-  const f = features as Partial<Features<Id>>;
+  const f = readFields(caller, name, features, ["names", "indptr", "index", "weight", "of"] as const);
   if (f.of !== map)
     throw new RangeError(`${caller}(): ${name}.of must be the IdMap of the rows they describe (the same object)`);
-  if (!(f.names instanceof IdMap)) throw new TypeError(`${caller}(): ${name}.names must be an IdMap`);
-  if (!(f.indptr instanceof Uint32Array) || !(f.index instanceof Uint32Array))
-    throw new TypeError(`${caller}(): ${name}.indptr and ${name}.index must be Uint32Arrays`);
-  const { indptr, index, weight, names } = f;
+  if (!IdMap.isMap(f.names))
+    throw new TypeError(`${caller}(): ${name}.names must be an IdMap, got ${describeNotMap(f.names)}`);
+  const copy = <A extends ArrayBufferView>(key: "indptr" | "index" | "weight", Type: new (length: number) => A) => {
+    const kind = Type.name as TypedKind;
+    if (typedKind(f[key]) !== kind)
+      throw new TypeError(`${caller}(): ${name}.${key} must be a ${kind}, got ${describe(f[key])}`);
+    return snapshotArray(caller, `${name}.${key}`, refOf(f[key], kind), Type);
+  };
+  const indptr = copy("indptr", Uint32Array),
+    index = copy("index", Uint32Array),
+    weight = f.weight === undefined ? undefined : copy("weight", Float32Array);
+  const names = f.names as IdMap<string>,
+    size = names.size;
   if (indptr.length === 0 || indptr[0] !== 0 || indptr[indptr.length - 1] !== index.length)
     throw new RangeError(`${caller}(): ${name}.indptr must start at 0 and end at index.length = ${index.length}`);
   for (let r = 0; r + 1 < indptr.length; r++)
     if (indptr[r + 1] < indptr[r]) throw new RangeError(`${caller}(): ${name}.indptr must not decrease (at ${r + 1})`);
   for (let e = 0; e < index.length; e++)
-    if (index[e] >= names.size)
+    if (index[e] >= size)
       throw new RangeError(`${caller}(): ${name}.index[${e}] = ${index[e]} is not a row of ${name}.names`);
   if (weight !== undefined) {
-    if (!(weight instanceof Float32Array) || weight.length !== index.length)
-      throw new TypeError(`${caller}(): ${name}.weight must be a Float32Array of index.length = ${index.length}`);
+    if (weight.length !== index.length)
+      throw new RangeError(
+        `${caller}(): ${name}.weight.length must be index.length = ${index.length}, got ${weight.length}`,
+      );
     for (let e = 0; e < weight.length; e++)
       if (!(weight[e] >= 0 && weight[e] < Infinity))
         throw new RangeError(`${caller}(): ${name}.weight[${e}] must be finite and >= 0, got ${weight[e]}`);
   }
-  return f as Features<Id>;
+  return { names, indptr, index, ...(weight && { weight }), of: map };
 }

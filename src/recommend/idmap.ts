@@ -195,6 +195,14 @@ export class IdMap<Id = string> implements Iterable<Id> {
     return this.#ids.slice();
   }
 
+  /**
+   * @internal Whether `value` is an IdMap itself: a Proxy of one passes `instanceof`, but its
+   * methods cannot reach the map's private fields (they would throw a raw TypeError).
+   */
+  static isMap(value: unknown): value is IdMap<unknown> {
+    return typeof value === "object" && value !== null && #ids in value;
+  }
+
   // --- for the parsers ---------------------------------------------------------------------
 
   /** @internal Claims the map for `caller` (a parse in progress), or throws if another call holds it. */
@@ -314,4 +322,13 @@ export class IdMap<Id = string> implements Iterable<Id> {
     this.#type = type;
     return this.append(id, h, caller, "the map");
   }
+}
+
+/**
+ * @internal What a value that is not an IdMap is, for "must be an IdMap, got ...": one that
+ * answers to the name (a Proxy of a map, an object given its prototype) is said to be an imitation.
+ */
+export function describeNotMap(value: unknown): string {
+  const kind = describe(value);
+  return kind === "IdMap" ? "a Proxy or an imitation of IdMap" : kind;
 }

@@ -1,8 +1,9 @@
 // Interactions: (user, item, rating, timestamp?) as columns of typed arrays over two IdMaps
 // (docs/design.md §13), and the check that splits run on what they are given.
 
-import { describe, shown } from "../util/read.js";
-import { IdMap } from "./idmap.js";
+import { snapshotArray } from "../ops/checks.js";
+import { describe, readFields, refOf, shown, typedKind, type TypedKind } from "../util/read.js";
+import { describeNotMap, IdMap } from "./idmap.js";
 
 /**
  * Interactions as columns: interaction `i` is user row `user[i]` (an id of `users`) with item
@@ -76,7 +77,13 @@ export function select<Id extends string | number>(
   return interactions(data.users, data.items, user, item, rating, timestamp, data.hasRatings);
 }
 
-/** @internal Checks that `data` is an Interactions: its maps, its columns' types and lengths, rows in range. */
+/**
+ * @internal Checks that `data` is an Interactions: its maps, its columns' types and lengths, rows
+ * in range. Every field is read once, each column by its real length (a typed array's own
+ * `length` property or a Proxy cannot lie about it) into a copy: the result, over the same maps,
+ * is what the checks read, whatever the caller's object or arrays do afterwards (a callback
+ * during training, another thread over a shared buffer).
+ */
 export function checkInteractions<Id extends string | number>(
   data: unknown,
   caller: string,
@@ -85,49 +92,65 @@ export function checkInteractions<Id extends string | number>(
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`${caller}(): ${name} must be an Interactions object, got ${describe(data)}`);
   }
-  const d = data as Partial<Record<keyof Interactions, unknown>>;
+  const d = readFields(caller, name, data, [
+    "users",
+    "items",
+    "count",
+    "user",
+    "item",
+    "rating",
+    "timestamp",
+    "hasRatings",
+  ] as const);
   for (const map of ["users", "items"] as const) {
-    if (!(d[map] instanceof IdMap))
-      throw new TypeError(`${caller}(): ${name}.${map} must be an IdMap, got ${describe(d[map])}`);
+    if (!IdMap.isMap(d[map]))
+      throw new TypeError(`${caller}(): ${name}.${map} must be an IdMap, got ${describeNotMap(d[map])}`);
   }
   const count = d.count;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
     throw new RangeError(`${caller}(): ${name}.count must be a non-negative integer, got ${shown(count)}`);
   }
-  const columns = [
-    ["user", Uint32Array],
-    ["item", Uint32Array],
-    ["rating", Float32Array],
-    ["timestamp", Float64Array],
-  ] as const;
-  for (const [column, Type] of columns) {
-    const value = d[column];
-    if (column === "timestamp" && value === undefined) continue;
-    if (!(value instanceof Type)) {
-      throw new TypeError(`${caller}(): ${name}.${column} must be a ${Type.name}, got ${describe(value)}`);
+  const column = <A extends ArrayBufferView>(
+    key: "user" | "item" | "rating" | "timestamp",
+    Type: new (length: number) => A,
+  ) => {
+    const kind = Type.name as TypedKind;
+    const value = d[key];
+    if (typedKind(value) !== kind)
+      throw new TypeError(`${caller}(): ${name}.${key} must be a ${kind}, got ${describe(value)}`);
+    const ref = refOf(value, kind);
+    if (ref.length !== count) {
+      throw new RangeError(`${caller}(): ${name}.${key}.length must be ${name}.count = ${count}, got ${ref.length}`);
     }
-    if (value.length !== count) {
-      throw new RangeError(
-        `${caller}(): ${name}.${column}.length must be ${name}.count = ${count}, got ${value.length}`,
-      );
-    }
-  }
+    return snapshotArray(caller, `${name}.${key}`, ref, Type);
+  };
+  const user = column("user", Uint32Array),
+    item = column("item", Uint32Array),
+    rating = column("rating", Float32Array),
+    timestamp = d.timestamp === undefined ? undefined : column("timestamp", Float64Array);
   if (typeof d.hasRatings !== "boolean") {
     throw new TypeError(`${caller}(): ${name}.hasRatings must be a boolean, got ${describe(d.hasRatings)}`);
   }
-  for (const [column, map] of [
-    ["user", "users"],
-    ["item", "items"],
+  const users = d.users as IdMap<Id>,
+    items = d.items as IdMap<Id>;
+  for (const [key, rows, size] of [
+    ["user", user, users.size],
+    ["item", item, items.size],
   ] as const) {
-    const rows = d[column] as Uint32Array,
-      size = (d[map] as IdMap<Id>).size;
     for (let i = 0; i < count; i++) {
       if (rows[i] >= size) {
         throw new RangeError(
-          `${caller}(): ${name}.${column}[${i}] = ${rows[i]} is not a row of ${name}.${map} (size ${size})`,
+          `${caller}(): ${name}.${key}[${i}] = ${rows[i]} is not a row of ${name}.${key}s (size ${size})`,
         );
       }
     }
   }
-  return data as Interactions<Id>;
+  return interactions(users, items, user, item, rating, timestamp, d.hasRatings);
+}
+
+/** @internal RangeError naming the first rating that is not finite: a fit's targets, the range its predictions are clipped to. */
+export function checkRatings(caller: string, name: string, data: Interactions<string | number>): void {
+  for (let i = 0; i < data.count; i++)
+    if (!Number.isFinite(data.rating[i]))
+      throw new RangeError(`${caller}(): ${name}.rating[${i}] must be finite, got ${data.rating[i]}`);
 }

@@ -3,7 +3,7 @@
 // filled in, before any text is read (docs/design.md §7).
 
 import { describe, shown } from "../util/read.js";
-import { IdMap, type IdType } from "./idmap.js";
+import { describeNotMap, IdMap, type IdType } from "./idmap.js";
 import type { Interactions } from "./interactions.js";
 
 /** Which columns hold what: 0-based positions, or names from the header line. */
@@ -170,8 +170,8 @@ export function checkParseOptions(options: unknown, caller: string): Settings {
   }
   const idType = oneOf<IdType>(o.idType, ["string", "number"], "options.idType", caller) ?? "string";
   for (const name of ["users", "items"] as const) {
-    if (o[name] !== undefined && !(o[name] instanceof IdMap))
-      throw new TypeError(`${caller}(): options.${name} must be an IdMap, got ${describe(o[name])}`);
+    if (o[name] !== undefined && !IdMap.isMap(o[name]))
+      throw new TypeError(`${caller}(): options.${name} must be an IdMap, got ${describeNotMap(o[name])}`);
   }
   const unseen = oneOf(o.unseen, ["add", "error", "skip"] as const, "options.unseen", caller) ?? "add";
   const onError = oneOf(o.onError, ["error", "skip"] as const, "options.onError", caller) ?? "error";

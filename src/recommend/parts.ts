@@ -136,6 +136,12 @@ export function observationsOf(
   };
 }
 
+/** Every item's part as a set of group B rows: a pairwise fit's catalogue of negatives. */
+export function itemSets(layout: Layout, precision: Precision): Observations {
+  const { indptr, index, weight } = layout.items;
+  return { indptr, index, weight: precision === "f32" ? Float32Array.from(weight) : Float64Array.from(weight) };
+}
+
 /** Parts one after the other: the second's entries follow the first's. */
 function concatParts(first: Parts, second: Parts): Parts {
   const indptr = new Uint32Array(first.indptr.length + second.indptr.length - 1);

@@ -19,10 +19,10 @@ import type { EpochReport } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
 import { flatThenLinear } from "../train/schedule.js";
 import { checkBoolean, checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
-import { describe, shown } from "../util/read.js";
+import { describe, isList, keysOf, readList, shown } from "../util/read.js";
 import type { Precision } from "../util/types.js";
 import { checkFeatures, type Features } from "./features.js";
-import { checkInteractions, type Interactions } from "./interactions.js";
+import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
 import { layoutOf, observationsOf, type RecipeName } from "./parts.js";
 import { Recommender, type RecipeLoss } from "./recommender.js";
 import { splitRandom } from "./split.js";
@@ -133,7 +133,7 @@ export function trainRecipe<Id extends string | number>(
   const data = checkInteractions<Id>(train, caller, "train");
   const o = checkOptions<RecipeOptions<Id>>(caller, "options", options, RECIPE_OPTIONS);
   // a misspelt option would train with a default unseen: name it
-  for (const key of Object.keys(options ?? {}))
+  for (const key of keysOf(caller, "options", options ?? {}))
     if (!(RECIPE_OPTIONS as readonly string[]).includes(key))
       throw new TypeError(
         `${caller}(): options has no option ${JSON.stringify(key)}; the options are ${RECIPE_OPTIONS.join(", ")}`,
@@ -168,6 +168,7 @@ export function trainRecipe<Id extends string | number>(
   const itemFeatures = o.itemFeatures && checkFeatures(caller, "options.itemFeatures", o.itemFeatures, data.items);
   const userFeatures = o.userFeatures && checkFeatures(caller, "options.userFeatures", o.userFeatures, data.users);
   if (data.count === 0) throw new RangeError(`${caller}(): train has no interactions`);
+  checkRatings(caller, "train", data);
   let low = Infinity,
     high = -Infinity;
   for (let i = 0; i < data.count; i++) {
@@ -176,10 +177,13 @@ export function trainRecipe<Id extends string | number>(
   }
   let ratingRange: readonly [number, number] = [low, high];
   if (o.ratingRange !== undefined) {
-    const r = o.ratingRange as unknown;
-    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[0] <= r[1]))
-      throw new RangeError(`${caller}(): options.ratingRange must be [least, most], finite, got ${describe(r)}`);
-    ratingRange = [r[0], r[1]];
+    // read once: a list that answers differently on a second read cannot clip to NaN
+    const r = isList(o.ratingRange) ? readList(caller, "options.ratingRange", o.ratingRange) : undefined;
+    if (!r || r.length !== 2 || !r.every(Number.isFinite) || !((r[0] as number) <= (r[1] as number)))
+      throw new RangeError(
+        `${caller}(): options.ratingRange must be [least, most], finite, got ${r ? `[${r.map(shown).join(", ")}]` : describe(o.ratingRange)}`,
+      );
+    ratingRange = [r[0] as number, r[1] as number];
   }
 
   const users = data.users.size,

@@ -7,12 +7,13 @@ import type { OptimizerOptions } from "../train/optimizers.js";
 import { flatThenLinear } from "../train/schedule.js";
 import type { History } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
-import { checkInteger, checkOptions } from "../util/checks.js";
-import { describe, shown } from "../util/read.js";
+import { callerRef, checkRows } from "../ops/checks.js";
+import { checkInteger, checkLength, checkOptions } from "../util/checks.js";
+import { copyInto, describe, typedKind } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
-import { checkInteractions, type Interactions } from "./interactions.js";
-import { grownLayout, observationsOf, type Layout, type RecipeName } from "./parts.js";
+import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
+import { grownLayout, itemSets, observationsOf, type Layout, type RecipeName } from "./parts.js";
 import type { Scorer } from "./ranking.js";
 import { ThreadPool } from "../threads/pool.js";
 import { ItemTable, type Exclusions, type TopItems } from "./topk.js";
@@ -160,7 +161,9 @@ export class Recommender<Id extends string | number = string> {
   }
 
   /** The layout's parts of user `u` and item `j`, or none for a row trained without (cold). */
-  #sets(caller: string, user: ArrayLike<number>, item: ArrayLike<number>): Observations {
+  #sets(caller: string, userRows: unknown, itemRows: unknown): Observations {
+    const user = checkRows(caller, "users", userRows, this.users.size, false),
+      item = checkRows(caller, "items", itemRows, this.items.size, false);
     if (user.length !== item.length)
       throw new RangeError(`${caller}(): items.length must be users.length = ${user.length}, got ${item.length}`);
     const count = user.length;
@@ -171,14 +174,6 @@ export class Recommender<Id extends string | number = string> {
     for (let b = 0; b < count; b++) {
       const u = user[b],
         j = item[b];
-      if (!Number.isInteger(u) || u < 0 || u >= this.users.size)
-        throw new RangeError(
-          `${caller}(): users[${b}] = ${shown(u)} is not a row of the users' map (size ${this.users.size})`,
-        );
-      if (!Number.isInteger(j) || j < 0 || j >= this.items.size)
-        throw new RangeError(
-          `${caller}(): items[${b}] = ${shown(j)} is not a row of the items' map (size ${this.items.size})`,
-        );
       for (const [parts, r, known] of [
         [users, u, this.#trained.users],
         [items, j, this.#trained.items],
@@ -201,6 +196,7 @@ export class Recommender<Id extends string | number = string> {
    */
   predict(users: ArrayLike<number>, items: ArrayLike<number>): Float64Array {
     const caller = "Recommender.predict";
+    this.#live(caller);
     const out = this.model.predict(this.#sets(caller, users, items));
     if (this.explicit) {
       const [low, high] = this.ratingRange;
@@ -212,6 +208,7 @@ export class Recommender<Id extends string | number = string> {
   /** RMSE and MAE of the predictions against interactions' ratings (over the same maps). */
   evaluate(test: Interactions<Id>): { readonly rmse: number; readonly mae: number; readonly count: number } {
     const caller = "Recommender.evaluate";
+    this.#live(caller);
     const data = checkInteractions<Id>(test, caller, "test");
     if (data.users !== this.users || data.items !== this.items)
       throw new RangeError(`${caller}(): test must be over the recommender's IdMaps (the same objects)`);
@@ -250,23 +247,33 @@ export class Recommender<Id extends string | number = string> {
   }
 
   /**
-   * Scores every item for a user row into `out` (length: the items' map size), for
+   * Scores every item for a user row into `out` (a Float32Array, length: the items' map size), for
    * `rankingMetrics(recommender.scorer, test)`: an item added after training scores its cold
    * answer, the user's part alone.
    */
   readonly scorer: Scorer = (user, out) => {
-    this.#live("Recommender.scorer");
+    const caller = "Recommender.scorer";
+    this.#live(caller);
+    const size = this.users.size;
+    if (typeof user !== "number") throw new TypeError(`${caller}(): user must be a row number, got ${describe(user)}`);
+    if (!Number.isInteger(user) || user < 0 || user >= size)
+      throw new RangeError(`${caller}(): user = ${user} is not a row of the users' map (from 0 to ${size - 1})`);
+    if (typedKind(out) !== "Float32Array")
+      throw new TypeError(`${caller}(): out must be a Float32Array, got ${describe(out)}`);
+    // written through its internal slots, if crossgrad did not keep it (a view of its own memory, freed or grown)
+    const target = callerRef(caller, "out", out, "Float32Array");
+    checkLength(caller, "out", target.length, this.items.size, "the items' map size");
     const { k } = this.model.shape;
     const { v, bias } = this.#items();
     const u = new Float64Array(k);
     const offset = this.#userVector(user, u, 0);
-    const count = Math.min(out.length, this.#trained.items);
-    for (let j = 0; j < count; j++) {
+    const scores = new Float32Array(target.length).fill(offset);
+    for (let j = 0; j < this.#trained.items; j++) {
       let s = bias[j];
       for (let c = 0; c < k; c++) s += u[c] * v[j * k + c];
-      out[j] = s + offset;
+      scores[j] = s + offset;
     }
-    out.fill(offset, count);
+    copyInto(target, scores);
   };
 
   /** User row `user`'s pooled vector into out[at..at+k) (zeros when cold); returns w0 plus its bias. */
@@ -301,28 +308,11 @@ export class Recommender<Id extends string | number = string> {
     ));
   }
 
-  /** k, checked: from 1 to the items there are to pick from. */
+  /** k, checked: from 1 to the items there are to pick from (1 when there are none: a -1 a query). */
   #k(caller: string, k: unknown, most: number): number {
-    if (k === undefined) return Math.min(10, most);
-    return checkInteger(caller, "options.k", k, 1, Math.max(1, most));
-  }
-
-  /** Rows of a map, checked: integers in range, none repeated. */
-  #rows(caller: string, name: string, rows: unknown, size: number): Uint32Array {
-    if (typeof rows !== "object" || rows === null || typeof (rows as ArrayLike<number>).length !== "number")
-      throw new TypeError(`${caller}(): ${name} must be an array of rows, got ${describe(rows)}`);
-    const list = rows as ArrayLike<unknown>;
-    const out = new Uint32Array(list.length);
-    const first = new Map<number, number>();
-    for (let b = 0; b < list.length; b++) {
-      const r = list[b];
-      if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r >= size)
-        throw new RangeError(`${caller}(): ${name}[${b}] = ${shown(r)} is not a row (from 0 to ${size - 1})`);
-      if (first.has(r)) throw new RangeError(`${caller}(): ${name}[${b}] = ${r} repeats ${name}[${first.get(r)}]`);
-      first.set(r, b);
-      out[b] = r;
-    }
-    return out;
+    const largest = Math.max(1, most);
+    if (k === undefined) return Math.min(10, largest);
+    return checkInteger(caller, "options.k", k, 1, largest);
   }
 
   /**
@@ -381,7 +371,7 @@ export class Recommender<Id extends string | number = string> {
   #queries(caller: string, users: ArrayLike<number>, options: RecommendOptions<Id> | undefined) {
     this.#live(caller);
     const o = checkOptions<RecommendOptions<Id>>(caller, "options", options, ["k", "exclude"]);
-    const rows = this.#rows(caller, "users", users, this.users.size);
+    const rows = checkRows(caller, "users", users, this.users.size, true);
     const items = this.#trained.items;
     const k = this.#k(caller, o.k, items);
     let source: Exclusions | undefined;
@@ -433,7 +423,7 @@ export class Recommender<Id extends string | number = string> {
     this.#live(caller);
     const o = checkOptions<{ k: number }>(caller, "options", options, ["k"]);
     const trained = this.#trained.items;
-    const rows = this.#rows(caller, "items", items, trained);
+    const rows = checkRows(caller, "items", items, trained, true);
     const k = this.#k(caller, o.k, trained - 1);
     const table = this.#itemTable(caller);
     const { k: dims } = this.model.shape;
@@ -467,6 +457,7 @@ export class Recommender<Id extends string | number = string> {
     const epochs = o.epochs === undefined ? 15 : checkInteger(caller, "options.epochs", o.epochs, 1, 100_000);
     if (this.explicit && !data.hasRatings)
       throw new Error(`${caller}(): a rating recipe folds in ratings, and interactions has none (hasRatings is false)`);
+    if (this.explicit) checkRatings(caller, "interactions", data);
     const before = this.#trained,
       after = { users: this.users.size, items: this.items.size };
     const { layout, a, b } = grownLayout(this.recipe, this.#layout, before, after, data);
@@ -498,6 +489,9 @@ export class Recommender<Id extends string | number = string> {
         reg: this.#settings.reg,
         regFixed: this.#settings.regFixed,
         trainable,
+        // a hybrid's items are parts of several rows (indicator and features): negatives are
+        // drawn among every item of the recipe, not only among those these interactions list
+        ...(this.recipe === "hybrid" && !this.explicit && { catalogue: itemSets(layout, this.#model.precision) }),
       });
     } catch (error) {
       grown.dispose();

@@ -226,5 +226,6 @@ export function explicit<Id extends string | number>(interactions: Interactions<
   const caller = "explicit";
   const data = checkInteractions<Id>(interactions, caller);
   if (!data.hasRatings) throw new Error(`${caller}(): interactions have no ratings (hasRatings is false)`);
-  return data;
+  // the caller's own object: it checked out, and explicit() changes nothing
+  return interactions;
 }

@@ -132,10 +132,21 @@ export function fit(
   const train = checkObservations(caller, "observations", observations, t.s, t.precision, o.loss);
   const validation =
     o.validation && checkObservations(caller, "options.validation", o.validation, t.s, t.precision, o.loss);
+  const catalogue =
+    o.catalogue && checkObservations(caller, "options.catalogue", o.catalogue, t.s, t.precision, undefined);
   const pairing =
     o.loss === "squared" || o.loss === "logistic"
       ? undefined
-      : pairingOf(caller, o.loss, o, t.s, "observations", train, ...(validation ? [validation] : []));
+      : pairingOf(
+          caller,
+          o.loss,
+          o,
+          t.s,
+          "observations",
+          train,
+          ...(validation ? [validation] : []),
+          ...(catalogue ? [catalogue] : []),
+        );
   // (k = 0: no entry to check, and the kernel would still visit every row)
   const bad = t.s.k === 0 ? -1 : t.K.firstNonFiniteRow({ count: t.s.rows, list: 0, k: t.s.k, phi: t.phi });
   if (bad >= 0)

@@ -309,9 +309,11 @@ export class Model<P extends Precision = Precision> {
     this.#live(caller);
     const r = checkOptions<{ a: number; b: number }>(caller, "rows", rows ?? {}, ["a", "b"]);
     const o = checkOptions<{ scale: number; seed: number }>(caller, "options", options, ["scale", "seed"]);
-    const a = checkInteger(caller, "rows.a", r.a ?? 0, 0),
-      b = checkInteger(caller, "rows.b", r.b ?? 0, 0);
     const { n, m, k } = this.shape;
+    // rows are u32 (n + m at most 2^32 - 1): what the model has leaves this much room
+    const room = 2 ** 32 - 1 - (n + m);
+    const a = checkInteger(caller, "rows.a", r.a ?? 0, 0, room),
+      b = checkInteger(caller, "rows.b", r.b ?? 0, 0, room - a);
     const scale = checkReal(caller, "options.scale", o.scale, 0.1, 0);
     const random = new Random(checkSeed(caller, "options.seed", o.seed ?? 1));
     const s = checkShape(caller, "rows", { n: n + a, m: m + b, k });

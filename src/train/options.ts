@@ -2,7 +2,7 @@
 // options with their defaults, the optimizer's hyper-parameters, observations and their targets.
 // Every check takes the caller first, then the argument's name (where it varies), then the value.
 
-import { checkGateSets, checkNumbers, snapshotArray, type CheckedShape } from "../ops/checks.js";
+import { checkGateSets, checkNumbers, checkRows, snapshotArray, type CheckedShape } from "../ops/checks.js";
 import { checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
 import { describe, readFields, shown } from "../util/read.js";
 import type { Precision } from "../util/types.js";
@@ -57,6 +57,11 @@ export interface FitOptions {
   readonly clipNorm?: number;
   /** observations to report the loss on after every epoch (and to stop early on) */
   readonly validation?: Observations;
+  /**
+   * @internal Items a pairwise loss may draw as negatives besides those of the observations, as
+   * sets of group B rows (fold-in: every item of the recipe, when items are parts of several rows)
+   */
+  readonly catalogue?: Observations;
   /** stop after this many epochs without a better validation loss, and restore the best [never] */
   readonly patience?: number;
   /** called after every epoch; calling `stop()` ends training after this epoch */
@@ -92,6 +97,7 @@ export type CheckedFitOptions = {
   readonly clipNorm: number;
   readonly patience: number;
   readonly validation?: Observations;
+  readonly catalogue?: Observations;
   readonly onEpoch?: FitOptions["onEpoch"];
   readonly onBatch?: FitOptions["onBatch"];
 };
@@ -167,6 +173,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     "kos",
     "clipNorm",
     "validation",
+    "catalogue",
     "patience",
     "onEpoch",
     "onBatch",
@@ -184,14 +191,9 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
   });
   let trainable: Uint8Array | undefined;
   if (o.trainable !== undefined) {
-    const list = checkNumbers(caller, "options.trainable", o.trainable, undefined, "");
+    // each row once: a list longer than the model is refused before it is read
     trainable = new Uint8Array(rows);
-    list.forEach((r, e) => {
-      if (!Number.isInteger(r) || r < 0 || r >= rows)
-        throw new RangeError(`${caller}(): options.trainable[${e}] = ${r} is not a row (from 0 to ${rows - 1})`);
-      if (trainable![r]) throw new RangeError(`${caller}(): options.trainable[${e}] = ${r} is listed twice`);
-      trainable![r] = 1;
-    });
+    for (const r of checkRows(caller, "options.trainable", o.trainable, rows, true)) trainable[r] = 1;
   }
   const kos = checkOptions<{ k: number; n: number }>(caller, "options.kos", o.kos, ["k", "n"]);
   const kosN = checkInteger(caller, "options.kos.n", kos.n ?? 10, 1, 1024);
@@ -217,6 +219,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
         ? Infinity
         : checkInteger(caller, "options.patience", o.patience, 1),
     validation: o.validation,
+    catalogue: o.catalogue,
     onEpoch: o.onEpoch,
     onBatch: o.onBatch,
   };

@@ -2,8 +2,9 @@
 // rows of group A) and a positive item (its rows of group B, with their weights). The items a
 // negative is drawn from are every row of group B when each item part is one row of weight 1
 // (as LightFM draws from every item, seen in the data or not), else the distinct item parts of
-// the observations; a user's positives are the items of every observation with the same user
-// part, and are never drawn as a negative (LightFM redraws them). A collection's draws know the
+// the observations (and of a fit's catalogue: fold-in gives every item); a user's positives are
+// the items of every observation with the same user part, and are never drawn as a negative
+// (LightFM redraws them). A collection's draws know the
 // positives of itself and of the collections before it: training's know nothing of validation's
 // labels, validation's never take a training positive for a negative. A draw is bounded work:
 // the c-th item that is not one of the user's positives, found by binary search, never a loop

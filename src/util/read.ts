@@ -151,6 +151,15 @@ export function hasField(caller: string, name: string, object: object, key: stri
   }
 }
 
+/** `Object.keys(object)`, asked once; a Proxy trap that throws is a TypeError naming `name`. */
+export function keysOf(caller: string, name: string, object: object): string[] {
+  try {
+    return Object.keys(object);
+  } catch (cause) {
+    throw new TypeError(`${caller}(): reading the keys of ${name} threw: ${messageOf(cause)}`, { cause });
+  }
+}
+
 /**
  * The named fields of an options object, each read once (a getter that answers differently on
  * a second read cannot change what was checked); undefined fields stay undefined.

@@ -369,7 +369,15 @@ export class WasmMemory {
 export function checkHandedOut(caller: string, name: string, ref: ArrayRef): WasmMemory | undefined {
   const owner = ref.buffer && owners.get(ref.buffer);
   const bytes = ref.length * ref.bytesPerElement;
-  if (owner === undefined || bytes === 0) return undefined;
+  if (owner === undefined) return undefined;
+  // a view of a buffer that growth detached reads as empty: it is dead, not an empty list
+  if (ref.buffer!.byteLength === 0 && owner.byteLength > 0) {
+    throw new Error(
+      `${caller}(): ${name} is a view of crossgrad memory that has grown since (growth detaches views); ` +
+        `read the getter of a live one again`,
+    );
+  }
+  if (bytes === 0) return undefined;
   const from = ref.byteOffset,
     to = from + bytes;
   const lease = leases.get(objectOf(ref)) ?? owner.leaseAt(from, bytes);

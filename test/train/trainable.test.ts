@@ -73,7 +73,7 @@ describe("FitOptions.trainable", () => {
       "Model.fit(): options.trainable[0] = 11 is not a row (from 0 to 10)",
     );
     expect(() => model.fit(pairs(4), { trainable: [2, 2] })).toThrow(
-      "Model.fit(): options.trainable[1] = 2 is listed twice",
+      "Model.fit(): options.trainable[1] = 2 repeats options.trainable[0]",
     );
     expect(() => model.fit(pairs(4), { trainable: [0.5] })).toThrow("options.trainable[0] = 0.5 is not a row");
     expect(() => model.fit(pairs(4), { trainable: "1" as never })).toThrow(TypeError);
