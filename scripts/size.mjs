@@ -15,10 +15,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  * keeps the budgets' history).
  */
 export const ENTRIES = {
-  crossgrad: { entry: "dist/index.js", budget: 82 * 1024 },
+  crossgrad: { entry: "dist/index.js", budget: 83 * 1024 },
   "crossgrad/reference": { entry: "dist/reference.js", budget: 2 * 1024 },
   // the recommender layer reaches the trainer, and through it the kernels: a page that uses it loads both
-  "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 96 * 1024 },
+  "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 100 * 1024 },
   "the scalar build (hosts without wasm SIMD)": { entry: "dist/wasm/generated/scalar.js", budget: 15 * 1024 },
 };
 

@@ -13,6 +13,7 @@ import { KERNEL_ARGS } from "../wasm/generated/kernels.js";
 import { hostHasSimd, loadFresh, type Engine, type PrecisionKernels } from "../wasm/loader.js";
 import type { WasmModuleLike } from "../wasm/wasm-types.js";
 
+import { markThreadPool } from "./brand.js";
 import { spawn, started, type WorkerHandle } from "./workers.js";
 
 /**
@@ -91,6 +92,7 @@ export class ThreadPool {
     this.#workers = workers;
     this.threads = Math.max(1, workers.length);
     this.shared = workers.length > 0;
+    markThreadPool(this);
     for (const worker of workers) {
       worker.onError((message) => {
         // a worker that failed may hold a job forever: the pool stops taking work

@@ -175,9 +175,12 @@ describe("Recommender.recommend and similarItems", () => {
         expect(there.items).toEqual(here.items);
         expect(there.scores).toEqual(here.scores);
       }
-      await expect(model.recommendOn({} as never, [0])).rejects.toThrow(
-        "Recommender.recommendOn(): pool must be a ThreadPool",
-      );
+      // a look-alike (a pool's prototype and fields) is not a pool
+      const fake = Object.assign(Object.create(Object.getPrototypeOf(pool)), { threads: 2, engine: pool.engine });
+      for (const notPool of [{}, fake, null])
+        await expect(model.recommendOn(notPool as never, [0])).rejects.toThrow(
+          "Recommender.recommendOn(): pool must be a ThreadPool",
+        );
       await expect(model.recommendOn(pool, [0], { k: 0 })).rejects.toThrow("options.k must be an integer");
       // disposed while the workers run: the call rejects, the table is freed once they are done
       const running = model.recommendOn(pool, [0, 1], { k: 3 });
