@@ -14,7 +14,7 @@
 // in the test, a feature no trained item has) keeps phi and w at 0: a cold user's prediction is
 // the mean plus the item's bias, a cold item's the mean plus the user's bias.
 
-import { createModel } from "../train/model.js";
+import { createModel } from "../train/create.js";
 import type { EpochReport } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
 import { flatThenLinear } from "../train/schedule.js";

@@ -3,8 +3,6 @@
 // an item, picked in wasm over a table of the items' pooled vectors.
 
 import type { Model } from "../train/model.js";
-import type { OptimizerOptions } from "../train/optimizers.js";
-import { flatThenLinear } from "../train/schedule.js";
 import type { History } from "../train/options.js";
 import type { Observations } from "../train/minibatch.js";
 import { callerRef, checkRows } from "../ops/checks.js";
@@ -13,15 +11,16 @@ import { copyInto, describe, typedKind } from "../util/read.js";
 import { requireEngine } from "../wasm/init.js";
 import type { IdMap } from "./idmap.js";
 import { checkInteractions, checkRatings, type Interactions } from "./interactions.js";
-import { grownLayout, itemSets, observationsOf, type Layout, type RecipeName } from "./parts.js";
+import { byUser, gathered, merged } from "./exclusions.js";
+import { foldInto, type RecipeLoss, type RecipeSettings } from "./foldin.js";
+import type { Layout, RecipeName } from "./parts.js";
 import type { Scorer } from "./ranking.js";
-import { ThreadPool } from "../threads/pool.js";
+import { isThreadPool } from "../threads/brand.js";
+import type { ThreadPool } from "../threads/pool.js";
 import { ItemTable, type Exclusions, type TopItems } from "./topk.js";
 
 export type { TopItems } from "./topk.js";
-
-/** squared for ratings; the pairwise losses for positives (LightFM's). */
-export type RecipeLoss = "squared" | "bpr" | "warp" | "warp-kos";
+export type { RecipeLoss, RecipeSettings } from "./foldin.js";
 
 /** Options of {@link Recommender.recommend}. */
 export interface RecommendOptions<Id extends string | number = string> {
@@ -34,61 +33,10 @@ export interface RecommendOptions<Id extends string | number = string> {
   readonly exclude?: "train" | false | Interactions<Id>;
 }
 
-/** Each user's items of both (the second covers every user; the first may cover fewer): a user
- * the second lists nothing for keeps the first's list as it is (fold-in adds a few users' items). */
-function merged(first: Exclusions, second: Exclusions): Exclusions {
-  const users = second.indptr.length - 1;
-  const firstOf = (u: number) =>
-    u + 1 < first.indptr.length ? first.index.subarray(first.indptr[u], first.indptr[u + 1]) : new Uint32Array(0);
-  const changed = new Map<number, Uint32Array>();
-  for (let u = 0; u < users; u++) {
-    if (second.indptr[u + 1] === second.indptr[u]) continue;
-    const union = new Set(firstOf(u));
-    for (const j of second.index.subarray(second.indptr[u], second.indptr[u + 1])) union.add(j);
-    changed.set(u, Uint32Array.from(union).sort());
-  }
-  const indptr = new Uint32Array(users + 1);
-  for (let u = 0; u < users; u++) indptr[u + 1] = indptr[u] + (changed.get(u) ?? firstOf(u)).length;
-  const index = new Uint32Array(indptr[users]);
-  for (let u = 0; u < users; u++) index.set(changed.get(u) ?? firstOf(u), indptr[u]);
-  return { indptr, index };
-}
-
-/** How a recipe trained: what fold-in trains new rows with. */
-export interface RecipeSettings {
-  readonly optimizer: OptimizerOptions["type"];
-  /** the base rate of the schedule */
-  readonly learningRate: number;
-  readonly reg: number;
-  readonly regFixed: number;
-  readonly seed: number;
-  readonly scale: number;
-}
-
 /** Options of {@link Recommender.foldIn}. */
 export interface FoldInOptions {
   /** epochs over the new interactions [15] */
   readonly epochs?: number;
-}
-
-/** A user's items as a CSR over user rows, each user's items ascending and distinct. */
-function byUser(
-  data: { count: number; user: Uint32Array; item: Uint32Array },
-  users: number,
-  items: number,
-): Exclusions {
-  const lists: (Set<number> | undefined)[] = new Array(users);
-  for (let i = 0; i < data.count; i++) if (data.item[i] < items) (lists[data.user[i]] ??= new Set()).add(data.item[i]);
-  const indptr = new Uint32Array(users + 1);
-  for (let u = 0; u < users; u++) indptr[u + 1] = indptr[u] + (lists[u]?.size ?? 0);
-  const index = new Uint32Array(indptr[users]);
-  for (let u = 0; u < users; u++)
-    if (lists[u])
-      index.set(
-        [...lists[u]!].sort((a, b) => a - b),
-        indptr[u],
-      );
-  return { indptr, index };
 }
 
 /**
@@ -346,7 +294,7 @@ export class Recommender<Id extends string | number = string> {
    */
   async recommendOn(pool: ThreadPool, users: ArrayLike<number>, options?: RecommendOptions<Id>): Promise<TopItems> {
     const caller = "Recommender.recommendOn";
-    if (!(pool instanceof ThreadPool))
+    if (!isThreadPool(pool))
       throw new TypeError(`${caller}(): pool must be a ThreadPool (createThreadPool()), got ${describe(pool)}`);
     pool.live(caller);
     const q = this.#queries(caller, users, options);
@@ -382,23 +330,11 @@ export class Recommender<Id extends string | number = string> {
         throw new RangeError(`${caller}(): options.exclude must be over the recommender's IdMaps (the same objects)`);
       source = byUser(other, this.users.size, items);
     }
-    const indptr = new Uint32Array(rows.length + 1),
-      lists: Uint32Array[] = [];
-    rows.forEach((u, b) => {
-      const list =
-        source && u + 1 < source.indptr.length
-          ? source.index.subarray(source.indptr[u], source.indptr[u + 1])
-          : new Uint32Array(0);
-      lists.push(list);
-      indptr[b + 1] = indptr[b] + list.length;
-    });
-    const index = new Uint32Array(indptr[rows.length]);
-    lists.forEach((list, b) => index.set(list, indptr[b]));
     const { k: dims } = this.#model.shape;
     const queries = new Float64Array(rows.length * dims),
       offsets = new Float64Array(rows.length);
     rows.forEach((u, b) => (offsets[b] = this.#userVector(u, queries, b * dims)));
-    return { k, queries, offsets, exclude: { indptr, index } };
+    return { k, queries, offsets, exclude: gathered(source, rows) };
   }
 
   /** The picks with each user's offset (w0 and its bias) added: the scores predict gives. */
@@ -458,49 +394,19 @@ export class Recommender<Id extends string | number = string> {
     if (this.explicit && !data.hasRatings)
       throw new Error(`${caller}(): a rating recipe folds in ratings, and interactions has none (hasRatings is false)`);
     if (this.explicit) checkRatings(caller, "interactions", data);
-    const before = this.#trained,
-      after = { users: this.users.size, items: this.items.size };
-    const { layout, a, b } = grownLayout(this.recipe, this.#layout, before, after, data);
-    const sets = observationsOf(layout, data, this.#model.precision, this.explicit);
-    // the new rows: the end of A, and the end of B
-    const oldN = this.#layout.n,
-      firstNewB = layout.n + this.#layout.m;
-    const isNew = (row: number) => (row >= oldN && row < oldN + a) || row >= firstNewB;
-    const trainable = [...new Set(sets.index)].filter(isNew).sort((x, y) => x - y);
-    if (trainable.length === 0)
-      throw new RangeError(`${caller}(): interactions list no user or item added since training; nothing to fold in`);
-    const grown = this.#model.withNewRows({ a, b }, { scale: this.#settings.scale, seed: this.#settings.seed });
-    try {
-      // new rows no interaction lists stay 0: their cold answer
-      const { k } = grown.shape,
-        listed = new Set(trainable),
-        phi = grown.phi;
-      for (let row = 0; row < layout.n + layout.m; row++)
-        if (isNew(row) && !listed.has(row)) phi.fill(0, row * k, (row + 1) * k);
-      grown.fit(sets, {
-        loss: this.loss,
-        optimizer: {
-          type: this.#settings.optimizer,
-          learningRate: flatThenLinear(this.#settings.learningRate, epochs),
-        },
-        epochs,
-        batchSize: Math.max(1, data.count),
-        seed: this.#settings.seed,
-        reg: this.#settings.reg,
-        regFixed: this.#settings.regFixed,
-        trainable,
-        // a hybrid's items are parts of several rows (indicator and features): negatives are
-        // drawn among every item of the recipe, not only among those these interactions list
-        ...(this.recipe === "hybrid" && !this.explicit && { catalogue: itemSets(layout, this.#model.precision) }),
-      });
-    } catch (error) {
-      grown.dispose();
-      throw error;
-    }
+    const after = { users: this.users.size, items: this.items.size };
+    const next = foldInto(
+      caller,
+      { recipe: this.recipe, loss: this.loss, explicit: this.explicit, settings: this.#settings },
+      { model: this.#model, layout: this.#layout, rows: this.#trained },
+      after,
+      data,
+      epochs,
+    );
     this.#model.dispose();
-    this.#model = grown;
-    this.#layout = layout;
-    this.#trained = after;
+    this.#model = next.model;
+    this.#layout = next.layout;
+    this.#trained = next.rows;
     this.#itemVectors = undefined;
     this.#table?.dispose();
     this.#table = undefined;
