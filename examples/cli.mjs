@@ -140,7 +140,16 @@ function checkSvg(path) {
       `--svg must be a file in an existing, writable directory, got ${JSON.stringify(path)}${why ? ` (${why})` : ""}`,
     );
   if (path === "") throw refuse();
-  const isDirectory = (at) => statSync(at, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  // ENOENT alone means "not there": Node 22 and later also fold ENOTDIR into throwIfNoEntry's
+  // undefined, which would hide the file system's answer
+  const isDirectory = (at) => {
+    try {
+      return statSync(at).isDirectory();
+    } catch (error) {
+      if (error?.code === "ENOENT") return false;
+      throw error;
+    }
+  };
   try {
     const directory = dirname(resolve(path));
     if (!isDirectory(directory)) throw refuse("no such directory");
