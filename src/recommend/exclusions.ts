@@ -44,9 +44,24 @@ export function merged(first: Exclusions, second: Exclusions): Exclusions {
 /** The lists of `rows` in their order, one a query (none from no source). */
 export function gathered(source: Exclusions | undefined, rows: ArrayLike<number>): Exclusions {
   const indptr = new Uint32Array(rows.length + 1);
-  for (let b = 0; b < rows.length; b++) indptr[b + 1] = indptr[b] + listOf(source, rows[b]).length;
+  if (!source) return { indptr, index: new Uint32Array(0) };
+  // copied entry by entry: a subarray a user would cost more than its few items
+  const users = source.indptr.length - 1,
+    from = source.indptr,
+    items = source.index;
+  // every user in order (a whole catalogue's recommendations): the lists as they are
+  let identity = rows.length === users;
+  for (let b = 0; identity && b < rows.length; b++) identity = rows[b] === b;
+  if (identity) return source;
+  for (let b = 0; b < rows.length; b++) {
+    const u = rows[b];
+    indptr[b + 1] = indptr[b] + (u < users ? from[u + 1] - from[u] : 0);
+  }
   const index = new Uint32Array(indptr[rows.length]);
-  for (let b = 0; b < rows.length; b++) index.set(listOf(source, rows[b]), indptr[b]);
+  for (let b = 0; b < rows.length; b++) {
+    const u = rows[b];
+    if (u < users) for (let p = from[u], e = indptr[b]; p < from[u + 1]; p++, e++) index[e] = items[p];
+  }
   return { indptr, index };
 }
 

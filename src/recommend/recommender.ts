@@ -213,8 +213,10 @@ export class Recommender<Id extends string | number = string> {
     checkLength(caller, "out", target.length, this.items.size, "the items' map size");
     const { k } = this.model.shape;
     const { v, bias } = this.#items();
-    const u = new Float64Array(k);
-    const offset = this.#userVector(user, u, 0);
+    const u = new Float64Array(k),
+      offsets = new Float64Array(1);
+    this.#userVectors([user], u, offsets);
+    const offset = offsets[0];
     const scores = new Float32Array(target.length).fill(offset);
     for (let j = 0; j < this.#trained.items; j++) {
       let s = bias[j];
@@ -224,22 +226,29 @@ export class Recommender<Id extends string | number = string> {
     copyInto(target, scores);
   };
 
-  /** User row `user`'s pooled vector into out[at..at+k) (zeros when cold); returns w0 plus its bias. */
-  #userVector(user: number, out: Float64Array, at: number): number {
+  /**
+   * Each user row's pooled vector into out (rows x k; zeros when cold), and w0 plus its bias into
+   * offsets. The model's arrays are read once a call: each getter hands out a tracked view.
+   */
+  #userVectors(rows: ArrayLike<number>, out: Float64Array, offsets: Float64Array): void {
     const { k } = this.model.shape;
     const { users } = this.#layout;
     const phi = this.model.phi,
-      w = this.model.w;
-    let offset = this.model.w0;
-    if (user < this.#trained.users) {
-      for (let p = users.indptr[user]; p < users.indptr[user + 1]; p++) {
-        const row = users.index[p],
-          g = users.weight[p];
-        offset += g * w[row];
-        for (let c = 0; c < k; c++) out[at + c] += g * phi[row * k + c];
+      w = this.model.w,
+      w0 = this.model.w0;
+    for (let b = 0; b < rows.length; b++) {
+      const user = rows[b];
+      let offset = w0;
+      if (user < this.#trained.users) {
+        for (let p = users.indptr[user]; p < users.indptr[user + 1]; p++) {
+          const row = users.index[p],
+            g = users.weight[p];
+          offset += g * w[row];
+          for (let c = 0; c < k; c++) out[b * k + c] += g * phi[row * k + c];
+        }
       }
+      offsets[b] = offset;
     }
-    return offset;
   }
 
   /** The items' table in wasm memory, made on first use. */
@@ -333,7 +342,7 @@ export class Recommender<Id extends string | number = string> {
     const { k: dims } = this.#model.shape;
     const queries = new Float64Array(rows.length * dims),
       offsets = new Float64Array(rows.length);
-    rows.forEach((u, b) => (offsets[b] = this.#userVector(u, queries, b * dims)));
+    this.#userVectors(rows, queries, offsets);
     return { k, queries, offsets, exclude: gathered(source, rows) };
   }
 
