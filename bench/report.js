@@ -156,6 +156,16 @@ export function checks(results) {
     );
   }
   for (const size of results.sizes) {
+    // what a result in a new array costs over writing it into a caller's out (the README's advice)
+    add(
+      "copying API: result in a new array / into out",
+      size,
+      "shown",
+      ratio(size, "crossgrad SIMD, copying API, new array", "crossgrad SIMD, copying API into out"),
+      () => true,
+    );
+  }
+  for (const size of results.sizes) {
     const loop = "crossgrad loop of 64 single calls (value, then gradient)";
     add(
       "loop of single calls / batch (64 sets)",
