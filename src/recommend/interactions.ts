@@ -92,6 +92,11 @@ export function checkInteractions<Id extends string | number>(
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`${caller}(): ${name} must be an Interactions object, got ${describe(data)}`);
   }
+  // readInteractions() returns a Promise: its fields would read as undefined
+  if (describe(data) === "Promise")
+    throw new TypeError(
+      `${caller}(): ${name} must be an Interactions object, got a Promise (await readInteractions()?)`,
+    );
   const d = readFields(caller, name, data, [
     "users",
     "items",

@@ -52,7 +52,7 @@ export class Recommender<Id extends string | number = string> {
   /** the interactions' maps: user and item rows are theirs */
   readonly users: IdMap<Id>;
   readonly items: IdMap<Id>;
-  /** what the run that validates reported, epoch by epoch (its bestEpoch: where it stopped) */
+  /** what the run that validates reported, epoch by epoch (its bestEpoch, from 0: where it was best) */
   readonly history: History;
   /** the epochs the model was trained for (the refit's, after one) */
   readonly trainedEpochs: number;

@@ -75,7 +75,7 @@ export interface History {
   readonly epochs: EpochReport[];
   /** stopped by `patience` (the parameters are those of bestEpoch) or by onEpoch */
   readonly stoppedEarly: boolean;
-  /** the epoch with the best validation loss (or the last epoch without validation) */
+  /** the epoch with the best validation loss (or the last epoch without validation), counted from 0 */
   readonly bestEpoch: number;
 }
 

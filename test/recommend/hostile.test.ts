@@ -213,6 +213,12 @@ describe("interactions whose fields lie", () => {
       "train.hasRatings must be a boolean, got number",
     ],
     ["no object", () => 7 as unknown as Interactions, TypeError, "train must be an Interactions object, got number"],
+    [
+      "a read not awaited",
+      (d: Interactions) => Promise.resolve(d) as unknown as Interactions,
+      TypeError,
+      "train must be an Interactions object, got a Promise (await readInteractions()?)",
+    ],
   ] as const)("%s: refused by name", (_, make, Class, message) => {
     refuses(() => train(make(ratings())), Class, `trainRecipe(): ${message}`);
   });
