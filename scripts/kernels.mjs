@@ -74,6 +74,29 @@ export const KERNELS = [
     "T",
     "F, and dF/dh at the listed rows, in list order.",
   ],
+  // the factorization-machine family (fields.ts, docs/design.md §16): G fields (u32 row counts), P pairs
+  // (u32, u32), rho (P float64), row weights w (T, or 0); a result pointer of 0 asks for nothing
+  [
+    "fieldsScratchBytes",
+    "fields.fieldsScratchBytes",
+    "G: u32, largest: u32, k: u32",
+    "size",
+    "Bytes of scratch the field kernels need, the largest field of `largest` rows.",
+  ],
+  [
+    "fieldsDense",
+    "fields.fieldsDense",
+    "G: u32, fieldRows: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, h: ptr, w: ptr, w0: f64, out: ptr, scale: f64, accumulate: bool, gateOut: ptr, pairOut: ptr, pooledOut: ptr, scratch: ptr, plan: u32",
+    "T",
+    "F of G fields; out (+)= scale * dF/dphi, gateOut = dF/dh, pairOut = dF/drho, pooledOut = the u_g.",
+  ],
+  [
+    "fieldsSparse",
+    "fields.fieldsSparse",
+    "G: u32, fieldRows: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, count: u32, index: ptr, weight: ptr, w: ptr, w0: f64, out: ptr, scale: f64, accumulate: bool, dense: bool, gateOut: ptr, pairOut: ptr, pooledOut: ptr, scratch: ptr",
+    "T",
+    "fieldsDense of sparse gates: the listed rows' results, at their own rows (dense) or in list order.",
+  ],
   // batches of gate sets (batch.ts): CSR sets (indptr: sets + 1 entries, splits: one per set) or dense rows
   [
     "batchPooledListed",

@@ -6,6 +6,13 @@ export { hostHasSimd, type WasmSource } from "./wasm/loader.js";
 export { value, gradient, valueAndGradient, gateGradient, pooled } from "./ops/api.js";
 export { batchPooled, batchGradient, type BatchPooled } from "./ops/batch.js";
 export {
+  fieldValue,
+  fieldGradients,
+  fieldPooled,
+  type FieldGradientOptions,
+  type FieldGradients,
+} from "./ops/fields.js";
+export {
   exportWisdom,
   importWisdom,
   planEntries,
@@ -44,6 +51,8 @@ export type {
   Pooled,
   DenseGates,
   DenseGateSets,
+  FieldParams,
+  FieldShape,
   FloatArray,
   FloatArrayOf,
   GateSets,

@@ -3,7 +3,9 @@
 // the reference is accurate to about one float64 rounding whatever the size. With it, the seeded
 // generator the library's own tests, benchmarks and examples draw their data from.
 
-import type { Shape } from "./util/types.js";
+import type { FieldParams, FieldShape, Shape } from "./util/types.js";
+
+export type { FieldParams, FieldShape };
 
 export { generator } from "./util/random.js";
 
@@ -103,24 +105,6 @@ export function referenceGateGradient(phi: NumberArray, h: NumberArray, shape: S
   const out = new Float64Array(n + m);
   for (let r = 0; r < n + m; r++) out[r] = dot(phi, r * k, r < n ? v : u, k);
   return out;
-}
-
-/**
- * The shape of the factorization-machine family's F (docs/design.md §16): rows in fields, field g
- * holding `fields[g]` rows after those of the fields before it, and the pairs of fields whose
- * interaction F sums (`[g, g']`, g <= g', each at most once; `[g, g]` is the pairs of rows within g).
- */
-export interface FieldShape {
-  readonly fields: ArrayLike<number>;
-  readonly k: number;
-  readonly pairs: ArrayLike<readonly [number, number]>;
-}
-
-/** The learnable weights beside phi: one rho a pair [1 each], a w a row [0 each], the offset w0 [0]. */
-export interface FieldParams {
-  readonly rho?: NumberArray;
-  readonly w?: NumberArray;
-  readonly w0?: number;
 }
 
 /** F and its gradient with respect to every parameter, in float64. */

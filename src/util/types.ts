@@ -86,3 +86,21 @@ export interface Pooled<A extends FloatArray = FloatArray> {
   readonly u: A;
   readonly v: A;
 }
+
+/**
+ * The shape of the factorization-machine family's F (docs/design.md §16): rows in fields, field g
+ * holding `fields[g]` rows after those of the fields before it, and the pairs of fields whose
+ * interaction F sums (`[g, g']`, g <= g', each at most once; `[g, g]` is the pairs of rows within g).
+ */
+export interface FieldShape {
+  readonly fields: ArrayLike<number>;
+  readonly k: number;
+  readonly pairs: ArrayLike<readonly [number, number]>;
+}
+
+/** The learnable weights beside phi: one rho a pair [1 each], a w a row [0 each], the offset w0 [0]. */
+export interface FieldParams {
+  readonly rho?: ArrayLike<number>;
+  readonly w?: ArrayLike<number>;
+  readonly w0?: number;
+}

@@ -1,0 +1,6 @@
+import { beforeAll } from "vitest";
+import { init } from "../src/wasm/init.js";
+import { fieldsSuite } from "./fields-suite.js";
+
+beforeAll(() => init({ simd: false }));
+fieldsSuite("scalar");
