@@ -6,8 +6,6 @@ export { hostHasSimd, type WasmSource } from "./wasm/loader.js";
 export { value, gradient, valueAndGradient, gateGradient, pooled } from "./ops/api.js";
 export { batchPooled, batchGradient, type BatchPooled } from "./ops/batch.js";
 export {
-  exportWisdom,
-  importWisdom,
   planEntries,
   PLAN_BUDGET_MS,
   type PlanEntry,
@@ -15,8 +13,9 @@ export {
   type PlanMode,
   type PoolingLoop,
   type Variant,
-  type Wisdom,
 } from "./wasm/planner.js";
+export type { PlanShape } from "./wasm/preplan.js";
+export { exportWisdom, importWisdom, type ImportWisdomOptions, type Wisdom, type WisdomKey } from "./wasm/wisdom.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./ops/problem.js";
 export {
   CHUNK_ALIGNMENT,
