@@ -13,8 +13,6 @@ export {
   type FieldGradients,
 } from "./ops/fields.js";
 export {
-  exportWisdom,
-  importWisdom,
   planEntries,
   PLAN_BUDGET_MS,
   type PlanEntry,
@@ -22,8 +20,9 @@ export {
   type PlanMode,
   type PoolingLoop,
   type Variant,
-  type Wisdom,
 } from "./wasm/planner.js";
+export type { PlanShape } from "./wasm/preplan.js";
+export { exportWisdom, importWisdom, type ImportWisdomOptions, type Wisdom, type WisdomKey } from "./wasm/wisdom.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./ops/problem.js";
 export {
   CHUNK_ALIGNMENT,

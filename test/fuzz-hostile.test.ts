@@ -587,7 +587,9 @@ const SPECS: Spec[] = [
     build() {
       const wisdom = {
         format: "crossgrad-wisdom",
-        version: 2,
+        version: 3,
+        key: lib.exportWisdom().key,
+        mode: "measure",
         plans: { "f32 phi<=2^30 row<=2^9": { value: "streaming" } },
       };
       return { args: [wisdom], run: (a) => (lib.importWisdom(a[0] as never), "imported") };

@@ -1,4 +1,5 @@
-// What `npm pack` ships: what users need (dist/: JavaScript and types; README, LICENSE) and
+// What `npm pack` ships: what users need (dist/: JavaScript and types; README, LICENSE; the
+// `npx crossgrad plan` command, bin/crossgrad.mjs) and
 // nothing else; a size budget; nothing that keeps it from running in browsers or from
 // Node's require(). Node only (it runs npm and reads files).
 import { spawnSync } from "node:child_process";
@@ -11,14 +12,16 @@ describe("the package", () => {
   const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" });
   const files: string[] = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path);
 
-  it("holds dist's JavaScript and types, the README, the license and package.json, nothing else", () => {
-    for (const file of files) expect(file).toMatch(/^(dist\/[\w/.-]+\.(js|d\.ts)|package\.json|README\.md|LICENSE)$/);
+  it("holds dist's JavaScript and types, the README, the license, package.json and the command, nothing else", () => {
+    for (const file of files)
+      expect(file).toMatch(/^(dist\/[\w/.-]+\.(js|d\.ts)|package\.json|README\.md|LICENSE|bin\/crossgrad\.mjs)$/);
     for (const needed of [
       "dist/index.js",
       "dist/index.d.ts",
       "dist/wasm/generated/simd.js",
       "dist/wasm/generated/scalar.js",
       "dist/reference.js",
+      "bin/crossgrad.mjs",
       "LICENSE",
       "README.md",
     ]) {

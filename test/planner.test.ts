@@ -186,14 +186,17 @@ describe("the planner", () => {
     const { phi, h } = randomProblem(shape, "f32", "binary", 7);
     const before = valueAndGradient(phi, h, shape);
     // nothing settled yet: nothing to export
-    expect(exportWisdom()).toEqual({ format: "crossgrad-wisdom", version: 2, plans: {} });
+    const key = exportWisdom().key;
+    expect(exportWisdom()).toEqual({ format: "crossgrad-wisdom", version: 3, key, mode: "measure", plans: {} });
     while (!entryOf("valueAndGradient")!.settled) valueAndGradient(phi, h, shape);
     const wisdom = exportWisdom();
-    const key = entryOf("valueAndGradient")!.sizeClass;
+    const sizeClassKey = entryOf("valueAndGradient")!.sizeClass;
     expect(wisdom).toEqual({
       format: "crossgrad-wisdom",
-      version: 2,
-      plans: { [key]: { valueAndGradient: entryOf("valueAndGradient")!.variant } },
+      version: 3,
+      key,
+      mode: "measure",
+      plans: { [sizeClassKey]: { valueAndGradient: entryOf("valueAndGradient")!.variant } },
     });
     expect(JSON.parse(JSON.stringify(wisdom))).toEqual(wisdom);
     // another variant, imported: no timing, and the same bits; a Problem's memo of the old choice is dropped
@@ -202,32 +205,55 @@ describe("the planner", () => {
     p.h.set(h);
     p.valueAndGradient();
     resetPlan();
-    importWisdom({ format: "crossgrad-wisdom", version: 2, plans: { [key]: { valueAndGradient: "compacted+fused" } } });
+    importWisdom({ ...wisdom, plans: { [sizeClassKey]: { valueAndGradient: "compacted+fused" } } });
     const after = valueAndGradient(phi, h, shape);
     const viaProblem = p.valueAndGradient();
     expect(planEntries()).toEqual([
-      { sizeClass: key, job: "valueAndGradient", variant: "compacted+fused", settled: true, source: "imported" },
+      {
+        sizeClass: sizeClassKey,
+        job: "valueAndGradient",
+        variant: "compacted+fused",
+        settled: true,
+        source: "imported",
+        mode: "measure",
+      },
     ]);
     expect(after.value).toBe(before.value);
     expect(firstBitDifference(after.gradient, before.gradient)).toBe(-1);
     expect(firstBitDifference(viaProblem.gradient, before.gradient)).toBe(-1);
     p.dispose();
-    // version 1 (a pooling loop per class) is read as the value kernel's choice
-    importWisdom({ format: "crossgrad-wisdom", version: 1, loops: { [key]: "streaming" } } as unknown as Wisdom);
-    expect(entryOf("value", key)).toMatchObject({ variant: "streaming", settled: true, source: "imported" });
+    // version 1 (a pooling loop per class, no key) is read as the value kernel's choice, if accepted
+    importWisdom(
+      { format: "crossgrad-wisdom", version: 1, loops: { [sizeClassKey]: "streaming" } } as unknown as Wisdom,
+      {
+        acceptForeign: true,
+      },
+    );
+    expect(entryOf("value", sizeClassKey)).toMatchObject({ variant: "streaming", settled: true, source: "imported" });
   });
 
   it("refuses what is not wisdom, naming it, and adds nothing then", () => {
     const good = { "f32 phi<=2^20 row<=2^8": { value: "compacted" } };
-    const wisdom = (plans: unknown) => ({ format: "crossgrad-wisdom", version: 2, plans });
+    const key = exportWisdom().key;
+    const wisdom = (plans: unknown, more = {}) => ({
+      format: "crossgrad-wisdom",
+      version: 3,
+      key,
+      mode: "measure",
+      plans,
+      ...more,
+    });
     const cases: [unknown, RegExp][] = [
       [null, /wisdom must be the object exportWisdom\(\) returns, got null/],
       [[1], /wisdom must be the object exportWisdom\(\) returns, got Array/],
       [{ format: "fftw", version: 2, plans: good }, /wisdom\.format must be "crossgrad-wisdom"/],
       [
-        { format: "crossgrad-wisdom", version: 3, plans: good },
-        /and wisdom\.version 2 \(or 1\), got "crossgrad-wisdom" and 3/,
+        { format: "crossgrad-wisdom", version: 4, plans: good },
+        /and wisdom\.version 3 \(or 2 or 1\), got "crossgrad-wisdom" and 4/,
       ],
+      [wisdom(good, { key: "here" }), /wisdom\.key must be an object, got string/],
+      [wisdom(good, { key: { ...key, cpu: 8 } }), /wisdom\.key\.cpu must be a string, got number/],
+      [wisdom(good, { mode: "estimate" }), /wisdom\.mode must be "measure" or "patient", got "estimate"/],
       [wisdom("x"), /wisdom\.plans must be an object, got string/],
       [{ format: "crossgrad-wisdom", version: 1, loops: [] }, /wisdom\.loops must be an object, got Array/],
       [
@@ -277,8 +303,7 @@ describe("the planner", () => {
     const fixed = settledBits("value", l);
     expect(fixed).toBe(l.bits.compact * (fixedLoop(l.phiBytes, l.rowBytes) === "compacted" ? 1 : 0));
     importWisdom({
-      format: "crossgrad-wisdom",
-      version: 2,
+      ...exportWisdom(),
       plans: {
         [sizeClass("f32", l.phiBytes, l.rowBytes)]: { value: "wide-strips", valueAndGradient: "compacted+fill-first" },
       },
@@ -309,7 +334,9 @@ describe("the planner", () => {
     expect(firstBitDifference(measured.gradient, fixed.gradient)).toBe(-1);
     p.dispose();
     await expect(init({ plan: "fast" as never })).rejects.toThrow(
-      new TypeError('init(): options.plan must be "measure", "fixed" or undefined, got "fast"'),
+      new TypeError(
+        'init(): options.plan must be "estimate", "measure", "patient", "wisdom-only", "fixed" or undefined, got "fast"',
+      ),
     );
   });
 
