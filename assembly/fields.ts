@@ -13,7 +13,7 @@
 // each block of BLOCK_ROWS rows in row order and the blocks' sums in block order, skipping rows whose
 // gate is 0: the listed rows of sparse gates give the bits of the dense pass.
 
-import { BLOCK_ROWS, at, gateMask, laneSum, lanes, paddedColumnsOf, vectorColumns } from "./common";
+import { BLOCK_ROWS, at, blocksOf, gateMask, laneSum, lanes, paddedColumnsOf, vectorColumns } from "./common";
 import { dot64 } from "./interaction";
 import { pool, poolScratchBytes } from "./pool";
 import { gradientRows } from "./gradient";
@@ -23,7 +23,8 @@ import { rowDots } from "./dots";
 // Scratch (bytes from `scratch`): G slots of T (u_g) | G slots of T (c_g) | G slots of float64
 // (u_g before rounding) | one float64 slot (a context before rounding) | G float64 (the fields'
 // self sums) | G float64 (their linear sums) | the scaled row (T) and 16 bytes (gradient.ts) | a
-// block's self sum (16 bytes) | the pooling pass's scratch for the largest field.
+// block's self sum (16 bytes) | the pooling pass's scratch for the largest field | the blocks' sums
+// of one field (fieldRows: two float64 a block).
 
 // @ts-ignore: decorator
 @inline function slotBytes<T>(k: u32): usize { return paddedColumnsOf<T, usize>(k) << alignof<T>(); }
@@ -58,7 +59,16 @@ import { rowDots } from "./dots";
 export function fieldsScratchBytes<T>(G: u32, largest: u32, k: u32): u64 {
   const slot = paddedColumnsOf<T, u64>(k) << alignof<T>(), slot64 = paddedColumnsOf<T, u64>(k) << 3;
   const slots = <u64>(2 * G) * slot + <u64>(G + 1) * slot64;
-  return slots + (<u64>G << 4) + (paddedColumnsOf<T, u64>(k) << alignof<T>()) + 32 + poolScratchBytes<T>(largest, k);
+  const sums = <u64>blocksOf(largest) << 4;
+  const rows = (paddedColumnsOf<T, u64>(k) << alignof<T>()) + 32;
+  return slots + (<u64>G << 4) + rows + poolScratchBytes<T>(largest, k) + sums;
+}
+
+/** The rows of the largest of G fields. */
+function largestOf(G: u32, counts: usize): u32 {
+  let largest: u32 = 0;
+  for (let g: u32 = 0; g < G; g++) largest = max(largest, load<u32>(counts + (<usize>g << 2)));
+  return largest;
 }
 
 /** The pair of field g with itself, or -1. */
@@ -195,10 +205,9 @@ function contexts<T>(G: u32, P: u32, pairs: usize, rho: usize, k: u32, scratch: 
 // @ts-ignore: decorator
 @inline function selfBlocks<T>(
   rows: u32, k: u32, phi: usize, h: usize, c: usize, rho: f64, scale: f64, out: usize, accumulate: bool,
-  gateOut: usize, norms: usize, write: bool, dots: bool,
-): f64 {
+  gateOut: usize, norms: usize, sums: usize, write: bool, dots: bool,
+): void {
   const rowBytes = <usize>k << alignof<T>();
-  let total: f64 = 0;
   takeNorms<T>(norms);
   for (let start: u32 = 0; start < rows; start += BLOCK_ROWS) {
     const end = start + min(BLOCK_ROWS, rows - start);
@@ -207,25 +216,27 @@ function contexts<T>(G: u32, P: u32, pairs: usize, rho: usize, k: u32, scratch: 
       const gate = load<T>(at<T>(h, r));
       selfRow<T>(k, phi + o, gate, c, rho, scale, out + o, write, accumulate, dots, at<T>(gateOut, r), norms);
     }
-    total += takeNorms<T>(norms);
+    store<f64>(sums + (<usize>(start / BLOCK_ROWS) << 4), takeNorms<T>(norms));
   }
-  return total;
 }
 
 /**
- * A self-paired field's rows 0..rows-1 (selfRow each; out and gateOut 0: none), and its self sum
- * sum h_r^2 |phi_r|^2: blocks in row order, then in block order.
+ * A self-paired field's rows 0..rows-1 (selfRow each; out and gateOut 0: none), and each block's
+ * self sum sum h_r^2 |phi_r|^2 (its rows in order) into sums[2b] (float64).
  */
 function selfRows<T>(
   rows: u32, k: u32, phi: usize, h: usize, c: usize, rho: f64, scale: f64, out: usize, accumulate: bool,
-  gateOut: usize, norms: usize,
-): f64 {
+  gateOut: usize, norms: usize, sums: usize,
+): void {
+  const a = accumulate;
   if (out != 0) {
-    if (gateOut != 0) return selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, accumulate, gateOut, norms, true, true);
-    return selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, accumulate, gateOut, norms, true, false);
+    if (gateOut != 0) selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, true, true);
+    else selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, true, false);
+  } else if (gateOut != 0) {
+    selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, false, true);
+  } else {
+    selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, false, false);
   }
-  if (gateOut != 0) return selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, accumulate, gateOut, norms, false, true);
-  return selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, accumulate, gateOut, norms, false, false);
 }
 
 /**
@@ -256,9 +267,8 @@ function selfListed<T>(
   return total;
 }
 
-/** sum h_r w_r over rows 0..rows-1 whose gate is not 0, in float64: blocks in row order, then in block order. */
-function linearRows<T>(rows: u32, h: usize, w: usize): f64 {
-  let total: f64 = 0;
+/** Each block's sum h_r w_r over its rows whose gate is not 0 (in row order, float64) into sums[2b + 1]. */
+function linearRows<T>(rows: u32, h: usize, w: usize, sums: usize): void {
   for (let start: u32 = 0; start < rows; start += BLOCK_ROWS) {
     const end = start + min(BLOCK_ROWS, rows - start);
     let block: f64 = 0;
@@ -266,9 +276,51 @@ function linearRows<T>(rows: u32, h: usize, w: usize): f64 {
       const g = load<T>(at<T>(h, r));
       if (g != 0) block += <f64>g * <f64>load<T>(at<T>(w, r));
     }
-    total += block;
+    store<f64>(sums + (<usize>(start / BLOCK_ROWS) << 4), block, 8);
   }
-  return total;
+}
+
+/** Bytes of scratch fieldRows needs (64 bits): the scaled row (T) and 16 bytes (gradient.ts), a block's self sum. */
+export function fieldRowsScratchBytes<T>(k: u32): u64 {
+  return (paddedColumnsOf<T, u64>(k) << alignof<T>()) + 32;
+}
+
+/**
+ * The rows of one field (or a range of its blocks: rows from a block boundary) once its context c
+ * (T, k) is known: out (+)= scale * dF/dphi and gateOut = dF/dh for rows 0..rows-1 (a pointer of 0
+ * asks for nothing), and each block b's float64 sums into sums[2b] (the self sum sum h_r^2
+ * |phi_r|^2, 0 without a self pair) and sums[2b + 1] (the linear sum h_r w_r, 0 without w). A
+ * field's sums are these added in block order (docs/design.md §16), whichever range computed them.
+ */
+export function fieldRows<T>(
+  rows: u32, k: u32, phi: usize, h: usize, w: usize, c: usize, self: bool, rho: f64, scale: f64, out: usize,
+  accumulate: bool, gateOut: usize, sums: usize, scratch: usize, plan: u32,
+): void {
+  const scaled = scratch, norms = scratch + slotBytes<T>(k) + 16;
+  if (self) {
+    selfRows<T>(rows, k, phi, h, c, rho, scale, out, accumulate, gateOut, norms, sums);
+  } else {
+    for (let b: u32 = 0; b < blocksOf(rows); b++) store<f64>(sums + (<usize>b << 4), 0);
+    if (out != 0) gradientRows<T>(rows, k, h, c, scale, out, accumulate, scaled, plan);
+    if (gateOut != 0) rowDots<T>(rows, k, phi, c, gateOut);
+  }
+  if (w != 0) {
+    linearRows<T>(rows, h, w, sums);
+    if (gateOut != 0) addWeights<T>(rows, gateOut, w);
+  } else {
+    for (let b: u32 = 0; b < blocksOf(rows); b++) store<f64>(sums + (<usize>b << 4), 0, 8);
+  }
+}
+
+/** A field's sums from its blocks' (fieldRows): into its self sum and linear sum slots, added in block order. */
+function foldSums<T>(rows: u32, sums: usize, scratch: usize, G: u32, k: u32, g: u32): void {
+  let self: f64 = 0, linear: f64 = 0;
+  for (let b: u32 = 0; b < blocksOf(rows); b++) {
+    self += load<f64>(sums + (<usize>b << 4));
+    linear += load<f64>(sums + (<usize>b << 4), 8);
+  }
+  store<f64>(selfSumAt<T>(scratch, G, k, g), self);
+  store<f64>(linearSumAt<T>(scratch, G, k, g), linear);
 }
 
 /** linearRows over the listed rows of one field (global indices from `first`). */
@@ -322,11 +374,11 @@ function finish<T>(
 /**
  * F of dense gates h (rows of every field), and what is asked of its gradients: out (+)= scale *
  * dF/dphi, gateOut = dF/dh (every row), pairOut = dF/drho (one a pair), pooledOut = the u_g (G x k);
- * a pointer of 0 asks for nothing. fieldRows: G row counts (u32); pairs: P pairs (u32, u32); rho: P
+ * a pointer of 0 asks for nothing. counts: G row counts (u32); pairs: P pairs (u32, u32); rho: P
  * float64; w: a weight a row (T) or 0 for none. Returns F.
  */
 export function fieldsDense<T>(
-  G: u32, fieldRows: usize, P: u32, pairs: usize, rho: usize, k: u32, phi: usize, h: usize, w: usize, w0: f64,
+  G: u32, counts: usize, P: u32, pairs: usize, rho: usize, k: u32, phi: usize, h: usize, w: usize, w0: f64,
   out: usize, scale: f64, accumulate: bool, gateOut: usize, pairOut: usize, pooledOut: usize, scratch: usize,
   plan: u32,
 ): T {
@@ -334,29 +386,24 @@ export function fieldsDense<T>(
   const rest = restAt<T>(scratch, G, k);
   let start: usize = 0;
   for (let g: u32 = 0; g < G; g++) {
-    const rows = load<u32>(fieldRows + (<usize>g << 2));
+    const rows = load<u32>(counts + (<usize>g << 2));
     const u = uAt<T>(scratch, k, g), u64 = u64At<T>(scratch, G, k, g);
     pool<T>(rows, k, phi + start * rowBytes, at<T>(h, start), u, u64, rest, plan);
     start += rows;
   }
   contexts<T>(G, P, pairs, rho, k, scratch);
   start = 0;
+  const sums = restAt<T>(scratch, G, k) + <usize>poolScratchBytes<T>(largestOf(G, counts), k);
   for (let g: u32 = 0; g < G; g++) {
-    const rows = load<u32>(fieldRows + (<usize>g << 2));
-    const phiG = phi + start * rowBytes, hG = at<T>(h, start), c = cAt<T>(scratch, G, k, g);
-    const outG = out == 0 ? <usize>0 : out + start * rowBytes, gateG = gateOut == 0 ? <usize>0 : at<T>(gateOut, start);
+    const rows = load<u32>(counts + (<usize>g << 2));
+    const outG = out == 0 ? <usize>0 : out + start * rowBytes;
+    const gateG = gateOut == 0 ? <usize>0 : at<T>(gateOut, start);
     const self = selfPair(P, pairs, g);
-    let selfSum: f64 = 0;
-    if (self >= 0) {
-      const r = load<f64>(rho + (<usize>self << 3));
-      selfSum = selfRows<T>(rows, k, phiG, hG, c, r, scale, outG, accumulate, gateG, normsAt<T>(scratch, G, k));
-    } else {
-      if (outG != 0) gradientRows<T>(rows, k, hG, c, scale, outG, accumulate, scaledAt<T>(scratch, G, k), plan);
-      if (gateG != 0) rowDots<T>(rows, k, phiG, c, gateG);
-    }
-    store<f64>(selfSumAt<T>(scratch, G, k, g), selfSum);
-    store<f64>(linearSumAt<T>(scratch, G, k, g), w == 0 ? 0 : linearRows<T>(rows, hG, at<T>(w, start)));
-    if (gateG != 0 && w != 0) addWeights<T>(rows, gateG, at<T>(w, start));
+    const r = self >= 0 ? load<f64>(rho + (<usize>self << 3)) : 0;
+    const wG = w == 0 ? <usize>0 : at<T>(w, start), c = cAt<T>(scratch, G, k, g);
+    const phiG = phi + start * rowBytes, hG = at<T>(h, start), rowsScratch = scaledAt<T>(scratch, G, k);
+    fieldRows<T>(rows, k, phiG, hG, wG, c, self >= 0, r, scale, outG, accumulate, gateG, sums, rowsScratch, plan);
+    foldSums<T>(rows, sums, scratch, G, k, g);
     start += rows;
   }
   return finish<T>(G, P, pairs, rho, k, w0, scratch, pairOut, pooledOut);
@@ -368,19 +415,19 @@ export function fieldsDense<T>(
  * other row zeroed unless accumulating) or in list order; gateOut the listed rows' dF/dh, in list order.
  */
 export function fieldsSparse<T>(
-  G: u32, fieldRows: usize, P: u32, pairs: usize, rho: usize, k: u32, phi: usize, count: u32, index: usize,
+  G: u32, counts: usize, P: u32, pairs: usize, rho: usize, k: u32, phi: usize, count: u32, index: usize,
   weight: usize, w: usize, w0: f64, out: usize, scale: f64, accumulate: bool, dense: bool, gateOut: usize,
   pairOut: usize, pooledOut: usize, scratch: usize,
 ): T {
   const rowBytes = <usize>k << alignof<T>();
   const rest = restAt<T>(scratch, G, k);
   let rowsTotal: usize = 0;
-  for (let g: u32 = 0; g < G; g++) rowsTotal += load<u32>(fieldRows + (<usize>g << 2));
+  for (let g: u32 = 0; g < G; g++) rowsTotal += load<u32>(counts + (<usize>g << 2));
   if (out != 0 && dense && !accumulate) memory.fill(out, 0, rowsTotal * rowBytes);
   // each field's listed rows are one run of the list
   let first: u32 = 0, i: u32 = 0;
   for (let g: u32 = 0; g < G; g++) {
-    const rows = load<u32>(fieldRows + (<usize>g << 2));
+    const rows = load<u32>(counts + (<usize>g << 2));
     let j = i;
     while (j < count && load<u32>(index + (<usize>j << 2)) - first < rows) j++;
     const idx = index + (<usize>i << 2), wt = weight == 0 ? <usize>0 : at<T>(weight, i);
@@ -394,7 +441,7 @@ export function fieldsSparse<T>(
   contexts<T>(G, P, pairs, rho, k, scratch);
   first = 0;
   for (let g: u32 = 0; g < G; g++) {
-    const rows = load<u32>(fieldRows + (<usize>g << 2));
+    const rows = load<u32>(counts + (<usize>g << 2));
     i = load<u32>(selfSumAt<T>(scratch, G, k, g));
     const n = load<u32>(selfSumAt<T>(scratch, G, k, g), 4) - i;
     const idx = index + (<usize>i << 2), wt = weight == 0 ? <usize>0 : at<T>(weight, i), c = cAt<T>(scratch, G, k, g);
@@ -421,4 +468,54 @@ export function fieldsSparse<T>(
     first += rows;
   }
   return finish<T>(G, P, pairs, rho, k, w0, scratch, pairOut, pooledOut);
+}
+
+// Batches of gate sets (training, docs/design.md §8 and §16): CSR sets (set b lists the rows
+// index[indptr[b]..indptr[b + 1]), strictly increasing, with their weights or 0 for all 1), each
+// the sparse gates of one F.
+
+/** Bytes of scratch the batch kernels need: fieldsSparse's, and P values of T (64 bits). */
+export function fieldBatchScratchBytes<T>(G: u32, largest: u32, P: u32, k: u32): u64 {
+  return ((<u64>P << alignof<T>()) + 15 & ~15) + fieldsScratchBytes<T>(G, largest, k);
+}
+
+/** values[b] = F of set b (float64 of the T result), for b in 0..sets-1. */
+export function fieldBatchValues<T>(
+  G: u32, counts: usize, P: u32, pairs: usize, rho: usize, k: u32, phi: usize, sets: u32, indptr: usize,
+  index: usize, weight: usize, w: usize, w0: f64, values: usize, scratch: usize,
+): void {
+  const rest = scratch + ((<usize>P << alignof<T>()) + 15 & ~15);
+  for (let b: u32 = 0; b < sets; b++) {
+    const from = load<u32>(indptr + (<usize>b << 2)), to = load<u32>(indptr + (<usize>b << 2), 4);
+    const wt = weight == 0 ? <usize>0 : at<T>(weight, from);
+    const F = fieldsSparse<T>(
+      G, counts, P, pairs, rho, k, phi, to - from, index + (<usize>from << 2), wt, w, w0, 0, 1, false, false, 0, 0,
+      0, rest,
+    );
+    store<f64>(values + (<usize>b << 3), <f64>F);
+  }
+}
+
+/**
+ * out += sum over sets b of slopes[b] * dF_b/dphi (out: every row, rows x k) and pairGradient[p] +=
+ * sum over b of slopes[b] * dF_b/drho_p (float64), sets in order.
+ */
+export function fieldBatchGradient<T>(
+  G: u32, counts: usize, P: u32, pairs: usize, rho: usize, k: u32, phi: usize, sets: u32, indptr: usize,
+  index: usize, weight: usize, slopes: usize, out: usize, pairGradient: usize, scratch: usize,
+): void {
+  const terms = scratch, rest = scratch + ((<usize>P << alignof<T>()) + 15 & ~15);
+  for (let b: u32 = 0; b < sets; b++) {
+    const from = load<u32>(indptr + (<usize>b << 2)), to = load<u32>(indptr + (<usize>b << 2), 4);
+    const wt = weight == 0 ? <usize>0 : at<T>(weight, from);
+    const slope = load<f64>(slopes + (<usize>b << 3));
+    fieldsSparse<T>(
+      G, counts, P, pairs, rho, k, phi, to - from, index + (<usize>from << 2), wt, 0, 0, out, slope, true, true, 0,
+      terms, 0, rest,
+    );
+    for (let p: u32 = 0; p < P; p++) {
+      const at64 = pairGradient + (<usize>p << 3);
+      store<f64>(at64, load<f64>(at64) + slope * <f64>load<T>(at<T>(terms, p)));
+    }
+  }
 }

@@ -86,16 +86,45 @@ export const KERNELS = [
   [
     "fieldsDense",
     "fields.fieldsDense",
-    "G: u32, fieldRows: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, h: ptr, w: ptr, w0: f64, out: ptr, scale: f64, accumulate: bool, gateOut: ptr, pairOut: ptr, pooledOut: ptr, scratch: ptr, plan: u32",
+    "G: u32, counts: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, h: ptr, w: ptr, w0: f64, out: ptr, scale: f64, accumulate: bool, gateOut: ptr, pairOut: ptr, pooledOut: ptr, scratch: ptr, plan: u32",
     "T",
     "F of G fields; out (+)= scale * dF/dphi, gateOut = dF/dh, pairOut = dF/drho, pooledOut = the u_g.",
   ],
   [
     "fieldsSparse",
     "fields.fieldsSparse",
-    "G: u32, fieldRows: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, count: u32, index: ptr, weight: ptr, w: ptr, w0: f64, out: ptr, scale: f64, accumulate: bool, dense: bool, gateOut: ptr, pairOut: ptr, pooledOut: ptr, scratch: ptr",
+    "G: u32, counts: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, count: u32, index: ptr, weight: ptr, w: ptr, w0: f64, out: ptr, scale: f64, accumulate: bool, dense: bool, gateOut: ptr, pairOut: ptr, pooledOut: ptr, scratch: ptr",
     "T",
     "fieldsDense of sparse gates: the listed rows' results, at their own rows (dense) or in list order.",
+  ],
+  ["fieldRowsScratchBytes", "fields.fieldRowsScratchBytes", "k: u32", "size", "Bytes of scratch fieldRows needs."],
+  [
+    "fieldRows",
+    "fields.fieldRows",
+    "rows: u32, k: u32, phi: ptr, h: ptr, w: ptr, c: ptr, self: bool, rho: f64, scale: f64, out: ptr, accumulate: bool, gateOut: ptr, sums: ptr, scratch: ptr, plan: u32",
+    "void",
+    "A field's rows (or a range of its blocks) once its context c is known: dF/dphi, dF/dh and each block's self and linear sums.",
+  ],
+  [
+    "fieldBatchScratchBytes",
+    "fields.fieldBatchScratchBytes",
+    "G: u32, largest: u32, P: u32, k: u32",
+    "size",
+    "Bytes of scratch the field batch kernels need.",
+  ],
+  [
+    "fieldBatchValues",
+    "fields.fieldBatchValues",
+    "G: u32, counts: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, sets: u32, indptr: ptr, index: ptr, weight: ptr, w: ptr, w0: f64, values: ptr, scratch: ptr",
+    "void",
+    "values[b] = F of CSR set b (float64).",
+  ],
+  [
+    "fieldBatchGradient",
+    "fields.fieldBatchGradient",
+    "G: u32, counts: ptr, P: u32, pairs: ptr, rho: ptr, k: u32, phi: ptr, sets: u32, indptr: ptr, index: ptr, weight: ptr, slopes: ptr, out: ptr, pairGradient: ptr, scratch: ptr",
+    "void",
+    "out += sum_b slopes[b] dF_b/dphi (every row) and pairGradient += sum_b slopes[b] dF_b/drho (float64).",
   ],
   // batches of gate sets (batch.ts): CSR sets (indptr: sets + 1 entries, splits: one per set) or dense rows
   [

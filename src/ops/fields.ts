@@ -101,7 +101,7 @@ function run(c: FieldCall, want: Wanted) {
   const { at } = placed;
   const common = {
     G: s.fields.length,
-    fieldRows: at.fields,
+    counts: at.fields,
     P: s.pairs.length / 2,
     pairs: at.pairs,
     rho: at.rho,
