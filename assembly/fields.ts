@@ -85,7 +85,7 @@ function largestOf(G: u32, counts: usize): u32 {
 function contexts<T>(G: u32, P: u32, pairs: usize, rho: usize, k: u32, scratch: usize): void {
   const c64 = u64At<T>(scratch, G, k, G);
   for (let g: u32 = 0; g < G; g++) {
-    memory.fill(c64, 0, <usize>k << 3);
+    for (let c: u32 = 0; c < k; c++) store<f64>(at<f64>(c64, c), 0);
     for (let p: u32 = 0; p < P; p++) {
       const e = pairs + (<usize>p << 3);
       const a = load<u32>(e), b = load<u32>(e, 4);

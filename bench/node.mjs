@@ -24,6 +24,7 @@ import { parseSizes, QUICK_SIZES, runSuite, SIZES } from "./suite.js";
 import { recipesBenchmark } from "./recipes.js";
 import { recommendingBenchmark } from "./recommending.js";
 import { trainingBenchmark } from "./training.js";
+import { fieldsBenchmark } from "./fields.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -66,6 +67,7 @@ const results = await runSuite({
   sizes,
   log: (line) => console.error(line),
 });
+results.fields = fieldsBenchmark({ quick, log: (line) => console.error(line) });
 if (!values["no-training"]) {
   results.training = await trainingBenchmark({ tf, backend: "wasm", quick, log: (line) => console.error(line) });
   results.recipes = recipesBenchmark({ quick, log: (line) => console.error(line) });

@@ -215,6 +215,7 @@ export function markdown(results, { title, command }) {
     ...(results.training ? ["## Training", "", trainingTable(results.training), ""] : []),
     ...(results.recipes ? ["## Recipes", "", recipesTable(results.recipes), ""] : []),
     ...(results.recommending ? ["## Recommending", "", recommendingTable(results.recommending), ""] : []),
+    ...(results.fields ? ["## The factorization-machine family", "", fieldsTable(results.fields), ""] : []),
     "## Every contender",
     "",
     sizeTables(results),
@@ -334,6 +335,24 @@ export function recipesTable(r) {
         `| ${x.recipe} | ${x.loss} | ${x.count} | ${x.epochSeconds.toFixed(3)} | ${Math.round(x.count / x.epochSeconds).toLocaleString("en-US")} |`,
     ),
   ].join("\n");
+}
+
+/** The FM family's rows (bench/fields.js): each call against its baseline, timed interleaved. */
+export function fieldsTable(f) {
+  const lines = [
+    `f32, k = ${f.k}, every array in wasm memory; medians timed interleaved with the baseline: \`bench/fields.js\`${f.quick ? " (quick: rows / 100)" : ""}.`,
+    "",
+    "| call | ms | baseline | baseline ms | ratio | target | met |",
+    "|---|---:|---|---:|---:|---:|---|",
+  ];
+  for (const r of f.rows) {
+    const target = r.target === undefined ? "" : r.target < 1 ? `<= 1/${Math.round(1 / r.target)}` : `<= ${r.target}x`;
+    const met = r.met === undefined ? "" : r.met ? "met" : "**not met**";
+    lines.push(
+      `| ${r.what} | ${r.ms.toFixed(2)} | ${r.against} | ${r.againstMs.toFixed(2)} | ${r.ratio < 0.1 ? `1/${(1 / r.ratio).toFixed(0)}` : `${r.ratio.toFixed(2)}x`} | ${target} | ${met} |`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /** The recommending rows (bench/recommending.js): milliseconds of each call. */

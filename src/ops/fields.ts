@@ -99,35 +99,67 @@ function run(c: FieldCall, want: Wanted) {
     },
   );
   const { at } = placed;
-  const common = {
-    G: s.fields.length,
-    counts: at.fields,
-    P: s.pairs.length / 2,
-    pairs: at.pairs,
-    rho: at.rho,
-    k: s.k,
-    phi: at.phi,
-    w: p.w === undefined ? 0 : at.w,
-    w0: p.w0,
-    out: g ? placed.out : 0,
-    scale: want.scale,
-    accumulate: want.accumulate && g?.out !== undefined,
-    gateOut: want.gates > 0 ? at.gateOut : 0,
-    pairOut: want.pairs > 0 ? at.pairOut : 0,
-    pooledOut: want.pooled > 0 ? at.pooledOut : 0,
-    scratch: placed.scratch,
-  };
+  // each kernel's arguments as one literal (a spread of a shared object measured several
+  // microseconds a call)
+  const w = p.w === undefined ? 0 : at.w,
+    out = g ? placed.out : 0,
+    accumulate = want.accumulate && g?.out !== undefined;
+  const gateOut = want.gates > 0 ? at.gateOut : 0,
+    pairOut = want.pairs > 0 ? at.pairOut : 0,
+    pooledOut = want.pooled > 0 ? at.pooledOut : 0;
+  const { k } = s,
+    G = s.fields.length,
+    P = s.pairs.length / 2;
+  const [counts, pairs, rho, phi, scratch, w0, scale] = [
+    at.fields,
+    at.pairs,
+    at.rho,
+    at.phi,
+    placed.scratch,
+    p.w0,
+    want.scale,
+  ];
   const value = sparse
     ? K.fieldsSparse({
-        ...common,
+        G,
+        counts,
+        P,
+        pairs,
+        rho,
+        k,
+        phi,
         count: gates.index.length,
         index: at.gates,
         weight: gates.weight ? at.weight : 0,
+        w,
+        w0,
+        out,
+        scale,
+        accumulate,
         dense: g?.dense ?? false,
+        gateOut,
+        pairOut,
+        pooledOut,
+        scratch,
       })
     : K.fieldsDense({
-        ...common,
+        G,
+        counts,
+        P,
+        pairs,
+        rho,
+        k,
+        phi,
         h: at.gates,
+        w,
+        w0,
+        out,
+        scale,
+        accumulate,
+        gateOut,
+        pairOut,
+        pooledOut,
+        scratch,
         plan: settledBits(g ? "valueAndGradient" : "value", layoutOf(c.engine, K, s.elements, s.k)),
       });
   return { value, placed };
