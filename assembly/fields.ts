@@ -228,15 +228,10 @@ function selfRows<T>(
   rows: u32, k: u32, phi: usize, h: usize, c: usize, rho: f64, scale: f64, out: usize, accumulate: bool,
   gateOut: usize, norms: usize, sums: usize,
 ): void {
-  const a = accumulate;
-  if (out != 0) {
-    if (gateOut != 0) selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, true, true);
-    else selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, true, false);
-  } else if (gateOut != 0) {
-    selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, false, true);
-  } else {
-    selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, false, false);
-  }
+  // writing or not as constants (two loops); dots as a flag the loop tests, always the same way
+  const a = accumulate, dots = gateOut != 0;
+  if (out != 0) selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, true, dots);
+  else selfBlocks<T>(rows, k, phi, h, c, rho, scale, out, a, gateOut, norms, sums, false, dots);
 }
 
 /**
