@@ -44,7 +44,10 @@ function residentProblem(rows, k, seed) {
 function interleaved(a, b, runs) {
   const ta = [],
     tb = [];
-  for (let i = 0; i < 2; i++) (a(), b());
+  for (let i = 0; i < 2; i++) {
+    a();
+    b();
+  }
   for (let i = 0; i < runs; i++) {
     let start = performance.now();
     a();
