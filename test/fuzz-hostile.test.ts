@@ -327,8 +327,71 @@ function copyingSpec(fn: "value" | "gradient" | "valueAndGradient" | "gateGradie
   }));
 }
 
+/** The FM family's copying calls (src/ops/fields.ts): two fields of the data's rows, a cross and a self pair. */
+function fieldSpec(fn: "fieldValue" | "fieldGradients" | "fieldPooled"): Spec[] {
+  const takesParams = fn !== "fieldPooled",
+    takesOptions = fn === "fieldGradients";
+  return (["dense", "list", "sparse"] as const).map((form) => ({
+    fn,
+    slots: [
+      slot("typed", "phi", 0),
+      ...(form === "dense"
+        ? [slot("typed", "h", 1)]
+        : form === "list"
+          ? [slot("list", "h", 1)]
+          : [slot("object", "h", 1), slot("typed", "h", 1, "index"), slot("typed", "h", 1, "weight")]),
+      slot("object", "shape", 2),
+      slot("list", "shape.fields", 2, "fields"),
+      slot("list", "shape.pairs", 2, "pairs"),
+      ...(takesParams
+        ? [slot("object", "params", 3), slot("list", "params.rho", 3, "rho"), slot("typed", "params.w", 3, "w")]
+        : []),
+      ...(takesOptions
+        ? [
+            slot("object", "options", 4),
+            slot("typed", "options.out", 4, "out"),
+            slot("typed", "options.gateOut", 4, "gateOut"),
+            slot("typed", "options.pairOut", 4, "pairOut"),
+          ]
+        : []),
+    ],
+    build(seed) {
+      const d = data(seed);
+      const h =
+        form === "dense"
+          ? d.Type.from(d.gates)
+          : form === "list"
+            ? [...d.gates]
+            : { index: Uint32Array.from(d.listed), weight: d.Type.from(d.listed.map((r) => d.gates[r])) };
+      const rows = d.shape.n + d.shape.m;
+      const shape = {
+        fields: [d.shape.n, d.shape.m],
+        k: d.shape.k,
+        pairs: [
+          [0, 1],
+          [1, 1],
+        ],
+      };
+      const params = { rho: [0.5, 2], w: d.Type.from({ length: rows }, (_, r) => r - 2), w0: 1 };
+      const count = form === "sparse" ? d.listed.length : rows;
+      const options = {
+        out: d.Type.from({ length: d.phi.length }, (_, i) => i % 3),
+        gateOut: new d.Type(count),
+        pairOut: new d.Type(2),
+        scale: 0.5,
+        accumulate: d.next() < 0.5,
+      };
+      const args = [d.phi, h, shape, ...(takesParams ? [params] : []), ...(takesOptions ? [options] : [])];
+      return { args, run: (a) => (lib[fn] as (...x: unknown[]) => unknown)(...a) };
+    },
+  }));
+}
+
 const SPECS: Spec[] = [
   ...copyingSpec("value"),
+  ...fieldSpec("fieldValue"),
+  ...fieldSpec("fieldGradients"),
+  ...fieldSpec("fieldPooled"),
   ...copyingSpec("gradient"),
   ...copyingSpec("valueAndGradient"),
   ...copyingSpec("gateGradient"),
