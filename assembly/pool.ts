@@ -68,9 +68,36 @@ const MAX_BLOCKS_AT_ONCE: u32 = 4;
 export function pool<T>(
   rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize, scratch: usize, plan: u32,
 ): void {
+  if (rows <= SMALL_ROWS) {
+    smallPool<T>(rows, k, phi, h, out, out64);
+    return;
+  }
   const nodes = <usize>treeNodes(rows);
   const top = poolPass<T>(rows, k, phi, h, 0, nodes, scratch, plan, 0, 0, 0, 0);
   foldTree<T>(k, treeAt<T>(scratch, k), nodes, top, blocksOf(rows), out, out64);
+}
+
+/**
+ * Groups of at most this many rows are pooled by smallPool whatever the plan: below it every loop
+ * is the same few steps, and a pass's scratch, scans and tree cost more than the sum (a call of
+ * 2 x 8 rows spent most of its time there).
+ */
+export const SMALL_ROWS: u32 = 16;
+
+/**
+ * pool() of one block of at most SMALL_ROWS rows: each column summed in row order into out (T),
+ * then folded as the tree folds its one leaf, out64 = out + 0 and out = T(out64) (tree.ts): the
+ * bits of every other loop (docs/design.md §4).
+ */
+function smallPool<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize): void {
+  const rowBytes = <usize>k << alignof<T>();
+  for (let c: u32 = 0; c < k; c++) store<T>(at<T>(out, c), 0);
+  for (let r: u32 = 0; r < rows; r++) rowAdd<T>(k, phi + <usize>r * rowBytes, load<T>(at<T>(h, r)), out, false);
+  for (let c: u32 = 0; c < k; c++) {
+    const x = <f64>load<T>(at<T>(out, c)) + 0;
+    store<f64>(at<f64>(out64, c), x);
+    store<T>(at<T>(out, c), <T>x);
+  }
 }
 
 /** pool() that also writes dotOut[r] = <phi_r, w> for every row, in the same single read. */

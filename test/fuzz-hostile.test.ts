@@ -372,10 +372,10 @@ function fieldSpec(fn: "fieldValue" | "fieldGradients" | "fieldPooled"): Spec[] 
           [1, 1],
         ],
       };
-      const params = { rho: [0.5, 2], w: d.Type.from({ length: rows }, (_, r) => r - 2), w0: 1 };
+      const params = { rho: [0.5, 2], w: d.Type.from(Array.from({ length: rows }, (_, r) => r - 2)), w0: 1 };
       const count = form === "sparse" ? d.listed.length : rows;
       const options = {
-        out: d.Type.from({ length: d.phi.length }, (_, i) => i % 3),
+        out: d.Type.from(Array.from({ length: d.phi.length }, (_, i) => i % 3)),
         gateOut: new d.Type(count),
         pairOut: new d.Type(2),
         scale: 0.5,

@@ -19,7 +19,9 @@ class Leased {
     readonly length: number,
   ) {}
   view(engine: Engine, K: PrecisionKernels): FloatArray {
-    if (this.#view?.buffer !== engine.memory.buffer)
+    // a growth detaches a view of unshared memory (its length reads 0) and leaves one of shared
+    // memory valid: the length says which, without the buffer getters (a small call's hot path)
+    if (this.#view === undefined || this.#view.length !== this.length || this.length === 0)
       this.#view = engine.memory.lease(K.ArrayType, this.ptr, this.length);
     return this.#view;
   }

@@ -11,6 +11,11 @@ import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from 
 import { checkGradientOptions, checkPrecision, checkShape, SCALING, type CheckedShape } from "./checks.js";
 import { OwnedProblem, ProblemMemory } from "./owned.js";
 
+/** Each gradient method's name in errors, made once. */
+const MEMBER = { gradient: "gradient()", valueAndGradient: "valueAndGradient()" } as const;
+const CALLER = { gradient: "Problem.gradient", valueAndGradient: "Problem.valueAndGradient" } as const;
+const NO_SCALING = { scale: 1, accumulate: false } as const;
+
 /** Options of {@link createProblem}. */
 export interface ProblemOptions<P extends Precision = "f32"> {
   /** Element type of phi, h and every result. Default "f32". */
@@ -108,11 +113,15 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
     return this.#valueAndGradient("valueAndGradient", options);
   }
 
-  #valueAndGradient(method: string, options: ProblemGradientOptions | undefined) {
+  #valueAndGradient(method: "gradient" | "valueAndGradient", options: ProblemGradientOptions | undefined) {
     const { s, at, K } = this.owned;
-    this.owned.live(`${method}()`);
-    const caller = `Problem.${method}`;
-    const { scale, accumulate } = checkGradientOptions(caller, checkOptions(caller, "options", options, SCALING));
+    this.owned.live(MEMBER[method]);
+    const caller = CALLER[method];
+    // no options: the defaults, without reading or allocating (a small call's hot path)
+    const { scale, accumulate } =
+      options === undefined
+        ? NO_SCALING
+        : checkGradientOptions(caller, checkOptions(caller, "options", options, SCALING));
     const out = this.owned.output("gradient", caller);
     const value = this.#planned(
       "valueAndGradient",
