@@ -12,6 +12,7 @@ export {
   type FieldGradientOptions,
   type FieldGradients,
 } from "./ops/fields.js";
+export { fieldBatchValues, fieldBatchGradient, type FieldBatchGradient } from "./ops/fieldbatch.js";
 export {
   planEntries,
   PLAN_BUDGET_MS,
