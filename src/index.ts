@@ -12,6 +12,7 @@ export {
   type FieldGradientOptions,
   type FieldGradients,
 } from "./ops/fields.js";
+export { fieldBatchValues, fieldBatchGradient, type FieldBatchGradient } from "./ops/fieldbatch.js";
 export {
   planEntries,
   PLAN_BUDGET_MS,
@@ -35,7 +36,14 @@ export {
 } from "./ops/chunks.js";
 export { createThreadPool, MAX_THREADS, ThreadPool, type ThreadPoolOptions } from "./threads/pool.js";
 export { ThreadedProblem, TILE_ROWS } from "./ops/tiled.js";
-export { createModel, loadModel, type ModelOptions } from "./train/create.js";
+export {
+  createFieldModel,
+  createModel,
+  loadFieldModel,
+  loadModel,
+  type FieldModelOptions,
+  type ModelOptions,
+} from "./train/create.js";
 export { Model } from "./train/model.js";
 export type { EpochReport, FitOptions, History } from "./train/options.js";
 export type { Loss } from "./train/losses.js";

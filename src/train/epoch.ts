@@ -12,7 +12,8 @@ import { lossAndSlope } from "./losses.js";
 import { shuffled, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
 import { stepRows } from "./optimizers.js";
 import { choosePairs, type Pairing } from "./pairing.js";
-import { offsetOffset, weightsOffset } from "./params.js";
+import { offsetOffset, pairsOffset, weightsOffset } from "./params.js";
+import { fieldArgs, takePairGradient } from "./fieldterms.js";
 import type { Occurrences } from "./regularize.js";
 import { pairLoss, poolPairs } from "./scoring.js";
 import type { Trainee } from "./trainee.js";
@@ -76,6 +77,8 @@ export function epochOf(
       sets = buffers.gather(ids);
       const values = buffers.poolSets(t, sets);
       const views = buffers.views();
+      // a model of fields' kernels take float64 slopes
+      const slopes = t.fields ? buffers.fieldViews().slopes : views.setWeights;
       for (let b = 0; b < ids.length; b++) {
         const sampleWeight = data.sampleWeight[ids[b]],
           share = sampleWeight / (batchWeight || 1);
@@ -83,7 +86,7 @@ export function epochOf(
         // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
         if (unscored < 0 && !Number.isFinite(values[b])) unscored = b;
         lossSum += sampleWeight * loss;
-        views.setWeights[b] = share * slope;
+        slopes[b] = share * slope;
         occurrences?.add(views, b, share);
       }
     }
@@ -98,18 +101,31 @@ export function epochOf(
       continue;
     }
     // phase 2: the gradient sum into the (zero) gradient buffer, at the rows the batch touched
-    K.batchGradientListed({
-      ...buffers.setArgs(sets),
-      setWeights: at.setWeights,
-      scale: 1,
-      out: grad,
-      accumulate: true,
-      dense: true,
-      scratch: t.scratch,
-    });
+    const fields = t.fields;
+    if (fields) {
+      const { indptr, index, weight } = at;
+      K.fieldBatchGradient({
+        ...fieldArgs(t.engine.memory, K, fields, t.phi, t.scratch),
+        ...{ sets, indptr, index, weight, slopes: at.slopes64, out: grad, pairGradient: fields.pairGradient },
+      });
+      takePairGradient(t.engine.memory, K, fields, grad + pairsOffset(params), o.learnRho);
+    } else {
+      K.batchGradientListed({
+        ...buffers.setArgs(sets),
+        setWeights: at.setWeights,
+        scale: 1,
+        out: grad,
+        accumulate: true,
+        dense: true,
+        scratch: t.scratch,
+      });
+    }
     const views = buffers.views();
     const gw = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
-    if (gw) gw[rows] += linearGradient(sets, views, views.setWeights, gw);
+    const slopes = fields ? buffers.fieldViews().slopes : views.setWeights;
+    if (gw) gw[rows] += linearGradient(sets, views, slopes, gw);
+    // rho trains with every row, as w0 does, and not when fixed
+    const rho = fields && o.learnRho && !o.trainable ? { P: params.pairs, at: pairsOffset(params) } : undefined;
     let count = t.engine.distinctRows({ count: views.indptr[sets], index: at.index, marks, list });
     const listed = t.engine.memory.view(Uint32Array, list, count);
     if (occurrences) {
@@ -123,6 +139,7 @@ export function epochOf(
       let squared = K.gradientNormSquared({ count, list, k, grad });
       const g = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
       if (g) for (let e = 0; e <= count; e++) squared += (e < count ? g[listed[e]] : g[rows]) ** 2;
+      if (rho) for (const x of t.engine.memory.view(K.ArrayType, grad + rho.at, rho.P)) squared += x ** 2;
       const norm = Math.sqrt(squared);
       if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
     }
@@ -155,6 +172,13 @@ export function epochOf(
         );
       K.zeroRows({ count, list, k: 1, a: weights.gw });
       K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
+    }
+    if (rho) {
+      const part = { count: 1, list: zero, k: rho.P, phi: params.at + rho.at, grad: grad + rho.at };
+      stepRows(K, t.optimizer!, o.optimizer, learningRate, part, gradScale, rho.at);
+      K.zeroRows({ count: 1, list: zero, k: rho.P, a: grad + rho.at });
+      const bad = t.engine.memory.view(K.ArrayType, params.at + rho.at, rho.P).findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) return { loss: NaN, diverged: `rho of pair ${bad} became non-finite in batch ${batch}` };
     }
     // the update itself must leave the parameters finite: the next batch's loss would tell too late
     const bad = K.firstNonFiniteRow({ count, list, k, phi: t.phi });

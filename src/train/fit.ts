@@ -128,7 +128,7 @@ export function fit(
   fresh: boolean,
   free: () => void,
 ): History {
-  const o = checkFitOptions(caller, options, t.s.rows);
+  const o = checkFitOptions(caller, options, t.s.rows, t.fields !== undefined);
   const train = checkObservations(caller, "observations", observations, t.s, t.precision, o.loss);
   const validation =
     o.validation && checkObservations(caller, "options.validation", o.validation, t.s, t.precision, o.loss);
@@ -151,7 +151,10 @@ export function fit(
   const bad = t.s.k === 0 ? -1 : t.K.firstNonFiniteRow({ count: t.s.rows, list: 0, k: t.s.k, phi: t.phi });
   if (bad >= 0)
     throw new RangeError(`${caller}(): row ${bad} of the model's phi is not finite; training needs finite parameters`);
-  t.training = caller.slice("Model.".length);
+  const rho = t.fields ? t.engine.memory.view(t.K.ArrayType, t.fields.rho, t.params.pairs) : [];
+  if (rho.some((x) => !Number.isFinite(x)))
+    throw new RangeError(`${caller}(): the model's rho is not finite; training needs finite parameters`);
+  t.training = caller.slice(caller.indexOf(".") + 1);
   let buffers: BatchBuffers | undefined;
   try {
     const firstRate = learningRateOf(o, fresh ? 0 : t.epoch, caller);
@@ -177,7 +180,7 @@ export function fit(
       const capacity = pairing
         ? pairCapacity(pairing, batchSize)
         : { sets: batchSize, entries: batchSize * train.widest };
-      buffers = new BatchBuffers(t.engine, t.K, t.s, train, capacity, caller);
+      buffers = new BatchBuffers(t.engine, t.K, t.s, train, capacity, caller, t.fields !== undefined);
     } catch (error) {
       for (const ptr of [...added, ...Object.values(placed)]) t.engine.memory.free(ptr);
       if (stepBuffers !== t.stepBuffers) t.engine.memory.free(stepBuffers.base);
@@ -229,7 +232,7 @@ function epochs(
     if (epochStart) take("epoch", epochStart);
     if (!epochStart || unsound(t, data, o, buffers)) {
       take("start", taken.start!);
-      where = `where this ${caller.slice("Model.".length)}() began`;
+      where = `where this ${caller.slice(caller.indexOf(".") + 1)}() began`;
     }
     return new Error(
       `${caller}(): training diverged in epoch ${epoch} (${why}); the parameters were restored to ${where}. ` +

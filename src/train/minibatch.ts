@@ -10,6 +10,7 @@ import type { WasmMemory } from "../wasm/memory.js";
 import type { Random } from "../util/random.js";
 import type { FloatArray, GateSets } from "../util/types.js";
 import type { CheckedShape } from "../ops/checks.js";
+import { fieldArgs, type FieldTerms } from "./fieldterms.js";
 
 /**
  * Observations: one gate set per observation, in CSR form (observation b lists the rows
@@ -45,6 +46,8 @@ export interface Scored {
   readonly scratch: number;
   /** the linear terms (w: n + m elements, then w0), for a model that has them */
   readonly linear?: { readonly w: number; readonly w0: number };
+  /** a model of fields (docs/design.md §16): its shape and rho for the family's batch kernels */
+  readonly fields?: FieldTerms;
 }
 
 /** Items as rows of group B: CSR of each item's rows and their weights (undefined: every weight 1). */
@@ -84,6 +87,7 @@ export class BatchBuffers {
     data: CheckedObservations,
     capacity: Capacity,
     caller: string,
+    fields = false,
   ) {
     this.#memory = engine.memory;
     this.#K = K;
@@ -112,6 +116,9 @@ export class BatchBuffers {
         setWeights: bytes * sets,
         u: bytes * sets * s.k,
         v: bytes * sets * s.k,
+        // a model of fields: its kernels' F and loss slopes are float64
+        values64: fields ? 8 * sets : 0,
+        slopes64: fields ? 8 * sets : 0,
       },
       caller,
       `the observations and batch buffers of a ${shapeText(s)} model`,
@@ -158,8 +165,28 @@ export class BatchBuffers {
     return { n, m, k, sets, indptr, index, weight, splits, u, v };
   }
 
+  /** Views of a model of fields' float64 F and loss slopes of the batch's sets. */
+  fieldViews(): { values: Float64Array; slopes: Float64Array } {
+    const sets = this.#capacity.sets;
+    return {
+      values: this.#memory.view(Float64Array, this.at.values64, sets),
+      slopes: this.#memory.view(Float64Array, this.at.slopes64, sets),
+    };
+  }
+
   /** Phase 1 over the batch's `sets` sets: every set's u, v and F (with the model's linear terms); a view of the F. */
   poolSets(model: Scored, sets: number): FloatArray {
+    if (model.fields) {
+      const { indptr, index, weight } = this.at;
+      const w0 = model.linear ? this.#memory.view(this.#K.ArrayType, model.linear.w0, 1)[0] : 0;
+      this.#K.fieldBatchValues({
+        ...fieldArgs(this.#memory, this.#K, model.fields, model.phi, model.scratch),
+        ...{ sets, indptr, index, weight, values: this.at.values64 },
+        w: model.linear ? model.linear.w : 0,
+        w0,
+      });
+      return this.fieldViews().values.subarray(0, sets);
+    }
     this.#K.batchPooledListed({
       ...this.setArgs(sets),
       phi: model.phi,
@@ -243,7 +270,9 @@ type BatchPart =
   | "values"
   | "setWeights"
   | "u"
-  | "v";
+  | "v"
+  | "values64"
+  | "slopes64";
 
 /** Views of a batch's buffers. */
 export interface BatchViews {

@@ -1,20 +1,23 @@
 // A trainable model (docs/design.md §8): its parameters (phi, and with linear terms a weight
-// per row and an offset) and its training state in wasm memory, and the methods a user calls.
+// per row and an offset; a model of fields, docs/design.md §16, also a weight per pair of fields)
+// and its training state in wasm memory, and the methods a user calls.
 // Making one is create.ts's; training fit.ts's; scoring scoring.ts's; files persist.ts's.
 
 import { shapeText } from "../ops/call.js";
 import { checkShape, type CheckedShape } from "../ops/checks.js";
 import { checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
 import { Random } from "../util/random.js";
-import type { FloatArrayOf, GateSets, Precision, Shape } from "../util/types.js";
+import type { FieldShape, FloatArrayOf, GateSets, Precision, Shape } from "../util/types.js";
+import type { CheckedFieldShape } from "../ops/fieldchecks.js";
+import { fieldPartsBytes, writeFieldShape } from "./fieldterms.js";
 import { allocParts } from "../wasm/layout.js";
 import type { Engine } from "../wasm/loader.js";
 import { fit, type Trainee } from "./fit.js";
 import type { Loss } from "./losses.js";
 import type { Observations } from "./minibatch.js";
-import { checkLoss, checkObservations, type FitOptions, type History } from "./options.js";
+import { checkFieldLoss, checkLoss, checkObservations, type FitOptions, type History } from "./options.js";
 import { pairingOf } from "./pairing.js";
-import { blockBytes, offsetOffset, paramsOf, weightsOffset } from "./params.js";
+import { blockBytes, offsetOffset, pairsOffset, paramsOf, weightsOffset } from "./params.js";
 import { decodeModel, encodeModel } from "./persist.js";
 import { meanLoss, scores } from "./scoring.js";
 
@@ -36,8 +39,9 @@ import { meanLoss, scores } from "./scoring.js";
  * model.dispose();
  * ```
  */
-export class Model<P extends Precision = Precision> {
-  readonly shape: Shape;
+export class Model<P extends Precision = Precision, S extends Shape | FieldShape = Shape> {
+  /** { n, m, k }, or for a model of fields (createFieldModel) { fields, k, pairs } */
+  readonly shape: S;
   readonly precision: P;
   /** The region of phi and the scratch of a call (what predicting needs; fit places the rest). */
   readonly #base: number;
@@ -54,22 +58,42 @@ export class Model<P extends Precision = Precision> {
     linear: boolean,
     caller: string,
     saved?: ArrayLike<number>,
+    fields?: { readonly shape: CheckedFieldShape; readonly rho?: ArrayLike<number> },
   ) {
     const K = engine[precision];
-    this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
+    const f = fields?.shape;
+    this.shape = (f ? fieldShapeOf(f) : Object.freeze({ n: s.n, m: s.m, k: s.k })) as S;
     this.precision = precision;
     this.linear = linear;
-    const params = paramsOf(s, K, linear);
+    const P = f ? f.pairs.length / 2 : 0;
+    const params = paramsOf(s, K, linear, 0, P);
+    const scratch = f
+      ? K.fieldBatchScratchBytes({ G: f.fields.length, largest: f.largest, P, k: f.k })
+      : K.scratchBytes({ n: s.n, m: s.m, k: s.k });
     const { base, at } = allocParts(
       engine.memory,
-      { params: blockBytes(params), scratch: K.scratchBytes({ n: s.n, m: s.m, k: s.k }) },
+      { params: blockBytes(params), scratch, ...fieldPartsBytes(f) },
       caller,
-      `a ${shapeText(s)} ${precision} model`,
+      f
+        ? `a ${precision} model of ${f.fields.length} fields, ${f.rows} rows of k = ${f.k}`
+        : `a ${shapeText(s)} ${precision} model`,
     );
     this.#base = base;
     // regions may be reused memory: the linear terms start at 0 (phi is set by the caller), or as saved
     engine.memory.view(Uint8Array, at.params, blockBytes(params)).fill(0);
     if (saved) engine.memory.view(K.ArrayType, at.params, params.count).set(saved);
+    const terms = f && {
+      shape: f,
+      counts: at.counts,
+      pairs: at.pairs,
+      rho: at.params + pairsOffset(params),
+      rho64: at.rho64,
+      pairGradient: at.pairGradient,
+    };
+    if (terms) {
+      writeFieldShape(engine.memory, terms);
+      if (!saved) engine.memory.view(K.ArrayType, terms.rho, P).set(fields?.rho ?? new Float64Array(P).fill(1));
+    }
     this.#t = {
       engine,
       K,
@@ -78,6 +102,7 @@ export class Model<P extends Precision = Precision> {
       phi: at.params,
       params: { ...params, at: at.params },
       ...(linear && { linear: { w: at.params + weightsOffset(params), w0: at.params + offsetOffset(params) } }),
+      ...(terms && { fields: terms }),
       scratch: at.scratch,
       stepBuffers: undefined,
       optimizer: undefined,
@@ -155,6 +180,23 @@ export class Model<P extends Precision = Precision> {
     if (typeof value !== "number" || !Number.isFinite(value))
       throw new RangeError(`Model.w0: the offset must be a finite number, got ${String(value)}`);
     t.engine.memory.view(t.K.ArrayType, t.linear!.w0, 1)[0] = value;
+  }
+
+  /**
+   * A model of fields' weight of each pair of fields (shape.pairs' order), as a live view of
+   * wasm memory (phi's type); a model of two groups has none (Error).
+   *
+   * @example
+   * ```ts
+   * const model = createFieldModel({ fields: [3, 2], k: 4, pairs: [[0, 1], [0, 0]] }, { rho: [1, 0.5] });
+   * model.rho; // Float32Array [1, 0.5]
+   * ```
+   */
+  get rho(): FloatArrayOf<P> {
+    this.#live("Model.rho");
+    const t = this.#t;
+    if (!t.fields) throw new Error("Model.rho: this model has no pairs of fields (createFieldModel makes them)");
+    return t.engine.memory.lease(t.K.ArrayType, t.fields.rho, t.params.pairs) as FloatArrayOf<P>;
   }
 
   #linear(member: string): Trainee {
@@ -245,6 +287,7 @@ export class Model<P extends Precision = Precision> {
     const caller = "Model.evaluate";
     this.#live(caller);
     checkLoss(caller, "loss", loss);
+    if (this.#t.fields) checkFieldLoss(caller, "loss", loss);
     const random = new Random(checkSeed(caller, "seed", seed));
     const data = checkObservations(caller, "observations", observations, this.#t.s, this.precision, loss);
     const draws = { maxSampled: 10, kos: { k: 5, n: 10 } };
@@ -269,7 +312,7 @@ export class Model<P extends Precision = Precision> {
     this.#live("Model.save");
     const t = this.#t;
     const params = t.engine.memory.view(t.K.ArrayType, t.params.at, t.params.count);
-    return encodeModel(this.shape, this.precision, this.linear, params);
+    return encodeModel(t.s, this.precision, this.linear, params, t.fields?.shape);
   }
 
   /**
@@ -286,11 +329,13 @@ export class Model<P extends Precision = Precision> {
    * ```
    */
   withNewRows(
+    this: Model<P, Shape>,
     rows: { readonly a?: number; readonly b?: number },
     options?: { readonly scale?: number; readonly seed?: number },
   ): Model<P> {
     const caller = "Model.withNewRows";
     this.#live(caller);
+    if (this.#t.fields) throw new Error(`${caller}(): a model of fields has no groups A and B to grow`);
     const r = checkOptions<{ a: number; b: number }>(caller, "rows", rows ?? {}, ["a", "b"]);
     const o = checkOptions<{ scale: number; seed: number }>(caller, "options", options, ["scale", "seed"]);
     const { n, m, k } = this.shape;
@@ -338,6 +383,12 @@ export class Model<P extends Precision = Precision> {
     const t = this.#t,
       s = t.s;
     const kind = (linear: boolean, precision: string) => `${precision} model${linear ? " with linear terms" : ""}`;
+    const savedFields = saved.fields && fieldShapeOf(saved.fields);
+    const ours = t.fields && fieldShapeOf(t.fields.shape);
+    if (JSON.stringify(savedFields) !== JSON.stringify(ours))
+      throw new RangeError(
+        `${caller}(): bytes hold a ${savedFields ? `model of fields ${JSON.stringify(savedFields)}` : "model of two groups"}, this model is ${ours ? `one of fields ${JSON.stringify(ours)}` : "one of two groups"}`,
+      );
     if (
       saved.precision !== this.precision ||
       saved.linear !== this.linear ||
@@ -377,4 +428,12 @@ export class Model<P extends Precision = Precision> {
     t.stepBuffers = undefined;
     memory.free(this.#base);
   }
+}
+
+/** A checked field shape as the user's plain, frozen { fields, k, pairs }. */
+function fieldShapeOf(f: CheckedFieldShape): FieldShape {
+  const pairs = Array.from({ length: f.pairs.length / 2 }, (_, p) =>
+    Object.freeze([f.pairs[2 * p], f.pairs[2 * p + 1]] as const),
+  );
+  return Object.freeze({ fields: Object.freeze(Array.from(f.fields)), k: f.k, pairs: Object.freeze(pairs) });
 }

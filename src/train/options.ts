@@ -3,7 +3,7 @@
 // Every check takes the caller first, then the argument's name (where it varies), then the value.
 
 import { checkGateSets, checkNumbers, checkRows, snapshotArray, type CheckedShape } from "../ops/checks.js";
-import { checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
+import { checkBoolean, checkInteger, checkOptions, checkReal, checkSeed } from "../util/checks.js";
 import { describe, readFields, shown } from "../util/read.js";
 import type { Precision } from "../util/types.js";
 import type { Loss } from "./losses.js";
@@ -49,6 +49,12 @@ export interface FitOptions {
    * [every row, and w0]
    */
   readonly trainable?: ArrayLike<number>;
+  /**
+   * A model of fields (createFieldModel): whether fit learns the weight rho of each pair of
+   * fields; false keeps rho as it is, bit for bit (a classic FM's 1s, or weights known
+   * beforehand). Models of two groups have no rho [true]
+   */
+  readonly learnRho?: boolean;
   /** warp and warp-kos: negatives drawn before an observation gives up (LightFM's max_sampled) [10] */
   readonly maxSampled?: number;
   /** warp-kos: the positive is the k-th best scored of n drawn from the user's positives [{ k: 5, n: 10 }] */
@@ -92,6 +98,7 @@ export type CheckedFitOptions = {
   readonly regWeight?: Float64Array;
   /** one byte a row: 1 where the row trains (undefined: every row, and w0) */
   readonly trainable?: Uint8Array;
+  readonly learnRho: boolean;
   readonly maxSampled: number;
   readonly kos: { readonly k: number; readonly n: number };
   readonly clipNorm: number;
@@ -111,6 +118,17 @@ export function checkLoss(caller: string, name: string, loss: unknown): Loss {
     );
   }
   return loss as Loss;
+}
+
+/**
+ * A model of fields trains with squared or logistic loss: the pairwise losses draw items for a
+ * user, which takes two groups (users and items) that fields do not name.
+ */
+export function checkFieldLoss(caller: string, name: string, loss: Loss): void {
+  if (loss !== "squared" && loss !== "logistic")
+    throw new RangeError(
+      `${caller}(): ${name} "${loss}" needs a model of two groups (users and items); a model of fields trains with "squared" or "logistic"`,
+    );
 }
 
 function checkCallback(caller: string, name: string, value: unknown): void {
@@ -156,8 +174,11 @@ function checkOptimizer(caller: string, value: unknown): OptimizerOptions {
   return o as OptimizerOptions;
 }
 
-/** fit's options; `rows` (n + m) is regWeight's length. */
-export function checkFitOptions(caller: string, options: unknown, rows: number): CheckedFitOptions {
+/**
+ * fit's options; `rows` (n + m) is regWeight's length; `fields`: the model is one of fields (the
+ * pairwise losses need two groups, learnRho needs pairs).
+ */
+export function checkFitOptions(caller: string, options: unknown, rows: number, fields = false): CheckedFitOptions {
   const o = checkOptions<FitOptions & { l2: unknown }>(caller, "options", options, [
     "loss",
     "optimizer",
@@ -169,6 +190,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     "regFixed",
     "regWeight",
     "trainable",
+    "learnRho",
     "maxSampled",
     "kos",
     "clipNorm",
@@ -200,8 +222,14 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
   const kosK = checkInteger(caller, "options.kos.k", kos.k ?? Math.min(5, kosN), 1, kosN);
   checkCallback(caller, "options.onEpoch", o.onEpoch);
   checkCallback(caller, "options.onBatch", o.onBatch);
+  if (o.learnRho !== undefined && !fields)
+    throw new TypeError(
+      `${caller}(): options.learnRho is for models of fields (createFieldModel); this model has no rho`,
+    );
+  const loss = checkLoss(caller, "options.loss", o.loss ?? "squared");
+  if (fields) checkFieldLoss(caller, "options.loss", loss);
   return {
-    loss: checkLoss(caller, "options.loss", o.loss ?? "squared"),
+    loss,
     optimizer,
     learningRate: optimizer.learningRate ?? defaultLearningRate(optimizer.type),
     epochs: checkInteger(caller, "options.epochs", o.epochs ?? 10, 0),
@@ -211,6 +239,7 @@ export function checkFitOptions(caller: string, options: unknown, rows: number):
     regFixed: checkReal(caller, "options.regFixed", o.regFixed, 0, 0),
     regWeight,
     trainable,
+    learnRho: o.learnRho === undefined ? true : checkBoolean(caller, "options.learnRho", o.learnRho),
     maxSampled: checkInteger(caller, "options.maxSampled", o.maxSampled ?? 10, 1, 2 ** 20),
     kos: { k: kosK, n: kosN },
     clipNorm: o.clipNorm === Infinity ? Infinity : checkReal(caller, "options.clipNorm", o.clipNorm, Infinity, 0),

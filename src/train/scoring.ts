@@ -21,7 +21,15 @@ function inChunks(
   each: (buffers: BatchBuffers, ids: Uint32Array, start: number) => void,
 ): void {
   const size = Math.min(chunk, Math.max(1, data.count));
-  const buffers = new BatchBuffers(model.engine, model.K, model.s, data, capacity(size), caller);
+  const buffers = new BatchBuffers(
+    model.engine,
+    model.K,
+    model.s,
+    data,
+    capacity(size),
+    caller,
+    model.fields !== undefined,
+  );
   try {
     for (let start = 0; start < data.count; start += size) {
       each(
