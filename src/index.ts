@@ -25,6 +25,13 @@ export type { PlanShape } from "./wasm/preplan.js";
 export { exportWisdom, importWisdom, type ImportWisdomOptions, type Wisdom, type WisdomKey } from "./wasm/wisdom.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./ops/problem.js";
 export {
+  createFieldProblem,
+  FieldProblem,
+  type FieldProblemGradientOptions,
+  type FieldProblemGradients,
+} from "./ops/fieldproblem.js";
+export type { FieldProblemShape } from "./ops/fieldowned.js";
+export {
   CHUNK_ALIGNMENT,
   combinePooled,
   gateGradientChunk,
