@@ -42,6 +42,7 @@ export {
 } from "./ops/chunks.js";
 export { createThreadPool, MAX_THREADS, ThreadPool, type ThreadPoolOptions } from "./threads/pool.js";
 export { ThreadedProblem, TILE_ROWS } from "./ops/tiled.js";
+export { ThreadedFieldProblem } from "./ops/fieldtiled.js";
 export { createModel, loadModel, type ModelOptions } from "./train/create.js";
 export { Model } from "./train/model.js";
 export type { EpochReport, FitOptions, History } from "./train/options.js";
