@@ -40,6 +40,16 @@ export {
   type PooledNodes,
   type PooledPart,
 } from "./ops/chunks.js";
+export {
+  combineFieldParts,
+  combineFieldSums,
+  fieldGradientChunk,
+  fieldPoolChunk,
+  type FieldChunkOptions,
+  type FieldChunkSums,
+  type FieldPooled,
+  type FieldPooledPart,
+} from "./ops/fieldchunks.js";
 export { createThreadPool, MAX_THREADS, ThreadPool, type ThreadPoolOptions } from "./threads/pool.js";
 export { ThreadedProblem, TILE_ROWS } from "./ops/tiled.js";
 export { ThreadedFieldProblem } from "./ops/fieldtiled.js";
