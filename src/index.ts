@@ -26,6 +26,13 @@ export type { PlanShape } from "./wasm/preplan.js";
 export { exportWisdom, importWisdom, type ImportWisdomOptions, type Wisdom, type WisdomKey } from "./wasm/wisdom.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./ops/problem.js";
 export {
+  createFieldProblem,
+  FieldProblem,
+  type FieldProblemGradientOptions,
+  type FieldProblemGradients,
+} from "./ops/fieldproblem.js";
+export type { FieldProblemShape } from "./ops/fieldowned.js";
+export {
   CHUNK_ALIGNMENT,
   combinePooled,
   gateGradientChunk,
@@ -34,8 +41,19 @@ export {
   type PooledNodes,
   type PooledPart,
 } from "./ops/chunks.js";
+export {
+  combineFieldParts,
+  combineFieldSums,
+  fieldGradientChunk,
+  fieldPoolChunk,
+  type FieldChunkOptions,
+  type FieldChunkSums,
+  type FieldPooled,
+  type FieldPooledPart,
+} from "./ops/fieldchunks.js";
 export { createThreadPool, MAX_THREADS, ThreadPool, type ThreadPoolOptions } from "./threads/pool.js";
 export { ThreadedProblem, TILE_ROWS } from "./ops/tiled.js";
+export { ThreadedFieldProblem } from "./ops/fieldtiled.js";
 export {
   createFieldModel,
   createModel,

@@ -12,7 +12,7 @@ import { shapeText } from "./call.js";
 import type { CheckedShape } from "./checks.js";
 
 /** An array in wasm memory and its leased view over the buffer it was last made for. */
-class Leased {
+export class Leased {
   #view: FloatArray | undefined;
   constructor(
     readonly ptr: number,
@@ -31,35 +31,97 @@ class Leased {
 export type Output = "gradient" | "gateGradient";
 
 /**
- * A problem's memory: its region of named parts (phi, h, u and v, and `extra`), its outputs, its
- * views and its lifetime. `label` names its members in errors ("Problem" or "ThreadedProblem").
+ * What owns regions of wasm memory for a problem: its outputs, made on first use, their leased
+ * views, and its lifetime. `label` names its members in errors ("Problem", "FieldProblem", ...).
  */
-export class ProblemMemory<P extends Precision> {
-  readonly shape: Shape;
-  readonly K: PrecisionKernels;
-  /** Where each part of the problem's region is. */
-  readonly at: Readonly<Record<string, number>>;
-  readonly #regions: number[];
-  readonly #phi: Leased;
-  readonly #h: Leased;
-  readonly #outputs: Partial<Record<Output, Leased>> = {};
+export abstract class RegionOwner<O extends string> {
+  abstract readonly K: PrecisionKernels;
+  readonly #regions: number[] = [];
+  readonly #outputs: Partial<Record<O, Leased>> = {};
   #disposed = false;
 
   constructor(
     readonly engine: Engine,
+    readonly label: string,
+  ) {}
+
+  /** The problem as errors describe it. */
+  abstract what(): string;
+
+  /** An output's elements, and what it is in a refusal's message. */
+  protected abstract outputOf(name: O): { readonly length: number; readonly what: string };
+
+  /** Takes a region of the problem's: freed with it. */
+  protected adopt(ptr: number): void {
+    this.#regions.push(ptr);
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Error once disposed; `member` is a getter's name or a method's with its parentheses. */
+  live(member: string): void {
+    if (this.#disposed) throw new Error(`${this.label}.${member}: this ${this.label} was disposed`);
+  }
+
+  /** An output region, made and zeroed on first use; its pointer. */
+  output(name: O, caller: string): number {
+    let output = this.#outputs[name];
+    if (output === undefined) {
+      const { length, what } = this.outputOf(name);
+      const ptr = allocRegion(this.engine.memory, length * this.K.bytesPerElement, caller, what);
+      this.#regions.push(ptr);
+      output = this.#outputs[name] = new Leased(ptr, length);
+      output.view(this.engine, this.K).fill(0);
+    }
+    return output.ptr;
+  }
+
+  /** A leased view of an output made by output(). */
+  outputView(name: O): FloatArray {
+    return this.#outputs[name]!.view(this.engine, this.K);
+  }
+
+  /** Marks the problem disposed (every member throws from now on); free() returns its memory. */
+  dispose(): void {
+    this.#disposed = true;
+  }
+
+  /** Returns every region to the allocator: views made for them die. Once. */
+  free(): void {
+    for (const ptr of this.#regions.splice(0)) this.engine.memory.free(ptr);
+  }
+}
+
+/**
+ * A problem's memory: its region of named parts (phi, h, u and v, and `extra`), its outputs, its
+ * views and its lifetime. `label` names its members in errors ("Problem" or "ThreadedProblem").
+ */
+export class ProblemMemory<P extends Precision> extends RegionOwner<Output> {
+  readonly shape: Shape;
+  readonly K: PrecisionKernels;
+  /** Where each part of the problem's region is. */
+  readonly at: Readonly<Record<string, number>>;
+  readonly #phi: Leased;
+  readonly #h: Leased;
+
+  constructor(
+    engine: Engine,
     readonly s: CheckedShape,
     readonly precision: P,
-    readonly label: string,
+    label: string,
     extra: Parts<string>,
     caller: string,
   ) {
+    super(engine, label);
     const K = (this.K = engine[precision]);
     const bytes = K.bytesPerElement;
     this.shape = Object.freeze({ n: s.n, m: s.m, k: s.k });
     // one region: all or nothing
     const parts = { phi: s.elements * bytes, h: s.rows * bytes, u: s.k * bytes, v: s.k * bytes, ...extra };
     const { base, at } = allocParts(engine.memory, parts, caller, () => `a ${this.what()}`);
-    this.#regions = [base];
+    this.adopt(base);
     this.at = at;
     this.#phi = new Leased(at.phi, s.elements);
     this.#h = new Leased(at.h, s.rows);
@@ -73,15 +135,6 @@ export class ProblemMemory<P extends Precision> {
     return `${shapeText(this.s)} ${this.precision} problem`;
   }
 
-  get disposed(): boolean {
-    return this.#disposed;
-  }
-
-  /** Error once disposed; `member` is a getter's name or a method's with its parentheses. */
-  live(member: string): void {
-    if (this.#disposed) throw new Error(`${this.label}.${member}: this ${this.label} was disposed`);
-  }
-
   get phi(): FloatArrayOf<P> {
     return this.#phi.view(this.engine, this.K) as FloatArrayOf<P>;
   }
@@ -90,33 +143,18 @@ export class ProblemMemory<P extends Precision> {
     return this.#h.view(this.engine, this.K) as FloatArrayOf<P>;
   }
 
-  /** An output region (gradient: (n + m) k elements; gateGradient: n + m), made and zeroed on first use. */
-  output(name: Output, caller: string): number {
-    let output = this.#outputs[name];
-    if (output === undefined) {
-      const length = name === "gradient" ? this.s.elements : this.s.rows;
-      const what = `the ${name === "gradient" ? "gradient" : "gate gradient"} of a ${this.what()}`;
-      const ptr = allocRegion(this.engine.memory, length * this.K.bytesPerElement, caller, what);
-      this.#regions.push(ptr);
-      output = this.#outputs[name] = new Leased(ptr, length);
-      output.view(this.engine, this.K).fill(0);
-    }
-    return output.ptr;
+  /** gradient: (n + m) k elements; gateGradient: n + m. */
+  protected outputOf(name: Output) {
+    const gradient = name === "gradient";
+    return {
+      length: gradient ? this.s.elements : this.s.rows,
+      what: `the ${gradient ? "gradient" : "gate gradient"} of a ${this.what()}`,
+    };
   }
 
   /** A leased view of an output made by output(). */
-  outputView(name: Output): FloatArrayOf<P> {
-    return this.#outputs[name]!.view(this.engine, this.K) as FloatArrayOf<P>;
-  }
-
-  /** Marks the problem disposed (every member throws from now on); free() returns its memory. */
-  dispose(): void {
-    this.#disposed = true;
-  }
-
-  /** Returns every region to the allocator: views made for them die. Once. */
-  free(): void {
-    for (const ptr of this.#regions.splice(0)) this.engine.memory.free(ptr);
+  override outputView(name: Output): FloatArrayOf<P> {
+    return super.outputView(name) as FloatArrayOf<P>;
   }
 }
 

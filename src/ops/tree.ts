@@ -31,6 +31,26 @@ export function readNodes(engine: Engine, meta: number, values: number, count: n
   };
 }
 
+/** A group's `count` nodes (its ranges' in row order) where combine reads them: metadata at `at.meta`, sums at `at.sums`. */
+export function writeNodes(
+  engine: Engine,
+  group: readonly PooledNodes[],
+  count: number,
+  k: number,
+  at: { readonly meta: number; readonly sums: number },
+): void {
+  const meta = engine.memory.view(Uint32Array, at.meta, 2 * count);
+  const sums = engine.memory.view(Float64Array, at.sums, count * k);
+  let i = 0;
+  for (const nodes of group) {
+    sums.set(nodes.sums, i * k);
+    for (let j = 0; j < nodes.blocks.length; j++, i++) {
+      meta[2 * i] = nodes.blocks[j];
+      meta[2 * i + 1] = nodes.levels[j];
+    }
+  }
+}
+
 /**
  * Joins each group's nodes (its ranges in row order) into the group's pooled sum, and F from
  * them: the bits of one pass over groups of `rows[0]` and `rows[1]` rows.
@@ -62,17 +82,7 @@ export function combineNodes(
     what,
   );
   groups.forEach((group, g) => {
-    // the group's nodes, range after range, where combine reads them
-    const meta = memory.view(Uint32Array, at.meta, 2 * counts[g]);
-    const sums = memory.view(Float64Array, at.sums, counts[g] * k);
-    let i = 0;
-    for (const nodes of group) {
-      sums.set(nodes.sums, i * k);
-      for (let j = 0; j < nodes.blocks.length; j++, i++) {
-        meta[2 * i] = nodes.blocks[j];
-        meta[2 * i + 1] = nodes.levels[j];
-      }
-    }
+    writeNodes(engine, group, counts[g], k, at);
     const blocks = Math.ceil(rows[g] / BLOCK_ROWS);
     K.combine({
       count: counts[g],
