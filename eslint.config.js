@@ -71,11 +71,12 @@ export default tseslint.config(
                 "**/dist/*.js",
                 "!**/dist/index.js",
                 "!**/dist/reference.js",
+                "!**/dist/fields.js",
                 "**/dist/*/**",
                 "!**/dist/recommend/index.js",
               ],
               message:
-                "examples import only crossgrad's public entries (dist/index.js, dist/reference.js, dist/recommend/index.js)",
+                "examples import only crossgrad's public entries (dist/index.js, dist/reference.js, dist/fields.js, dist/recommend/index.js)",
             },
           ],
         },

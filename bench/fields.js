@@ -5,7 +5,8 @@
 // dense call; two fields against §1's kernels. Environment-agnostic: Node, Deno and Bun run it,
 // and `node bench/fields.js` prints the table alone.
 
-import { createProblem, fieldGradients, gateGradient, valueAndGradient } from "../dist/index.js";
+import { createProblem, gateGradient, valueAndGradient } from "../dist/index.js";
+import { fieldGradients } from "../dist/fields.js";
 
 /** Every pair of G fields, self pairs included: G (G + 1) / 2. */
 const allPairs = (G) => {

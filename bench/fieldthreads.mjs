@@ -6,7 +6,8 @@
 // on all of them.
 //   node bench/fieldthreads.mjs [rounds]
 import { cpus } from "node:os";
-import { createFieldProblem, createThreadPool, init } from "../dist/index.js";
+import { createThreadPool, init } from "../dist/index.js";
+import { createFieldProblem, createThreadedFieldProblem } from "../dist/fields.js";
 
 const rounds = Number(process.argv[2] ?? 15);
 await init();
@@ -36,8 +37,8 @@ const fill = (p) => {
 };
 const contenders = [
   { name: "FieldProblem (calling thread)", p: fill(createFieldProblem(shape)) },
-  { name: "ThreadPool, 1 thread", p: fill(pools[0].createFieldProblem(shape)) },
-  { name: `ThreadPool, ${threads} threads`, p: fill(pools[1].createFieldProblem(shape)) },
+  { name: "ThreadPool, 1 thread", p: fill(createThreadedFieldProblem(pools[0], shape)) },
+  { name: `ThreadPool, ${threads} threads`, p: fill(createThreadedFieldProblem(pools[1], shape)) },
 ];
 const best = { gradients: contenders.map(() => Infinity), value: contenders.map(() => Infinity) };
 const values = new Set();

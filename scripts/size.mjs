@@ -19,6 +19,7 @@ export const ENTRIES = {
   "crossgrad/reference": { entry: "dist/reference.js", budget: 2 * 1024 },
   // the recommender layer reaches the trainer, and through it the kernels: a page that uses it loads both
   "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 100 * 1024 },
+  "crossgrad/fields": { entry: "dist/fields.js", budget: 120 * 1024 },
   "the scalar build (hosts without wasm SIMD)": { entry: "dist/wasm/generated/scalar.js", budget: 15 * 1024 },
 };
 

@@ -6,14 +6,6 @@ export { hostHasSimd, type WasmSource } from "./wasm/loader.js";
 export { value, gradient, valueAndGradient, gateGradient, pooled } from "./ops/api.js";
 export { batchPooled, batchGradient, type BatchPooled } from "./ops/batch.js";
 export {
-  fieldValue,
-  fieldGradients,
-  fieldPooled,
-  type FieldGradientOptions,
-  type FieldGradients,
-} from "./ops/fields.js";
-export { fieldBatchValues, fieldBatchGradient, type FieldBatchGradient } from "./ops/fieldbatch.js";
-export {
   planEntries,
   PLAN_BUDGET_MS,
   type PlanEntry,
@@ -26,13 +18,6 @@ export type { PlanShape } from "./wasm/preplan.js";
 export { exportWisdom, importWisdom, type ImportWisdomOptions, type Wisdom, type WisdomKey } from "./wasm/wisdom.js";
 export { createProblem, Problem, type ProblemOptions, type ProblemGradientOptions } from "./ops/problem.js";
 export {
-  createFieldProblem,
-  FieldProblem,
-  type FieldProblemGradientOptions,
-  type FieldProblemGradients,
-} from "./ops/fieldproblem.js";
-export type { FieldProblemShape } from "./ops/fieldowned.js";
-export {
   CHUNK_ALIGNMENT,
   combinePooled,
   gateGradientChunk,
@@ -41,27 +26,9 @@ export {
   type PooledNodes,
   type PooledPart,
 } from "./ops/chunks.js";
-export {
-  combineFieldParts,
-  combineFieldSums,
-  fieldGradientChunk,
-  fieldPoolChunk,
-  type FieldChunkOptions,
-  type FieldChunkSums,
-  type FieldPooled,
-  type FieldPooledPart,
-} from "./ops/fieldchunks.js";
 export { createThreadPool, MAX_THREADS, ThreadPool, type ThreadPoolOptions } from "./threads/pool.js";
 export { ThreadedProblem, TILE_ROWS } from "./ops/tiled.js";
-export { ThreadedFieldProblem } from "./ops/fieldtiled.js";
-export {
-  createFieldModel,
-  createModel,
-  loadFieldModel,
-  loadModel,
-  type FieldModelOptions,
-  type ModelOptions,
-} from "./train/create.js";
+export { createModel, loadModel, type ModelOptions } from "./train/create.js";
 export { Model } from "./train/model.js";
 export type { EpochReport, FitOptions, History } from "./train/options.js";
 export type { Loss } from "./train/losses.js";

@@ -2,15 +2,8 @@
 // and fieldBatchGradient against a loop of fieldValue and fieldGradients over the sets, bit for
 // bit, for every shape of the family's suite, f32 and f64, with and without row weights.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  fieldBatchGradient,
-  fieldBatchValues,
-  fieldGradients,
-  fieldValue,
-  type FieldShape,
-  type FloatArray,
-  type GateSets,
-} from "../src/index.js";
+import { type FieldShape, type FloatArray, type GateSets } from "../src/index.js";
+import { fieldBatchGradient, fieldBatchValues, fieldGradients, fieldValue } from "../src/fields.js";
 import { init } from "../src/wasm/init.js";
 import { Random } from "../src/util/random.js";
 import { problem, shapes, starts } from "./fields-helpers.js";

@@ -3,15 +3,8 @@
 // rows passes and its sums folded, has the bits of one fieldGradients call whatever the chunking;
 // the parts' checks name the argument.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  combineFieldParts,
-  combineFieldSums,
-  fieldGradientChunk,
-  fieldPoolChunk,
-  fieldPooled,
-  type FieldShape,
-  type FloatArray,
-} from "../src/index.js";
+import { type FieldShape, type FloatArray } from "../src/index.js";
+import { combineFieldParts, combineFieldSums, fieldGradientChunk, fieldPoolChunk, fieldPooled } from "../src/fields.js";
 import { init } from "../src/wasm/init.js";
 import { firstBitDifference } from "./helpers.js";
 import { blockCases, expected, inputs } from "./fieldpaths-helpers.js";

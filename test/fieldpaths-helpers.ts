@@ -1,7 +1,8 @@
 // Shared by the factorization-machine family's zero-copy, threaded and chunked paths' tests
 // (docs/design.md §16): shapes that cross blocks and tiles, and the copying call's results on the
 // same inputs, whose bits every path must give.
-import { fieldGradients, type FieldShape, type FloatArray, type Precision } from "../src/index.js";
+import { type FieldShape, type FloatArray, type Precision } from "../src/index.js";
+import { fieldGradients } from "../src/fields.js";
 import { problem, shapes } from "./fields-helpers.js";
 
 export interface Case {

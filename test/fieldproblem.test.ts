@@ -1,7 +1,8 @@
 // The factorization-machine family's zero-copy Problem (docs/design.md §16): the bits of the
 // copying call on the same inputs, views of its own regions, its checks and its lifetime.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createFieldProblem, fieldGradients, fieldValue, type FloatArray } from "../src/index.js";
+import { type FloatArray } from "../src/index.js";
+import { createFieldProblem, fieldGradients, fieldValue } from "../src/fields.js";
 import { init } from "../src/wasm/init.js";
 import { firstBitDifference } from "./helpers.js";
 import { blockCases, expected, inputs } from "./fieldpaths-helpers.js";

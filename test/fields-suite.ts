@@ -5,17 +5,8 @@
 // §1's kernels; and the arguments' checks.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  fieldGradients,
-  fieldPooled,
-  fieldValue,
-  gateGradient,
-  gradient,
-  value,
-  type FieldShape,
-  type FloatArray,
-  type Precision,
-} from "../src/index.js";
+import { gateGradient, gradient, value, type FieldShape, type FloatArray, type Precision } from "../src/index.js";
+import { fieldGradients, fieldPooled, fieldValue } from "../src/fields.js";
 import { info } from "../src/wasm/init.js";
 import { referenceFields } from "../src/reference.js";
 import { Random } from "../src/util/random.js";

@@ -2,7 +2,8 @@
 // pooled and run on workers give the bits of one call for 1, 2 and 3 threads; checks and lifetime
 // as a ThreadedProblem's. Runs in Node (worker_threads) and in Chromium (Web Workers).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFieldProblem, createThreadPool, TILE_ROWS, type ThreadPool } from "../src/index.js";
+import { createThreadPool, TILE_ROWS, type ThreadPool } from "../src/index.js";
+import { createFieldProblem, createThreadedFieldProblem } from "../src/fields.js";
 import { init } from "../src/wasm/init.js";
 import { firstBitDifference } from "./helpers.js";
 import { blockCases, expected, inputs, type Case } from "./fieldpaths-helpers.js";
@@ -50,7 +51,7 @@ describe.each(["f32", "f64"] as const)("%s threaded field problems", (precision)
       const want = expected(c, x, 0.5);
       for (const threads of [1, 2, 3]) {
         const pool = await poolOf(threads);
-        const p = pool.createFieldProblem(c.shape, { precision });
+        const p = createThreadedFieldProblem(pool, c.shape, { precision });
         p.phi.set(x.phi);
         p.h.set(x.h);
         p.w.set(x.w);
@@ -82,10 +83,10 @@ describe.each(["f32", "f64"] as const)("%s threaded field problems", (precision)
 describe("a threaded field problem's checks and lifetime", () => {
   it("checks its shape and options, naming the argument; a refused call changes nothing", async () => {
     const pool = await poolOf(2);
-    expect(() => pool.createFieldProblem({ fields: [3], k: -1, pairs: [] })).toThrow(
-      /ThreadPool\.createFieldProblem\(\): shape\.k must be an integer/,
+    expect(() => createThreadedFieldProblem(pool, { fields: [3], k: -1, pairs: [] })).toThrow(
+      /createThreadedFieldProblem\(\): shape\.k must be an integer/,
     );
-    const p = pool.createFieldProblem({ fields: [3], k: 2, pairs: [[0, 0]] }, { precision: "f64" });
+    const p = createThreadedFieldProblem(pool, { fields: [3], k: 2, pairs: [[0, 0]] }, { precision: "f64" });
     p.phi.set([1, 0, 0, 1, 1, 1]);
     p.h.fill(1);
     const r = await p.gradients();
@@ -106,7 +107,7 @@ describe("a threaded field problem's checks and lifetime", () => {
 
   it("rejects a call queued when the problem is disposed, and frees its memory once the call has ended", async () => {
     const pool = await poolOf(2);
-    const p = pool.createFieldProblem({ fields: [TILE_ROWS, 500], k: 4, pairs: [[0, 1]] });
+    const p = createThreadedFieldProblem(pool, { fields: [TILE_ROWS, 500], k: 4, pairs: [[0, 1]] });
     p.h.fill(1);
     const first = p.value();
     const queued = p.gradients();

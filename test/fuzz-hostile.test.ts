@@ -17,6 +17,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as lib from "../src/index.js";
+import * as fieldLib from "../src/fields.js";
 import type { Model, Problem, ThreadPool } from "../src/index.js";
 import { requireEngine } from "../src/wasm/init.js";
 import { verifyMemories } from "../src/wasm/memory.js";
@@ -382,7 +383,7 @@ function fieldSpec(fn: "fieldValue" | "fieldGradients" | "fieldPooled"): Spec[] 
         accumulate: d.next() < 0.5,
       };
       const args = [d.phi, h, shape, ...(takesParams ? [params] : []), ...(takesOptions ? [options] : [])];
-      return { args, run: (a) => (lib[fn] as (...x: unknown[]) => unknown)(...a) };
+      return { args, run: (a) => (fieldLib[fn] as (...x: unknown[]) => unknown)(...a) };
     },
   }));
 }

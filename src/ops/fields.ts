@@ -243,7 +243,7 @@ export function fieldPooled<A extends FloatArray>(phi: A, h: Gates, shape: Field
  * ```ts
  * const phi = new Float64Array([1, 0, 0, 1, 1, 1]);
  * const r = fieldGradients(phi, [1, 1, 1], { fields: [3], k: 2, pairs: [[0, 0]] });
- * // r.value 2; r.gradient [1, 1, 1, 1, 1, 1]: row 0 gets u - phi_0 = (1, 1), ...
+ * // r.value 2; r.gradient [1, 2, 2, 1, 1, 1]: row r gets u - phi_r, u = (2, 2)
  * // r.gateGradient [1, 1, 2]; r.pairGradient [2]
  * ```
  */

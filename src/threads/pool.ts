@@ -6,11 +6,9 @@
 import { checkPrecision, checkShape } from "../ops/checks.js";
 import { runHere, type Job } from "../ops/ranges.js";
 import { ThreadedProblem } from "../ops/tiled.js";
-import { checkFieldShape } from "../ops/fieldchecks.js";
-import { ThreadedFieldProblem } from "../ops/fieldtiled.js";
 import { checkOptions } from "../util/checks.js";
 import { describe, shown } from "../util/read.js";
-import type { FieldShape, Precision, Shape } from "../util/types.js";
+import type { Precision, Shape } from "../util/types.js";
 import { KERNEL_ARGS } from "../wasm/generated/kernels.js";
 import { hostHasSimd, loadFresh, type Engine, type PrecisionKernels } from "../wasm/loader.js";
 import type { WasmModuleLike } from "../wasm/wasm-types.js";
@@ -177,30 +175,6 @@ export class ThreadPool {
     const s = checkShape(caller, "shape", shape);
     const o = checkOptions<{ precision: P }>(caller, "options", options, ["precision"]);
     return new ThreadedProblem(this, s, checkPrecision(caller, o.precision) as P);
-  }
-
-  /**
-   * A factorization-machine problem (G fields, weighted pairs of them, row weights, an offset)
-   * whose arrays live in the pool's shared memory: createFieldProblem's, its kernels on the pool's
-   * threads, with the bits of one call for every thread count.
-   *
-   * @example
-   * ```ts
-   * const pool = await createThreadPool({ threads: 2 });
-   * const p = pool.createFieldProblem({ fields: [250_000, 250_000], k: 32, pairs: [[0, 1], [1, 1]] });
-   * p.phi.set(embeddings); p.h.fill(1);
-   * const { value, gradient, pairGradient } = await p.gradients();
-   * ```
-   */
-  createFieldProblem<P extends Precision = "f32">(
-    shape: FieldShape,
-    options?: { precision?: P },
-  ): ThreadedFieldProblem<P> {
-    const caller = "ThreadPool.createFieldProblem";
-    this.live(caller);
-    const s = checkFieldShape(caller, "shape", shape);
-    const o = checkOptions<{ precision: P }>(caller, "options", options, ["precision"]);
-    return new ThreadedFieldProblem(this, s, checkPrecision(caller, o.precision) as P);
   }
 
   /**

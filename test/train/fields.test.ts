@@ -2,14 +2,8 @@
 // fit, the fit's gradients for rho and w against central differences of the loss, rho fixed bit
 // for bit, model files of version 3 (and 2) round trip, and hostile input refused by name.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  createFieldModel,
-  createModel,
-  loadFieldModel,
-  loadModel,
-  type FieldShape,
-  type Observations,
-} from "../../src/index.js";
+import { createModel, loadModel, type FieldShape, type Observations } from "../../src/index.js";
+import { createFieldModel, loadFieldModel } from "../../src/fields.js";
 import { crc32 } from "../../src/train/persist.js";
 import { init } from "../../src/wasm/init.js";
 import { firstBitDifference } from "../helpers.js";
