@@ -1,10 +1,10 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
-import { deliver, NO_INPUT, place, shapeText, type Call, type Input, type Placed } from "./call.js";
+import { deliver, NO_INPUT, placeList, shapeText, type Call, type PlacedList } from "./call.js";
 import { requireEngine } from "../wasm/init.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import type { WasmMemory } from "../wasm/memory.js";
-import { layoutOf, runPlanned, type PlanJob } from "../wasm/planner.js";
+import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
 import { ownRef, type ArrayRef } from "../util/read.js";
 import type { FloatArray, GateGradientOptions, Gates, GradientOptions, Pooled, Shape } from "../util/types.js";
 import {
@@ -62,31 +62,43 @@ interface GatePointers {
  * Places phi and the gates, the results, `out` and the scratch for the kernels; the gates'
  * arguments of the kernels come back named.
  */
-function placeCall<R extends string = never>(
+function placeCall(
   c: CheckedCall,
-  results?: Readonly<Record<R, number>>,
+  pooled = false,
   out?: Call<string, string>["out"],
-): Placed<"phi" | "gates" | "weight" | R> & { gates: GatePointers } {
+): Omit<PlacedList, "at"> & { at: { phi: number; gates: number; u: number; v: number }; gates: GatePointers } {
   const { K, s, gates } = c;
-  const inputs: Record<"phi" | "gates" | "weight", Input> = {
-    phi: { data: c.phi, type: K.ArrayType, name: "phi" },
-    gates: gates.sparse
-      ? { data: ownRef(gates.index, "Uint32Array"), type: Uint32Array, name: "h.index" }
-      : { data: gates.h, type: K.ArrayType, name: "h" },
-    // sparse gates without weights: weight 0 tells the kernels every weight is 1
-    weight: { data: (gates.sparse && gates.weight) || NO_INPUT, type: K.ArrayType, name: "h.weight" },
-  };
   const what = () => `a ${shapeText(s)} ${K.precision} call`;
-  const p = place(c.caller, what, K, c.memory, {
-    inputs,
-    results,
+  const p = placeList(
+    c.caller,
+    what,
+    K,
+    c.memory,
+    [
+      { data: c.phi, type: K.ArrayType, name: "phi" },
+      gates.sparse
+        ? { data: ownRef(gates.index, "Uint32Array"), type: Uint32Array, name: "h.index" }
+        : { data: gates.h, type: K.ArrayType, name: "h" },
+      // sparse gates without weights: weight 0 tells the kernels every weight is 1
+      { data: (gates.sparse && gates.weight) || NO_INPUT, type: K.ArrayType, name: "h.weight" },
+    ],
+    pooled ? [s.k, s.k] : NO_RESULTS,
     out,
-    scratch: K.scratchBytes({ n: s.n, m: s.m, k: s.k }),
-  });
-  const weight = gates.sparse && gates.weight ? p.at.weight : 0;
+    K.scratchBytes({ n: s.n, m: s.m, k: s.k }),
+  );
+  const weight = gates.sparse && gates.weight ? p.at[2] : 0;
   const count = gates.sparse ? gates.index.length : s.rows;
-  return Object.assign(p, { gates: { at: p.at.gates, count, weight, split: gates.sparse ? gates.split : 0 } });
+  return {
+    K: p.K,
+    out: p.out,
+    outInWasm: p.outInWasm,
+    scratch: p.scratch,
+    at: { phi: p.at[0], gates: p.at[1], u: pooled ? p.at[3] : 0, v: pooled ? p.at[4] : 0 },
+    gates: { at: p.at[1], count, weight, split: gates.sparse ? gates.split : 0 },
+  };
 }
+
+const NO_RESULTS: readonly number[] = [];
 
 /** A dense call of `job` with the plan of its size class (docs/design.md §6): `call(plan)` runs the kernel. */
 function planned<R>(
@@ -97,9 +109,42 @@ function planned<R>(
   timed = true,
 ): R {
   const { K, s } = c;
-  const layout = layoutOf(c.engine, K, s.elements, s.k);
-  return runPlanned(job, layout, () => new K.ArrayType(c.memory.buffer, p.gates.at, s.rows), call, undefined, timed);
+  // a loop of calls of one shape asks the planner once: its class's settled choice is remembered
+  const last = LAST_CLASS[job];
+  if (last.K !== K || last.elements !== s.elements || last.k !== s.k) {
+    Object.assign(last, { K, elements: s.elements, k: s.k, layout: layoutOf(c.engine, K, s.elements, s.k) });
+    last.cache = { generation: -1, bits: 0 };
+  }
+  return runPlanned(
+    job,
+    last.layout!,
+    () => new K.ArrayType(c.memory.buffer, p.gates.at, s.rows),
+    call,
+    last.cache,
+    timed,
+  );
 }
+
+/** The shape each job was last called on, its layout and its plan's cache (runPlanned checks it is current). */
+interface LastClass {
+  K: PrecisionKernels | undefined;
+  elements: number;
+  k: number;
+  layout: Layout | undefined;
+  cache: PlanCache;
+}
+const lastClass = (): LastClass => ({
+  K: undefined,
+  elements: -1,
+  k: -1,
+  layout: undefined,
+  cache: { generation: -1, bits: 0 },
+});
+const LAST_CLASS: Record<PlanJob, LastClass> = {
+  value: lastClass(),
+  valueAndGradient: lastClass(),
+  gateGradient: lastClass(),
+};
 
 /**
  * F(h; phi) = sum over i in A, j in B of h_i h_j <phi_i, phi_j>, computed as <u, v> in
@@ -197,7 +242,7 @@ function valueAndGradientCall<A extends FloatArray>(
   const out = o.out === undefined ? undefined : checkOut(caller, "options.out", o.out, c.K.precision, length, formula);
   const { scale, accumulate } = checkGradientOptions(caller, o);
   const add = accumulate && out !== undefined;
-  const p = placeCall(c, undefined, { array: out, elements: length, read: add });
+  const p = placeCall(c, false, { array: out, elements: length, read: add });
   const g = p.gates;
   const F = c.gates.sparse
     ? c.K.sparseValueAndGradient({
@@ -271,7 +316,7 @@ export function gateGradient<A extends FloatArray>(
           length,
           c.gates.sparse ? "index.length" : "n + m",
         );
-  const p = placeCall(c, undefined, { array: out, elements: length, read: false });
+  const p = placeCall(c, false, { array: out, elements: length, read: false });
   const g = p.gates;
   if (c.gates.sparse)
     c.K.sparseGateGradient({
@@ -307,7 +352,7 @@ export function gateGradient<A extends FloatArray>(
 export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Pooled<A> {
   const c = checkCall("pooled", phi, h, shape);
   const { n, m, k } = c.s;
-  const p = placeCall(c, { u: k, v: k });
+  const p = placeCall(c, true);
   const { at, gates: g } = p;
   if (c.gates.sparse)
     c.K.sparsePooled({

@@ -4,7 +4,7 @@
 // no wasm memory.
 
 import type { PrecisionKernels } from "../wasm/loader.js";
-import { arenaParts, type What } from "../wasm/layout.js";
+import { align, type What } from "../wasm/layout.js";
 import { copyOf, type ViewType, type WasmMemory } from "../wasm/memory.js";
 import { copyFrom, copyInto, objectOf, ownRef, type ArrayRef } from "../util/read.js";
 import type { FloatArray, Shape } from "../util/types.js";
@@ -74,36 +74,88 @@ export function place<I extends string, R extends string = never>(
   memory: WasmMemory,
   call: Call<I, R>,
 ): Placed<I | R> {
-  const { inputs, results, out } = call;
+  const names = Object.keys(call.inputs) as I[];
+  const resultNames = call.results === undefined ? [] : (Object.keys(call.results) as R[]);
+  const p = placeList(
+    caller,
+    what,
+    K,
+    memory,
+    names.map((name) => call.inputs[name]),
+    resultNames.map((name) => call.results![name]),
+    call.out,
+    call.scratch,
+  );
+  const at = {} as Record<I | R, number>;
+  names.forEach((name, i) => (at[name] = p.at[i]));
+  resultNames.forEach((name, j) => (at[name] = p.at[names.length + j]));
+  return { at, out: p.out, outInWasm: p.outInWasm, scratch: p.scratch, K };
+}
+
+/** A call placed by {@link placeList}: the pointers of its inputs, then of its results, in their order. */
+export interface PlacedList {
+  readonly at: readonly number[];
+  readonly out: number;
+  readonly outInWasm: boolean;
+  readonly scratch: number;
+  readonly K: PrecisionKernels;
+}
+
+/**
+ * place() of inputs and results given in order rather than by name: the copying calls' hot path
+ * (keyed reads and writes of names cost more than a small call's kernel).
+ */
+export function placeList(
+  caller: string,
+  what: What,
+  K: PrecisionKernels,
+  memory: WasmMemory,
+  inputs: readonly Input[],
+  results: readonly number[],
+  out: Call<string, string>["out"],
+  scratch: number,
+): PlacedList {
   // offsets of arrays already in wasm memory are taken now, before a growth detaches them
   const outAt = out?.array === undefined ? -1 : inPlace(out.array, K.ArrayType, memory, caller, "options.out");
   const outEnd = outAt + (out?.elements ?? 0) * K.bytesPerElement;
-  const inWasm = {} as Record<I, number>;
-  const copied = {} as Record<I, ArrayRef>;
-  // the arena: the inputs to copy, the results, out unless it is in place, the kernel's scratch
-  const parts = {} as Record<string, number>;
-  for (const key in inputs) {
-    const { data, type, name } = inputs[key];
-    const bytes = data.length * type.BYTES_PER_ELEMENT;
-    const ptr = inPlace(data, type, memory, caller, name);
+  const count = inputs.length;
+  const at = new Array<number>(count + results.length);
+  const copied = new Array<ArrayRef | undefined>(count);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const { data, type, name } = inputs[i];
+    const size = data.length * type.BYTES_PER_ELEMENT;
+    // an array of the library's own (no buffer read) is never a view of wasm memory
+    const ptr = data.buffer === undefined ? -1 : inPlace(data, type, memory, caller, name);
     // an input that overlaps an in-place out is copied: the kernel may write out before it reads it
-    inWasm[key] = ptr >= 0 && outAt >= 0 && ptr < outEnd && outAt < ptr + bytes ? -1 : ptr;
-    parts[key] = inWasm[key] < 0 ? bytes : 0;
-    // taken before the arena grows the memory, which detaches a view of it
-    if (inWasm[key] < 0) copied[key] = memory.stable(data);
+    at[i] = ptr >= 0 && outAt >= 0 && ptr < outEnd && outAt < ptr + size ? -1 : ptr;
+    if (at[i] < 0) {
+      bytes += align(size);
+      // taken before the arena grows the memory, which detaches a view of it
+      copied[i] = memory.stable(data);
+    }
   }
-  for (const key in results) parts[key] = results[key] * K.bytesPerElement;
-  parts["(out)"] = outAt < 0 ? (out?.elements ?? 0) * K.bytesPerElement : 0;
-  parts["(scratch)"] = call.scratch;
-  const at = arenaParts(memory, parts, caller, what);
-  for (const key in inputs) {
-    if (inWasm[key] >= 0) at[key] = inWasm[key];
-    else if (parts[key] > 0) copyFrom(memory.view(inputs[key].type, at[key], copied[key].length), copied[key]);
+  for (const elements of results) bytes += align(elements * K.bytesPerElement);
+  const outBytes = outAt < 0 ? (out?.elements ?? 0) * K.bytesPerElement : 0;
+  bytes += align(outBytes) + align(scratch);
+  // the arena, laid out as the inputs to copy, the results, out unless it is in place, the scratch
+  let next = memory.arena(bytes, caller, what);
+  for (let i = 0; i < count; i++) {
+    if (at[i] >= 0) continue;
+    const { data, type } = inputs[i];
+    at[i] = next;
+    if (data.length > 0) copyFrom(memory.view(type, next, data.length), copied[i]!);
+    next += align(data.length * type.BYTES_PER_ELEMENT);
   }
-  const outPtr = outAt >= 0 ? outAt : at["(out)"];
+  for (let j = 0; j < results.length; j++) {
+    at[count + j] = next;
+    next += align(results[j] * K.bytesPerElement);
+  }
+  const outPtr = outAt >= 0 ? outAt : next;
+  next += align(outBytes);
   if (out?.read && out.array !== undefined && outAt < 0)
     copyFrom(memory.view(K.ArrayType, outPtr, out.elements), out.array);
-  return { at: at as Record<I | R, number>, out: outPtr, outInWasm: outAt >= 0, scratch: at["(scratch)"], K };
+  return { at, out: outPtr, outInWasm: outAt >= 0, scratch: next, K };
 }
 
 /**
@@ -111,7 +163,7 @@ export function place<I extends string, R extends string = never>(
  * grew meanwhile), else a copy of the result at `ptr` (the call's out by default).
  */
 export function deliver<A extends FloatArray>(
-  placed: Placed<string>,
+  placed: Pick<Placed<string>, "K" | "out" | "outInWasm">,
   memory: WasmMemory,
   length: number,
   out: ArrayRef | undefined,

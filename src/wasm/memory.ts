@@ -123,11 +123,14 @@ export class WasmMemory {
 
   /** The current buffer: replaced (and the old one detached) whenever the memory grows. */
   get buffer(): ArrayBuffer {
+    // the last buffer seen, unless a growth made another: ours (grow() forgets it) or one elsewhere
+    // (an unshared buffer is then detached: its length reads 0). WebAssembly.Memory's getter is
+    // not free, and a small call reads the buffer several times.
+    const seen = this.seen;
+    if (seen !== undefined && seen.byteLength !== 0) return seen as ArrayBuffer;
     const buffer = this.memory.buffer;
-    if (buffer !== this.seen) {
-      owners.set(buffer, this);
-      this.seen = buffer;
-    }
+    if (buffer !== seen) owners.set(buffer, this);
+    this.seen = buffer;
     return buffer as ArrayBuffer;
   }
 
@@ -229,6 +232,7 @@ export class WasmMemory {
     if (end > have) {
       try {
         this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+        this.seen = undefined;
       } catch (cause) {
         throw new RangeError(
           `wasm memory could not grow to ${formatBytes(end)}: ${formatBytes(block)} more are needed ` +
