@@ -1,7 +1,14 @@
 // Hostile arguments to crossgrad/fields (docs/design.md §7, §16): each case here once gave a wrong
 // result, a wrong error class, or let a wrong argument through unnoticed.
 import { describe, expect, it } from "vitest";
-import { fieldGradients, fieldValue } from "../src/fields.js";
+import {
+  combineFieldParts,
+  combineFieldSums,
+  fieldGradientChunk,
+  fieldGradients,
+  fieldPoolChunk,
+  fieldValue,
+} from "../src/fields.js";
 import { init } from "../src/wasm/init.js";
 
 await init();
@@ -103,6 +110,45 @@ describe("shape.pairs entries of the wrong type", () => {
       expect(() => fieldValue(phi, [1, 1, 1], { ...shape, pairs: pairs as [number, number][] })).toThrow(RangeError);
     expect(() => fieldValue(phi, [1, 1, 1], { ...shape, pairs: [[0, 1, 1]] as unknown as [number, number][] })).toThrow(
       new RangeError("fieldValue(): shape.pairs[0].length must be the ends of a pair = 2, got 3"),
+    );
+  });
+});
+
+describe("the chunks' errors name what was given", () => {
+  const table = { fields: [300, 260], k: 2, pairs: [[0, 1]] as [number, number][] };
+  const rows = 560;
+  const all = Float64Array.from({ length: rows * 2 }, (_, i) => Math.sin(i));
+  const gates = new Float64Array(rows).fill(1);
+  const cuts = [
+    [0, 256],
+    [256, 44],
+    [300, 260],
+  ];
+  const pooled = combineFieldParts(
+    cuts.map(([start, n]) =>
+      fieldPoolChunk(all.subarray(2 * start, 2 * (start + n)), gates.subarray(start, start + n), table, start),
+    ),
+  );
+
+  it("fieldGradientChunk: params.w is one a row of the chunk, and the message says so (it said the rows of shape.fields)", () => {
+    expect(() =>
+      fieldGradientChunk(all.subarray(0, 512), gates.subarray(0, 256), table, 0, pooled, { w: [1] }),
+    ).toThrow(new RangeError("fieldGradientChunk(): params.w.length must be h.length (the chunk's rows) = 256, got 1"));
+  });
+
+  it("combineFieldSums: pooled of another precision is compared with the sums' (there is no phi), shown as a value", () => {
+    const sums = cuts.map(
+      ([start, n]) =>
+        fieldGradientChunk(
+          all.subarray(2 * start, 2 * (start + n)),
+          gates.subarray(start, start + n),
+          table,
+          start,
+          pooled,
+        ).sums,
+    );
+    expect(() => combineFieldSums(sums, { ...pooled, precision: "f32" })).toThrow(
+      new TypeError('combineFieldSums(): pooled.precision must be "f64" like sums, got "f32"'),
     );
   });
 });

@@ -99,6 +99,7 @@ export function checkFieldParams(
   params: unknown,
   s: CheckedFieldShape,
   precision: Precision,
+  rowsAre = "the rows of shape.fields",
 ): CheckedFieldParams {
   if (params !== undefined && (typeof params !== "object" || params === null))
     throw new TypeError(
@@ -115,8 +116,8 @@ export function checkFieldParams(
   if (p.w === undefined) w = undefined;
   else if (kind === (precision === "f32" ? "Float32Array" : "Float64Array")) {
     w = refOf(p.w, kind);
-    checkLength(caller, `${name}.w`, w.length, s.rows, "the rows of shape.fields");
-  } else w = ownRef(checkNumbers(caller, `${name}.w`, p.w, s.rows, "the rows of shape.fields"), "Float64Array");
+    checkLength(caller, `${name}.w`, w.length, s.rows, rowsAre);
+  } else w = ownRef(checkNumbers(caller, `${name}.w`, p.w, s.rows, rowsAre), "Float64Array");
   const w0 = p.w0 === undefined ? 0 : checkNumber(caller, `${name}.w0`, p.w0);
   return { rho, w, w0 };
 }
