@@ -66,12 +66,13 @@ function checkPairs(caller: string, name: string, value: unknown, G: number): Ui
   const pairs = new Uint32Array(2 * items.length);
   const seen = new Set<number>();
   items.forEach((item, p) => {
-    const ends =
-      isList(item) || typedKind(item) !== undefined ? checkNumbers(caller, `${name}[${p}]`, item, 2, "2") : undefined;
-    const [a, b] = ends ?? [NaN, NaN];
+    // a pair is a list (a hole, a number, an object: a TypeError, as every wrong type)
+    if (!isList(item) && typedKind(item) === undefined)
+      throw new TypeError(`${caller}(): ${name}[${p}] must be a pair [g, g'] of fields, got ${describe(item)}`);
+    const [a, b] = checkNumbers(caller, `${name}[${p}]`, item, 2, "the ends of a pair");
     if (!(Number.isInteger(a) && Number.isInteger(b) && 0 <= a && a <= b && b < G))
       throw new RangeError(
-        `${caller}(): ${name}[${p}] must be a pair [g, g'] of fields with g <= g' < ${G}, got ${ends ? `[${a}, ${b}]` : describe(item)}`,
+        `${caller}(): ${name}[${p}] must be a pair [g, g'] of fields with g <= g' < ${G}, got [${a}, ${b}]`,
       );
     if (seen.has(a * G + b)) throw new RangeError(`${caller}(): ${name}[${p}] = [${a}, ${b}] repeats an earlier pair`);
     seen.add(a * G + b);
@@ -98,6 +99,7 @@ export function checkFieldParams(
   params: unknown,
   s: CheckedFieldShape,
   precision: Precision,
+  rowsAre = "the rows of shape.fields",
 ): CheckedFieldParams {
   if (params !== undefined && (typeof params !== "object" || params === null))
     throw new TypeError(
@@ -114,8 +116,26 @@ export function checkFieldParams(
   if (p.w === undefined) w = undefined;
   else if (kind === (precision === "f32" ? "Float32Array" : "Float64Array")) {
     w = refOf(p.w, kind);
-    checkLength(caller, `${name}.w`, w.length, s.rows, "the rows of shape.fields");
-  } else w = ownRef(checkNumbers(caller, `${name}.w`, p.w, s.rows, "the rows of shape.fields"), "Float64Array");
+    checkLength(caller, `${name}.w`, w.length, s.rows, rowsAre);
+  } else w = ownRef(checkNumbers(caller, `${name}.w`, p.w, s.rows, rowsAre), "Float64Array");
   const w0 = p.w0 === undefined ? 0 : checkNumber(caller, `${name}.w0`, p.w0);
   return { rho, w, w0 };
+}
+
+/**
+ * RangeError if two of a call's outputs share bytes: each is written in turn, so one would
+ * overwrite the other's result (options.out and options.pairOut of one buffer, say).
+ */
+export function refuseOverlappingOuts(
+  caller: string,
+  outs: readonly (readonly [string, ArrayRef | undefined])[],
+): void {
+  const given = outs.filter((o): o is readonly [string, ArrayRef] => o[1] !== undefined);
+  given.forEach(([name, x], i) =>
+    given.slice(0, i).forEach(([other, y]) => {
+      const end = (r: ArrayRef) => r.byteOffset + r.length * r.bytesPerElement;
+      if (x.buffer !== undefined && x.buffer === y.buffer && x.byteOffset < end(y) && y.byteOffset < end(x))
+        throw new RangeError(`${caller}(): ${name} shares memory with ${other}: each result needs memory of its own`);
+    }),
+  );
 }

@@ -208,9 +208,9 @@ export function fieldGradientChunk<A extends FloatArray>(
   const phiRef = chunkPhi(caller, phi, rows, s.k);
   const precision = precisionOfRef(phiRef);
   checkFieldChunk(caller, s, start, rows);
-  const u = checkFieldPooled(caller, pooled, s, precision);
+  const u = checkFieldPooled(caller, pooled, s, precision, "phi");
   const chunk = { ...s, rows, elements: rows * s.k };
-  const { w } = checkFieldParams(caller, "params", params, chunk, precision);
+  const { w } = checkFieldParams(caller, "params", params, chunk, precision, "h.length (the chunk's rows)");
   const o = checkOptions<Record<"out" | "scale" | "accumulate" | "gateGradient", unknown>>(caller, "options", options, [
     "out",
     "scale",
@@ -295,7 +295,7 @@ export function combineFieldSums<A extends FloatArray>(
   const first = checkFieldSums(caller, "sums[0]", list[0]);
   const { s, precision } = first;
   const checked = [first, ...list.slice(1).map((part, i) => checkFieldSums(caller, `sums[${i + 1}]`, part, first))];
-  const u = checkFieldPooled(caller, pooled, s, precision);
+  const u = checkFieldPooled(caller, pooled, s, precision, "sums");
   const { w0 } = checkFieldParams(caller, "params", params, s, precision);
   // every block of the table in place: a field's blocks are added in block order from 0
   const starts = [0];

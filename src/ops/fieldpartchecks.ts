@@ -127,13 +127,14 @@ export function checkFieldPooled(
   pooled: unknown,
   s: CheckedFieldShape,
   precision: Precision,
+  like: "phi" | "sums",
 ): { rho: Float64Array; pooled64: Float64Array[] } {
   if (typeof pooled !== "object" || pooled === null)
     throw new TypeError(`${caller}(): pooled must be a combineFieldParts() result, got ${describe(pooled)}`);
   const f = readFields(caller, "pooled", pooled, ["precision", "pooled64", "rho"]);
   if (f.precision !== precision)
     throw new TypeError(
-      `${caller}(): pooled.precision must be ${JSON.stringify(precision)} like phi, got ${describe(f.precision)}`,
+      `${caller}(): pooled.precision must be ${JSON.stringify(precision)} like ${like}, got ${shown(f.precision)}`,
     );
   const list = isList(f.pooled64) ? readList(caller, "pooled.pooled64", f.pooled64) : undefined;
   if (list === undefined)

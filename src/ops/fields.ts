@@ -16,7 +16,13 @@ import {
   precisionOfRef,
   type CheckedGates,
 } from "./checks.js";
-import { checkFieldParams, checkFieldShape, type CheckedFieldParams, type CheckedFieldShape } from "./fieldchecks.js";
+import {
+  checkFieldParams,
+  checkFieldShape,
+  refuseOverlappingOuts,
+  type CheckedFieldParams,
+  type CheckedFieldShape,
+} from "./fieldchecks.js";
 
 /** Options of {@link fieldGradients}: where each gradient goes, and how dF/dphi is written. */
 export interface FieldGradientOptions<A extends FloatArray = FloatArray> extends GradientOptions<A> {
@@ -268,15 +274,22 @@ export function fieldGradients<A extends FloatArray>(
   const wantGates = o.gateGradient === undefined ? true : o.gateGradient === true;
   if (o.gateGradient !== undefined && typeof o.gateGradient !== "boolean")
     throw new TypeError(`${caller}(): options.gateGradient must be a boolean, got ${typeof o.gateGradient}`);
-  const gateOut =
-    o.gateOut === undefined || !wantGates
+  // checked even when dF/dh is not asked for: a wrong argument is refused, not ignored
+  const gateGiven =
+    o.gateOut === undefined
       ? undefined
       : checkOut(caller, "options.gateOut", o.gateOut, K.precision, count, gates.sparse ? "index.length" : "rows");
+  const gateOut = wantGates ? gateGiven : undefined;
   const P = s.pairs.length / 2;
   const pairOut =
     o.pairOut === undefined
       ? undefined
       : checkOut(caller, "options.pairOut", o.pairOut, K.precision, P, "shape.pairs.length");
+  refuseOverlappingOuts(caller, [
+    ["options.out", out],
+    ["options.gateOut", gateOut],
+    ["options.pairOut", pairOut],
+  ]);
   // where they live if in wasm memory, taken before the call's growth detaches them; a view of
   // crossgrad's own regions is refused (docs/design.md §3)
   const gateAt = gateOut ? c.memory.locate(caller, "options.gateOut", gateOut) : -1;
