@@ -24,9 +24,10 @@ import {
   selfPairOf,
   type FieldRange,
 } from "./fieldranges.js";
-import type { Executor, Job } from "./ranges.js";
+import type { Executor } from "./ranges.js";
 import { readNodes, type PooledNodes } from "./tree.js";
 import { TILE_ROWS } from "./tiled.js";
+import { TiledCalls } from "./tiledcalls.js";
 import type { FloatArrayOf, Precision } from "../util/types.js";
 import { layout, partsAt, Slots } from "../wasm/layout.js";
 import { layoutOf, settledBits, type PlanJob } from "../wasm/planner.js";
@@ -46,16 +47,13 @@ import { layoutOf, settledBits, type PlanJob } from "../wasm/planner.js";
  * ```
  */
 export class ThreadedFieldProblem<P extends Precision = Precision> extends OwnedFieldProblem<P> {
-  readonly #pool: Executor;
   /** Each field's tiles, field after field (docs/design.md §4). */
   readonly #tiles: FieldRange[];
   /** Each field's first block in the shared block sums. */
   readonly #firstBlocks: number[];
   readonly #nodes: { readonly slots: Slots; readonly offsets: Record<"meta" | "values", number> };
-  readonly #scratch: Slots;
   readonly #contexts: Slots;
-  #tail: Promise<unknown> = Promise.resolve();
-  #calls = 0;
+  readonly #calls: TiledCalls;
 
   /** @internal Use {@link ThreadPool.createFieldProblem}. */
   constructor(pool: Executor, s: CheckedFieldShape, precision: P) {
@@ -74,44 +72,10 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
     const firstBlocks = [0];
     for (const rows of s.fields) firstBlocks.push(firstBlocks[firstBlocks.length - 1] + blocksOf(rows));
     const parts = { nodes: nodes.slots, scratch, contexts, sums: 16 * firstBlocks[s.fields.length] };
-    super(new FieldMemory(engine, s, precision, "ThreadedFieldProblem", parts, "ThreadPool.createFieldProblem"));
-    [this.#pool, this.#tiles, this.#nodes, this.#scratch] = [pool, tiles, nodes, scratch];
+    super(new FieldMemory(engine, s, precision, "ThreadedFieldProblem", parts, "createThreadedFieldProblem"));
+    [this.#tiles, this.#nodes] = [tiles, nodes];
+    this.#calls = new TiledCalls("ThreadedFieldProblem", this.owned, pool, tiles.length, scratch);
     [this.#contexts, this.#firstBlocks] = [contexts, firstBlocks];
-  }
-
-  /** Runs `work` after every call made before it has settled; the memory is freed when the last call of a disposed problem settles. */
-  #exclusive<R>(method: string, work: (caller: string) => Promise<R>): Promise<R> {
-    const caller = `ThreadedFieldProblem.${method}`;
-    try {
-      this.owned.live(`${method}()`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.#calls++;
-    const run = this.#tail.then(() => {
-      this.#step(caller);
-      return work(caller);
-    });
-    this.#tail = run.catch(() => {});
-    return run.finally(() => {
-      if (--this.#calls === 0 && this.owned.disposed) this.owned.free();
-    });
-  }
-
-  /** Between the steps of a call: Error if the problem was disposed or its pool stopped. */
-  #step(caller: string): void {
-    if (this.owned.disposed)
-      throw new Error(`${caller}(): the problem was disposed while the call was queued or running`);
-    this.#pool.live(caller);
-  }
-
-  /** Runs one job a tile on the pool (job i's scratch: the slot of the thread that runs it); their results. */
-  async #run(caller: string, job: (tile: number, scratch: number) => Job): Promise<number[]> {
-    const { K, at } = this.owned;
-    const jobs = this.#tiles.map((_, i) => job(i, this.#scratch.at(at.scratch, i % this.#pool.threads)));
-    const results = await this.#pool.run(caller, K, jobs);
-    this.#step(caller);
-    return results;
   }
 
   #plan(job: PlanJob): number {
@@ -133,7 +97,7 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
     const w0 = this.owned.w0;
     const plan = this.#plan("value");
     const nodes = (i: number) => partsAt(this.#nodes.slots.at(at.nodes, i), this.#nodes.offsets);
-    const counts = await this.#run(caller, (i, scratch) =>
+    const counts = await this.#calls.run(caller, (i, scratch) =>
       fieldPoolJob(K, this.#tiles[i], s.k, { phi: at.phi, h: at.h }, nodes(i), scratch, plan),
     );
     const byField: PooledNodes[][] = Array.from(s.fields, () => []);
@@ -150,7 +114,7 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
     });
     const rowsPlan = this.#plan("valueAndGradient");
     const arrays = { phi: at.phi, h: at.h, w: at.w, out: want.out, gateOut: want.gateOut };
-    await this.#run(caller, (i, scratch) => {
+    await this.#calls.run(caller, (i, scratch) => {
       const tile = this.#tiles[i];
       const field = {
         context: this.#contexts.at(at.contexts, tile.field),
@@ -173,7 +137,7 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
    * ```
    */
   value(): Promise<number> {
-    return this.#exclusive("value", async (caller) => {
+    return this.#calls.exclusive("value", async (caller) => {
       const none = { out: 0, gateOut: 0, scale: 1, accumulate: false };
       return (await this.#fields(caller, none)).value;
     });
@@ -195,7 +159,7 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#exclusive("gradients", async (caller) => {
+    return this.#calls.exclusive("gradients", async (caller) => {
       const { scale, accumulate, gateGradient } = checked;
       const out = this.owned.output("gradient", caller);
       const gateOut = gateGradient ? this.owned.output("gateGradient", caller) : 0;
@@ -224,6 +188,6 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
   dispose(): void {
     if (this.owned.disposed) return;
     this.owned.dispose();
-    if (this.#calls === 0) this.owned.free();
+    if (this.#calls.idle) this.owned.free();
   }
 }

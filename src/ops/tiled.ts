@@ -8,17 +8,9 @@
 
 import { checkGradientOptions, SCALING, type CheckedShape } from "./checks.js";
 import { OwnedProblem, ProblemMemory, type Output } from "./owned.js";
-import {
-  dotsJob,
-  gradientJob,
-  nodesByGroup,
-  poolJob,
-  rangesOf,
-  type Executor,
-  type Job,
-  type Range,
-} from "./ranges.js";
+import { dotsJob, gradientJob, nodesByGroup, poolJob, rangesOf, type Executor, type Range } from "./ranges.js";
 import { combineNodes } from "./tree.js";
+import { TiledCalls } from "./tiledcalls.js";
 import { checkOptions } from "../util/checks.js";
 import type { FloatArrayOf, GradientScaling, Pooled, Precision } from "../util/types.js";
 import { BLOCK_ROWS } from "../wasm/loader.js";
@@ -53,16 +45,12 @@ export const TILE_ROWS = 64 * BLOCK_ROWS;
  * ```
  */
 export class ThreadedProblem<P extends Precision = Precision> extends OwnedProblem<P> {
-  readonly #pool: Executor;
   /** The fixed tiles of rows the passes are cut into (docs/design.md §4). */
   readonly #tiles: Range[];
   /** A tile's node slot (metadata, then k float64 sums a node), and a thread's scratch slot. */
   readonly #nodes: { readonly slots: Slots; readonly offsets: Record<"meta" | "values", number> };
-  readonly #scratch: Slots;
   /** The last call queued: the next one starts when it has settled. */
-  #tail: Promise<unknown> = Promise.resolve();
-  /** Calls queued or running: the memory is freed when they are none. */
-  #calls = 0;
+  readonly #calls: TiledCalls;
 
   /** @internal Use {@link ThreadPool.createProblem}. */
   constructor(pool: Executor, s: CheckedShape, precision: P) {
@@ -80,46 +68,8 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
     const scratch = new Slots(pool.threads, perThread);
     const parts = { nodes: nodes.slots, scratch };
     super(new ProblemMemory(engine, s, precision, "ThreadedProblem", parts, "ThreadPool.createProblem"));
-    [this.#pool, this.#tiles, this.#nodes, this.#scratch] = [pool, tiles, nodes, scratch];
-  }
-
-  /**
-   * Runs `work` after every call made before it has settled. The problem's memory stays
-   * allocated while any call is queued or running, even if it is disposed meanwhile: such a
-   * call rejects at its next step, and the memory is freed when the last one settles.
-   */
-  #exclusive<R>(method: string, work: (caller: string) => Promise<R>): Promise<R> {
-    const caller = `ThreadedProblem.${method}`;
-    try {
-      this.owned.live(`${method}()`);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.#calls++;
-    const run = this.#tail.then(() => {
-      this.#step(caller);
-      return work(caller);
-    });
-    this.#tail = run.catch(() => {});
-    return run.finally(() => {
-      if (--this.#calls === 0 && this.owned.disposed) this.owned.free();
-    });
-  }
-
-  /** Between the steps of a call: Error if the problem was disposed or its pool stopped. */
-  #step(caller: string): void {
-    if (this.owned.disposed)
-      throw new Error(`${caller}(): the problem was disposed while the call was queued or running`);
-    this.#pool.live(caller);
-  }
-
-  /** Runs one job a tile on the pool (job i's scratch: the slot of the thread that runs it); their results. */
-  async #run(caller: string, job: (tile: number, scratch: number) => Job): Promise<number[]> {
-    const { K, at } = this.owned;
-    const jobs = this.#tiles.map((_, i) => job(i, this.#scratch.at(at.scratch, i % this.#pool.threads)));
-    const results = await this.#pool.run(caller, K, jobs);
-    this.#step(caller);
-    return results;
+    [this.#tiles, this.#nodes] = [tiles, nodes];
+    this.#calls = new TiledCalls("ThreadedProblem", this.owned, pool, tiles.length, scratch);
   }
 
   /** The plan bits of `job` for this problem: the class's settled choice, else the fixed rule. */
@@ -132,7 +82,7 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
     const { s, K, at, engine } = this.owned;
     const plan = this.#plan("value");
     const nodes = (i: number) => partsAt(this.#nodes.slots.at(at.nodes, i), this.#nodes.offsets);
-    const counts = await this.#run(caller, (i, scratch) =>
+    const counts = await this.#calls.run(caller, (i, scratch) =>
       poolJob(K, this.#tiles[i], s.k, at, nodes(i), scratch, plan),
     );
     const groups = nodesByGroup(engine, this.#tiles, counts, nodes, s.k);
@@ -164,7 +114,7 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
    * ```
    */
   value(): Promise<number> {
-    return this.#exclusive("value", async (caller) => (await this.#pooled(caller)).value);
+    return this.#calls.exclusive("value", async (caller) => (await this.#pooled(caller)).value);
   }
 
   /**
@@ -176,7 +126,7 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
    * ```
    */
   pooled(): Promise<Pooled<FloatArrayOf<P>>> {
-    return this.#exclusive("pooled", async (caller) => {
+    return this.#calls.exclusive("pooled", async (caller) => {
       const { u, v } = await this.#pooled(caller);
       return { u, v };
     });
@@ -203,13 +153,15 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#exclusive(method, async (caller) => {
+    return this.#calls.exclusive(method, async (caller) => {
       const { s, K } = this.owned;
       const arrays = this.#arrays("gradient", caller);
       const { value } = await this.#pooled(caller);
       // the gradient rows take the writes the planner chose for valueAndGradient (fill-first or not)
       const plan = this.#plan("valueAndGradient");
-      await this.#run(caller, (i, scratch) => gradientJob(K, this.#tiles[i], s.k, arrays, scaling, scratch, plan));
+      await this.#calls.run(caller, (i, scratch) =>
+        gradientJob(K, this.#tiles[i], s.k, arrays, scaling, scratch, plan),
+      );
       return { value, gradient: this.owned.outputView("gradient") };
     });
   }
@@ -235,11 +187,11 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
    * ```
    */
   gateGradient(): Promise<FloatArrayOf<P>> {
-    return this.#exclusive("gateGradient", async (caller) => {
+    return this.#calls.exclusive("gateGradient", async (caller) => {
       const { s, K } = this.owned;
       const arrays = this.#arrays("gateGradient", caller);
       await this.#pooled(caller);
-      await this.#run(caller, (i) => dotsJob(K, this.#tiles[i], s.k, arrays));
+      await this.#calls.run(caller, (i) => dotsJob(K, this.#tiles[i], s.k, arrays));
       return this.owned.outputView("gateGradient");
     });
   }
@@ -256,6 +208,6 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
   dispose(): void {
     if (this.owned.disposed) return;
     this.owned.dispose();
-    if (this.#calls === 0) this.owned.free();
+    if (this.#calls.idle) this.owned.free();
   }
 }
