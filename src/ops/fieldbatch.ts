@@ -7,16 +7,8 @@ import { requireEngine } from "../wasm/init.js";
 import { ownRef } from "../util/read.js";
 import { checkOptions } from "../util/checks.js";
 import type { FieldParams, FieldShape, FloatArray, GateSets, GradientOptions } from "../util/types.js";
-import {
-  checkGateSets,
-  checkGradientOptions,
-  checkNumbers,
-  checkOut,
-  floatRef,
-  precisionOfRef,
-  type GradientOptionFields,
-} from "./checks.js";
-import { checkFieldParams, checkFieldShape } from "./fieldchecks.js";
+import { checkGateSets, checkGradientOptions, checkNumbers, checkOut, type GradientOptionFields } from "./checks.js";
+import { checkFieldParams, checkFieldPhi } from "./fieldchecks.js";
 
 /** What {@link fieldBatchGradient} returns. */
 export interface FieldBatchGradient<A extends FloatArray = FloatArray> {
@@ -29,11 +21,7 @@ export interface FieldBatchGradient<A extends FloatArray = FloatArray> {
 /** A checked batch call: the kernels, the shape, phi, the CSR sets and the parameters, as kernel inputs. */
 function checkBatch(caller: string, phi: unknown, sets: unknown, shape: unknown, params: unknown) {
   const engine = requireEngine(caller);
-  const s = checkFieldShape(caller, "shape", shape);
-  const phiRef = floatRef(caller, "phi", phi);
-  if (phiRef.length !== s.elements)
-    throw new RangeError(`${caller}(): phi.length must be rows * k = ${s.elements}, got ${phiRef.length}`);
-  const precision = precisionOfRef(phiRef);
+  const { s, phi: phiRef, precision } = checkFieldPhi(caller, phi, shape);
   // the field shape's rows are the two-field checks' n + m (all in group A)
   const checked = checkGateSets(caller, "sets", sets, s.asGroups, precision);
   if (checked.dense)

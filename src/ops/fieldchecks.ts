@@ -6,7 +6,7 @@ import { checkLength, checkNumber } from "../util/checks.js";
 import { describe, isList, readFields, readList, refOf, shown, typedKind, type ArrayRef } from "../util/read.js";
 import { ownRef } from "../util/read.js";
 import type { Precision } from "../util/types.js";
-import { checkNumbers, type CheckedShape } from "./checks.js";
+import { checkNumbers, floatRef, precisionOfRef, type CheckedShape } from "./checks.js";
 
 /** The largest row count or k a u32 kernel argument carries. */
 const MAX_COUNT = 2 ** 32 - 1;
@@ -56,6 +56,15 @@ export function checkFieldShape(caller: string, name: string, shape: unknown): C
   const k = kArg;
   const asGroups = { n: rows, m: 0, k, rows, elements: rows * k };
   return { fields, pairs, k, rows, elements: rows * k, largest, asGroups };
+}
+
+/** A field shape and the phi of a call on it (rows * k numbers of f32 or f64), each read once. */
+export function checkFieldPhi(caller: string, phi: unknown, shape: unknown) {
+  const s = checkFieldShape(caller, "shape", shape);
+  const ref = floatRef(caller, "phi", phi);
+  if (ref.length !== s.elements)
+    throw new RangeError(`${caller}(): phi.length must be rows * k = ${s.elements}, got ${ref.length}`);
+  return { s, phi: ref, precision: precisionOfRef(ref) };
 }
 
 /** A list of pairs [g, g'] of G fields, g <= g', each at most once, read once: flat u32. */

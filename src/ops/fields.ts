@@ -6,19 +6,12 @@ import { requireEngine } from "../wasm/init.js";
 import { layoutOf, settledBits } from "../wasm/planner.js";
 import { copyInto, objectOf, ownRef, type ArrayRef } from "../util/read.js";
 import { copyOf } from "../wasm/memory.js";
-import { checkOptions } from "../util/checks.js";
+import { checkBoolean, checkOptions } from "../util/checks.js";
 import type { FieldShape, FieldParams, FloatArray, Gates, GradientOptions } from "../util/types.js";
-import {
-  checkAnyGates,
-  checkGradientOptions,
-  checkOut,
-  floatRef,
-  precisionOfRef,
-  type CheckedGates,
-} from "./checks.js";
+import { checkAnyGates, checkGradientOptions, checkOut, floatRef, type CheckedGates } from "./checks.js";
 import {
   checkFieldParams,
-  checkFieldShape,
+  checkFieldPhi,
   refuseOverlappingOuts,
   type CheckedFieldParams,
   type CheckedFieldShape,
@@ -50,11 +43,7 @@ const OPTIONS = ["out", "scale", "accumulate", "gateOut", "pairOut", "gateGradie
 /** A checked call of the family: the engine's kernels, the shape, phi, gates and parameters. */
 function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown, params: unknown) {
   const engine = requireEngine(caller);
-  const s = checkFieldShape(caller, "shape", shape);
-  const phiRef = floatRef(caller, "phi", phi);
-  if (phiRef.length !== s.elements)
-    throw new RangeError(`${caller}(): phi.length must be rows * k = ${s.elements}, got ${phiRef.length}`);
-  const precision = precisionOfRef(phiRef);
+  const { s, phi: phiRef, precision } = checkFieldPhi(caller, phi, shape);
   const gates = checkAnyGates(caller, h, s.asGroups, precision);
   const p = checkFieldParams(caller, "params", params, s, precision);
   return { caller, engine, K: engine[precision], memory: engine.memory, s, phi: phiRef, gates, p };
@@ -271,9 +260,7 @@ export function fieldGradients<A extends FloatArray>(
   const formula = gates.sparse ? "index.length * k (or rows * k for every row)" : "rows * k";
   const out = o.out === undefined ? undefined : checkOut(caller, "options.out", o.out, K.precision, elements, formula);
   const { scale, accumulate } = checkGradientOptions(caller, o);
-  const wantGates = o.gateGradient === undefined ? true : o.gateGradient === true;
-  if (o.gateGradient !== undefined && typeof o.gateGradient !== "boolean")
-    throw new TypeError(`${caller}(): options.gateGradient must be a boolean, got ${typeof o.gateGradient}`);
+  const wantGates = o.gateGradient === undefined || checkBoolean(caller, "options.gateGradient", o.gateGradient);
   // checked even when dF/dh is not asked for: a wrong argument is refused, not ignored
   const gateGiven =
     o.gateOut === undefined
