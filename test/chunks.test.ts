@@ -68,6 +68,21 @@ describe.each(["f32", "f64"] as const)("%s chunks", (precision) => {
     }
   });
 
+  it("give groups of at most 16 rows (pooled row by row, whatever the plan) the bits of the block pass", () => {
+    // poolChunk takes the block pass (poolRange) at every size; value() and pooled() take the
+    // row-by-row path below 17 rows: the two must agree bit for bit, at every k around the vector steps
+    for (let seed = 1; seed <= 60; seed++) {
+      const random = rng(seed);
+      const shape = { n: 1 + Math.floor(random() * 16), m: 1 + Math.floor(random() * 16), k: (seed * 7) % 41 };
+      const { phi, h } = randomProblem(shape, precision, seed % 2 ? "real" : "binary", seed);
+      const combined = combinePooled([poolChunk(phi, h, shape, 0)]);
+      const whole = pooled(phi, h, shape);
+      expect(firstBitDifference(combined.u, whole.u)).toBe(-1);
+      expect(firstBitDifference(combined.v, whole.v)).toBe(-1);
+      expect(combined.value).toBe(value(phi, h, shape));
+    }
+  });
+
   it("count a missing chunk as rows whose gates are all 0", () => {
     const shape = { n: 2048, m: 1000, k: 16 };
     const { phi, h } = randomProblem(shape, precision, "binary", 5);
