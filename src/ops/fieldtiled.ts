@@ -55,7 +55,7 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
   readonly #contexts: Slots;
   readonly #calls: TiledCalls;
 
-  /** @internal Use {@link ThreadPool.createFieldProblem}. */
+  /** @internal Use createThreadedFieldProblem(pool, shape, options). */
   constructor(pool: Executor, s: CheckedFieldShape, precision: P) {
     const engine = pool.engine;
     const K = engine[precision];
