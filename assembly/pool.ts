@@ -630,7 +630,7 @@ function listedGatedSum<T>(
   // rows wider than one strip: STRIP_CHUNK_ROWS rows at a time through every strip, each strip's
   // sums carried in the slot from chunk to chunk, so that a row's strips are read close together
   // (the whole block's rows strip by strip strode through memory: 2x a read in L2)
-  const chunk = kv > STRIP * L ? STRIP_CHUNK_ROWS : n;
+  const chunk = kv > 6 * L ? STRIP_CHUNK_ROWS : n;
   // a fused pass: each strip also writes its columns of every row's gradient row
   if (ASC_FEATURE_SIMD) {
     for (let i: u32 = 0; i < n; i += chunk) {
