@@ -616,9 +616,8 @@ function listedGatedSum<T>(
 
 /**
  * Column strips over n rows: if listed, rows rowList[i] with gates gateList[i] (all 1 when
- * binary: gateList is then not read); else rows 0..n-1 with gates h[r] and masks. Strips of 8
- * vectors, then at most one of 4, 2 and 1, then
- * the scalar tail row by row.
+ * binary: gateList is then not read); else rows 0..n-1 with gates h[r] and masks. Strips of
+ * STRIP vectors, then at most one of 4, 2 and 1, then the scalar tail row by row.
  */
 // @ts-ignore: decorator
 @inline function stripSums<T>(
@@ -627,23 +626,17 @@ function listedGatedSum<T>(
 ): void {
   const L = lanes<T>();
   const kv = vectorColumns<T>(k);
-  // rows wider than one strip: STRIP_CHUNK_ROWS rows at a time through every strip, each strip's
+  // rows wider than a strip: STRIP_CHUNK_ROWS rows at a time through every strip, each strip's
   // sums carried in the slot from chunk to chunk, so that a row's strips are read close together
-  // (the whole block's rows strip by strip strode through memory: 2x a read in L2)
-  const chunk = kv > 6 * L ? STRIP_CHUNK_ROWS : n;
+  // (the whole block's rows strip by strip strode through memory: half a read's speed in L2)
+  const chunk = kv > STRIP * L ? STRIP_CHUNK_ROWS : n;
   // a fused pass: each strip also writes its columns of every row's gradient row
   if (ASC_FEATURE_SIMD) {
     for (let i: u32 = 0; i < n; i += chunk) {
       const end = min(n, i + chunk);
       let c: u32 = 0;
-      if (chunk == n) {
-        for (; c + STRIP * L <= kv; c += STRIP * L) {
-          strip<T>(8, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
-        }
-      } else {
-        for (; c + 6 * L <= kv; c += 6 * L) {
-          strip<T>(6, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
-        }
+      for (; c + STRIP * L <= kv; c += STRIP * L) {
+        strip<T>(STRIP, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
       }
       if (c + 4 * L <= kv) {
         strip<T>(4, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
@@ -704,7 +697,7 @@ function writeGradientRow<T>(k: u32, row: usize, gate: T, scale: f64, w: usize):
 const STRIP_CHUNK_ROWS: u32 = 8;
 
 /**
- * W vectors (8, 6, 4, 2 or 1) of columns summed over rows [first, end), one register accumulator
+ * W vectors (6, 4, 2 or 1) of columns summed over rows [first, end), one register accumulator
  * each, added to the slot's sums so far: the listed rows if listed (no mask needed), else every
  * row with its gate mask.
  */
@@ -720,11 +713,10 @@ const STRIP_CHUNK_ROWS: u32 = 8;
   // a fused pass's gradient columns: scale * w (gates of 1) or coef * w, masked where the gate is 0
   const from = (binary ? gradScaled : gradW) + column, to = gradOut + column;
   // the slot's sums so far (zeros before the first rows: 0 + x is x, bit for bit)
-  let a0 = v128.load(slot), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  let a0 = v128.load(slot), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
   if (W > 1) a1 = v128.load(slot, 16);
   if (W > 2) { a2 = v128.load(slot, 32); a3 = v128.load(slot, 48); }
   if (W > 4) { a4 = v128.load(slot, 64); a5 = v128.load(slot, 80); }
-  if (W > 6) { a6 = v128.load(slot, 96); a7 = v128.load(slot, 112); }
   for (let i = first; i < end; i++) {
     const r = listed ? load<u32>(rowList + (<usize>i << 2)) : i;
     const p = phi + <usize>r * rowBytes;
@@ -742,10 +734,6 @@ const STRIP_CHUNK_ROWS: u32 = 8;
       a4 = v128.add<T>(a4, stripTerm<T>(v128.load(p, 64), g, m, listed, binary));
       a5 = v128.add<T>(a5, stripTerm<T>(v128.load(p, 80), g, m, listed, binary));
     }
-    if (W > 6) {
-      a6 = v128.add<T>(a6, stripTerm<T>(v128.load(p, 96), g, m, listed, binary));
-      a7 = v128.add<T>(a7, stripTerm<T>(v128.load(p, 112), g, m, listed, binary));
-    }
     // a fused pass (streamed rows only): this strip of the row's gradient row, written as the row is read
     if (!listed && gradOut != 0) {
       const o = to + <usize>r * rowBytes;
@@ -760,17 +748,12 @@ const STRIP_CHUNK_ROWS: u32 = 8;
         v128.store(o, gradientTerm<T>(from, 64, coef, m, binary), 64);
         v128.store(o, gradientTerm<T>(from, 80, coef, m, binary), 80);
       }
-      if (W > 6) {
-        v128.store(o, gradientTerm<T>(from, 96, coef, m, binary), 96);
-        v128.store(o, gradientTerm<T>(from, 112, coef, m, binary), 112);
-      }
     }
   }
   v128.store(slot, a0);
   if (W > 1) v128.store(slot, a1, 16);
   if (W > 2) { v128.store(slot, a2, 32); v128.store(slot, a3, 48); }
   if (W > 4) { v128.store(slot, a4, 64); v128.store(slot, a5, 80); }
-  if (W > 6) { v128.store(slot, a6, 96); v128.store(slot, a7, 112); }
 }
 
 /** A vector of a gradient row (rowVector, gradient.ts): from[offset] for gates of 1, else coef * w; masked. */
