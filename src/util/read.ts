@@ -103,9 +103,9 @@ export function ownRef(array: Uint8Array | Uint32Array | Float32Array | Float64A
 /** Bytes an ArrayRef spans. */
 export const byteLengthOf = (ref: ArrayRef): number => ref.length * ref.bytesPerElement;
 
-/** Copies a caller's array into `target` (a view of ours), from its internal slots. */
-export function copyFrom(target: ArrayBufferView, ref: ArrayRef): void {
-  intrinsicSet.call(target, ref.source);
+/** Copies a caller's array into `target` (a view of ours) from element `offset` on, from its internal slots. */
+export function copyFrom(target: ArrayBufferView, ref: ArrayRef, offset = 0): void {
+  intrinsicSet.call(target, ref.source, offset);
 }
 
 /** Copies `values` (ours) into a caller's array, through its internal slots. */
