@@ -4,7 +4,7 @@
 // call uses. Every check takes the caller first, then the argument's name (where it varies),
 // then the value.
 
-import { checkBoolean, checkLength, checkNumber } from "../util/checks.js";
+import { checkBoolean, checkLength, checkNumber, checkOptions } from "../util/checks.js";
 import {
   copyFrom,
   describe,
@@ -126,7 +126,8 @@ export type CheckedGates =
 
 /** Dense or sparse gates, checked against the shape and phi's precision. */
 export function checkAnyGates(caller: string, h: unknown, shape: CheckedShape, precision: Precision): CheckedGates {
-  if (typeof h === "object" && h !== null && typedKind(h) === undefined && !isList(h)) {
+  const kind = typedKind(h);
+  if (kind === undefined && typeof h === "object" && h !== null && !isList(h)) {
     if (hasField(caller, "h", h, "index")) {
       const sparse = readFields(caller, "h", h, ["index", "weight"]);
       const ref = uint32Ref(caller, "h.index", sparse.index);
@@ -135,7 +136,7 @@ export function checkAnyGates(caller: string, h: unknown, shape: CheckedShape, p
       return { sparse: true, index, weight, split: splitAt(index, 0, index.length, shape.n) };
     }
   }
-  return { sparse: false, h: checkGates(caller, h, shape) };
+  return { sparse: false, h: checkGates(caller, h, shape, "n + m", kind) };
 }
 
 function uint32Ref(caller: string, name: string, value: unknown): ArrayRef {
@@ -266,8 +267,13 @@ export function checkGateSets(
  * Dense gates: a Uint8Array, Float32Array or Float64Array, or a list of numbers (read once into a
  * snapshot), of length `formula` (n + m; a chunk's rows).
  */
-export function checkGates(caller: string, h: unknown, shape: CheckedShape, formula = "n + m"): ArrayRef {
-  const kind = typedKind(h);
+export function checkGates(
+  caller: string,
+  h: unknown,
+  shape: CheckedShape,
+  formula = "n + m",
+  kind = typedKind(h),
+): ArrayRef {
   if (kind === "Uint8Array" || kind === "Float32Array" || kind === "Float64Array") {
     const ref = refOf(h, kind);
     checkLength(caller, "h", ref.length, shape.rows, formula);
@@ -303,6 +309,21 @@ export function checkOut(
 export type GradientOptionFields = { readonly [K in keyof GradientOptions]?: unknown };
 /** The keys of {@link GradientOptions}, read once each. */
 export const GRADIENT_OPTIONS = ["out", "scale", "accumulate"] as const;
+
+/**
+ * A gradient call's options (undefined, or an object whose out, scale and accumulate are read
+ * once each, in that order), as checkOptions reads them, into an object of one shape: a small
+ * call's hot path.
+ */
+export function gradientOptionFields(caller: string, options: unknown): GradientOptionFields {
+  if (typeof options !== "object" || options === null)
+    return checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
+  return {
+    out: readField(caller, "options", options, "out"),
+    scale: readField(caller, "options", options, "scale"),
+    accumulate: readField(caller, "options", options, "accumulate"),
+  };
+}
 /** The keys of {@link GradientScaling}: the options of every gradient method without an out. */
 export const SCALING = ["scale", "accumulate"] as const;
 

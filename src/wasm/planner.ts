@@ -186,6 +186,9 @@ export interface PlanCache {
   bits: number;
 }
 
+/** A memo's plan bits while they are current, else -1 (the call then goes through runPlanned): a settled call's look-up. */
+export const cachedBits = (cache: PlanCache): number => (cache.generation === generation ? cache.bits : -1);
+
 /** The bits of a call that is not timed: a settled choice, else the mode's rule (estimate's model, or the fixed rule). */
 function untimedBits(job: PlanJob, layout: Layout, plan = jobPlan(job, layout)): number {
   if (plan && plan.chosen >= 0) return bitsOf(plan, plan.chosen, layout);
