@@ -13,6 +13,7 @@ import {
   ownRef,
   readField,
   readFields,
+  readError,
   readList,
   refOf,
   shown,
@@ -20,45 +21,11 @@ import {
   type ArrayRef,
   type TypedKind,
 } from "../util/read.js";
-import type { GradientOptions, Precision, Shape } from "../util/types.js";
+import type { GradientOptions, Precision } from "../util/types.js";
+import { MAX_COUNT, type CheckedShape } from "./shape.js";
 import { checkHandedOut } from "../wasm/memory.js";
 
-/** The largest row count or k a u32 kernel argument carries. */
-const MAX_COUNT = 2 ** 32 - 1;
-
-/** A validated shape, with the derived counts every caller needs. */
-export interface CheckedShape extends Shape {
-  /** n + m */
-  readonly rows: number;
-  /** (n + m) * k */
-  readonly elements: number;
-}
-
-/** Checks shape = { n, m, k } of non-negative integers, each read once; RangeError naming the bad field. */
-export function checkShape(caller: string, name: string, shape: unknown): CheckedShape {
-  if (typeof shape !== "object" || shape === null) {
-    throw new TypeError(`${caller}(): ${name} must be an object { n, m, k }, got ${describe(shape)}`);
-  }
-  const n = countField(caller, name, shape, "n"),
-    m = countField(caller, name, shape, "m"),
-    k = countField(caller, name, shape, "k");
-  const rows = n + m;
-  if (rows > MAX_COUNT) {
-    throw new RangeError(`${caller}(): ${name}.n + ${name}.m must be at most ${MAX_COUNT}, got ${rows}`);
-  }
-  return { n, m, k, rows, elements: rows * k };
-}
-
-/** A field of a shape, read once: an integer from 0 to MAX_COUNT; RangeError naming it. */
-function countField(caller: string, name: string, shape: object, field: string): number {
-  const value = readField(caller, name, shape, field);
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
-    throw new RangeError(
-      `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${shown(value)}`,
-    );
-  }
-  return value;
-}
+export { checkShape, type CheckedShape } from "./shape.js";
 
 /**
  * A caller's typed array of `kind`, read once (src/util/read.ts); Error if it is a view of crossgrad
@@ -318,11 +285,18 @@ export const GRADIENT_OPTIONS = ["out", "scale", "accumulate"] as const;
 export function gradientOptionFields(caller: string, options: unknown): GradientOptionFields {
   if (typeof options !== "object" || options === null)
     return checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
-  return {
-    out: readField(caller, "options", options, "out"),
-    scale: readField(caller, "options", options, "scale"),
-    accumulate: readField(caller, "options", options, "accumulate"),
-  };
+  const o = options as GradientOptionFields;
+  // read where they are named: see readError
+  let key = "out";
+  try {
+    const out = o.out;
+    key = "scale";
+    const scale = o.scale;
+    key = "accumulate";
+    return { out, scale, accumulate: o.accumulate };
+  } catch (cause) {
+    throw readError(caller, "options", key, cause);
+  }
 }
 /** The keys of {@link GradientScaling}: the options of every gradient method without an out. */
 export const SCALING = ["scale", "accumulate"] as const;
