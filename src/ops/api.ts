@@ -4,7 +4,15 @@ import { deliver, placeGated, shapeText, type Call, type PlacedGated } from "./c
 import { requireEngine } from "../wasm/init.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import type { WasmMemory } from "../wasm/memory.js";
-import { cachedBits, layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
+import {
+  cachedBits,
+  layoutOf,
+  oneLoopBits,
+  runPlanned,
+  type Layout,
+  type PlanCache,
+  type PlanJob,
+} from "../wasm/planner.js";
 import { ownRef, type ArrayRef } from "../util/read.js";
 import type { FloatArray, GateGradientOptions, Gates, GradientOptions, Pooled, Shape } from "../util/types.js";
 import {
@@ -72,6 +80,8 @@ function placeCall(c: CheckedCall, pooled = false, out?: Call<string, string>["o
 /** A dense call of `job` with the plan of its size class (docs/design.md §6): `call(plan)` runs the kernel. */
 function planned<R>(c: CheckedCall, p: PlacedGated, job: PlanJob, call: (plan: number) => R, timed = true): R {
   const { K, s } = c;
+  const one = oneLoopBits(job, s.n, s.m, c.engine.smallRows);
+  if (one >= 0) return call(one);
   // a loop of calls of one shape asks the planner once: its class's settled choice is remembered
   const last = LAST_CLASS[job];
   if (last.K !== K || last.elements !== s.elements || last.k !== s.k) {
