@@ -7,15 +7,7 @@ import type { FloatArrayOf, GradientScaling, Pooled, Precision, Shape } from "..
 import { requireEngine } from "../wasm/init.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import { copyOf } from "../wasm/memory.js";
-import {
-  cachedBits,
-  layoutOf,
-  oneLoopBits,
-  runPlanned,
-  type Layout,
-  type PlanCache,
-  type PlanJob,
-} from "../wasm/planner.js";
+import { knownBits, layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
 import { checkGradientOptions, checkPrecision, checkShape, SCALING, type CheckedShape } from "./checks.js";
 import { OwnedProblem, ProblemMemory, type Leased } from "./owned.js";
 
@@ -59,8 +51,6 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
     gateGradient: { generation: -1, bits: 0 },
   };
   readonly #layout: Layout;
-  /** Each kernel's plan bits where every variant runs one loop on this shape (no planner), else -1. */
-  readonly #oneLoop: Record<PlanJob, number>;
   /** What every call passes the kernels, fixed for the Problem's life (its region never moves): its counts and pointers. */
   readonly #args: { n: number; m: number; k: number; phi: number; h: number; scratch: number };
   readonly #K: PrecisionKernels;
@@ -75,12 +65,6 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
     const { K, at } = this.owned;
     this.#K = K;
     this.#layout = layoutOf(engine, K, s.elements, s.k);
-    const one = (job: PlanJob) => oneLoopBits(job, s.n, s.m, engine.smallRows);
-    this.#oneLoop = {
-      value: one("value"),
-      valueAndGradient: one("valueAndGradient"),
-      gateGradient: one("gateGradient"),
-    };
     this.#args = { n: s.n, m: s.m, k: s.k, phi: at.phi, h: at.h, scratch: at.scratch };
   }
 
@@ -89,8 +73,8 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
    * variant, or a settled choice, docs/design.md §6), else -1: the call then goes through #planned.
    */
   #bits(job: PlanJob): number {
-    const one = this.#oneLoop[job];
-    return one >= 0 ? one : cachedBits(this.#plans[job]);
+    const a = this.#args;
+    return knownBits(job, a.n, a.m, this.owned.engine.smallRows, this.#plans[job]);
   }
 
   /** A dense call of `job` with the planner's loops for this Problem's class: `call(plan)` runs the kernel. */

@@ -198,6 +198,16 @@ export function oneLoopBits(job: PlanJob, n: number, m: number, smallRows: numbe
   return (job === "value" ? Math.max(n, m) : Math.min(n, m)) <= smallRows ? 0 : -1;
 }
 
+/**
+ * The plan bits of a call of `job` on groups of n and m rows known without the planner's clock:
+ * one loop for every variant (oneLoopBits), else a settled choice's memo while it is current,
+ * else -1 (the call then goes through runPlanned).
+ */
+export function knownBits(job: PlanJob, n: number, m: number, smallRows: number, cache: PlanCache): number {
+  const one = oneLoopBits(job, n, m, smallRows);
+  return one >= 0 ? one : cachedBits(cache);
+}
+
 /** A memo's plan bits while they are current, else -1 (the call then goes through runPlanned): a settled call's look-up. */
 export const cachedBits = (cache: PlanCache): number => (cache.generation === generation ? cache.bits : -1);
 
