@@ -58,6 +58,11 @@ function tasksOf(n, k) {
         () => (sink += exports.valueAndGradientF32(n, n, k, phiAt, hAt, outAt, 1, false, scratch, 0)),
       ],
       [`the kernel alone: value${tag}`, () => (sink += exports.valueF32(n, n, k, phiAt, hAt, scratch, 0))],
+      // its fixed part: the same call on groups of no rows
+      [
+        `the kernel alone, n = m = 0: valueAndGradient${tag}`,
+        () => (sink += exports.valueAndGradientF32(0, 0, k, phiAt, hAt, outAt, 1, false, scratch, 0)),
+      ],
     );
   });
   const u = new Float64Array(k),
