@@ -95,9 +95,26 @@ export const SMALL_ROWS: u32 = 16;
  */
 function smallPool<T>(rows: u32, k: u32, phi: usize, h: usize, out: usize, out64: usize): void {
   const rowBytes = <usize>k << alignof<T>();
-  for (let c: u32 = 0; c < k; c++) store<T>(at<T>(out, c), 0);
+  const kv: u32 = ASC_FEATURE_SIMD ? vectorColumns<T>(k) : 0;
+  if (ASC_FEATURE_SIMD) zeroSlot(out, <usize>kv << alignof<T>());
+  for (let c = kv; c < k; c++) store<T>(at<T>(out, c), 0);
   for (let r: u32 = 0; r < rows; r++) rowAdd<T>(k, phi + <usize>r * rowBytes, load<T>(at<T>(h, r)), out, false);
-  for (let c: u32 = 0; c < k; c++) {
+  // the fold, a vector at a time: T's x + 0 is T(f64(x) + 0) exactly (-0 becomes +0 in both), and
+  // widening it to f64 is exact
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; c < kv; c += lanes<T>()) {
+      const x = v128.add<T>(v128.load(at<T>(out, c)), v128.splat<T>(0));
+      v128.store(at<T>(out, c), x);
+      if (sizeof<T>() == 4) {
+        v128.store(at<f64>(out64, c), f64x2.promote_low_f32x4(x));
+        v128.store(at<f64>(out64, c), f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 2, 3)), 16);
+      } else {
+        v128.store(at<f64>(out64, c), x);
+      }
+    }
+  }
+  for (; c < k; c++) {
     const x = <f64>load<T>(at<T>(out, c)) + 0;
     store<f64>(at<f64>(out64, c), x);
     store<T>(at<T>(out, c), <T>x);
