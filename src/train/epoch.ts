@@ -8,7 +8,7 @@
 import type { PrecisionKernels } from "../wasm/loader.js";
 import type { CheckedFitOptions } from "./options.js";
 import { linearGradient } from "./linear.js";
-import { lossAndSlope } from "./losses.js";
+import { batchLosses } from "./losses.js";
 import { shuffled, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
 import { stepRows } from "./optimizers.js";
 import { choosePairs, type Pairing } from "./pairing.js";
@@ -50,7 +50,7 @@ export function epochOf(
   for (let batch = 0; batch < batches; batch++) {
     const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
     let batchWeight = 0;
-    for (const id of ids) batchWeight += data.sampleWeight[id];
+    for (let b = 0; b < ids.length; b++) batchWeight += data.sampleWeight[ids[b]];
     weightSum += batchWeight;
     // phase 1: the batch's sets, their F, and the loss slopes that weight phase 2 (each
     // observation's share of the batch's sample weight)
@@ -79,16 +79,19 @@ export function epochOf(
       const views = buffers.views();
       // a model of fields' kernels take float64 slopes
       const slopes = t.fields ? buffers.fieldViews().slopes : views.setWeights;
-      for (let b = 0; b < ids.length; b++) {
-        const sampleWeight = data.sampleWeight[ids[b]],
-          share = sampleWeight / (batchWeight || 1);
-        const [loss, slope] = lossAndSlope(o.loss as "squared" | "logistic", values[b], data.y![ids[b]]);
-        // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
-        if (unscored < 0 && !Number.isFinite(values[b])) unscored = b;
-        lossSum += sampleWeight * loss;
-        slopes[b] = share * slope;
-        occurrences?.add(views, b, share);
-      }
+      const loss = o.loss as "squared" | "logistic";
+      ({ lossSum, unscored } = batchLosses(
+        loss,
+        values,
+        data.y!,
+        data.sampleWeight,
+        ids,
+        batchWeight,
+        slopes,
+        lossSum,
+      ));
+      if (occurrences)
+        for (let b = 0; b < ids.length; b++) occurrences.add(views, b, data.sampleWeight[ids[b]] / (batchWeight || 1));
     }
     if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
     if (unscored >= 0)

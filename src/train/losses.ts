@@ -1,6 +1,7 @@
 // Training's losses (docs/design.md §8): the loss of one observation and its derivative dL/dF,
 // which weights the observation's gradient in phase 2 of a mini-batch.
 
+import type { FloatArray } from "../util/types.js";
 import { sigmoid, softplus } from "./metrics.js";
 
 /**
@@ -18,6 +19,46 @@ export function lossAndSlope(loss: "squared" | "logistic", F: number, y: number)
   // logistic, y in {0, 1}: log(1 + exp(-s F)) with s = +-1
   const s = y > 0.5 ? 1 : -1;
   return [softplus(-s * F), -s * sigmoid(-s * F)];
+}
+
+/**
+ * A batch's losses and slopes, without an array per observation: for each set b (observation
+ * ids[b], score values[b]), slopes[b] = share_b L'(F_b), share_b being its sample weight over
+ * batchWeight (or over 1 when that is 0), and sampleWeight L(F_b) added to lossSum in order.
+ * Returns the new lossSum and the first set whose score is NaN or infinite (-1: none).
+ */
+export function batchLosses(
+  loss: "squared" | "logistic",
+  values: FloatArray,
+  y: Float64Array,
+  sampleWeight: Float64Array,
+  ids: Uint32Array,
+  batchWeight: number,
+  slopes: FloatArray,
+  lossSum: number,
+): { lossSum: number; unscored: number } {
+  const total = batchWeight || 1;
+  let unscored = -1;
+  for (let b = 0; b < ids.length; b++) {
+    const id = ids[b],
+      F = values[b],
+      weight = sampleWeight[id],
+      share = weight / total;
+    // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
+    if (unscored < 0 && !Number.isFinite(F)) unscored = b;
+    let slope: number;
+    // the expressions of lossAndSlope, inlined (the same bits)
+    if (loss === "squared") {
+      lossSum += weight * (F - y[id]) ** 2;
+      slope = 2 * (F - y[id]);
+    } else {
+      const s = y[id] > 0.5 ? 1 : -1;
+      lossSum += weight * softplus(-s * F);
+      slope = -s * sigmoid(-s * F);
+    }
+    slopes[b] = share * slope;
+  }
+  return { lossSum, unscored };
 }
 
 /**

@@ -289,7 +289,9 @@ export interface BatchViews {
 
 /** 0..count-1 in a seeded random order (Fisher-Yates). */
 export function shuffled(count: number, random: Random): Uint32Array {
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  // (a plain loop: Uint32Array.from with a mapping function cost 3 ms an epoch of 65,536)
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
   for (let i = count - 1; i > 0; i--) {
     const j = random.below(i + 1);
     const t = order[i];
