@@ -6,8 +6,8 @@
 
 import { at } from "./common";
 import { gradientRows } from "./gradient";
-import { innerProduct, poolBoth, poolListedBoth, scaledAt, vAt } from "./interaction";
-import { gradientListed } from "./sparse";
+import { innerProduct, poolBoth, restAt, scaledAt, u64At, v64At, vAt } from "./interaction";
+import { gradientListed, poolListed } from "./sparse";
 
 /** Entry e of a u32 array. */
 // @ts-ignore: decorator
@@ -25,13 +25,14 @@ import { gradientListed } from "./sparse";
   u: usize, v: usize, values: usize, scratch: usize,
 ): void {
   const vectorBytes = <usize>k << alignof<T>();
+  const rest = restAt<T>(scratch, k), u64 = u64At<T>(scratch, k), v64 = v64At<T>(scratch, k);
   for (let b: u32 = 0; b < sets; b++) {
-    const first = u32At(indptr, b);
-    const w = weight == 0 ? <usize>0 : at<T>(weight, first);
-    const count = u32At(indptr, b + 1) - first, split = u32At(splits, b) - first;
-    poolListedBoth<T>(n, m, k, phi, count, index + (<usize>first << 2), w, split, scratch);
-    memory.copy(u + <usize>b * vectorBytes, scratch, vectorBytes);
-    memory.copy(v + <usize>b * vectorBytes, vAt<T>(scratch, k), vectorBytes);
+    const first = u32At(indptr, b), split = u32At(splits, b), end = u32At(indptr, b + 1);
+    const wA = weight == 0 ? <usize>0 : at<T>(weight, first), wB = weight == 0 ? <usize>0 : at<T>(weight, split);
+    // poolListedBoth's two passes, with u_b and v_b written in place (not through the scratch)
+    const uOut = u + <usize>b * vectorBytes, vOut = v + <usize>b * vectorBytes;
+    poolListed<T>(split - first, k, phi, index + (<usize>first << 2), wA, 0, n, uOut, u64, rest);
+    poolListed<T>(end - split, k, phi, index + (<usize>split << 2), wB, n, m, vOut, v64, rest);
     store<T>(at<T>(values, b), innerProduct<T>(k, scratch));
   }
 }
@@ -109,8 +110,11 @@ import { gradientListed } from "./sparse";
   for (let b: u32 = 0; b < count; b++) {
     const id = u32At(ids, b);
     const first = u32At(indptr, id), end = u32At(indptr, id + 1);
-    memory.copy(outIndex + (<usize>nnz << 2), index + (<usize>first << 2), <usize>(end - first) << 2);
-    if (weight != 0) memory.copy(at<T>(outWeight, nnz), at<T>(weight, first), <usize>(end - first) << alignof<T>());
+    // element by element: a set lists a few rows, and memory.copy costs a call into the engine
+    for (let e = first, o = nnz; e < end; e++, o++) store<u32>(outIndex + (<usize>o << 2), u32At(index, e));
+    if (weight != 0) {
+      for (let e = first, o = nnz; e < end; e++, o++) store<T>(at<T>(outWeight, o), load<T>(at<T>(weight, e)));
+    }
     store<u32>(outSplits + (<usize>b << 2), nnz + u32At(splits, id) - first);
     nnz += end - first;
     store<u32>(outIndptr + (<usize>(b + 1) << 2), nnz);

@@ -216,10 +216,23 @@ export function addRowsScaled<T>(count: u32, list: usize, k: u32, phi: usize, gr
   }
 }
 
-/** Zeroes the listed rows of a k-column array (the gradient buffer, after a step). */
+/**
+ * Zeroes the listed rows of a k-column array (the gradient buffer, after a step): by stores, not
+ * memory.fill, whose call into the engine costs more than a short row.
+ */
 export function zeroRows<T>(count: u32, list: usize, k: u32, a: usize): void {
   const rowBytes = <usize>k << alignof<T>();
-  for (let e: u32 = 0; e < count; e++) memory.fill(a + <usize>rowOf(list, e) * rowBytes, 0, rowBytes);
+  for (let e: u32 = 0; e < count; e++) {
+    const row = a + <usize>rowOf(list, e) * rowBytes;
+    let o: usize = 0;
+    if (ASC_FEATURE_SIMD) {
+      // whole vectors
+      const zero = v128.splat<i32>(0);
+      for (; o + 16 <= rowBytes; o += 16) v128.store(row + o, zero);
+    }
+    // the tail, an element of T (4 or 8 bytes) at a time, as u32
+    for (; o < rowBytes; o += 4) store<u32>(row + o, 0);
+  }
 }
 
 /**
