@@ -4,11 +4,57 @@
 // the pairwise tree (tree.ts), so the result has the bits of the dense pass over the same
 // gates. A listed row whose weight is exactly 0 is absent, as in the dense case.
 
-import { BLOCK_ROWS, at, blocksOf, zeroSlot } from "./common";
+import { BLOCK_ROWS, at, lanes, vectorColumns, zeroSlot } from "./common";
 import { gradientRow, scaledRow } from "./gradient";
 import { blockSlotBytes, listedSum, treeAt } from "./pool";
 import { rowDot } from "./rowpass";
-import { foldTree, pushBlock, treeBytes, treeNodes } from "./tree";
+import { foldNodes, nodeAt, openLeaf, pushLeaf, treeBytes, treeNodes } from "./tree";
+
+/** Blocks of up to this many listed rows are summed by fewRowsLeaf, larger ones by listedSum's strips. */
+const FEW_ROWS: u32 = 4;
+
+/**
+ * The float64 leaf of a block's few listed rows: their sum in T, sum_e weight_e phi_index[e]
+ * from 0 in order (rows of weight 0 skipped; weight = 0: every weight 1), widened into `to`.
+ * The bits of listedSum into a zeroed slot, widened (its strips add the same terms in the same
+ * order, column by column; x * 1 is x), without the slot and the call.
+ */
+// @ts-ignore: decorator
+@inline function fewRowsLeaf<T>(
+  count: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, to: usize,
+): void {
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>(), kv = vectorColumns<T>(k);
+    // a vector of columns at a time, summed over the rows
+    for (; c < kv; c += L) {
+      let acc = v128.splat<T>(0);
+      for (let e: u32 = 0; e < count; e++) {
+        const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+        if (g == 0) continue;
+        const row = phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes;
+        acc = v128.add<T>(acc, v128.mul<T>(v128.load(at<T>(row, c)), v128.splat<T>(g)));
+      }
+      if (sizeof<T>() == 4) {
+        // four f32 lanes become two f64x2
+        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(acc));
+        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1)), 16);
+      } else {
+        v128.store(at<f64>(to, c), acc);
+      }
+    }
+  }
+  // scalar tail
+  for (; c < k; c++) {
+    let acc: T = 0;
+    for (let e: u32 = 0; e < count; e++) {
+      const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+      if (g == 0) continue;
+      acc += g * load<T>(at<T>(phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes, c));
+    }
+    store<f64>(at<f64>(to, c), <f64>acc);
+  }
+}
 
 /**
  * out (T) and out64 (f64) = sum over the `count` listed rows of weight_e * phi_index[e], for
@@ -25,12 +71,22 @@ export function poolListed<T>(
   const nodes = <usize>treeNodes(rows);
   const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
-  let top: usize = 0;
+  let top: usize = 0, previous: u32 = 0;
   for (let i: u32 = 0; i < count; ) {
     // the run of listed rows in one block
     const block = (load<u32>(index + (<usize>i << 2)) - first) / BLOCK_ROWS;
     let j = i + 1;
     while (j < count && (load<u32>(index + (<usize>j << 2)) - first) / BLOCK_ROWS == block) j++;
+    if (j - i <= FEW_ROWS) {
+      // a few rows: their sum straight into the leaf
+      const place = openLeaf<T>(k, tree, nodes, top, previous, block);
+      const w = weight == 0 ? <usize>0 : at<T>(weight, i);
+      fewRowsLeaf<T>(j - i, k, rowBytes, phi, index + (<usize>i << 2), w, nodeAt<T>(k, tree, place));
+      top = place + 1;
+      previous = block;
+      i = j;
+      continue;
+    }
     zeroSlot(blockSlot, blockSlotBytes<T>(k));
     if (weight == 0) {
       listedSum<T>(j - i, k, rowBytes, phi, index + (<usize>i << 2), 0, blockSlot, true);
@@ -47,10 +103,11 @@ export function poolListed<T>(
       if (unit) listedSum<T>(n, k, rowBytes, phi, rowList, gateList, blockSlot, true);
       else listedSum<T>(n, k, rowBytes, phi, rowList, gateList, blockSlot, false);
     }
-    top = pushBlock<T>(k, tree, nodes, top, block, blockSlot);
+    top = pushLeaf<T>(k, tree, nodes, top, previous, block, blockSlot);
+    previous = block;
     i = j;
   }
-  foldTree<T>(k, tree, nodes, top, blocksOf(rows), out, out64);
+  foldNodes<T>(k, tree, top, out, out64);
 }
 
 /**
