@@ -4,7 +4,7 @@
 // from the first phase. Sets are CSR rows (indptr, index, weight: sparse.ts) or dense rows
 // of n + m gates.
 
-import { at } from "./common";
+import { at, lanes, vectorColumns } from "./common";
 import { gradientRows } from "./gradient";
 import { innerProduct, poolBoth, restAt, scaledAt, u64At, v64At, vAt } from "./interaction";
 import { gradientListed, poolListed } from "./sparse";
@@ -74,8 +74,41 @@ import { gradientListed, poolListed } from "./sparse";
     const outA = dense ? out : out + <usize>first * rowBytes, outB = dense ? out : out + <usize>split * rowBytes;
     // rows of A get v_b, rows of B get u_b
     const indexA = index + (<usize>first << 2), indexB = index + (<usize>split << 2);
-    gradientListed<T>(split - first, k, indexA, wA, v + <usize>b * rowBytes, coef, outA, add, dense, scaledW);
-    gradientListed<T>(end - split, k, indexB, wB, u + <usize>b * rowBytes, coef, outB, add, dense, scaledW);
+    if (add) {
+      addListedRows<T>(split - first, k, indexA, wA, v + <usize>b * rowBytes, coef, outA, dense);
+      addListedRows<T>(end - split, k, indexB, wB, u + <usize>b * rowBytes, coef, outB, dense);
+    } else {
+      gradientListed<T>(split - first, k, indexA, wA, v + <usize>b * rowBytes, coef, outA, false, false, scaledW);
+      gradientListed<T>(end - split, k, indexB, wB, u + <usize>b * rowBytes, coef, outB, false, false, scaledW);
+    }
+  }
+}
+
+/**
+ * gradientListed's accumulating rows, inline: out's row index[e] (dense) or row e gets
+ * <T>(scale weight_e) * w added, for every listed row whose weight is not 0 (weight = 0: every
+ * weight 1). The same bits: gradientListed's rows of weight 1 add scaledW = <T>scale * w.
+ */
+// @ts-ignore: decorator
+@inline function addListedRows<T>(
+  count: u32, k: u32, index: usize, weight: usize, w: usize, scale: f64, out: usize, dense: bool,
+): void {
+  const rowBytes = <usize>k << alignof<T>();
+  for (let e: u32 = 0; e < count; e++) {
+    const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+    if (g == 0) continue;
+    const row = out + <usize>(dense ? u32At(index, e) : e) * rowBytes;
+    const coef = <T>(scale * <f64>g);
+    let c: u32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      const L = lanes<T>(), kv = vectorColumns<T>(k), cv = v128.splat<T>(coef);
+      // whole vectors
+      for (; c < kv; c += L) {
+        v128.store(at<T>(row, c), v128.add<T>(v128.load(at<T>(row, c)), v128.mul<T>(cv, v128.load(at<T>(w, c)))));
+      }
+    }
+    // scalar tail
+    for (; c < k; c++) store<T>(at<T>(row, c), load<T>(at<T>(row, c)) + coef * load<T>(at<T>(w, c)));
   }
 }
 
