@@ -17,11 +17,12 @@ const FEW_ROWS: u32 = 4;
  * The float64 leaf of a block's few listed rows: their sum in T, sum_e weight_e phi_index[e]
  * from 0 in order (rows of weight 0 skipped; weight = 0: every weight 1), widened into `to`.
  * The bits of listedSum into a zeroed slot, widened (its strips add the same terms in the same
- * order, column by column; x * 1 is x), without the slot and the call.
+ * order, column by column; x * 1 is x), without the slot and the call. With `out`, the leaf is
+ * a whole group's: `to` gets the fold of that one leaf (the leaf + 0) and out the same in T.
  */
 // @ts-ignore: decorator
 @inline function fewRowsLeaf<T>(
-  count: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, to: usize,
+  count: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, to: usize, out: usize = 0,
 ): void {
   let c: u32 = 0;
   if (ASC_FEATURE_SIMD) {
@@ -37,9 +38,20 @@ const FEW_ROWS: u32 = 4;
       }
       if (sizeof<T>() == 4) {
         // four f32 lanes become two f64x2
-        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(acc));
-        v128.store(at<f64>(to, c), f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1)), 16);
+        let low = f64x2.promote_low_f32x4(acc), high = f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1));
+        if (out != 0) {
+          low = f64x2.add(low, f64x2.splat(0));
+          high = f64x2.add(high, f64x2.splat(0));
+          const lowT = f32x4.demote_f64x2_zero(low), highT = f32x4.demote_f64x2_zero(high);
+          v128.store(at<T>(out, c), i32x4.shuffle(lowT, highT, 0, 1, 4, 5));
+        }
+        v128.store(at<f64>(to, c), low);
+        v128.store(at<f64>(to, c), high, 16);
       } else {
+        if (out != 0) {
+          acc = f64x2.add(acc, f64x2.splat(0));
+          v128.store(at<T>(out, c), acc);
+        }
         v128.store(at<f64>(to, c), acc);
       }
     }
@@ -52,7 +64,9 @@ const FEW_ROWS: u32 = 4;
       if (g == 0) continue;
       acc += g * load<T>(at<T>(phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes, c));
     }
-    store<f64>(at<f64>(to, c), <f64>acc);
+    const leaf = out != 0 ? <f64>acc + 0 : <f64>acc;
+    if (out != 0) store<T>(at<T>(out, c), <T>leaf);
+    store<f64>(at<f64>(to, c), leaf);
   }
 }
 
@@ -71,6 +85,14 @@ export function poolListed<T>(
   const nodes = <usize>treeNodes(rows);
   const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
+  // a few rows in one block (a user, an item): the tree is that one leaf
+  if (count - 1 < FEW_ROWS) {
+    const last = load<u32>(index + (<usize>(count - 1) << 2));
+    if ((load<u32>(index) - first) / BLOCK_ROWS == (last - first) / BLOCK_ROWS) {
+      fewRowsLeaf<T>(count, k, rowBytes, phi, index, weight, out64, out);
+      return;
+    }
+  }
   let top: usize = 0, previous: u32 = 0;
   for (let i: u32 = 0; i < count; ) {
     // the run of listed rows in one block
