@@ -265,6 +265,23 @@ describe("training runs", () => {
     expect(firstBitDifference(run(7), run(8))).not.toBe(-1);
   });
 
+  it("train bit for bit alike without sample weights, with every weight 1, and (the same shares) every weight 2", () => {
+    const run = (sampleWeight?: number[]) => {
+      const model = createModel(shape, { seed: 1 });
+      const { epochs } = model.fit({ ...observations, ...(sampleWeight && { sampleWeight }) }, { epochs: 2 });
+      const result = { phi: model.phi.slice(), loss: epochs[1].loss };
+      model.dispose();
+      return result;
+    };
+    const none = run(),
+      ones = run(new Array(5000).fill(1)),
+      twos = run(new Array(5000).fill(2));
+    expect(firstBitDifference(ones.phi, none.phi)).toBe(-1);
+    expect(ones.loss).toBe(none.loss);
+    expect(firstBitDifference(twos.phi, none.phi)).toBe(-1);
+    expect(twos.loss).toBe(none.loss);
+  });
+
   it("continue with fitPartial exactly as one longer fit", () => {
     const options = {
       epochs: 2,
@@ -684,6 +701,7 @@ describe("training under misuse", () => {
       index: Uint32Array.from(pairs.flat()),
       splits: Uint32Array.from({ length: 12 }, (_, b) => 2 * b + 1),
       sampleWeight: new Float64Array(12).fill(1),
+      unitWeights: true,
       widest: 2,
     };
     const catalogue = new Catalogue({ n, m: 10 }, observations);
@@ -716,6 +734,7 @@ describe("training under misuse", () => {
       weight: Float64Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 2]),
       splits: Uint32Array.from([1, 4, 6, 9]),
       sampleWeight: new Float64Array(4).fill(1),
+      unitWeights: true,
       widest: 3,
     };
     const catalogue = new Catalogue({ n: 7, m: 3 }, observations);

@@ -49,8 +49,8 @@ export function epochOf(
     weightSum = 0;
   for (let batch = 0; batch < batches; batch++) {
     const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
-    let batchWeight = 0;
-    for (let b = 0; b < ids.length; b++) batchWeight += data.sampleWeight[ids[b]];
+    let batchWeight = data.unitWeights ? ids.length : 0;
+    if (!data.unitWeights) for (let b = 0; b < ids.length; b++) batchWeight += data.sampleWeight[ids[b]];
     weightSum += batchWeight;
     // phase 1: the batch's sets, their F, and the loss slopes that weight phase 2 (each
     // observation's share of the batch's sample weight)
@@ -84,7 +84,7 @@ export function epochOf(
         loss,
         values,
         data.y!,
-        data.sampleWeight,
+        data.unitWeights ? undefined : data.sampleWeight,
         ids,
         batchWeight,
         slopes,

@@ -24,14 +24,15 @@ export function lossAndSlope(loss: "squared" | "logistic", F: number, y: number)
 /**
  * A batch's losses and slopes, without an array per observation: for each set b (observation
  * ids[b], score values[b]), slopes[b] = share_b L'(F_b), share_b being its sample weight over
- * batchWeight (or over 1 when that is 0), and sampleWeight L(F_b) added to lossSum in order.
- * Returns the new lossSum and the first set whose score is NaN or infinite (-1: none).
+ * batchWeight (or over 1 when that is 0), and sampleWeight L(F_b) added to lossSum in order
+ * (sampleWeight undefined: every weight 1, the same bits without reading them). Returns the new
+ * lossSum and the first set whose score is NaN or infinite (-1: none).
  */
 export function batchLosses(
   loss: "squared" | "logistic",
   values: FloatArray,
   y: Float64Array,
-  sampleWeight: Float64Array,
+  sampleWeight: Float64Array | undefined,
   ids: Uint32Array,
   batchWeight: number,
   slopes: FloatArray,
@@ -42,7 +43,7 @@ export function batchLosses(
   for (let b = 0; b < ids.length; b++) {
     const id = ids[b],
       F = values[b],
-      weight = sampleWeight[id],
+      weight = sampleWeight ? sampleWeight[id] : 1,
       share = weight / total;
     // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
     if (unscored < 0 && !Number.isFinite(F)) unscored = b;

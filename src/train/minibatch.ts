@@ -33,6 +33,8 @@ export interface CheckedObservations {
   readonly splits: Uint32Array;
   readonly y?: Float64Array;
   readonly sampleWeight: Float64Array;
+  /** whether every sample weight is 1 (none given, or all of them 1): a batch's weight is then its size */
+  readonly unitWeights: boolean;
   /** the most rows any observation lists */
   readonly widest: number;
 }
