@@ -14,60 +14,119 @@ import { foldNodes, nodeAt, openLeaf, pushLeaf, treeBytes, treeNodes } from "./t
 const FEW_ROWS: u32 = 4;
 
 /**
- * The float64 leaf of a block's few listed rows: their sum in T, sum_e weight_e phi_index[e]
- * from 0 in order (rows of weight 0 skipped; weight = 0: every weight 1), widened into `to`.
- * The bits of listedSum into a zeroed slot, widened (its strips add the same terms in the same
- * order, column by column; x * 1 is x), without the slot and the call. With `out`, the leaf is
- * a whole group's: `to` gets the fold of that one leaf (the leaf + 0) and out the same in T.
+ * Columns c.. of one vector of sum_e weight_e phi_index[e] over the listed rows [from, to), in T
+ * from 0 in order, rows of weight 0 skipped (weight = 0: every weight 1): the bits of listedSum
+ * into a zeroed slot (its strips add the same terms in the same order; x * 1 is x).
  */
 // @ts-ignore: decorator
+@inline function rowsVector<T>(
+  from: u32, to: u32, c: u32, rowBytes: usize, phi: usize, index: usize, weight: usize,
+): v128 {
+  let acc = v128.splat<T>(0);
+  for (let e = from; e < to; e++) {
+    const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+    if (g == 0) continue;
+    const row = phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes;
+    acc = v128.add<T>(acc, v128.mul<T>(v128.load(at<T>(row, c)), v128.splat<T>(g)));
+  }
+  return acc;
+}
+
+/** rowsVector's column c alone (the scalar tail). */
+// @ts-ignore: decorator
+@inline function rowsScalar<T>(
+  from: u32, to: u32, c: u32, rowBytes: usize, phi: usize, index: usize, weight: usize,
+): T {
+  let acc: T = 0;
+  for (let e = from; e < to; e++) {
+    const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+    if (g == 0) continue;
+    acc += g * load<T>(at<T>(phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes, c));
+  }
+  return acc;
+}
+
+/** The low and the high half of a f32x4, as two f64x2. */
+// @ts-ignore: decorator
+@inline function lowF64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+// @ts-ignore: decorator
+@inline function highF64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+}
+
+/** The float64 leaf of a block's few listed rows: their sum in T (rowsVector), widened into `to`. */
+// @ts-ignore: decorator
 @inline function fewRowsLeaf<T>(
-  count: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, to: usize, out: usize = 0,
+  count: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, to: usize,
 ): void {
   let c: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     const L = lanes<T>(), kv = vectorColumns<T>(k);
-    // a vector of columns at a time, summed over the rows
     for (; c < kv; c += L) {
-      let acc = v128.splat<T>(0);
-      for (let e: u32 = 0; e < count; e++) {
-        const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
-        if (g == 0) continue;
-        const row = phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes;
-        acc = v128.add<T>(acc, v128.mul<T>(v128.load(at<T>(row, c)), v128.splat<T>(g)));
-      }
+      const acc = rowsVector<T>(0, count, c, rowBytes, phi, index, weight);
       if (sizeof<T>() == 4) {
-        // four f32 lanes become two f64x2
-        let low = f64x2.promote_low_f32x4(acc), high = f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1));
-        if (out != 0) {
-          low = f64x2.add(low, f64x2.splat(0));
-          high = f64x2.add(high, f64x2.splat(0));
-          const lowT = f32x4.demote_f64x2_zero(low), highT = f32x4.demote_f64x2_zero(high);
-          v128.store(at<T>(out, c), i32x4.shuffle(lowT, highT, 0, 1, 4, 5));
-        }
-        v128.store(at<f64>(to, c), low);
-        v128.store(at<f64>(to, c), high, 16);
+        v128.store(at<f64>(to, c), lowF64(acc));
+        v128.store(at<f64>(to, c), highF64(acc), 16);
       } else {
-        if (out != 0) {
-          acc = f64x2.add(acc, f64x2.splat(0));
-          v128.store(at<T>(out, c), acc);
-        }
         v128.store(at<f64>(to, c), acc);
       }
     }
   }
   // scalar tail
-  for (; c < k; c++) {
-    let acc: T = 0;
-    for (let e: u32 = 0; e < count; e++) {
-      const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
-      if (g == 0) continue;
-      acc += g * load<T>(at<T>(phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes, c));
+  for (; c < k; c++) store<f64>(at<f64>(to, c), <f64>rowsScalar<T>(0, count, c, rowBytes, phi, index, weight));
+}
+
+/**
+ * A whole group of a few listed rows in one block (split = count) or two (rows [0, split) in
+ * the first): out64 = the leaf + 0, or (first leaf + second leaf) + 0, as the tree folds one or
+ * two leaves, and out the same in T; all in registers, without the tree's stack.
+ */
+// @ts-ignore: decorator
+@inline function fewRowsGroup<T>(
+  count: u32, split: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, out: usize, out64: usize,
+): void {
+  const two = split < count;
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>(), kv = vectorColumns<T>(k), zero = f64x2.splat(0);
+    for (; c < kv; c += L) {
+      const first = rowsVector<T>(0, split, c, rowBytes, phi, index, weight);
+      const second = two ? rowsVector<T>(split, count, c, rowBytes, phi, index, weight) : first;
+      if (sizeof<T>() == 4) {
+        let low = lowF64(first), high = highF64(first);
+        if (two) {
+          low = f64x2.add(low, lowF64(second));
+          high = f64x2.add(high, highF64(second));
+        }
+        low = f64x2.add(low, zero);
+        high = f64x2.add(high, zero);
+        v128.store(at<f64>(out64, c), low);
+        v128.store(at<f64>(out64, c), high, 16);
+        const lowT = f32x4.demote_f64x2_zero(low), highT = f32x4.demote_f64x2_zero(high);
+        v128.store(at<T>(out, c), i32x4.shuffle(lowT, highT, 0, 1, 4, 5));
+      } else {
+        const sum = f64x2.add(two ? f64x2.add(first, second) : first, zero);
+        v128.store(at<f64>(out64, c), sum);
+        v128.store(at<T>(out, c), sum);
+      }
     }
-    const leaf = out != 0 ? <f64>acc + 0 : <f64>acc;
-    if (out != 0) store<T>(at<T>(out, c), <T>leaf);
-    store<f64>(at<f64>(to, c), leaf);
   }
+  // scalar tail
+  for (; c < k; c++) {
+    let sum = <f64>rowsScalar<T>(0, split, c, rowBytes, phi, index, weight);
+    if (two) sum = sum + <f64>rowsScalar<T>(split, count, c, rowBytes, phi, index, weight);
+    sum = sum + 0;
+    store<f64>(at<f64>(out64, c), sum);
+    store<T>(at<T>(out, c), <T>sum);
+  }
+}
+
+/** The block of listed row e of a group whose rows start at `first`. */
+// @ts-ignore: decorator
+@inline function blockOf(index: usize, e: u32, first: u32): u32 {
+  return (load<u32>(index + (<usize>e << 2)) - first) / BLOCK_ROWS;
 }
 
 /**
@@ -85,20 +144,25 @@ export function poolListed<T>(
   const nodes = <usize>treeNodes(rows);
   const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
-  // a few rows in one block (a user, an item): the tree is that one leaf
+  // a few rows in one block (a user, an item) or two: a tree of one or two leaves
   if (count - 1 < FEW_ROWS) {
-    const last = load<u32>(index + (<usize>(count - 1) << 2));
-    if ((load<u32>(index) - first) / BLOCK_ROWS == (last - first) / BLOCK_ROWS) {
-      fewRowsLeaf<T>(count, k, rowBytes, phi, index, weight, out64, out);
+    const firstBlock = blockOf(index, 0, first), lastBlock = blockOf(index, count - 1, first);
+    let split = count;
+    if (firstBlock != lastBlock) {
+      split = 1;
+      while (blockOf(index, split, first) == firstBlock) split++;
+    }
+    if (split == count || blockOf(index, split, first) == lastBlock) {
+      fewRowsGroup<T>(count, split, k, rowBytes, phi, index, weight, out, out64);
       return;
     }
   }
   let top: usize = 0, previous: u32 = 0;
   for (let i: u32 = 0; i < count; ) {
     // the run of listed rows in one block
-    const block = (load<u32>(index + (<usize>i << 2)) - first) / BLOCK_ROWS;
+    const block = blockOf(index, i, first);
     let j = i + 1;
-    while (j < count && (load<u32>(index + (<usize>j << 2)) - first) / BLOCK_ROWS == block) j++;
+    while (j < count && blockOf(index, j, first) == block) j++;
     if (j - i <= FEW_ROWS) {
       // a few rows: their sum straight into the leaf
       const place = openLeaf<T>(k, tree, nodes, top, previous, block);
