@@ -9,7 +9,7 @@ import type { PrecisionKernels } from "../wasm/loader.js";
 import type { CheckedFitOptions } from "./options.js";
 import { linearGradient } from "./linear.js";
 import { batchLosses } from "./losses.js";
-import { shuffled, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
+import { shuffleInto, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
 import { stepRows } from "./optimizers.js";
 import { choosePairs, type Pairing } from "./pairing.js";
 import { offsetOffset, pairsOffset, weightsOffset } from "./params.js";
@@ -18,10 +18,14 @@ import type { Occurrences } from "./regularize.js";
 import { pairLoss, poolPairs } from "./scoring.js";
 import type { Trainee } from "./trainee.js";
 
-/** What an epoch trains with besides its batches: a pairwise loss's pairing, the penalty per occurrence. */
+/**
+ * What an epoch trains with besides its batches: a pairwise loss's pairing, the penalty per
+ * occurrence, and the array it shuffles the observations into (one for every epoch of a fit).
+ */
 export interface Extras {
   readonly pairing?: Pairing;
   readonly occurrences?: Occurrences;
+  readonly order: Uint32Array;
 }
 
 /** One epoch: its mean training loss, or why training diverged (a loss or a parameter that is not finite). */
@@ -39,7 +43,7 @@ export function epochOf(
   const { grad, marks, list, coef, zero } = t.stepBuffers!;
   const { pairing, occurrences } = extras;
   const at = buffers.at;
-  const order = shuffled(data.count, t.random);
+  const order = shuffleInto(extras.order, t.random);
   const batches = Math.ceil(data.count / o.batchSize);
   const bytes = params.bytesPerElement;
   const weights = params.linear
@@ -84,7 +88,7 @@ export function epochOf(
         loss,
         values,
         data.y!,
-        data.unitWeights ? undefined : data.sampleWeight,
+        data.sampleWeight,
         ids,
         batchWeight,
         slopes,

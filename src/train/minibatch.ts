@@ -291,10 +291,14 @@ export interface BatchViews {
 
 /** 0..count-1 in a seeded random order (Fisher-Yates). */
 export function shuffled(count: number, random: Random): Uint32Array {
-  // (a plain loop: Uint32Array.from with a mapping function cost 3 ms an epoch of 65,536)
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  for (let i = count - 1; i > 0; i--) {
+  return shuffleInto(new Uint32Array(count), random);
+}
+
+/** shuffled(order.length, random), into `order` (an epoch's, kept for the next). */
+export function shuffleInto(order: Uint32Array, random: Random): Uint32Array {
+  // (plain loops: Uint32Array.from with a mapping function cost 3 ms an epoch of 65,536)
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  for (let i = order.length - 1; i > 0; i--) {
     const j = random.below(i + 1);
     const t = order[i];
     order[i] = order[j];
