@@ -132,19 +132,34 @@ import { gradientListed, poolListed } from "./sparse";
 /**
  * Copies the `count` sets ids[0..count) of a CSR collection (indptr, index, weight or 0,
  * splits) into a batch in CSR form (outIndptr gets count + 1 entries); returns its entries.
+ * A set of up to `run` entries (a multiple of 4) has `run` entries copied, the rest of them
+ * overwritten by the next set: index and outIndex have room for `run` entries past their last.
  */
 // @ts-ignore: decorator
 @inline export function gatherSets<T>(
   count: u32, ids: usize, indptr: usize, index: usize, weight: usize, splits: usize,
-  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize,
+  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize, run: u32,
 ): u32 {
+  const runBytes = <usize>run << 2;
   let nnz: u32 = 0;
   store<u32>(outIndptr, 0);
   for (let b: u32 = 0; b < count; b++) {
     const id = u32At(ids, b);
     const first = u32At(indptr, id), end = u32At(indptr, id + 1);
-    // element by element: a set lists a few rows, and memory.copy costs a call into the engine
-    for (let e = first, o = nnz; e < end; e++, o++) store<u32>(outIndex + (<usize>o << 2), u32At(index, e));
+    const from = index + (<usize>first << 2), to = outIndex + (<usize>nnz << 2);
+    if (end - first <= run) {
+      // a short set in one copy of fixed length: how long it is (a load that often misses the
+      // cache) decides no branch, whose misprediction would wait for that load
+      let o: usize = 0;
+      if (ASC_FEATURE_SIMD) {
+        for (; o < runBytes; o += 16) v128.store(to + o, v128.load(from + o));
+      } else {
+        for (; o < runBytes; o += 4) store<u32>(to + o, load<u32>(from + o));
+      }
+    } else {
+      // element by element: memory.copy costs a call into the engine
+      for (let e: u32 = 0; e < end - first; e++) store<u32>(to + (<usize>e << 2), load<u32>(from + (<usize>e << 2)));
+    }
     if (weight != 0) {
       for (let e = first, o = nnz; e < end; e++, o++) store<T>(at<T>(outWeight, o), load<T>(at<T>(weight, e)));
     }

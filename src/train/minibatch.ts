@@ -59,6 +59,12 @@ export interface ItemRows {
   readonly itemWeight: Float64Array | undefined;
 }
 
+/**
+ * Sets of up to this many rows are gathered into a batch by one copy of this many entries
+ * (gatherSets): the observations' and the batch's rows have room for this many past their last.
+ */
+const GATHER_RUN = 8;
+
 /** How many sets a batch's buffers hold, and how many entries (listed rows) in all. */
 export interface Capacity {
   readonly sets: number;
@@ -105,13 +111,13 @@ export class BatchBuffers {
       {
         // the observations
         dataIndptr: 4 * (data.count + 1),
-        dataIndex: 4 * data.index.length,
+        dataIndex: 4 * (data.index.length + GATHER_RUN),
         dataWeight: weighted ? bytes * data.index.length : 0,
         dataSplits: 4 * data.count,
         // one batch: the ids of its observations, its sets (CSR, row weights), their F, their loss slopes, their u and v
         ids: 4 * sets,
         indptr: 4 * (sets + 1),
-        index: 4 * entries,
+        index: 4 * (entries + GATHER_RUN),
         weight: bytes * entries,
         splits: 4 * sets,
         values: bytes * sets,
@@ -218,6 +224,7 @@ export class BatchBuffers {
       outIndex: at.index,
       outWeight: this.#dataWeight ? at.weight : 0,
       outSplits: at.splits,
+      run: GATHER_RUN,
     });
     // the batch's sets always carry row weights: every weight 1 when the observations have none
     if (!this.#dataWeight) this.views().weight.fill(1, 0, entries);
