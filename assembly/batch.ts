@@ -68,36 +68,39 @@ import { gradientListed, poolListed } from "./sparse";
   for (let b: u32 = 0; b < sets; b++) {
     const first = u32At(indptr, b), split = u32At(splits, b), end = u32At(indptr, b + 1);
     const coef = scale * <f64>load<T>(at<T>(setWeights, b));
-    const wA = weight == 0 ? <usize>0 : at<T>(weight, first), wB = weight == 0 ? <usize>0 : at<T>(weight, split);
-    // rows of a set may recur in other sets: a dense out always accumulates across sets
-    const add = dense || accumulate;
-    const outA = dense ? out : out + <usize>first * rowBytes, outB = dense ? out : out + <usize>split * rowBytes;
     // rows of A get v_b, rows of B get u_b
-    const indexA = index + (<usize>first << 2), indexB = index + (<usize>split << 2);
-    if (add) {
-      addListedRows<T>(split - first, k, indexA, wA, v + <usize>b * rowBytes, coef, outA, dense);
-      addListedRows<T>(end - split, k, indexB, wB, u + <usize>b * rowBytes, coef, outB, dense);
+    const vb = v + <usize>b * rowBytes, ub = u + <usize>b * rowBytes;
+    if (dense || accumulate) {
+      // rows of a set may recur in other sets: a dense out always accumulates across sets
+      addListedRows<T>(first, split, end, k, index, weight, vb, ub, coef, out, dense);
     } else {
-      gradientListed<T>(split - first, k, indexA, wA, v + <usize>b * rowBytes, coef, outA, false, false, scaledW);
-      gradientListed<T>(end - split, k, indexB, wB, u + <usize>b * rowBytes, coef, outB, false, false, scaledW);
+      const wA = weight == 0 ? <usize>0 : at<T>(weight, first), wB = weight == 0 ? <usize>0 : at<T>(weight, split);
+      const indexA = index + (<usize>first << 2), indexB = index + (<usize>split << 2);
+      const outA = out + <usize>first * rowBytes, outB = out + <usize>split * rowBytes;
+      gradientListed<T>(split - first, k, indexA, wA, vb, coef, outA, false, false, scaledW);
+      gradientListed<T>(end - split, k, indexB, wB, ub, coef, outB, false, false, scaledW);
     }
   }
 }
 
 /**
- * gradientListed's accumulating rows, inline: out's row index[e] (dense) or row e gets
- * <T>(scale weight_e) * w added, for every listed row whose weight is not 0 (weight = 0: every
- * weight 1). The same bits: gradientListed's rows of weight 1 add scaledW = <T>scale * w.
+ * gradientListed's accumulating rows for one set, inline: out's row index[e] (dense) or row e
+ * gets <T>(scale weight_e) * w added, w being wA for the set's rows before split (group A) and wB
+ * for the rest, for every listed row whose weight is not 0 (weight = 0: every weight 1). The
+ * same bits: gradientListed's rows of weight 1 add scaledW = <T>scale * w. One loop over both
+ * groups' rows: one branch on how many rows a set has, not one a group.
  */
 // @ts-ignore: decorator
 @inline function addListedRows<T>(
-  count: u32, k: u32, index: usize, weight: usize, w: usize, scale: f64, out: usize, dense: bool,
+  first: u32, split: u32, end: u32, k: u32, index: usize, weight: usize, wA: usize, wB: usize, scale: f64, out: usize,
+  dense: bool,
 ): void {
   const rowBytes = <usize>k << alignof<T>();
-  for (let e: u32 = 0; e < count; e++) {
+  for (let e = first; e < end; e++) {
     const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
     if (g == 0) continue;
     const row = out + <usize>(dense ? u32At(index, e) : e) * rowBytes;
+    const w = e < split ? wA : wB;
     const coef = <T>(scale * <f64>g);
     let c: u32 = 0;
     if (ASC_FEATURE_SIMD) {
