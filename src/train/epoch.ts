@@ -117,15 +117,7 @@ export function epochOf(
       });
       takePairGradient(t.engine.memory, K, fields, grad + pairsOffset(params), o.learnRho);
     } else {
-      K.batchGradientListed({
-        ...buffers.setArgs(sets),
-        setWeights: at.setWeights,
-        scale: 1,
-        out: grad,
-        accumulate: true,
-        dense: true,
-        scratch: t.scratch,
-      });
+      buffers.gradientSum(sets, grad, t.scratch);
     }
     const views = buffers.views();
     const gw = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
