@@ -142,10 +142,10 @@ export function epochOf(
       const norm = Math.sqrt(squared);
       if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
     }
-    // one step of the optimizer for every part of the parameters: phi's rows, their w, w0
+    // one step of the optimizer for every part of the parameters: phi's rows, their w, w0 (each
+    // step zeroes the gradient it used)
     t.optimizer!.steps++;
     stepRows(K, t.optimizer!, o.optimizer, learningRate, { count, list, k, phi: t.phi, grad }, gradScale);
-    K.zeroRows({ count, list, k, a: grad });
     if (weights) {
       const w0 = { w: weights.w + rows * bytes, gw: weights.gw + rows * bytes };
       const part = weightsOffset(params);
@@ -169,13 +169,11 @@ export function epochOf(
           gradScale,
           offsetOffset(params),
         );
-      K.zeroRows({ count, list, k: 1, a: weights.gw });
-      K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
+      else K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
     }
     if (rho) {
       const part = { count: 1, list: zero, k: rho.P, phi: params.at + rho.at, grad: grad + rho.at };
       stepRows(K, t.optimizer!, o.optimizer, learningRate, part, gradScale, rho.at);
-      K.zeroRows({ count: 1, list: zero, k: rho.P, a: grad + rho.at });
       const bad = t.engine.memory.view(K.ArrayType, params.at + rho.at, rho.P).findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) return { loss: NaN, diverged: `rho of pair ${bad} became non-finite in batch ${batch}` };
     }

@@ -67,8 +67,8 @@ function stateAt(state: OptimizerState, i: number, offset: number): number {
  * One step of the optimizer over the listed rows of one part of the parameters (phi, or the
  * linear weights): the gradient buffer's rows, scaled by gradScale (clipping), update the
  * parameters and the rows' state, which lies at `stateOffset` bytes into each region of state
- * (the regions mirror the parameter block). The caller counts the step (state.steps) once for
- * all parts.
+ * (the regions mirror the parameter block), and are zeroed. The caller counts the step
+ * (state.steps) once for all parts.
  */
 export function stepRows(
   K: PrecisionKernels,
