@@ -32,9 +32,8 @@ const FEW_ROWS: u32 = 4;
   return acc;
 }
 
-/** rowsVector's column c alone (the scalar tail). */
-// @ts-ignore: decorator
-@inline function rowsScalar<T>(
+/** rowsVector's column c alone (the scalar tail: called, not inlined, to keep the module small). */
+function rowsScalar<T>(
   from: u32, to: u32, c: u32, rowBytes: usize, phi: usize, index: usize, weight: usize,
 ): T {
   let acc: T = 0;

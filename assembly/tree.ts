@@ -116,23 +116,7 @@ import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./c
 // @ts-ignore: decorator
 @inline export function foldNodes<T>(k: u32, tree: usize, top: usize, out: usize, out64: usize): void {
   const node = nodeBytes<T>(k);
-  let c: u32 = 0;
-  if (ASC_FEATURE_SIMD) {
-    // two columns a step, each lane as the scalar loop below
-    for (; c + 2 <= k; c += 2) {
-      let acc = f64x2.splat(0);
-      if (top > 0) {
-        acc = v128.load(at<f64>(tree + (top - 1) * node, c));
-        for (let i = top - 1; i > 0; i--) acc = f64x2.add(v128.load(at<f64>(tree + (i - 1) * node, c)), acc);
-        acc = f64x2.add(acc, f64x2.splat(0));
-      }
-      v128.store(at<f64>(out64, c), acc);
-      if (sizeof<T>() == 4) v128.store64_lane(at<T>(out, c), f32x4.demote_f64x2_zero(acc), 0);
-      else v128.store(at<T>(out, c), acc);
-    }
-  }
-  // scalar tail
-  for (; c < k; c++) {
+  for (let c: u32 = 0; c < k; c++) {
     let acc: f64 = 0;
     if (top > 0) {
       acc = load<f64>(at<f64>(tree + (top - 1) * node, c));
