@@ -108,6 +108,6 @@ for batch_size in (256, 4096):
 print(
     f"\n{meta['machine']['cpu']}, crossgrad on Node {meta['machine']['node']}, "
     f"PyTorch {torch.__version__} (one thread) on Python {platform.python_version()}; "
-    "epoch times: the median epoch after the first, the fastest run\n"
+    "epoch times: the median epoch (PyTorch: after the first), the fastest run\n"
 )
 print("\n".join(notes))
