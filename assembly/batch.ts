@@ -134,20 +134,26 @@ import { gradientListed, poolListed } from "./sparse";
 
 /**
  * Copies the `count` sets ids[0..count) of a CSR collection (indptr, index, weight or 0,
- * splits) into a batch in CSR form (outIndptr gets count + 1 entries); returns its entries.
- * A set of up to `run` entries (a multiple of 4) has `run` entries copied, the rest of them
- * overwritten by the next set: index and outIndex have room for `run` entries past their last.
+ * splits) into a batch in CSR form (outIndptr gets count + 1 entries), and each set's float64
+ * y and sampleWeight (each 0: none) into outY and outSampleWeight; returns its entries. A set of
+ * up to `run` entries (a multiple of 4) has `run` entries copied, the rest of them overwritten
+ * by the next set: index and outIndex have room for `run` entries past their last.
  */
 // @ts-ignore: decorator
 @inline export function gatherSets<T>(
-  count: u32, ids: usize, indptr: usize, index: usize, weight: usize, splits: usize,
-  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize, run: u32,
+  count: u32, ids: usize, indptr: usize, index: usize, weight: usize, splits: usize, y: usize, sampleWeight: usize,
+  outIndptr: usize, outIndex: usize, outWeight: usize, outSplits: usize, outY: usize, outSampleWeight: usize,
+  run: u32,
 ): u32 {
   const runBytes = <usize>run << 2;
   let nnz: u32 = 0;
   store<u32>(outIndptr, 0);
   for (let b: u32 = 0; b < count; b++) {
     const id = u32At(ids, b);
+    // the set's target and sample weight, read here beside its rows (a shuffled batch's loads
+    // overlap) so that the losses read them in order
+    if (y != 0) store<f64>(outY + (<usize>b << 3), load<f64>(y + (<usize>id << 3)));
+    if (sampleWeight != 0) store<f64>(outSampleWeight + (<usize>b << 3), load<f64>(sampleWeight + (<usize>id << 3)));
     const first = u32At(indptr, id), end = u32At(indptr, id + 1);
     const from = index + (<usize>first << 2), to = outIndex + (<usize>nnz << 2);
     if (end - first <= run) {

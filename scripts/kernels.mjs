@@ -158,9 +158,9 @@ export const KERNELS = [
   [
     "gatherSets",
     "batch.gatherSets",
-    "count: u32, ids: ptr, indptr: ptr, index: ptr, weight: ptr, splits: ptr, outIndptr: ptr, outIndex: ptr, outWeight: ptr, outSplits: ptr, run: u32",
+    "count: u32, ids: ptr, indptr: ptr, index: ptr, weight: ptr, splits: ptr, y: ptr, sampleWeight: ptr, outIndptr: ptr, outIndex: ptr, outWeight: ptr, outSplits: ptr, outY: ptr, outSampleWeight: ptr, run: u32",
     "u32",
-    "Copies the sets ids[0..count) of a CSR collection into a batch (sets of up to `run` entries as `run`); returns its entries.",
+    "Copies the sets ids[0..count) of a CSR collection, their y and sample weights, into a batch (sets of up to `run` entries as `run`); returns its entries.",
   ],
   // optimizer steps on a list of rows (optimize.ts)
   [

@@ -87,9 +87,9 @@ export function epochOf(
       ({ lossSum, unscored } = batchLosses(
         loss,
         values,
-        data.y!,
-        data.sampleWeight,
-        ids,
+        views.y,
+        views.sampleWeight,
+        ids.length,
         batchWeight,
         slopes,
         lossSum,

@@ -8,7 +8,7 @@ import { shapeText } from "../ops/call.js";
 import { Random } from "../util/random.js";
 import { allocParts, allocRegion, Slots } from "../wasm/layout.js";
 import { epochOf, type Extras } from "./epoch.js";
-import { batchLosses, lossAndSlope } from "./losses.js";
+import { batchLosses, lossOf } from "./losses.js";
 import { BatchBuffers, type CheckedObservations, type Observations } from "./minibatch.js";
 import { stateRegions } from "./optimizers.js";
 import {
@@ -305,14 +305,14 @@ function unsound(
     // the batch's losses at once (their slopes go to the batch's scratch); one by one only to
     // name what is not finite
     if (pointwise) {
-      const slopes = buffers.views().setWeights;
-      const { lossSum, unscored } = batchLosses(pointwise, values, data.y!, data.sampleWeight, ids, 1, slopes, 0);
+      const { y, sampleWeight, setWeights } = buffers.views();
+      const { lossSum, unscored } = batchLosses(pointwise, values, y, sampleWeight, ids.length, 1, setWeights, 0);
       if (unscored < 0 && Number.isFinite(lossSum)) continue;
     }
     for (let b = 0; b < ids.length; b++) {
       const F = values[b],
         id = start + b;
-      const loss = o.loss === "squared" || o.loss === "logistic" ? lossAndSlope(o.loss, F, data.y![id])[0] : 0;
+      const loss = pointwise ? lossOf(pointwise, F, data.y![id]) : 0;
       if (!Number.isFinite(F) || !Number.isFinite(loss)) return `score observation ${id} as ${F}, its loss ${loss}`;
     }
   }

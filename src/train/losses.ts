@@ -25,23 +25,24 @@ const pointwise = {
   },
 };
 
-/** The loss of one observation of score F and target y, and its slope dL/dF. */
-export function lossAndSlope(loss: "squared" | "logistic", F: number, y: number): [loss: number, slope: number] {
-  return [pointwise[loss].loss(F, y), pointwise[loss].slope(F, y)];
+/** The loss of one observation of score F and target y. */
+export function lossOf(loss: "squared" | "logistic", F: number, y: number): number {
+  return pointwise[loss].loss(F, y);
 }
 
 /**
- * A batch's losses and slopes, without an array per observation: for each set b (observation
- * ids[b], score values[b]), slopes[b] = share_b L'(F_b), share_b being its sample weight over
- * batchWeight (or over 1 when that is 0), and sampleWeight L(F_b) added to lossSum in order.
- * Returns the new lossSum and the first set whose score is NaN or infinite (-1: none).
+ * A batch's losses and slopes, without an array per observation: for each of its first `count`
+ * sets b (score values[b], target y[b], sample weight sampleWeight[b]), slopes[b] = share_b
+ * L'(F_b), share_b being its sample weight over batchWeight (or over 1 when that is 0), and
+ * sampleWeight L(F_b) added to lossSum in order. Returns the new lossSum and the first set whose
+ * score is NaN or infinite (-1: none).
  */
 export function batchLosses(
   loss: "squared" | "logistic",
   values: FloatArray,
   y: Float64Array,
   sampleWeight: Float64Array,
-  ids: Uint32Array,
+  count: number,
   batchWeight: number,
   slopes: FloatArray,
   lossSum: number,
@@ -50,16 +51,14 @@ export function batchLosses(
   let unscored = -1;
   // the loss's functions, chosen once: a branch on the loss in the loop whose other arm never
   // ran left V8 without types there, lossSum a boxed number and one allocation an observation
-  // (so does a load of a sample weight the loop never runs: every weight is read, also 1s)
   const { loss: lossOf, slope: slopeOf } = pointwise[loss];
-  for (let b = 0; b < ids.length; b++) {
-    const id = ids[b],
-      F = values[b],
-      weight = sampleWeight[id];
+  for (let b = 0; b < count; b++) {
+    const F = values[b],
+      weight = sampleWeight[b];
     // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
     if (unscored < 0 && !Number.isFinite(F)) unscored = b;
-    lossSum += weight * lossOf(F, y[id]);
-    slopes[b] = (weight / total) * slopeOf(F, y[id]);
+    lossSum += weight * lossOf(F, y[b]);
+    slopes[b] = (weight / total) * slopeOf(F, y[b]);
   }
   return { lossSum, unscored };
 }

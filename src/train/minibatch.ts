@@ -85,6 +85,9 @@ export class BatchBuffers {
   readonly at: Readonly<Record<BatchPart, number>>;
   /** the observations' row weights, or 0: every weight 1 */
   readonly #dataWeight: number;
+  /** the observations' targets and sample weights (float64), or 0: none, every weight 1 */
+  readonly #dataY: number;
+  readonly #dataSampleWeight: number;
   readonly #capacity: Capacity;
   #cache: { buffer: ArrayBuffer; views: BatchViews } | undefined;
 
@@ -114,12 +117,17 @@ export class BatchBuffers {
         dataIndex: 4 * (data.index.length + GATHER_RUN),
         dataWeight: weighted ? bytes * data.index.length : 0,
         dataSplits: 4 * data.count,
-        // one batch: the ids of its observations, its sets (CSR, row weights), their F, their loss slopes, their u and v
+        dataY: data.y ? 8 * data.count : 0,
+        dataSampleWeight: data.unitWeights ? 0 : 8 * data.count,
+        // one batch: the ids of its observations, its sets (CSR, row weights), their targets and
+        // sample weights, their F, their loss slopes, their u and v
         ids: 4 * sets,
         indptr: 4 * (sets + 1),
         index: 4 * (entries + GATHER_RUN),
         weight: bytes * entries,
         splits: 4 * sets,
+        y: data.y ? 8 * sets : 0,
+        sampleWeight: 8 * sets,
         values: bytes * sets,
         setWeights: bytes * sets,
         u: bytes * sets * s.k,
@@ -138,6 +146,12 @@ export class BatchBuffers {
     memory.view(Uint32Array, at.dataIndex, data.index.length).set(data.index);
     if (data.weight) memory.view(K.ArrayType, at.dataWeight, data.index.length).set(data.weight);
     memory.view(Uint32Array, at.dataSplits, data.count).set(data.splits);
+    this.#dataY = data.y ? at.dataY : 0;
+    if (data.y) memory.view(Float64Array, at.dataY, data.count).set(data.y);
+    // every sample weight 1: the batch's are 1 once and for all (gatherSets leaves them)
+    this.#dataSampleWeight = data.unitWeights ? 0 : at.dataSampleWeight;
+    if (data.unitWeights) memory.view(Float64Array, at.sampleWeight, sets).fill(1);
+    else memory.view(Float64Array, at.dataSampleWeight, data.count).set(data.sampleWeight);
   }
 
   /** Views of the batch's buffers over the current buffer (rebuilt if memory grew meanwhile). */
@@ -155,6 +169,8 @@ export class BatchBuffers {
         index: memory.view(Uint32Array, at.index, entries),
         weight: memory.view(Type, at.weight, entries),
         splits: memory.view(Uint32Array, at.splits, sets),
+        y: memory.view(Float64Array, at.y, this.#dataY ? sets : 0),
+        sampleWeight: memory.view(Float64Array, at.sampleWeight, sets),
         values: memory.view(Type, at.values, sets),
         setWeights: memory.view(Type, at.setWeights, sets),
         u: memory.view(Type, at.u, sets * k),
@@ -228,7 +244,7 @@ export class BatchBuffers {
     return views.values;
   }
 
-  /** The observations `ids` as the batch's sets; returns how many. */
+  /** The observations `ids` as the batch's sets, with their targets and sample weights (views().y, .sampleWeight); returns how many. */
   gather(ids: Uint32Array): number {
     this.views().ids.set(ids);
     const at = this.at;
@@ -239,10 +255,14 @@ export class BatchBuffers {
       index: at.dataIndex,
       weight: this.#dataWeight,
       splits: at.dataSplits,
+      y: this.#dataY,
+      sampleWeight: this.#dataSampleWeight,
       outIndptr: at.indptr,
       outIndex: at.index,
       outWeight: this.#dataWeight ? at.weight : 0,
       outSplits: at.splits,
+      outY: at.y,
+      outSampleWeight: at.sampleWeight,
       run: GATHER_RUN,
     });
     // the batch's sets always carry row weights: every weight 1 when the observations have none
@@ -290,11 +310,15 @@ type BatchPart =
   | "dataIndex"
   | "dataWeight"
   | "dataSplits"
+  | "dataY"
+  | "dataSampleWeight"
   | "ids"
   | "indptr"
   | "index"
   | "weight"
   | "splits"
+  | "y"
+  | "sampleWeight"
   | "values"
   | "setWeights"
   | "u"
@@ -309,6 +333,9 @@ export interface BatchViews {
   readonly index: Uint32Array;
   readonly weight: FloatArray;
   readonly splits: Uint32Array;
+  /** the batch's targets and sample weights (gather's sets; y empty for observations without) */
+  readonly y: Float64Array;
+  readonly sampleWeight: Float64Array;
   readonly values: FloatArray;
   readonly setWeights: FloatArray;
   readonly u: FloatArray;
