@@ -45,7 +45,7 @@ const stat = (key) => {
   const t = times[key].sort((a, b) => a - b);
   return `${t[0].toFixed(1)} | ${t[t.length >> 1].toFixed(1)}`;
 };
-console.log("| batch | A: min, median (ms) | | B: min, median (ms) | | B / A (medians) | same loss |");
+console.log("| batch | A: min (ms) | A: median | B: min | B: median | B / A (medians) | same loss |");
 console.log("|---:|---:|---:|---:|---:|---:|---|");
 for (const batchSize of TRAINING_BATCHES) {
   const [a, b] = [`${batchSize}|A`, `${batchSize}|B`];
