@@ -15,3 +15,25 @@ for (const file of readdirSync(join(root, "bench", "assembly")).filter((f) => f.
     { cwd: root, stdio: "inherit" },
   );
 }
+// the roofline kernels again on an imported shared memory: the parallel copy that thread pools
+// are measured beside (bench/parallelcopy.js runs it on crossgrad's own worker script)
+execFileSync(
+  process.execPath,
+  [
+    asc,
+    "bench/assembly/roofline.ts",
+    "--config",
+    "bench/assembly/asconfig.json",
+    "--enable",
+    "threads",
+    "--importMemory",
+    "--sharedMemory",
+    "--initialMemory",
+    "1",
+    "--maximumMemory",
+    "65536",
+    "-o",
+    "build/bench/roofline.shared.wasm",
+  ],
+  { cwd: root, stdio: "inherit" },
+);

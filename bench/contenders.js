@@ -16,6 +16,7 @@ import {
 import { fixedLoop, sizeClass } from "../dist/wasm/planner.js";
 import { scalarWasm } from "../dist/wasm/generated/scalar.js";
 import { generator } from "../dist/reference.js";
+import { parallelCopier } from "./parallelcopy.js";
 
 /** The inputs of one size: phi on [-1, 1) and gates with about `density` of them on. */
 export function makeInputs(n, m, k, density = 0.5, seed = 1) {
@@ -345,6 +346,24 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
         const pool = await poolOf(threads);
         const p = problemWith((shape) => pool.createProblem(shape), inputs);
         return { run: () => p.valueAndGradient(), dispose: () => p.dispose() };
+      },
+    })),
+    ...[1, 2].map((threads) => ({
+      name: `roofline: copy (n+m)k floats, ${threads} worker${threads > 1 ? "s" : ""}`,
+      group: "roofline",
+      async: true,
+      minWork: 65536,
+      work: ({ n }) => n,
+      async setup({ phi }) {
+        const bytes = phi.length * 4;
+        const copier = await parallelCopier({
+          threads,
+          bytes,
+          moduleBytes: await loadBytes("build/bench/roofline.shared.wasm"),
+          workerUrl: new URL("../dist/worker.js", import.meta.url),
+        });
+        new Float32Array(copier.memory.buffer, copier.src, phi.length).set(phi);
+        return { run: () => copier.copy(), dispose: () => copier.terminate() };
       },
     })),
     {

@@ -147,6 +147,25 @@ export function checks(results) {
       ratio(size, "crossgrad 1 thread, ThreadPool", "crossgrad 2 threads, ThreadPool"),
       () => true,
     );
+    // the pool against what threads give a plain copy on this machine (the same messages)
+    add(
+      "threads: pool speedup / parallel copy speedup (2 vs 1 worker)",
+      size,
+      ">= 1x",
+      (() => {
+        const pool = ratio(size, "crossgrad 1 thread, ThreadPool", "crossgrad 2 threads, ThreadPool");
+        const copy = ratio(size, "roofline: copy (n+m)k floats, 1 worker", "roofline: copy (n+m)k floats, 2 workers");
+        return pool && copy && pool / copy;
+      })(),
+      (x) => x >= 1,
+    );
+    add(
+      "threads: calling thread / 2 threads (speedup over no pool)",
+      size,
+      "shown",
+      ratio(size, BASELINE, "crossgrad 2 threads, ThreadPool"),
+      () => true,
+    );
     add(
       "2 threads / copy roofline (1 thread)",
       size,

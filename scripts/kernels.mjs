@@ -282,6 +282,11 @@ export const CONSTANTS = [
     "Rows summed in T before the pairwise tree takes over; chunks and tiles align to it.",
   ],
   ["MAX_RANGE_NODES", "pool.MAX_RANGE_NODES", "The most tree nodes poolRange returns for a range of one group."],
+  [
+    "SMALL_ROWS",
+    "pool.SMALL_ROWS",
+    "Groups of at most this many rows are pooled row by row whatever the plan: one loop for every variant.",
+  ],
   // the loop variants a dense kernel's `plan` names (docs/design.md §6): bits, any combination
   ["PLAN_COMPACT", "common.PLAN_COMPACT", "Pool only the active rows of each block (else every row, masked)."],
   ["PLAN_WIDE_STRIPS", "common.PLAN_WIDE_STRIPS", "Streaming: register strips for rows of up to 128 bytes (else 64)."],

@@ -1,10 +1,18 @@
 // The copying API: plain arrays in, new arrays (or `out`) back, for dense and sparse gates.
 
-import { deliver, NO_INPUT, placeList, shapeText, type Call, type PlacedList } from "./call.js";
+import { deliver, placeGated, shapeText, type Call, type PlacedGated } from "./call.js";
 import { requireEngine } from "../wasm/init.js";
 import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import type { WasmMemory } from "../wasm/memory.js";
-import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
+import {
+  cachedBits,
+  layoutOf,
+  oneLoopBits,
+  runPlanned,
+  type Layout,
+  type PlanCache,
+  type PlanJob,
+} from "../wasm/planner.js";
 import { ownRef, type ArrayRef } from "../util/read.js";
 import type { FloatArray, GateGradientOptions, Gates, GradientOptions, Pooled, Shape } from "../util/types.js";
 import {
@@ -15,10 +23,9 @@ import {
   checkShape,
   floatRef,
   precisionOfRef,
-  GRADIENT_OPTIONS,
+  gradientOptionFields,
   type CheckedGates,
   type CheckedShape,
-  type GradientOptionFields,
 } from "./checks.js";
 import { checkOptions } from "../util/checks.js";
 
@@ -49,76 +56,44 @@ function checkCall(caller: string, phi: unknown, h: unknown, shape: unknown): Ch
   };
 }
 
-/** The gate arguments of the kernels, once placed. */
-interface GatePointers {
-  /** dense: the gates' pointer; sparse: the index's */
-  readonly at: number;
-  readonly count: number;
-  readonly weight: number;
-  readonly split: number;
-}
-
-/**
- * Places phi and the gates, the results, `out` and the scratch for the kernels; the gates'
- * arguments of the kernels come back named.
- */
-function placeCall(
-  c: CheckedCall,
-  pooled = false,
-  out?: Call<string, string>["out"],
-): Omit<PlacedList, "at"> & { at: { phi: number; gates: number; u: number; v: number }; gates: GatePointers } {
+/** Places phi and the gates, the pooled sums (`pooled`: u and v of k elements each), `out` and the scratch for the kernels. */
+function placeCall(c: CheckedCall, pooled = false, out?: Call<string, string>["out"]): PlacedGated {
   const { K, s, gates } = c;
   const what = () => `a ${shapeText(s)} ${K.precision} call`;
-  const p = placeList(
+  const sparse = gates.sparse;
+  return placeGated(
     c.caller,
     what,
     K,
     c.memory,
-    [
-      { data: c.phi, type: K.ArrayType, name: "phi" },
-      gates.sparse
-        ? { data: ownRef(gates.index, "Uint32Array"), type: Uint32Array, name: "h.index" }
-        : { data: gates.h, type: K.ArrayType, name: "h" },
-      // sparse gates without weights: weight 0 tells the kernels every weight is 1
-      { data: (gates.sparse && gates.weight) || NO_INPUT, type: K.ArrayType, name: "h.weight" },
-    ],
-    pooled ? [s.k, s.k] : NO_RESULTS,
+    c.phi,
+    sparse ? ownRef(gates.index, "Uint32Array") : gates.h,
+    sparse,
+    // sparse gates without weights: weight 0 tells the kernels every weight is 1
+    sparse ? gates.weight : undefined,
+    pooled ? s.k : 0,
     out,
     K.scratchBytes({ n: s.n, m: s.m, k: s.k }),
   );
-  const weight = gates.sparse && gates.weight ? p.at[2] : 0;
-  const count = gates.sparse ? gates.index.length : s.rows;
-  return {
-    K: p.K,
-    out: p.out,
-    outInWasm: p.outInWasm,
-    scratch: p.scratch,
-    at: { phi: p.at[0], gates: p.at[1], u: pooled ? p.at[3] : 0, v: pooled ? p.at[4] : 0 },
-    gates: { at: p.at[1], count, weight, split: gates.sparse ? gates.split : 0 },
-  };
 }
 
-const NO_RESULTS: readonly number[] = [];
-
 /** A dense call of `job` with the plan of its size class (docs/design.md §6): `call(plan)` runs the kernel. */
-function planned<R>(
-  c: CheckedCall,
-  p: ReturnType<typeof placeCall>,
-  job: PlanJob,
-  call: (plan: number) => R,
-  timed = true,
-): R {
+function planned<R>(c: CheckedCall, p: PlacedGated, job: PlanJob, call: (plan: number) => R, timed = true): R {
   const { K, s } = c;
+  const one = oneLoopBits(job, s.n, s.m, c.engine.smallRows);
+  if (one >= 0) return call(one);
   // a loop of calls of one shape asks the planner once: its class's settled choice is remembered
   const last = LAST_CLASS[job];
   if (last.K !== K || last.elements !== s.elements || last.k !== s.k) {
     Object.assign(last, { K, elements: s.elements, k: s.k, layout: layoutOf(c.engine, K, s.elements, s.k) });
     last.cache = { generation: -1, bits: 0 };
   }
+  const bits = cachedBits(last.cache);
+  if (bits >= 0) return call(bits);
   return runPlanned(
     job,
     last.layout!,
-    () => new K.ArrayType(c.memory.buffer, p.gates.at, s.rows),
+    () => new K.ArrayType(c.memory.buffer, p.gates, s.rows),
     call,
     last.cache,
     timed,
@@ -167,20 +142,20 @@ export function value(phi: FloatArray, h: Gates, shape: Shape): number {
   const c = checkCall("value", phi, h, shape);
   const p = placeCall(c);
   const { n, m, k } = c.s;
-  const g = p.gates;
-  return c.gates.sparse
+  const g = c.gates;
+  return g.sparse
     ? c.K.sparseValue({
         n,
         m,
         k,
-        phi: p.at.phi,
-        count: g.count,
-        index: g.at,
-        weight: g.weight,
+        phi: p.phi,
+        count: g.index.length,
+        index: p.gates,
+        weight: p.weight,
         split: g.split,
         scratch: p.scratch,
       })
-    : planned(c, p, "value", (plan) => c.K.value({ n, m, k, phi: p.at.phi, h: g.at, scratch: p.scratch, plan }));
+    : planned(c, p, "value", (plan) => c.K.value({ n, m, k, phi: p.phi, h: p.gates, scratch: p.scratch, plan }));
 }
 
 /**
@@ -233,7 +208,7 @@ function valueAndGradientCall<A extends FloatArray>(
   options: GradientOptions<A> | undefined,
 ): { value: number; gradient: A } {
   const c = checkCall(caller, phiArg, h, shape);
-  const o = checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
+  const o = gradientOptionFields(caller, options);
   const { n, m, k, elements } = c.s;
   // a sparse call's out is dense if it has (n + m) k elements, else it holds the listed rows
   const dense = !c.gates.sparse || (o.out !== undefined && floatRef(caller, "options.out", o.out).length === elements);
@@ -243,16 +218,16 @@ function valueAndGradientCall<A extends FloatArray>(
   const { scale, accumulate } = checkGradientOptions(caller, o);
   const add = accumulate && out !== undefined;
   const p = placeCall(c, false, { array: out, elements: length, read: add });
-  const g = p.gates;
-  const F = c.gates.sparse
+  const g = c.gates;
+  const F = g.sparse
     ? c.K.sparseValueAndGradient({
         n,
         m,
         k,
-        phi: p.at.phi,
-        count: g.count,
-        index: g.at,
-        weight: g.weight,
+        phi: p.phi,
+        count: g.index.length,
+        index: p.gates,
+        weight: p.weight,
         split: g.split,
         out: p.out,
         scale,
@@ -269,8 +244,8 @@ function valueAndGradientCall<A extends FloatArray>(
             n,
             m,
             k,
-            phi: p.at.phi,
-            h: g.at,
+            phi: p.phi,
+            h: p.gates,
             out: p.out,
             scale,
             accumulate: add,
@@ -317,23 +292,23 @@ export function gateGradient<A extends FloatArray>(
           c.gates.sparse ? "index.length" : "n + m",
         );
   const p = placeCall(c, false, { array: out, elements: length, read: false });
-  const g = p.gates;
-  if (c.gates.sparse)
+  const g = c.gates;
+  if (g.sparse)
     c.K.sparseGateGradient({
       n,
       m,
       k,
-      phi: p.at.phi,
-      count: g.count,
-      index: g.at,
-      weight: g.weight,
+      phi: p.phi,
+      count: g.index.length,
+      index: p.gates,
+      weight: p.weight,
       split: g.split,
       out: p.out,
       scratch: p.scratch,
     });
   else
     planned(c, p, "gateGradient", (plan) =>
-      c.K.gateGradient({ n, m, k, phi: p.at.phi, h: g.at, out: p.out, scratch: p.scratch, plan }),
+      c.K.gateGradient({ n, m, k, phi: p.phi, h: p.gates, out: p.out, scratch: p.scratch, plan }),
     );
   return deliver(p, c.memory, length, out);
 }
@@ -353,25 +328,25 @@ export function pooled<A extends FloatArray>(phi: A, h: Gates, shape: Shape): Po
   const c = checkCall("pooled", phi, h, shape);
   const { n, m, k } = c.s;
   const p = placeCall(c, true);
-  const { at, gates: g } = p;
-  if (c.gates.sparse)
+  const g = c.gates;
+  if (g.sparse)
     c.K.sparsePooled({
       n,
       m,
       k,
-      phi: at.phi,
-      count: g.count,
-      index: g.at,
-      weight: g.weight,
+      phi: p.phi,
+      count: g.index.length,
+      index: p.gates,
+      weight: p.weight,
       split: g.split,
-      u: at.u,
-      v: at.v,
+      u: p.u,
+      v: p.v,
       scratch: p.scratch,
     });
   else
     planned(c, p, "value", (plan) =>
-      c.K.pooled({ n, m, k, phi: at.phi, h: g.at, u: at.u, v: at.v, scratch: p.scratch, plan }),
+      c.K.pooled({ n, m, k, phi: p.phi, h: p.gates, u: p.u, v: p.v, scratch: p.scratch, plan }),
     );
   const result = (ptr: number) => deliver<A>(p, c.memory, k, undefined, ptr);
-  return { u: result(at.u), v: result(at.v) };
+  return { u: result(p.u), v: result(p.v) };
 }

@@ -16,12 +16,10 @@ import {
   checkShape,
   floatRef,
   precisionOfRef,
-  GRADIENT_OPTIONS,
+  gradientOptionFields,
   precisionOf,
   type CheckedGateSets,
-  type GradientOptionFields,
 } from "./checks.js";
-import { checkOptions } from "../util/checks.js";
 
 /** What {@link batchPooled} returns: per set b, F_b and the pooled sums u_b, v_b. */
 export interface BatchPooled<A extends FloatArray = FloatArray> {
@@ -149,7 +147,7 @@ export function batchGradient<A extends FloatArray>(
   const s = checkShape(caller, "shape", shape);
   if (typeof pooled !== "object" || pooled === null)
     throw new TypeError(`${caller}(): pooled must be what batchPooled() returned, got ${describe(pooled)}`);
-  const o = checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
+  const o = gradientOptionFields(caller, options);
   const { u: uArg, v: vArg } = readFields(caller, "pooled", pooled, ["u", "v"]);
   const precision = precisionOf(caller, "pooled.u", uArg);
   const checked = checkGateSets(caller, "sets", sets, s, precision);

@@ -6,7 +6,7 @@
 import type { PrecisionKernels } from "../wasm/loader.js";
 import { align, type What } from "../wasm/layout.js";
 import { copyOf, type ViewType, type WasmMemory } from "../wasm/memory.js";
-import { copyFrom, copyInto, objectOf, ownRef, type ArrayRef } from "../util/read.js";
+import { copyInto, objectOf, ownRef, type ArrayRef } from "../util/read.js";
 import type { FloatArray, Shape } from "../util/types.js";
 
 /** Text of a shape for error messages. */
@@ -48,16 +48,63 @@ export interface Placed<N extends string> {
   readonly K: PrecisionKernels;
 }
 
-/** Kinds by constructor, for comparing an array's kind with a call's type without a name lookup. */
-const KINDS = new Map<unknown, string>(
-  (["Uint8Array", "Uint32Array", "Float32Array", "Float64Array"] as const).map((kind) => [globalThis[kind], kind]),
-);
+/** Whether an array of `kind` is of `type` (compared by identity: a Map's look-up of a constructor costs more). */
+const isOfType = (kind: string, type: ArrayType): boolean =>
+  type === Float32Array
+    ? kind === "Float32Array"
+    : type === Float64Array
+      ? kind === "Float64Array"
+      : type === Uint32Array
+        ? kind === "Uint32Array"
+        : type === Uint8Array && kind === "Uint8Array";
 
-/** The byte offset of an array of `type` in bytes handed out of this memory, else -1 (it is copied). */
-function inPlace(data: ArrayRef, type: ArrayType, memory: WasmMemory, caller: string, name: string): number {
-  // locate also refuses a view of freed or internal memory whatever its type: the call may overwrite it
-  const ptr = memory.locate(caller, name, data);
-  return data.kind === KINDS.get(type) ? ptr : -1;
+/** An input that is copied into the arena: an array of the caller's (or of the library's own). */
+const COPIED = -1;
+/** An input that is copied from a snapshot: a view of the call's memory that cannot be used in place. */
+const COPIED_VIEW = -2;
+
+/**
+ * Where a call reads an input from: its byte offset when it lies in bytes handed out of a live
+ * region of this memory, is of `type` and does not overlap an in-place out at [outAt, outEnd)
+ * (the kernel may write out before it reads the input); else COPIED or COPIED_VIEW. locate
+ * refuses a view of freed or internal memory whatever its type: the call may overwrite it.
+ */
+function inputAt(
+  caller: string,
+  memory: WasmMemory,
+  data: ArrayRef,
+  type: ArrayType,
+  name: string,
+  outAt: number,
+  outEnd: number,
+): number {
+  // an array of the library's own (no buffer read) is never a view of wasm memory
+  const located = data.buffer === undefined ? -1 : memory.locate(caller, name, data);
+  if (located < 0) return COPIED;
+  const overlaps = outAt >= 0 && located < outEnd && outAt < located + data.length * type.BYTES_PER_ELEMENT;
+  return isOfType(data.kind, type) && !overlaps ? located : COPIED_VIEW;
+}
+
+/** What a copied input is copied from: a view of the call's memory is taken now, before the arena grows the memory (which detaches it). */
+const sourceOf = (at: number, data: ArrayRef, memory: WasmMemory): ArrayRef =>
+  at === COPIED_VIEW ? memory.stable(data) : data;
+
+/** An input's bytes in the arena: none when it is used in place. */
+const arenaBytes = (at: number, data: ArrayRef, type: ArrayType): number =>
+  at >= 0 ? 0 : align(data.length * type.BYTES_PER_ELEMENT);
+
+/** An input's pointer: in place, or `ptr` in the arena, where it is copied (converted to `type`). */
+function copyInput(memory: WasmMemory, at: number, ptr: number, source: ArrayRef, type: ArrayType): number {
+  if (at >= 0) return at;
+  if (source.length > 0) memory.copyIn(type, ptr, source);
+  return ptr;
+}
+
+/** The byte offset of a call's `out` when it is used in place (handed out of this memory, of the call's type), else -1. */
+function outAt(caller: string, K: PrecisionKernels, memory: WasmMemory, out: Call<string, string>["out"]): number {
+  if (out?.array === undefined) return -1;
+  const ptr = memory.locate(caller, "options.out", out.array);
+  return isOfType(out.array.kind, K.ArrayType) ? ptr : -1;
 }
 
 /**
@@ -116,46 +163,118 @@ export function placeList(
   scratch: number,
 ): PlacedList {
   // offsets of arrays already in wasm memory are taken now, before a growth detaches them
-  const outAt = out?.array === undefined ? -1 : inPlace(out.array, K.ArrayType, memory, caller, "options.out");
-  const outEnd = outAt + (out?.elements ?? 0) * K.bytesPerElement;
+  const outPtr = outAt(caller, K, memory, out);
+  const outEnd = outPtr + (out?.elements ?? 0) * K.bytesPerElement;
   const count = inputs.length;
   const at = new Array<number>(count + results.length);
-  const copied = new Array<ArrayRef | undefined>(count);
+  const sources = new Array<ArrayRef>(count);
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const { data, type, name } = inputs[i];
-    const size = data.length * type.BYTES_PER_ELEMENT;
-    // an array of the library's own (no buffer read) is never a view of wasm memory
-    const ptr = data.buffer === undefined ? -1 : inPlace(data, type, memory, caller, name);
-    // an input that overlaps an in-place out is copied: the kernel may write out before it reads it
-    at[i] = ptr >= 0 && outAt >= 0 && ptr < outEnd && outAt < ptr + size ? -1 : ptr;
-    if (at[i] < 0) {
-      bytes += align(size);
-      // taken before the arena grows the memory, which detaches a view of it
-      copied[i] = memory.stable(data);
-    }
+    at[i] = inputAt(caller, memory, data, type, name, outPtr, outEnd);
+    sources[i] = sourceOf(at[i], data, memory);
+    bytes += arenaBytes(at[i], data, type);
   }
   for (const elements of results) bytes += align(elements * K.bytesPerElement);
-  const outBytes = outAt < 0 ? (out?.elements ?? 0) * K.bytesPerElement : 0;
+  const outBytes = outPtr < 0 ? (out?.elements ?? 0) * K.bytesPerElement : 0;
   bytes += align(outBytes) + align(scratch);
   // the arena, laid out as the inputs to copy, the results, out unless it is in place, the scratch
   let next = memory.arena(bytes, caller, what);
   for (let i = 0; i < count; i++) {
-    if (at[i] >= 0) continue;
     const { data, type } = inputs[i];
-    at[i] = next;
-    if (data.length > 0) copyFrom(memory.view(type, next, data.length), copied[i]!);
-    next += align(data.length * type.BYTES_PER_ELEMENT);
+    const size = arenaBytes(at[i], data, type);
+    at[i] = copyInput(memory, at[i], next, sources[i], type);
+    next += size;
   }
   for (let j = 0; j < results.length; j++) {
     at[count + j] = next;
     next += align(results[j] * K.bytesPerElement);
   }
-  const outPtr = outAt >= 0 ? outAt : next;
-  next += align(outBytes);
-  if (out?.read && out.array !== undefined && outAt < 0)
-    copyFrom(memory.view(K.ArrayType, outPtr, out.elements), out.array);
-  return { at, out: outPtr, outInWasm: outAt >= 0, scratch: next, K };
+  return { at, ...placeOut(memory, K, out, outPtr, next, outBytes) };
+}
+
+/** out's pointer (in place, or at `next` in the arena, copied in when the kernel reads it) and the scratch's, after it. */
+function placeOut(
+  memory: WasmMemory,
+  K: PrecisionKernels,
+  out: Call<string, string>["out"],
+  outPtr: number,
+  next: number,
+  outBytes: number,
+): { out: number; outInWasm: boolean; scratch: number; K: PrecisionKernels } {
+  if (outPtr >= 0) return { out: outPtr, outInWasm: true, scratch: next, K };
+  if (out?.read && out.array !== undefined) memory.copyIn(K.ArrayType, next, out.array);
+  return { out: next, outInWasm: false, scratch: next + align(outBytes), K };
+}
+
+/** Where a copying call of the API (src/ops/api.ts) put phi, its gates and their weights (0: none), the pooled sums, out and the scratch. */
+export interface PlacedGated {
+  readonly phi: number;
+  /** dense gates (h), or a sparse index */
+  readonly gates: number;
+  readonly weight: number;
+  readonly u: number;
+  readonly v: number;
+  readonly out: number;
+  readonly outInWasm: boolean;
+  readonly scratch: number;
+  readonly K: PrecisionKernels;
+}
+
+/**
+ * placeList() of a call of the API: phi, its gates (h, or a sparse index) and their weights,
+ * `pooled` elements for each of u and v, out and the scratch, with no list to walk (a small call's
+ * hot path).
+ */
+export function placeGated(
+  caller: string,
+  what: What,
+  K: PrecisionKernels,
+  memory: WasmMemory,
+  phi: ArrayRef,
+  gates: ArrayRef,
+  sparse: boolean,
+  weight: ArrayRef | undefined,
+  pooled: number,
+  out: Call<string, string>["out"],
+  scratch: number,
+): PlacedGated {
+  const type = K.ArrayType;
+  const gatesType = sparse ? Uint32Array : type;
+  // offsets of arrays already in wasm memory are taken now, before a growth detaches them
+  const outPtr = outAt(caller, K, memory, out);
+  const outEnd = outPtr + (out?.elements ?? 0) * K.bytesPerElement;
+  const phiAt = inputAt(caller, memory, phi, type, "phi", outPtr, outEnd);
+  const gatesAt = inputAt(caller, memory, gates, gatesType, sparse ? "h.index" : "h", outPtr, outEnd);
+  const weightAt = weight === undefined ? 0 : inputAt(caller, memory, weight, type, "h.weight", outPtr, outEnd);
+  const phiSource = sourceOf(phiAt, phi, memory);
+  const gatesSource = sourceOf(gatesAt, gates, memory);
+  const weightSource = weight === undefined ? weight : sourceOf(weightAt, weight, memory);
+  const phiBytes = arenaBytes(phiAt, phi, type);
+  const gatesBytes = arenaBytes(gatesAt, gates, gatesType);
+  const weightBytes = weight === undefined ? 0 : arenaBytes(weightAt, weight, type);
+  const pooledBytes = align(pooled * K.bytesPerElement);
+  const outBytes = outPtr < 0 ? (out?.elements ?? 0) * K.bytesPerElement : 0;
+  // the arena, laid out as the inputs to copy, u and v, out unless it is in place, the scratch
+  const base = memory.arena(
+    phiBytes + gatesBytes + weightBytes + 2 * pooledBytes + align(outBytes) + align(scratch),
+    caller,
+    what,
+  );
+  const u = base + phiBytes + gatesBytes + weightBytes;
+  const placed = placeOut(memory, K, out, outPtr, u + 2 * pooledBytes, outBytes);
+  return {
+    phi: copyInput(memory, phiAt, base, phiSource, type),
+    gates: copyInput(memory, gatesAt, base + phiBytes, gatesSource, gatesType),
+    weight:
+      weightSource === undefined ? 0 : copyInput(memory, weightAt, base + phiBytes + gatesBytes, weightSource, type),
+    u,
+    v: u + pooledBytes,
+    out: placed.out,
+    outInWasm: placed.outInWasm,
+    scratch: placed.scratch,
+    K,
+  };
 }
 
 /**

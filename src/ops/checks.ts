@@ -4,7 +4,7 @@
 // call uses. Every check takes the caller first, then the argument's name (where it varies),
 // then the value.
 
-import { checkBoolean, checkLength, checkNumber } from "../util/checks.js";
+import { checkBoolean, checkLength, checkNumber, checkOptions } from "../util/checks.js";
 import {
   copyFrom,
   describe,
@@ -13,6 +13,7 @@ import {
   ownRef,
   readField,
   readFields,
+  readError,
   readList,
   refOf,
   shown,
@@ -20,45 +21,11 @@ import {
   type ArrayRef,
   type TypedKind,
 } from "../util/read.js";
-import type { GradientOptions, Precision, Shape } from "../util/types.js";
+import type { GradientOptions, Precision } from "../util/types.js";
+import { MAX_COUNT, type CheckedShape } from "./shape.js";
 import { checkHandedOut } from "../wasm/memory.js";
 
-/** The largest row count or k a u32 kernel argument carries. */
-const MAX_COUNT = 2 ** 32 - 1;
-
-/** A validated shape, with the derived counts every caller needs. */
-export interface CheckedShape extends Shape {
-  /** n + m */
-  readonly rows: number;
-  /** (n + m) * k */
-  readonly elements: number;
-}
-
-/** Checks shape = { n, m, k } of non-negative integers, each read once; RangeError naming the bad field. */
-export function checkShape(caller: string, name: string, shape: unknown): CheckedShape {
-  if (typeof shape !== "object" || shape === null) {
-    throw new TypeError(`${caller}(): ${name} must be an object { n, m, k }, got ${describe(shape)}`);
-  }
-  const n = countField(caller, name, shape, "n"),
-    m = countField(caller, name, shape, "m"),
-    k = countField(caller, name, shape, "k");
-  const rows = n + m;
-  if (rows > MAX_COUNT) {
-    throw new RangeError(`${caller}(): ${name}.n + ${name}.m must be at most ${MAX_COUNT}, got ${rows}`);
-  }
-  return { n, m, k, rows, elements: rows * k };
-}
-
-/** A field of a shape, read once: an integer from 0 to MAX_COUNT; RangeError naming it. */
-function countField(caller: string, name: string, shape: object, field: string): number {
-  const value = readField(caller, name, shape, field);
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
-    throw new RangeError(
-      `${caller}(): ${name}.${field} must be an integer from 0 to ${MAX_COUNT}, got ${shown(value)}`,
-    );
-  }
-  return value;
-}
+export { checkShape, type CheckedShape } from "./shape.js";
 
 /**
  * A caller's typed array of `kind`, read once (src/util/read.ts); Error if it is a view of crossgrad
@@ -126,7 +93,8 @@ export type CheckedGates =
 
 /** Dense or sparse gates, checked against the shape and phi's precision. */
 export function checkAnyGates(caller: string, h: unknown, shape: CheckedShape, precision: Precision): CheckedGates {
-  if (typeof h === "object" && h !== null && typedKind(h) === undefined && !isList(h)) {
+  const kind = typedKind(h);
+  if (kind === undefined && typeof h === "object" && h !== null && !isList(h)) {
     if (hasField(caller, "h", h, "index")) {
       const sparse = readFields(caller, "h", h, ["index", "weight"]);
       const ref = uint32Ref(caller, "h.index", sparse.index);
@@ -135,7 +103,7 @@ export function checkAnyGates(caller: string, h: unknown, shape: CheckedShape, p
       return { sparse: true, index, weight, split: splitAt(index, 0, index.length, shape.n) };
     }
   }
-  return { sparse: false, h: checkGates(caller, h, shape) };
+  return { sparse: false, h: checkGates(caller, h, shape, "n + m", kind) };
 }
 
 function uint32Ref(caller: string, name: string, value: unknown): ArrayRef {
@@ -266,8 +234,13 @@ export function checkGateSets(
  * Dense gates: a Uint8Array, Float32Array or Float64Array, or a list of numbers (read once into a
  * snapshot), of length `formula` (n + m; a chunk's rows).
  */
-export function checkGates(caller: string, h: unknown, shape: CheckedShape, formula = "n + m"): ArrayRef {
-  const kind = typedKind(h);
+export function checkGates(
+  caller: string,
+  h: unknown,
+  shape: CheckedShape,
+  formula = "n + m",
+  kind = typedKind(h),
+): ArrayRef {
   if (kind === "Uint8Array" || kind === "Float32Array" || kind === "Float64Array") {
     const ref = refOf(h, kind);
     checkLength(caller, "h", ref.length, shape.rows, formula);
@@ -303,6 +276,28 @@ export function checkOut(
 export type GradientOptionFields = { readonly [K in keyof GradientOptions]?: unknown };
 /** The keys of {@link GradientOptions}, read once each. */
 export const GRADIENT_OPTIONS = ["out", "scale", "accumulate"] as const;
+
+/**
+ * A gradient call's options (undefined, or an object whose out, scale and accumulate are read
+ * once each, in that order), as checkOptions reads them, into an object of one shape: a small
+ * call's hot path.
+ */
+export function gradientOptionFields(caller: string, options: unknown): GradientOptionFields {
+  if (typeof options !== "object" || options === null)
+    return checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
+  const o = options as GradientOptionFields;
+  // read where they are named: see readError
+  let key = "out";
+  try {
+    const out = o.out;
+    key = "scale";
+    const scale = o.scale;
+    key = "accumulate";
+    return { out, scale, accumulate: o.accumulate };
+  } catch (cause) {
+    throw readError(caller, "options", key, cause);
+  }
+}
 /** The keys of {@link GradientScaling}: the options of every gradient method without an out. */
 export const SCALING = ["scale", "accumulate"] as const;
 

@@ -21,12 +21,11 @@ import {
   checkShape,
   floatRef,
   precisionOfRef,
-  GRADIENT_OPTIONS,
+  gradientOptionFields,
   precisionOf,
   type CheckedShape,
-  type GradientOptionFields,
 } from "./checks.js";
-import { checkLength, checkOptions } from "../util/checks.js";
+import { checkLength } from "../util/checks.js";
 
 /**
  * Chunks start on a block boundary of their group: a multiple of 256 rows from the start of
@@ -303,7 +302,7 @@ export function gradientChunk<A extends FloatArray>(
   const e = requireEngine(caller);
   const table = checkShape(caller, "shape", shape);
   const k = table.k;
-  const o = checkOptions<GradientOptionFields>(caller, "options", options, GRADIENT_OPTIONS);
+  const o = gradientOptionFields(caller, options);
   const { u, v, precision } = checkPooled(caller, pooled, k);
   // the rows are h's: a list is read once here, and that reading is the gates
   const listed = typedKind(h) === undefined && isList(h) ? readList(caller, "h", h) : undefined;

@@ -67,6 +67,11 @@ export abstract class RegionOwner<O extends string> {
 
   /** An output region, made and zeroed on first use; its pointer. */
   output(name: O, caller: string): number {
+    return this.leased(name, caller).ptr;
+  }
+
+  /** An output region, made and zeroed on first use: its pointer and view (freed with the problem). */
+  leased(name: O, caller: string): Leased {
     let output = this.#outputs[name];
     if (output === undefined) {
       const { length, what } = this.outputOf(name);
@@ -75,7 +80,7 @@ export abstract class RegionOwner<O extends string> {
       output = this.#outputs[name] = new Leased(ptr, length);
       output.view(this.engine, this.K).fill(0);
     }
-    return output.ptr;
+    return output;
   }
 
   /** A leased view of an output made by output(). */

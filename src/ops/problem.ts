@@ -5,11 +5,11 @@
 import { checkOptions } from "../util/checks.js";
 import type { FloatArrayOf, GradientScaling, Pooled, Precision, Shape } from "../util/types.js";
 import { requireEngine } from "../wasm/init.js";
-import type { Engine } from "../wasm/loader.js";
+import type { Engine, PrecisionKernels } from "../wasm/loader.js";
 import { copyOf } from "../wasm/memory.js";
-import { layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
+import { knownBits, layoutOf, runPlanned, type Layout, type PlanCache, type PlanJob } from "../wasm/planner.js";
 import { checkGradientOptions, checkPrecision, checkShape, SCALING, type CheckedShape } from "./checks.js";
-import { OwnedProblem, ProblemMemory } from "./owned.js";
+import { OwnedProblem, ProblemMemory, type Leased } from "./owned.js";
 
 /** Each gradient method's name in errors, made once. */
 const MEMBER = { gradient: "gradient()", valueAndGradient: "valueAndGradient()" } as const;
@@ -51,12 +51,30 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
     gateGradient: { generation: -1, bits: 0 },
   };
   readonly #layout: Layout;
+  /** What every call passes the kernels, fixed for the Problem's life (its region never moves): its counts and pointers. */
+  readonly #args: { n: number; m: number; k: number; phi: number; h: number; scratch: number };
+  readonly #K: PrecisionKernels;
+  /** The output regions, once made (on a call's first use). */
+  #gradient: Leased | undefined;
+  #gateGradient: Leased | undefined;
 
   /** @internal Use {@link createProblem}. */
   constructor(engine: Engine, s: CheckedShape, precision: P) {
     const scratch = engine[precision].scratchBytes({ n: s.n, m: s.m, k: s.k });
     super(new ProblemMemory(engine, s, precision, "Problem", { scratch }, "createProblem"));
-    this.#layout = layoutOf(engine, this.owned.K, s.elements, s.k);
+    const { K, at } = this.owned;
+    this.#K = K;
+    this.#layout = layoutOf(engine, K, s.elements, s.k);
+    this.#args = { n: s.n, m: s.m, k: s.k, phi: at.phi, h: at.h, scratch: at.scratch };
+  }
+
+  /**
+   * The plan bits of a call of `job`, known without the planner's clock (one loop for every
+   * variant, or a settled choice, docs/design.md §6), else -1: the call then goes through #planned.
+   */
+  #bits(job: PlanJob): number {
+    const a = this.#args;
+    return knownBits(job, a.n, a.m, this.owned.engine.smallRows, this.#plans[job]);
   }
 
   /** A dense call of `job` with the planner's loops for this Problem's class: `call(plan)` runs the kernel. */
@@ -75,11 +93,14 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
    * ```
    */
   value(): number {
-    const { s, at, K } = this.owned;
     this.owned.live("value()");
-    return this.#planned("value", (plan) =>
-      K.value({ n: s.n, m: s.m, k: s.k, phi: at.phi, h: at.h, scratch: at.scratch, plan }),
-    );
+    const bits = this.#bits("value");
+    return bits >= 0 ? this.#value(bits) : this.#planned("value", (plan) => this.#value(plan));
+  }
+
+  #value(plan: number): number {
+    const a = this.#args;
+    return this.#K.value({ n: a.n, m: a.m, k: a.k, phi: a.phi, h: a.h, scratch: a.scratch, plan });
   }
 
   /**
@@ -114,7 +135,6 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
   }
 
   #valueAndGradient(method: "gradient" | "valueAndGradient", options: ProblemGradientOptions | undefined) {
-    const { s, at, K } = this.owned;
     this.owned.live(MEMBER[method]);
     const caller = CALLER[method];
     // no options: the defaults, without reading or allocating (a small call's hot path)
@@ -122,25 +142,33 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
       options === undefined
         ? NO_SCALING
         : checkGradientOptions(caller, checkOptions(caller, "options", options, SCALING));
-    const out = this.owned.output("gradient", caller);
-    const value = this.#planned(
-      "valueAndGradient",
-      (plan) =>
-        K.valueAndGradient({
-          n: s.n,
-          m: s.m,
-          k: s.k,
-          phi: at.phi,
-          h: at.h,
-          out,
-          scale,
-          accumulate,
-          scratch: at.scratch,
-          plan,
-        }),
-      !accumulate,
-    );
-    return { value, gradient: this.owned.outputView("gradient") };
+    const out = (this.#gradient ??= this.owned.leased("gradient", caller));
+    const bits = this.#bits("valueAndGradient");
+    const value =
+      bits >= 0
+        ? this.#valueAndGradientKernel(bits, out.ptr, scale, accumulate)
+        : this.#planned(
+            "valueAndGradient",
+            (plan) => this.#valueAndGradientKernel(plan, out.ptr, scale, accumulate),
+            !accumulate,
+          );
+    return { value, gradient: out.view(this.owned.engine, this.#K) as FloatArrayOf<P> };
+  }
+
+  #valueAndGradientKernel(plan: number, out: number, scale: number, accumulate: boolean): number {
+    const a = this.#args;
+    return this.#K.valueAndGradient({
+      n: a.n,
+      m: a.m,
+      k: a.k,
+      phi: a.phi,
+      h: a.h,
+      out,
+      scale,
+      accumulate,
+      scratch: a.scratch,
+      plan,
+    });
   }
 
   /**
@@ -155,13 +183,17 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
    * ```
    */
   gateGradient(): FloatArrayOf<P> {
-    const { s, at, K } = this.owned;
     this.owned.live("gateGradient()");
-    const out = this.owned.output("gateGradient", "Problem.gateGradient");
-    this.#planned("gateGradient", (plan) =>
-      K.gateGradient({ n: s.n, m: s.m, k: s.k, phi: at.phi, h: at.h, out, scratch: at.scratch, plan }),
-    );
-    return this.owned.outputView("gateGradient");
+    const out = (this.#gateGradient ??= this.owned.leased("gateGradient", "Problem.gateGradient"));
+    const bits = this.#bits("gateGradient");
+    if (bits >= 0) this.#gateGradientKernel(bits, out.ptr);
+    else this.#planned("gateGradient", (plan) => this.#gateGradientKernel(plan, out.ptr));
+    return out.view(this.owned.engine, this.#K) as FloatArrayOf<P>;
+  }
+
+  #gateGradientKernel(plan: number, out: number): void {
+    const a = this.#args;
+    this.#K.gateGradient({ n: a.n, m: a.m, k: a.k, phi: a.phi, h: a.h, out, scratch: a.scratch, plan });
   }
 
   /**
@@ -177,9 +209,11 @@ export class Problem<P extends Precision = Precision> extends OwnedProblem<P> {
   pooled(): Pooled<FloatArrayOf<P>> {
     const { s, at, K, engine } = this.owned;
     this.owned.live("pooled()");
-    this.#planned("value", (plan) =>
-      K.pooled({ n: s.n, m: s.m, k: s.k, phi: at.phi, h: at.h, u: at.u, v: at.v, scratch: at.scratch, plan }),
-    );
+    const run = (plan: number) =>
+      K.pooled({ n: s.n, m: s.m, k: s.k, phi: at.phi, h: at.h, u: at.u, v: at.v, scratch: at.scratch, plan });
+    const bits = this.#bits("value");
+    if (bits >= 0) run(bits);
+    else this.#planned("value", run);
     const copy = (ptr: number) => copyOf(engine.memory.view(K.ArrayType, ptr, s.k)) as FloatArrayOf<P>;
     return { u: copy(at.u), v: copy(at.v) };
   }

@@ -60,17 +60,15 @@ export interface ArrayRef {
   readonly bytesPerElement: number;
 }
 
-const BYTES: Record<TypedKind, number> = {
-  Int8Array: 1,
-  Uint8Array: 1,
-  Uint8ClampedArray: 1,
-  Int16Array: 2,
-  Uint16Array: 2,
-  Int32Array: 4,
-  Uint32Array: 4,
-  Float32Array: 4,
-  Float64Array: 8,
-};
+/** Bytes of an element of a kind (compared, not looked up: a look-up by a varying key costs more). */
+const bytesOf = (kind: TypedKind): number =>
+  kind === "Float32Array" || kind === "Uint32Array" || kind === "Int32Array"
+    ? 4
+    : kind === "Float64Array"
+      ? 8
+      : kind === "Int16Array" || kind === "Uint16Array"
+        ? 2
+        : 1;
 
 /** The ArrayRef of a genuine typed array of kind `kind` (from typedKind). */
 export function refOf(array: unknown, kind: TypedKind): ArrayRef {
@@ -80,7 +78,7 @@ export function refOf(array: unknown, kind: TypedKind): ArrayRef {
     length: lengthOf.call(array) as number,
     buffer: bufferOf.call(array) as ArrayBufferLike,
     byteOffset: byteOffsetOf.call(array) as number,
-    bytesPerElement: BYTES[kind],
+    bytesPerElement: bytesOf(kind),
   };
 }
 
@@ -103,9 +101,9 @@ export function ownRef(array: Uint8Array | Uint32Array | Float32Array | Float64A
 /** Bytes an ArrayRef spans. */
 export const byteLengthOf = (ref: ArrayRef): number => ref.length * ref.bytesPerElement;
 
-/** Copies a caller's array into `target` (a view of ours), from its internal slots. */
-export function copyFrom(target: ArrayBufferView, ref: ArrayRef): void {
-  intrinsicSet.call(target, ref.source);
+/** Copies a caller's array into `target` (a view of ours) from element `offset` on, from its internal slots. */
+export function copyFrom(target: ArrayBufferView, ref: ArrayRef, offset = 0): void {
+  intrinsicSet.call(target, ref.source, offset);
 }
 
 /** Copies `values` (ours) into a caller's array, through its internal slots. */
@@ -133,12 +131,21 @@ const messageOf = (error: unknown): string => {
   }
 };
 
+/**
+ * The TypeError of a getter (or Proxy trap) of `${name}.${key}` that threw `cause`. (A hot path
+ * reads its fields where it names them, each read's site then seeing one kind of object, and
+ * throws this; readField's one site sees every object and key.)
+ */
+export function readError(caller: string, name: string, key: string, cause: unknown): TypeError {
+  return new TypeError(`${caller}(): reading ${name}.${key} threw: ${messageOf(cause)}`, { cause });
+}
+
 /** `object[key]`, read once; a getter (or Proxy trap) that throws is a TypeError naming `${name}.${key}`. */
 export function readField(caller: string, name: string, object: object, key: string): unknown {
   try {
     return (object as Record<string, unknown>)[key];
   } catch (cause) {
-    throw new TypeError(`${caller}(): reading ${name}.${key} threw: ${messageOf(cause)}`, { cause });
+    throw readError(caller, name, key, cause);
   }
 }
 
@@ -147,7 +154,7 @@ export function hasField(caller: string, name: string, object: object, key: stri
   try {
     return key in object;
   } catch (cause) {
-    throw new TypeError(`${caller}(): reading ${name}.${key} threw: ${messageOf(cause)}`, { cause });
+    throw readError(caller, name, key, cause);
   }
 }
 

@@ -60,6 +60,8 @@ export interface Engine {
   distinctRows(args: PlainArgs["distinctRows"]): number;
   /** The most tree nodes a range pass (poolRange) returns for one group. */
   readonly maxRangeNodes: number;
+  /** Groups of at most this many rows are pooled by one loop whatever the plan (the planner is then not asked). */
+  readonly smallRows: number;
   /** The bits of the dense kernels' `plan` argument (the planner's variants). */
   readonly planBits: PlanBits;
   readonly memory: WasmMemory;
@@ -247,6 +249,7 @@ export function engineOf(exports: ModuleExports): Engine {
     simd: exports.simdBuild() !== 0,
     distinctRows: (a) => exports.distinctRows(a.count, a.index, a.marks, a.list) >>> 0,
     maxRangeNodes: exports.MAX_RANGE_NODES.value as number,
+    smallRows: exports.SMALL_ROWS.value as number,
     planBits: {
       compact: exports.PLAN_COMPACT.value as number,
       wideStrips: exports.PLAN_WIDE_STRIPS.value as number,

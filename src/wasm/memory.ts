@@ -20,6 +20,7 @@ import {
   WASM32_MAX_BYTES,
   type What,
 } from "./layout.js";
+import { Views, type ViewType } from "./views.js";
 import type { WasmMemoryLike } from "./wasm-types.js";
 
 /** The test build's guard (enableMemoryGuard): bytes around every region, and their pattern. */
@@ -87,11 +88,7 @@ export function copyOf<A extends TypedArray>(view: A): A {
   return copy;
 }
 
-/** A typed array constructor of the kinds crossgrad lays out. */
-export type ViewType<A> = {
-  new (buffer: ArrayBuffer, byteOffset: number, length: number): A;
-  readonly BYTES_PER_ELEMENT: number;
-};
+export type { ViewType } from "./views.js";
 
 /**
  * First-fit allocator over a WebAssembly.Memory. Freed regions are coalesced with their
@@ -106,6 +103,8 @@ export class WasmMemory {
   private readonly starts: number[] = [];
   private seen: ArrayBufferLike | undefined;
   private arenaRegion: { ptr: number; bytes: number } | undefined;
+  /** The views view() and copyIn() keep. */
+  private readonly views = new Views();
   /** Bytes of guard on each side of a region: 0 unless the test build's guard is on. */
   private readonly guard: number;
 
@@ -144,9 +143,21 @@ export class WasmMemory {
     return this.memory.buffer.byteLength;
   }
 
-  /** A view of `length` elements at byte `ptr` over the current buffer, for the library's own use. */
+  /**
+   * A view of `length` elements at byte `ptr` over the current buffer, for the library's own use
+   * (never handed to a caller: {@link lease} makes those). The last one of each type is kept
+   * until the buffer changes, so a loop of small calls that reads one result makes it once.
+   */
   view<A extends ArrayBufferView>(Type: ViewType<A>, ptr: number, length: number): A {
-    return new Type(this.buffer, ptr, length);
+    return this.views.view(this.buffer, Type, ptr, length);
+  }
+
+  /**
+   * Copies an array (as read once) into memory at byte `ptr` (a multiple of its size), converted
+   * to `Type`: through a view of the whole buffer kept per type, so a small call's copies make no view.
+   */
+  copyIn(Type: ViewType<ArrayBufferView>, ptr: number, ref: ArrayRef): void {
+    copyFrom(this.views.whole(this.buffer, Type), ref, ptr / Type.BYTES_PER_ELEMENT);
   }
 
   /**
@@ -174,7 +185,9 @@ export class WasmMemory {
    * pay.
    */
   stable(ref: ArrayRef): ArrayRef {
-    if (ref.buffer !== this.memory.buffer) return ref;
+    // (every buffer of this memory a view can have was seen by the buffer getter: owners knows it;
+    // a view of an old one was detached and is empty)
+    if (ref.buffer === undefined || owners.get(ref.buffer) !== this || ref.length === 0) return ref;
     const Type = globalThis[ref.kind] as unknown as new (length: number) => Float64Array;
     const copy = new Type(ref.length);
     copyFrom(copy, ref);
@@ -278,7 +291,11 @@ export class WasmMemory {
 
   /** A region of at least `bytes`, reused from call to call (see arenaParts). */
   arena(bytes: number, caller: string, what: What): number {
-    if (this.arenaRegion && this.arenaRegion.bytes >= bytes) return this.arenaRegion.ptr;
+    const arena = this.arenaRegion;
+    return arena !== undefined && arena.bytes >= bytes ? arena.ptr : this.newArena(bytes, caller, what);
+  }
+
+  private newArena(bytes: number, caller: string, what: What): number {
     if (this.arenaRegion) this.free(this.arenaRegion.ptr);
     this.arenaRegion = undefined;
     const ptr = allocRegion(this, bytes, caller, what);
@@ -372,8 +389,13 @@ export class WasmMemory {
  */
 export function checkHandedOut(caller: string, name: string, ref: ArrayRef): WasmMemory | undefined {
   const owner = ref.buffer && owners.get(ref.buffer);
+  // (the rest apart: a caller's own array, the usual case, then costs a look-up, inlined)
+  return owner === undefined ? undefined : checkLease(caller, name, ref, owner);
+}
+
+/** checkHandedOut of a view of `owner`'s memory. */
+function checkLease(caller: string, name: string, ref: ArrayRef, owner: WasmMemory): WasmMemory | undefined {
   const bytes = ref.length * ref.bytesPerElement;
-  if (owner === undefined) return undefined;
   // a view of a buffer that growth detached reads as empty: it is dead, not an empty list
   if (ref.buffer!.byteLength === 0 && owner.byteLength > 0) {
     throw new Error(

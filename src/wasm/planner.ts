@@ -186,6 +186,31 @@ export interface PlanCache {
   bits: number;
 }
 
+/**
+ * The plan bits of a call of `job` on groups of n and m rows when every variant runs the same
+ * loop there, else -1 (the planner then chooses). The kernels pool a group of at most
+ * `smallRows` rows (the module's SMALL_ROWS) row by row whatever the plan: value and pooled
+ * pool both groups, gateGradient plans only the pooling of the smaller; valueAndGradient's fused
+ * pass and ways to write differ at every size. Such calls are not planned, timed or remembered.
+ */
+export function oneLoopBits(job: PlanJob, n: number, m: number, smallRows: number): number {
+  if (job === "valueAndGradient") return -1;
+  return (job === "value" ? Math.max(n, m) : Math.min(n, m)) <= smallRows ? 0 : -1;
+}
+
+/**
+ * The plan bits of a call of `job` on groups of n and m rows known without the planner's clock:
+ * one loop for every variant (oneLoopBits), else a settled choice's memo while it is current,
+ * else -1 (the call then goes through runPlanned).
+ */
+export function knownBits(job: PlanJob, n: number, m: number, smallRows: number, cache: PlanCache): number {
+  const one = oneLoopBits(job, n, m, smallRows);
+  return one >= 0 ? one : cachedBits(cache);
+}
+
+/** A memo's plan bits while they are current, else -1 (the call then goes through runPlanned): a settled call's look-up. */
+export const cachedBits = (cache: PlanCache): number => (cache.generation === generation ? cache.bits : -1);
+
 /** The bits of a call that is not timed: a settled choice, else the mode's rule (estimate's model, or the fixed rule). */
 function untimedBits(job: PlanJob, layout: Layout, plan = jobPlan(job, layout)): number {
   if (plan && plan.chosen >= 0) return bitsOf(plan, plan.chosen, layout);
