@@ -8,6 +8,8 @@
 // addRowsScaled),
 // and each rule updates phi[r,c] and its state as its textbook form says; `decay` is
 // decoupled weight decay (phi -= lr decay phi). Arithmetic in T, coefficients rounded to T.
+// A step consumes its gradient rows: they are zero after it, as training keeps them between
+// steps, without another pass over the rows.
 
 import { at, lanes, vectorColumns } from "./common";
 
@@ -56,6 +58,7 @@ export function sgdRows<T>(
         }
         const decayed = v128.mul<T>(v128.mul<T>(vLr, vDecay), x);
         v128.store(at<T>(p, c), v128.sub<T>(v128.sub<T>(x, v128.mul<T>(vLr, step)), decayed));
+        v128.store(at<T>(g, c), v128.splat<T>(0));
       }
     }
     // scalar tail
@@ -69,6 +72,7 @@ export function sgdRows<T>(
         step = nesterov ? gs + cMu * v : v;
       }
       store<T>(at<T>(p, c), x - cLr * step - cLr * cDecay * x);
+      store<T>(at<T>(g, c), 0);
     }
   }
 }
@@ -95,6 +99,7 @@ export function adagradRows<T>(
         v128.store(at<T>(a, c), acc);
         const step = v128.div<T>(v128.mul<T>(vLr, gv), v128.add<T>(v128.sqrt<T>(acc), vEps));
         v128.store(at<T>(p, c), v128.sub<T>(v128.sub<T>(x, step), v128.mul<T>(v128.mul<T>(vLr, vDecay), x)));
+        v128.store(at<T>(g, c), v128.splat<T>(0));
       }
     }
     // scalar tail
@@ -104,6 +109,7 @@ export function adagradRows<T>(
       const acc = load<T>(at<T>(a, c)) + gs * gs;
       store<T>(at<T>(a, c), acc);
       store<T>(at<T>(p, c), x - (cLr * gs) / (<T>sqrt<T>(acc) + cEps) - cLr * cDecay * x);
+      store<T>(at<T>(g, c), 0);
     }
   }
 }
@@ -140,6 +146,7 @@ export function adamRows<T>(
         const denominator = v128.add<T>(v128.sqrt<T>(v128.div<T>(v, vC2)), vEps);
         const step = v128.div<T>(v128.mul<T>(vLr, v128.div<T>(m, vC1)), denominator);
         v128.store(at<T>(p, c), v128.sub<T>(v128.sub<T>(x, step), v128.mul<T>(v128.mul<T>(vLr, vDecay), x)));
+        v128.store(at<T>(g, c), v128.splat<T>(0));
       }
     }
     // scalar tail
@@ -151,6 +158,7 @@ export function adamRows<T>(
       store<T>(at<T>(mp, c), m);
       store<T>(at<T>(vp, c), v);
       store<T>(at<T>(p, c), x - (cLr * (m / cC1)) / (<T>sqrt<T>(v / cC2) + cEps) - cLr * cDecay * x);
+      store<T>(at<T>(g, c), 0);
     }
   }
 }
@@ -216,10 +224,23 @@ export function addRowsScaled<T>(count: u32, list: usize, k: u32, phi: usize, gr
   }
 }
 
-/** Zeroes the listed rows of a k-column array (the gradient buffer, after a step). */
+/**
+ * Zeroes the listed rows of a k-column array (the gradient buffer, after a step): by stores, not
+ * memory.fill, whose call into the engine costs more than a short row.
+ */
 export function zeroRows<T>(count: u32, list: usize, k: u32, a: usize): void {
   const rowBytes = <usize>k << alignof<T>();
-  for (let e: u32 = 0; e < count; e++) memory.fill(a + <usize>rowOf(list, e) * rowBytes, 0, rowBytes);
+  for (let e: u32 = 0; e < count; e++) {
+    const row = a + <usize>rowOf(list, e) * rowBytes;
+    let o: usize = 0;
+    if (ASC_FEATURE_SIMD) {
+      // whole vectors
+      const zero = v128.splat<i32>(0);
+      for (; o + 16 <= rowBytes; o += 16) v128.store(row + o, zero);
+    }
+    // the tail, an element of T (4 or 8 bytes) at a time, as u32
+    for (; o < rowBytes; o += 4) store<u32>(row + o, 0);
+  }
 }
 
 /**

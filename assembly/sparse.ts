@@ -4,11 +4,129 @@
 // the pairwise tree (tree.ts), so the result has the bits of the dense pass over the same
 // gates. A listed row whose weight is exactly 0 is absent, as in the dense case.
 
-import { BLOCK_ROWS, at, blocksOf, zeroSlot } from "./common";
+import { BLOCK_ROWS, at, lanes, vectorColumns, zeroSlot } from "./common";
 import { gradientRow, scaledRow } from "./gradient";
 import { blockSlotBytes, listedSum, treeAt } from "./pool";
 import { rowDot } from "./rowpass";
-import { foldTree, pushBlock, treeBytes, treeNodes } from "./tree";
+import { foldNodes, nodeAt, openLeaf, pushLeaf, treeBytes, treeNodes } from "./tree";
+
+/** Blocks of up to this many listed rows are summed by fewRowsLeaf, larger ones by listedSum's strips. */
+const FEW_ROWS: u32 = 4;
+
+/**
+ * Columns c.. of one vector of sum_e weight_e phi_index[e] over the listed rows [from, to), in T
+ * from 0 in order, rows of weight 0 skipped (weight = 0: every weight 1): the bits of listedSum
+ * into a zeroed slot (its strips add the same terms in the same order; x * 1 is x).
+ */
+// @ts-ignore: decorator
+@inline function rowsVector<T>(
+  from: u32, to: u32, c: u32, rowBytes: usize, phi: usize, index: usize, weight: usize,
+): v128 {
+  let acc = v128.splat<T>(0);
+  for (let e = from; e < to; e++) {
+    const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+    if (g == 0) continue;
+    const row = phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes;
+    acc = v128.add<T>(acc, v128.mul<T>(v128.load(at<T>(row, c)), v128.splat<T>(g)));
+  }
+  return acc;
+}
+
+/** rowsVector's column c alone (the scalar tail: called, not inlined, to keep the module small). */
+function rowsScalar<T>(
+  from: u32, to: u32, c: u32, rowBytes: usize, phi: usize, index: usize, weight: usize,
+): T {
+  let acc: T = 0;
+  for (let e = from; e < to; e++) {
+    const g: T = weight == 0 ? <T>1 : load<T>(at<T>(weight, e));
+    if (g == 0) continue;
+    acc += g * load<T>(at<T>(phi + <usize>load<u32>(index + (<usize>e << 2)) * rowBytes, c));
+  }
+  return acc;
+}
+
+/** The low and the high half of a f32x4, as two f64x2. */
+// @ts-ignore: decorator
+@inline function lowF64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+// @ts-ignore: decorator
+@inline function highF64(x: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+}
+
+/** The float64 leaf of a block's few listed rows: their sum in T (rowsVector), widened into `to`. */
+// @ts-ignore: decorator
+@inline function fewRowsLeaf<T>(
+  count: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, to: usize,
+): void {
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>(), kv = vectorColumns<T>(k);
+    for (; c < kv; c += L) {
+      const acc = rowsVector<T>(0, count, c, rowBytes, phi, index, weight);
+      if (sizeof<T>() == 4) {
+        v128.store(at<f64>(to, c), lowF64(acc));
+        v128.store(at<f64>(to, c), highF64(acc), 16);
+      } else {
+        v128.store(at<f64>(to, c), acc);
+      }
+    }
+  }
+  // scalar tail
+  for (; c < k; c++) store<f64>(at<f64>(to, c), <f64>rowsScalar<T>(0, count, c, rowBytes, phi, index, weight));
+}
+
+/**
+ * A whole group of a few listed rows in one block (split = count) or two (rows [0, split) in
+ * the first): out64 = the leaf + 0, or (first leaf + second leaf) + 0, as the tree folds one or
+ * two leaves, and out the same in T; all in registers, without the tree's stack.
+ */
+// @ts-ignore: decorator
+@inline function fewRowsGroup<T>(
+  count: u32, split: u32, k: u32, rowBytes: usize, phi: usize, index: usize, weight: usize, out: usize, out64: usize,
+): void {
+  const two = split < count;
+  let c: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const L = lanes<T>(), kv = vectorColumns<T>(k), zero = f64x2.splat(0);
+    for (; c < kv; c += L) {
+      const first = rowsVector<T>(0, split, c, rowBytes, phi, index, weight);
+      const second = two ? rowsVector<T>(split, count, c, rowBytes, phi, index, weight) : first;
+      if (sizeof<T>() == 4) {
+        let low = lowF64(first), high = highF64(first);
+        if (two) {
+          low = f64x2.add(low, lowF64(second));
+          high = f64x2.add(high, highF64(second));
+        }
+        low = f64x2.add(low, zero);
+        high = f64x2.add(high, zero);
+        v128.store(at<f64>(out64, c), low);
+        v128.store(at<f64>(out64, c), high, 16);
+        const lowT = f32x4.demote_f64x2_zero(low), highT = f32x4.demote_f64x2_zero(high);
+        v128.store(at<T>(out, c), i32x4.shuffle(lowT, highT, 0, 1, 4, 5));
+      } else {
+        const sum = f64x2.add(two ? f64x2.add(first, second) : first, zero);
+        v128.store(at<f64>(out64, c), sum);
+        v128.store(at<T>(out, c), sum);
+      }
+    }
+  }
+  // scalar tail
+  for (; c < k; c++) {
+    let sum = <f64>rowsScalar<T>(0, split, c, rowBytes, phi, index, weight);
+    if (two) sum = sum + <f64>rowsScalar<T>(split, count, c, rowBytes, phi, index, weight);
+    sum = sum + 0;
+    store<f64>(at<f64>(out64, c), sum);
+    store<T>(at<T>(out, c), <T>sum);
+  }
+}
+
+/** The block of listed row e of a group whose rows start at `first`. */
+// @ts-ignore: decorator
+@inline function blockOf(index: usize, e: u32, first: u32): u32 {
+  return (load<u32>(index + (<usize>e << 2)) - first) / BLOCK_ROWS;
+}
 
 /**
  * out (T) and out64 (f64) = sum over the `count` listed rows of weight_e * phi_index[e], for
@@ -25,12 +143,35 @@ export function poolListed<T>(
   const nodes = <usize>treeNodes(rows);
   const rowList = tree + treeBytes<T, usize>(nodes, k);
   const gateList = rowList + BLOCK_ROWS * 4;
-  let top: usize = 0;
+  // a few rows in one block (a user, an item) or two: a tree of one or two leaves
+  if (count - 1 < FEW_ROWS) {
+    const firstBlock = blockOf(index, 0, first), lastBlock = blockOf(index, count - 1, first);
+    let split = count;
+    if (firstBlock != lastBlock) {
+      split = 1;
+      while (blockOf(index, split, first) == firstBlock) split++;
+    }
+    if (split == count || blockOf(index, split, first) == lastBlock) {
+      fewRowsGroup<T>(count, split, k, rowBytes, phi, index, weight, out, out64);
+      return;
+    }
+  }
+  let top: usize = 0, previous: u32 = 0;
   for (let i: u32 = 0; i < count; ) {
     // the run of listed rows in one block
-    const block = (load<u32>(index + (<usize>i << 2)) - first) / BLOCK_ROWS;
+    const block = blockOf(index, i, first);
     let j = i + 1;
-    while (j < count && (load<u32>(index + (<usize>j << 2)) - first) / BLOCK_ROWS == block) j++;
+    while (j < count && blockOf(index, j, first) == block) j++;
+    if (j - i <= FEW_ROWS) {
+      // a few rows: their sum straight into the leaf
+      const place = openLeaf<T>(k, tree, nodes, top, previous, block);
+      const w = weight == 0 ? <usize>0 : at<T>(weight, i);
+      fewRowsLeaf<T>(j - i, k, rowBytes, phi, index + (<usize>i << 2), w, nodeAt<T>(k, tree, place));
+      top = place + 1;
+      previous = block;
+      i = j;
+      continue;
+    }
     zeroSlot(blockSlot, blockSlotBytes<T>(k));
     if (weight == 0) {
       listedSum<T>(j - i, k, rowBytes, phi, index + (<usize>i << 2), 0, blockSlot, true);
@@ -47,10 +188,11 @@ export function poolListed<T>(
       if (unit) listedSum<T>(n, k, rowBytes, phi, rowList, gateList, blockSlot, true);
       else listedSum<T>(n, k, rowBytes, phi, rowList, gateList, blockSlot, false);
     }
-    top = pushBlock<T>(k, tree, nodes, top, block, blockSlot);
+    top = pushLeaf<T>(k, tree, nodes, top, previous, block, blockSlot);
+    previous = block;
     i = j;
   }
-  foldTree<T>(k, tree, nodes, top, blocksOf(rows), out, out64);
+  foldNodes<T>(k, tree, top, out, out64);
 }
 
 /**

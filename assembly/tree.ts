@@ -6,7 +6,8 @@
 // pushed in increasing order; a block with no active row may be left out: an empty subtree is
 // zero, the exact identity of addition, so a node with one empty child takes the other
 // child's value ("promotion"). Dense passes push every block; sparse passes push only the
-// blocks their rows fall in; both give the same bits.
+// blocks their rows fall in (openLeaf: each merge decided as its leaf comes); all give the
+// same bits.
 //
 // Layout from `tree`: node values (nodeBytes each, float64) | node metadata (start, level: u32).
 
@@ -108,7 +109,12 @@ import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./c
 @inline export function foldTree<T>(
   k: u32, tree: usize, nodes: usize, top: usize, blocks: u32, out: usize, out64: usize,
 ): void {
-  top = settle<T>(k, tree, nodes, top, blocks);
+  foldNodes<T>(k, tree, settle<T>(k, tree, nodes, top, blocks), out, out64);
+}
+
+/** foldTree's fold of the `top` nodes on the stack, once every merge is done (also of openLeaf's leaves). */
+// @ts-ignore: decorator
+@inline export function foldNodes<T>(k: u32, tree: usize, top: usize, out: usize, out64: usize): void {
   const node = nodeBytes<T>(k);
   for (let c: u32 = 0; c < k; c++) {
     let acc: f64 = 0;
@@ -120,6 +126,52 @@ import { at, blocksOf, paddedColumns, paddedColumnsOf, vectorColumns } from "./c
     store<f64>(at<f64>(out64, c), acc);
     store<T>(at<T>(out, c), <T>acc);
   }
+}
+
+/**
+ * The same tree for the blocks of a whole group pushed in increasing order (a sparse pass),
+ * each merge decided as its leaf comes: sorted leaves b_1 < b_2 < ... meet where the canonical
+ * tree's nodes join them, at the level of the highest bit in which neighbours b_i and b_i+1
+ * differ; so a new leaf first merges the nodes on top of the stack whose boundaries lie below
+ * its own (they join before it can), and foldNodes joins the rest from the right:
+ * node_0 + (node_1 + (...)), as foldTree folds the maximal nodes (an empty subtree or maximal
+ * node adds nothing, which is promotion). Same bits as pushBlock and foldTree, without
+ * climbing the levels one by one. The metadata slot of node i holds the level of its left
+ * boundary.
+ *
+ * openLeaf does the merges for a leaf of block `block` after one of block `previous` and
+ * returns the leaf's place: the caller writes its float64 values at nodeAt(place), and the top
+ * becomes place + 1.
+ */
+// @ts-ignore: decorator
+@inline export function openLeaf<T>(k: u32, tree: usize, nodes: usize, top: usize, previous: u32, block: u32): usize {
+  if (top == 0) return 0;
+  const node = nodeBytes<T>(k);
+  const meta = tree + nodes * node;
+  const level = <u32>(31 - clz(previous ^ block));
+  // boundary levels on the stack fall from the bottom up: merge the ones below this leaf's
+  while (top >= 2 && load<u32>(meta + (top - 1) * 8) < level) {
+    addInto(k, tree + (top - 2) * node, tree + (top - 1) * node);
+    top--;
+  }
+  store<u32>(meta + top * 8, level);
+  return top;
+}
+
+/** Where node i's float64 values lie. */
+// @ts-ignore: decorator
+@inline export function nodeAt<T>(k: u32, tree: usize, i: usize): usize {
+  return tree + i * nodeBytes<T>(k);
+}
+
+/** openLeaf, then the leaf's values: the block sum at blockSlot (k elements of T), widened. Returns the new top. */
+// @ts-ignore: decorator
+@inline export function pushLeaf<T>(
+  k: u32, tree: usize, nodes: usize, top: usize, previous: u32, block: u32, blockSlot: usize,
+): usize {
+  const place = openLeaf<T>(k, tree, nodes, top, previous, block);
+  widen<T>(k, blockSlot, nodeAt<T>(k, tree, place));
+  return place + 1;
 }
 
 /** to[0..k) = float64 of from[0..k) (T). */

@@ -2,45 +2,53 @@
 // mini-batches trained with crossgrad's fit() and with TensorFlow.js (tf.train.adam on the
 // factored formulation: U = H_A phi and V = H_B phi with a batch's gates as dense B x (n+m)
 // matrices, F = rowwise <U, V>; the wasm backend has no UnsortedSegmentSum, which tf.gather's
-// gradient needs, so the sparse form is not available to it). Environment-agnostic: the
-// runner injects tf.
+// gradient needs, so the sparse form is not available to it), at batches of 256 and of 4096.
+// Environment-agnostic: the runner injects tf.
 
 import { createModel } from "../dist/index.js";
 import { plantedProblem } from "../examples/planted.js";
 
+/** The batch sizes each trainer runs: where per-batch work shows (256), and where it does not (4096). */
+export const TRAINING_BATCHES = [256, 4096];
+
 /**
- * Epochs per second of both, on n = m = 1000, k = 8, squared loss, Adam (lr 0.01),
- * batches of 256. Returns { crossgrad, tfjs, ratio, ... }.
+ * Epochs per second of both, on n = m = 1000, k = 8, squared loss, Adam (lr 0.01), at each
+ * batch size of TRAINING_BATCHES. Returns { problem, rows: [{ batchSize, crossgrad, tfjs, ratio }] }.
  */
 export async function trainingBenchmark({ tf, backend, quick = false, log = () => {} }) {
   const n = 1000,
     m = 1000,
-    k = 8,
-    batchSize = 256;
+    k = 8;
   const count = quick ? 4096 : 65536;
   const { observations } = plantedProblem({ n, m, k, count, seed: 5 });
   const initial = createModel({ n, m, k }, { seed: 1 });
   const phi0 = initial.phi.slice();
   initial.dispose();
-
-  // crossgrad: a few epochs, median epoch time
-  const model = createModel({ n, m, k }, { phi: phi0 });
-  const crossgradEpochs = quick ? 2 : 8;
-  const history = model.fit(observations, {
-    epochs: crossgradEpochs,
-    batchSize,
-    optimizer: { type: "adam", learningRate: 0.01 },
-  });
-  const epochTimes = history.epochs
-    .map((e, i) => e.elapsed - (i ? history.epochs[i - 1].elapsed : 0))
-    .sort((a, b) => a - b);
-  const crossgradEpoch = epochTimes[epochTimes.length >> 1];
-  const crossgradLoss = history.epochs.at(-1).loss;
-  model.dispose();
-  log(`training: crossgrad ${crossgradEpoch.toFixed(1)} ms an epoch`);
-
-  // TensorFlow.js: the same batches (in order, no shuffling: the cost does not depend on it)
   await tf.setBackend(backend);
+  const rows = [];
+  for (const batchSize of TRAINING_BATCHES) {
+    const crossgrad = crossgradEpochs({ n, m, k, phi0, observations, batchSize, epochs: quick ? 2 : 8 });
+    log(`training, batches of ${batchSize}: crossgrad ${crossgrad.epochMs.toFixed(1)} ms an epoch`);
+    const tfjs = tfjsEpochs(tf, { n, m, k, phi0, observations, count, batchSize, epochs: quick ? 1 : 3 });
+    log(`training, batches of ${batchSize}: TF.js ${backend} ${tfjs.epochMs.toFixed(1)} ms an epoch`);
+    rows.push({ batchSize, crossgrad, tfjs: { backend, ...tfjs }, ratio: tfjs.epochMs / crossgrad.epochMs });
+  }
+  return { problem: { n, m, k, observations: count, loss: "squared", optimizer: "adam 0.01" }, rows };
+}
+
+/** crossgrad's fit(): its median epoch time (ms) over `epochs` epochs, and the epochs' losses. */
+export function crossgradEpochs({ n, m, k, phi0, observations, batchSize, epochs }) {
+  const model = createModel({ n, m, k }, { phi: phi0 });
+  const history = model.fit(observations, { epochs, batchSize, optimizer: { type: "adam", learningRate: 0.01 } });
+  model.dispose();
+  const times = history.epochs.map((e, i) => e.elapsed - (i ? history.epochs[i - 1].elapsed : 0)).sort((a, b) => a - b);
+  const epochMs = times[times.length >> 1];
+  const losses = history.epochs.map((e) => e.loss);
+  return { epochMs, epochsPerSecond: 1000 / epochMs, epochs, lastLoss: losses.at(-1), losses };
+}
+
+/** TensorFlow.js on the same batches (in order, no shuffling: the cost does not depend on it). */
+function tfjsEpochs(tf, { n, m, k, phi0, observations, count, batchSize, epochs }) {
   const phi = tf.variable(tf.tensor2d(phi0, [n + m, k]));
   const optimizer = tf.train.adam(0.01);
   const batches = [];
@@ -76,28 +84,16 @@ export async function trainingBenchmark({ tf, backend, quick = false, log = () =
     }
     return total / count;
   };
-  const tfEpochs = quick ? 1 : 3;
-  const tfTimes = [];
-  let tfLoss = NaN;
-  for (let e = 0; e < tfEpochs; e++) {
+  const times = [];
+  let lastLoss = NaN;
+  for (let e = 0; e < epochs; e++) {
     const t = performance.now();
-    tfLoss = epoch();
-    tfTimes.push(performance.now() - t);
+    lastLoss = epoch();
+    times.push(performance.now() - t);
   }
-  tfTimes.sort((a, b) => a - b);
-  const tfjsEpoch = tfTimes[tfTimes.length >> 1];
+  times.sort((a, b) => a - b);
   phi.dispose();
   optimizer.dispose();
-  log(`training: TF.js ${backend} ${tfjsEpoch.toFixed(1)} ms an epoch`);
-  return {
-    problem: { n, m, k, observations: count, batchSize, loss: "squared", optimizer: "adam 0.01" },
-    crossgrad: {
-      epochMs: crossgradEpoch,
-      epochsPerSecond: 1000 / crossgradEpoch,
-      epochs: crossgradEpochs,
-      lastLoss: crossgradLoss,
-    },
-    tfjs: { backend, epochMs: tfjsEpoch, epochsPerSecond: 1000 / tfjsEpoch, epochs: tfEpochs, lastLoss: tfLoss },
-    ratio: tfjsEpoch / crossgradEpoch,
-  };
+  const epochMs = times[times.length >> 1];
+  return { epochMs, epochsPerSecond: 1000 / epochMs, epochs, lastLoss };
 }

@@ -158,9 +158,9 @@ export const KERNELS = [
   [
     "gatherSets",
     "batch.gatherSets",
-    "count: u32, ids: ptr, indptr: ptr, index: ptr, weight: ptr, splits: ptr, outIndptr: ptr, outIndex: ptr, outWeight: ptr, outSplits: ptr",
+    "count: u32, ids: ptr, indptr: ptr, index: ptr, weight: ptr, splits: ptr, y: ptr, sampleWeight: ptr, outIndptr: ptr, outIndex: ptr, outWeight: ptr, outSplits: ptr, outY: ptr, outSampleWeight: ptr, run: u32",
     "u32",
-    "Copies the sets ids[0..count) of a CSR collection into a batch; returns its entries.",
+    "Copies the sets ids[0..count) of a CSR collection, their y and sample weights, into a batch (sets of up to `run` entries as `run`); returns its entries.",
   ],
   // optimizer steps on a list of rows (optimize.ts)
   [
@@ -168,21 +168,21 @@ export const KERNELS = [
     "optimize.sgdRows",
     "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, velocity: ptr, lr: f64, mu: f64, nesterov: bool, decay: f64, gradScale: f64",
     "void",
-    "SGD (velocity 0: no momentum) on the listed rows.",
+    "SGD (velocity 0: no momentum) on the listed rows, zeroing their gradient.",
   ],
   [
     "adagradRows",
     "optimize.adagradRows",
     "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, accum: ptr, lr: f64, eps: f64, decay: f64, gradScale: f64",
     "void",
-    "Adagrad on the listed rows.",
+    "Adagrad on the listed rows, zeroing their gradient.",
   ],
   [
     "adamRows",
     "optimize.adamRows",
     "count: u32, list: ptr, k: u32, phi: ptr, grad: ptr, mom: ptr, vel: ptr, lr: f64, b1: f64, b2: f64, eps: f64, c1: f64, c2: f64, decay: f64, gradScale: f64",
     "void",
-    "Adam with bias correction on the listed rows.",
+    "Adam with bias correction on the listed rows, zeroing their gradient.",
   ],
   [
     "gradientNormSquared",

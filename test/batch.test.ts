@@ -90,6 +90,15 @@ describe.each(["f32", "f64"] as const)("%s batches", (precision) => {
     for (let b = 0; b < 9; b++) gradient(phi, one(b), shape, { out: loop, scale: weights[b], accumulate: true });
     const added = batchGradient(sets, shape, p, weights, { out: new Type(phi.length).fill(2), accumulate: true });
     expect(firstBitDifference(added, loop)).toBe(-1);
+    // one row per entry, in CSR order, added to what out holds
+    const entries = batchGradient(sets, shape, p, weights, { scale: 0.5 });
+    const onto = batchGradient(sets, shape, p, weights, { scale: 0.5, out: entries.map(() => 2), accumulate: true });
+    expect(
+      firstBitDifference(
+        onto,
+        entries.map((x) => 2 + x),
+      ),
+    ).toBe(-1);
   });
 });
 

@@ -72,6 +72,62 @@ describe.each(["f32", "f64"] as const)("%s sparse gates", (precision) => {
     }
   });
 
+  it("give the bits of the dense path for a few rows in each of a few blocks, at every block count to 40", () => {
+    // the sparse pass merges its blocks' leaves as they come, sums up to 4 rows of a block
+    // without strips, and a group of up to 4 rows in one or two blocks without the tree's
+    // stack: every pattern of touched blocks must meet the dense pass's tree
+    const random = rng(17);
+    const gate = () => (random() < 0.6 ? 1 : random() < 0.3 ? 0 : 3 * random() - 1);
+    for (let blocks = 1; blocks <= 40; blocks++) {
+      for (const k of [1, 4, 8, 13]) {
+        for (const few of [false, true]) {
+          const n = 256 * blocks - (blocks % 3) * 50,
+            m = 256 * (1 + (blocks % 4));
+          const shape = { n, m, k };
+          const { phi, h } = randomProblem(shape, precision, "on", 100 + blocks);
+          h.fill(0);
+          for (const [first, rows] of [
+            [0, n],
+            [n, m],
+          ]) {
+            if (few) {
+              // 1 to 4 rows anywhere in the group (some in one block, some in two or more)
+              const near = random() < 0.5 ? Math.floor(random() * Math.max(1, rows - 512)) : 0;
+              for (let c = 1 + Math.floor(random() * 4); c > 0; c--)
+                h[first + Math.min(rows - 1, near + Math.floor(random() * (near ? 512 : rows)))] = gate();
+              continue;
+            }
+            // a random subset of the group's blocks, each with 1 to 6 listed rows of gate 1, 0 or real
+            for (let b = 0; b * 256 < rows; b++) {
+              if (random() < 0.6) continue;
+              const size = Math.min(256, rows - b * 256);
+              for (let c = 1 + Math.floor(random() * 6); c > 0; c--)
+                h[first + b * 256 + Math.floor(random() * size)] = gate();
+            }
+          }
+          // rows of gate 0 are listed too now and then (with weight 0: absent)
+          const listed = Array.from(h.keys()).filter((r) => h[r] !== 0 || random() < 0.002);
+          const sparse = {
+            index: Uint32Array.from(listed),
+            weight: (h.constructor as typeof Float32Array).from(listed, (r) => h[r]) as FloatArray,
+          };
+          const where = `${blocks} blocks, k = ${k}${few ? ", a few rows" : ""}`;
+          const [ps, pd] = [pooled(phi, sparse, shape), pooled(phi, h, shape)];
+          expect(firstBitDifference(ps.u, pd.u), where).toBe(-1);
+          expect(firstBitDifference(ps.v, pd.v), where).toBe(-1);
+          expect(value(phi, sparse, shape), where).toBe(value(phi, h, shape));
+          expect(value(phi, { index: sparse.index }, shape), where).toBe(
+            value(
+              phi,
+              h.map((g, r) => (listed.includes(r) ? 1 : 0)),
+              shape,
+            ),
+          );
+        }
+      }
+    }
+  });
+
   it("without weights count every listed row with gate 1", () => {
     const shape = { n: 300, m: 400, k: 19 };
     const { phi, h } = sparseProblem(shape, precision, 0.2, 5);

@@ -16,6 +16,7 @@ import {
   type Precision,
 } from "../src/index.js";
 import { info, init, requireEngine } from "../src/wasm/init.js";
+import type { PrecisionKernels } from "../src/wasm/loader.js";
 import { Random } from "../src/util/random.js";
 import { Catalogue } from "../src/train/pairs.js";
 import { crc32 } from "../src/train/persist.js";
@@ -70,6 +71,61 @@ function reference(
   }
 }
 
+/** One step of an optimizer kernel over `count` listed rows (pointers). */
+function stepKernel(
+  K: PrecisionKernels,
+  kind: "sgd" | "adagrad" | "adam",
+  p: Step,
+  at: { count: number; list: number; k: number; phi: number; grad: number; s1: number; s2: number },
+): void {
+  const { count, list, k, phi, grad, s1, s2 } = at;
+  if (kind === "sgd")
+    K.sgdRows({
+      count,
+      list,
+      k,
+      phi,
+      grad,
+      velocity: p.mu ? s1 : 0,
+      lr: p.lr,
+      mu: p.mu,
+      nesterov: p.nesterov,
+      decay: p.decay,
+      gradScale: p.scale,
+    });
+  else if (kind === "adagrad")
+    K.adagradRows({
+      count,
+      list,
+      k,
+      phi,
+      grad,
+      accum: s1,
+      lr: p.lr,
+      eps: p.eps,
+      decay: p.decay,
+      gradScale: p.scale,
+    });
+  else
+    K.adamRows({
+      count,
+      list,
+      k,
+      phi,
+      grad,
+      mom: s1,
+      vel: s2,
+      lr: p.lr,
+      b1: p.b1,
+      b2: p.b2,
+      eps: p.eps,
+      c1: 1 - p.b1 ** p.t,
+      c2: 1 - p.b2 ** p.t,
+      decay: p.decay,
+      gradScale: p.scale,
+    });
+}
+
 describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precision) => {
   const k = 11,
     rows = 9;
@@ -110,51 +166,18 @@ describe.each(["f32", "f64"] as const)("%s optimizer steps", (precision: Precisi
         nesterov: false,
         ...extra,
       };
-      if (kind === "sgd")
-        K.sgdRows({
-          count: 3,
-          list: listAt,
-          k,
-          phi: phiAt,
-          grad: gradAt,
-          velocity: p.mu ? s1At : 0,
-          lr: p.lr,
-          mu: p.mu,
-          nesterov: p.nesterov,
-          decay: p.decay,
-          gradScale: p.scale,
-        });
-      if (kind === "adagrad")
-        K.adagradRows({
-          count: 3,
-          list: listAt,
-          k,
-          phi: phiAt,
-          grad: gradAt,
-          accum: s1At,
-          lr: p.lr,
-          eps: p.eps,
-          decay: p.decay,
-          gradScale: p.scale,
-        });
-      if (kind === "adam")
-        K.adamRows({
-          count: 3,
-          list: listAt,
-          k,
-          phi: phiAt,
-          grad: gradAt,
-          mom: s1At,
-          vel: s2At,
-          lr: p.lr,
-          b1: p.b1,
-          b2: p.b2,
-          eps: p.eps,
-          c1: 1 - p.b1 ** t,
-          c2: 1 - p.b2 ** t,
-          decay: p.decay,
-          gradScale: p.scale,
-        });
+      stepKernel(K, kind, p, {
+        count: 3,
+        list: listAt,
+        k,
+        phi: phiAt,
+        grad: gradAt,
+        s1: s1At,
+        s2: s2At,
+      });
+      // the listed rows' gradient is used up (zero), the others' untouched
+      const used = view(gradAt);
+      for (let i = 0; i < rows * k; i++) expect(used[i]).toBe(listed.includes(Math.floor(i / k)) ? 0 : round(grad[i]));
       for (const r of listed) {
         const at = (a: number[]) => a.slice(r * k, (r + 1) * k);
         const [phi, g, s1, s2] = [at(js.phi), at(grad), at(js.s1), at(js.s2)];
@@ -263,6 +286,23 @@ describe("training runs", () => {
     };
     expect(firstBitDifference(run(7), run(7))).toBe(-1);
     expect(firstBitDifference(run(7), run(8))).not.toBe(-1);
+  });
+
+  it("train bit for bit alike without sample weights, with every weight 1, and (the same shares) every weight 2", () => {
+    const run = (sampleWeight?: number[]) => {
+      const model = createModel(shape, { seed: 1 });
+      const { epochs } = model.fit({ ...observations, ...(sampleWeight && { sampleWeight }) }, { epochs: 2 });
+      const result = { phi: model.phi.slice(), loss: epochs[1].loss };
+      model.dispose();
+      return result;
+    };
+    const none = run(),
+      ones = run(new Array(5000).fill(1)),
+      twos = run(new Array(5000).fill(2));
+    expect(firstBitDifference(ones.phi, none.phi)).toBe(-1);
+    expect(ones.loss).toBe(none.loss);
+    expect(firstBitDifference(twos.phi, none.phi)).toBe(-1);
+    expect(twos.loss).toBe(none.loss);
   });
 
   it("continue with fitPartial exactly as one longer fit", () => {
@@ -684,6 +724,7 @@ describe("training under misuse", () => {
       index: Uint32Array.from(pairs.flat()),
       splits: Uint32Array.from({ length: 12 }, (_, b) => 2 * b + 1),
       sampleWeight: new Float64Array(12).fill(1),
+      unitWeights: true,
       widest: 2,
     };
     const catalogue = new Catalogue({ n, m: 10 }, observations);
@@ -716,6 +757,7 @@ describe("training under misuse", () => {
       weight: Float64Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 2]),
       splits: Uint32Array.from([1, 4, 6, 9]),
       sampleWeight: new Float64Array(4).fill(1),
+      unitWeights: true,
       widest: 3,
     };
     const catalogue = new Catalogue({ n: 7, m: 3 }, observations);

@@ -8,8 +8,8 @@
 import type { PrecisionKernels } from "../wasm/loader.js";
 import type { CheckedFitOptions } from "./options.js";
 import { linearGradient } from "./linear.js";
-import { lossAndSlope } from "./losses.js";
-import { shuffled, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
+import { batchLosses } from "./losses.js";
+import { shuffleInto, type BatchBuffers, type CheckedObservations } from "./minibatch.js";
 import { stepRows } from "./optimizers.js";
 import { choosePairs, type Pairing } from "./pairing.js";
 import { offsetOffset, pairsOffset, weightsOffset } from "./params.js";
@@ -18,10 +18,14 @@ import type { Occurrences } from "./regularize.js";
 import { pairLoss, poolPairs } from "./scoring.js";
 import type { Trainee } from "./trainee.js";
 
-/** What an epoch trains with besides its batches: a pairwise loss's pairing, the penalty per occurrence. */
+/**
+ * What an epoch trains with besides its batches: a pairwise loss's pairing, the penalty per
+ * occurrence, and the array it shuffles the observations into (one for every epoch of a fit).
+ */
 export interface Extras {
   readonly pairing?: Pairing;
   readonly occurrences?: Occurrences;
+  readonly order: Uint32Array;
 }
 
 /** One epoch: its mean training loss, or why training diverged (a loss or a parameter that is not finite). */
@@ -39,7 +43,7 @@ export function epochOf(
   const { grad, marks, list, coef, zero } = t.stepBuffers!;
   const { pairing, occurrences } = extras;
   const at = buffers.at;
-  const order = shuffled(data.count, t.random);
+  const order = shuffleInto(extras.order, t.random);
   const batches = Math.ceil(data.count / o.batchSize);
   const bytes = params.bytesPerElement;
   const weights = params.linear
@@ -49,8 +53,8 @@ export function epochOf(
     weightSum = 0;
   for (let batch = 0; batch < batches; batch++) {
     const ids = order.subarray(batch * o.batchSize, Math.min(data.count, (batch + 1) * o.batchSize));
-    let batchWeight = 0;
-    for (const id of ids) batchWeight += data.sampleWeight[id];
+    let batchWeight = data.unitWeights ? ids.length : 0;
+    if (!data.unitWeights) for (let b = 0; b < ids.length; b++) batchWeight += data.sampleWeight[ids[b]];
     weightSum += batchWeight;
     // phase 1: the batch's sets, their F, and the loss slopes that weight phase 2 (each
     // observation's share of the batch's sample weight)
@@ -79,16 +83,19 @@ export function epochOf(
       const views = buffers.views();
       // a model of fields' kernels take float64 slopes
       const slopes = t.fields ? buffers.fieldViews().slopes : views.setWeights;
-      for (let b = 0; b < ids.length; b++) {
-        const sampleWeight = data.sampleWeight[ids[b]],
-          share = sampleWeight / (batchWeight || 1);
-        const [loss, slope] = lossAndSlope(o.loss as "squared" | "logistic", values[b], data.y![ids[b]]);
-        // logistic's loss of F = Infinity, y = 1 is 0: the score itself is checked
-        if (unscored < 0 && !Number.isFinite(values[b])) unscored = b;
-        lossSum += sampleWeight * loss;
-        slopes[b] = share * slope;
-        occurrences?.add(views, b, share);
-      }
+      const loss = o.loss as "squared" | "logistic";
+      ({ lossSum, unscored } = batchLosses(
+        loss,
+        values,
+        views.y,
+        views.sampleWeight,
+        ids.length,
+        batchWeight,
+        slopes,
+        lossSum,
+      ));
+      if (occurrences)
+        for (let b = 0; b < ids.length; b++) occurrences.add(views, b, data.sampleWeight[ids[b]] / (batchWeight || 1));
     }
     if (!Number.isFinite(lossSum)) return { loss: lossSum, diverged: `loss ${lossSum} in batch ${batch}` };
     if (unscored >= 0)
@@ -110,15 +117,7 @@ export function epochOf(
       });
       takePairGradient(t.engine.memory, K, fields, grad + pairsOffset(params), o.learnRho);
     } else {
-      K.batchGradientListed({
-        ...buffers.setArgs(sets),
-        setWeights: at.setWeights,
-        scale: 1,
-        out: grad,
-        accumulate: true,
-        dense: true,
-        scratch: t.scratch,
-      });
+      buffers.gradientSum(sets, grad, t.scratch);
     }
     const views = buffers.views();
     const gw = weights && t.engine.memory.view(K.ArrayType, weights.gw, rows + 1);
@@ -143,10 +142,10 @@ export function epochOf(
       const norm = Math.sqrt(squared);
       if (norm > o.clipNorm) gradScale = o.clipNorm / norm;
     }
-    // one step of the optimizer for every part of the parameters: phi's rows, their w, w0
+    // one step of the optimizer for every part of the parameters: phi's rows, their w, w0 (each
+    // step zeroes the gradient it used)
     t.optimizer!.steps++;
     stepRows(K, t.optimizer!, o.optimizer, learningRate, { count, list, k, phi: t.phi, grad }, gradScale);
-    K.zeroRows({ count, list, k, a: grad });
     if (weights) {
       const w0 = { w: weights.w + rows * bytes, gw: weights.gw + rows * bytes };
       const part = weightsOffset(params);
@@ -170,13 +169,11 @@ export function epochOf(
           gradScale,
           offsetOffset(params),
         );
-      K.zeroRows({ count, list, k: 1, a: weights.gw });
-      K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
+      else K.zeroRows({ count: 1, list: zero, k: 1, a: w0.gw });
     }
     if (rho) {
       const part = { count: 1, list: zero, k: rho.P, phi: params.at + rho.at, grad: grad + rho.at };
       stepRows(K, t.optimizer!, o.optimizer, learningRate, part, gradScale, rho.at);
-      K.zeroRows({ count: 1, list: zero, k: rho.P, a: grad + rho.at });
       const bad = t.engine.memory.view(K.ArrayType, params.at + rho.at, rho.P).findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) return { loss: NaN, diverged: `rho of pair ${bad} became non-finite in batch ${batch}` };
     }

@@ -8,7 +8,7 @@ import { shapeText } from "../ops/call.js";
 import { Random } from "../util/random.js";
 import { allocParts, allocRegion, Slots } from "../wasm/layout.js";
 import { epochOf, type Extras } from "./epoch.js";
-import { lossAndSlope } from "./losses.js";
+import { batchLosses, lossOf } from "./losses.js";
 import { BatchBuffers, type CheckedObservations, type Observations } from "./minibatch.js";
 import { stateRegions } from "./optimizers.js";
 import {
@@ -199,7 +199,8 @@ export function fit(
       t.random = new Random(o.seed);
     }
     const occurrences = Occurrences.of(t.s.rows, train, train.sampleWeight, o.reg, o.regFixed, o.regWeight);
-    return epochs(t, caller, train, validation, buffers, o, firstRate, { pairing, occurrences });
+    const order = new Uint32Array(train.count);
+    return epochs(t, caller, train, validation, buffers, o, firstRate, { pairing, occurrences, order });
   } finally {
     buffers?.free();
     t.training = undefined;
@@ -295,13 +296,23 @@ function unsound(
   buffers: BatchBuffers,
 ): string | undefined {
   const size = Math.min(o.batchSize, data.count);
+  const all = new Uint32Array(size);
+  const pointwise = o.loss === "squared" || o.loss === "logistic" ? o.loss : undefined;
   for (let start = 0; start < data.count; start += size) {
-    const ids = Uint32Array.from({ length: Math.min(size, data.count - start) }, (_, i) => start + i);
+    const ids = all.subarray(0, Math.min(size, data.count - start));
+    for (let b = 0; b < ids.length; b++) ids[b] = start + b;
     const values = buffers.poolSets(t, buffers.gather(ids));
+    // the batch's losses at once (their slopes go to the batch's scratch); one by one only to
+    // name what is not finite
+    if (pointwise) {
+      const { y, sampleWeight, setWeights } = buffers.views();
+      const { lossSum, unscored } = batchLosses(pointwise, values, y, sampleWeight, ids.length, 1, setWeights, 0);
+      if (unscored < 0 && Number.isFinite(lossSum)) continue;
+    }
     for (let b = 0; b < ids.length; b++) {
       const F = values[b],
         id = start + b;
-      const loss = o.loss === "squared" || o.loss === "logistic" ? lossAndSlope(o.loss, F, data.y![id])[0] : 0;
+      const loss = pointwise ? lossOf(pointwise, F, data.y![id]) : 0;
       if (!Number.isFinite(F) || !Number.isFinite(loss)) return `score observation ${id} as ${F}, its loss ${loss}`;
     }
   }

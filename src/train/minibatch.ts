@@ -33,6 +33,8 @@ export interface CheckedObservations {
   readonly splits: Uint32Array;
   readonly y?: Float64Array;
   readonly sampleWeight: Float64Array;
+  /** whether every sample weight is 1 (none given, or all of them 1): a batch's weight is then its size */
+  readonly unitWeights: boolean;
   /** the most rows any observation lists */
   readonly widest: number;
 }
@@ -57,6 +59,12 @@ export interface ItemRows {
   readonly itemWeight: Float64Array | undefined;
 }
 
+/**
+ * Sets of up to this many rows are gathered into a batch by one copy of this many entries
+ * (gatherSets): the observations' and the batch's rows have room for this many past their last.
+ */
+const GATHER_RUN = 8;
+
 /** How many sets a batch's buffers hold, and how many entries (listed rows) in all. */
 export interface Capacity {
   readonly sets: number;
@@ -77,6 +85,9 @@ export class BatchBuffers {
   readonly at: Readonly<Record<BatchPart, number>>;
   /** the observations' row weights, or 0: every weight 1 */
   readonly #dataWeight: number;
+  /** the observations' targets and sample weights (float64), or 0: none, every weight 1 */
+  readonly #dataY: number;
+  readonly #dataSampleWeight: number;
   readonly #capacity: Capacity;
   #cache: { buffer: ArrayBuffer; views: BatchViews } | undefined;
 
@@ -103,15 +114,20 @@ export class BatchBuffers {
       {
         // the observations
         dataIndptr: 4 * (data.count + 1),
-        dataIndex: 4 * data.index.length,
+        dataIndex: 4 * (data.index.length + GATHER_RUN),
         dataWeight: weighted ? bytes * data.index.length : 0,
         dataSplits: 4 * data.count,
-        // one batch: the ids of its observations, its sets (CSR, row weights), their F, their loss slopes, their u and v
+        dataY: data.y ? 8 * data.count : 0,
+        dataSampleWeight: data.unitWeights ? 0 : 8 * data.count,
+        // one batch: the ids of its observations, its sets (CSR, row weights), their targets and
+        // sample weights, their F, their loss slopes, their u and v
         ids: 4 * sets,
         indptr: 4 * (sets + 1),
-        index: 4 * entries,
+        index: 4 * (entries + GATHER_RUN),
         weight: bytes * entries,
         splits: 4 * sets,
+        y: data.y ? 8 * sets : 0,
+        sampleWeight: 8 * sets,
         values: bytes * sets,
         setWeights: bytes * sets,
         u: bytes * sets * s.k,
@@ -130,6 +146,12 @@ export class BatchBuffers {
     memory.view(Uint32Array, at.dataIndex, data.index.length).set(data.index);
     if (data.weight) memory.view(K.ArrayType, at.dataWeight, data.index.length).set(data.weight);
     memory.view(Uint32Array, at.dataSplits, data.count).set(data.splits);
+    this.#dataY = data.y ? at.dataY : 0;
+    if (data.y) memory.view(Float64Array, at.dataY, data.count).set(data.y);
+    // every sample weight 1: the batch's are 1 once and for all (gatherSets leaves them)
+    this.#dataSampleWeight = data.unitWeights ? 0 : at.dataSampleWeight;
+    if (data.unitWeights) memory.view(Float64Array, at.sampleWeight, sets).fill(1);
+    else memory.view(Float64Array, at.dataSampleWeight, data.count).set(data.sampleWeight);
   }
 
   /** Views of the batch's buffers over the current buffer (rebuilt if memory grew meanwhile). */
@@ -147,6 +169,8 @@ export class BatchBuffers {
         index: memory.view(Uint32Array, at.index, entries),
         weight: memory.view(Type, at.weight, entries),
         splits: memory.view(Uint32Array, at.splits, sets),
+        y: memory.view(Float64Array, at.y, this.#dataY ? sets : 0),
+        sampleWeight: memory.view(Float64Array, at.sampleWeight, sets),
         values: memory.view(Type, at.values, sets),
         setWeights: memory.view(Type, at.setWeights, sets),
         u: memory.view(Type, at.u, sets * k),
@@ -157,12 +181,31 @@ export class BatchBuffers {
     return this.#cache.views;
   }
 
-  /** The kernel arguments that name the batch's first `sets` sets and their pooled sums. */
-  setArgs(sets: number) {
-    const { at } = this,
-      { n, m, k } = this.#s;
-    const { indptr, index, weight, splits, u, v } = at;
-    return { n, m, k, sets, indptr, index, weight, splits, u, v };
+  /**
+   * Phase 2 over the batch's `sets` sets: sum_b setWeights[b] dF_b/dphi added into out ((n + m)
+   * x k, at the rows the sets list; scratch: the model's).
+   */
+  gradientSum(sets: number, out: number, scratch: number): void {
+    const { n, m, k } = this.#s,
+      { indptr, index, weight, splits, u, v, setWeights } = this.at;
+    this.#K.batchGradientListed({
+      n,
+      m,
+      k,
+      sets,
+      indptr,
+      index,
+      weight,
+      splits,
+      u,
+      v,
+      setWeights,
+      scale: 1,
+      out,
+      accumulate: true,
+      dense: true,
+      scratch,
+    });
   }
 
   /** Views of a model of fields' float64 F and loss slopes of the batch's sets. */
@@ -187,12 +230,12 @@ export class BatchBuffers {
       });
       return this.fieldViews().values.subarray(0, sets);
     }
-    this.#K.batchPooledListed({
-      ...this.setArgs(sets),
-      phi: model.phi,
-      values: this.at.values,
-      scratch: model.scratch,
-    });
+    // (the arguments as one object literal: spreading an object into one cost microseconds a
+    // batch, more than the kernel's work on 256 sets of a few rows)
+    const { n, m, k } = this.#s,
+      { indptr, index, weight, splits, u, v, values } = this.at,
+      { phi, scratch } = model;
+    this.#K.batchPooledListed({ n, m, k, phi, sets, indptr, index, weight, splits, u, v, values, scratch });
     const views = this.views();
     if (model.linear) {
       const w = this.#memory.view(this.#K.ArrayType, model.linear.w, this.#s.rows + 1);
@@ -201,7 +244,7 @@ export class BatchBuffers {
     return views.values;
   }
 
-  /** The observations `ids` as the batch's sets; returns how many. */
+  /** The observations `ids` as the batch's sets, with their targets and sample weights (views().y, .sampleWeight); returns how many. */
   gather(ids: Uint32Array): number {
     this.views().ids.set(ids);
     const at = this.at;
@@ -212,10 +255,15 @@ export class BatchBuffers {
       index: at.dataIndex,
       weight: this.#dataWeight,
       splits: at.dataSplits,
+      y: this.#dataY,
+      sampleWeight: this.#dataSampleWeight,
       outIndptr: at.indptr,
       outIndex: at.index,
       outWeight: this.#dataWeight ? at.weight : 0,
       outSplits: at.splits,
+      outY: at.y,
+      outSampleWeight: at.sampleWeight,
+      run: GATHER_RUN,
     });
     // the batch's sets always carry row weights: every weight 1 when the observations have none
     if (!this.#dataWeight) this.views().weight.fill(1, 0, entries);
@@ -262,11 +310,15 @@ type BatchPart =
   | "dataIndex"
   | "dataWeight"
   | "dataSplits"
+  | "dataY"
+  | "dataSampleWeight"
   | "ids"
   | "indptr"
   | "index"
   | "weight"
   | "splits"
+  | "y"
+  | "sampleWeight"
   | "values"
   | "setWeights"
   | "u"
@@ -281,6 +333,9 @@ export interface BatchViews {
   readonly index: Uint32Array;
   readonly weight: FloatArray;
   readonly splits: Uint32Array;
+  /** the batch's targets and sample weights (gather's sets; y empty for observations without) */
+  readonly y: Float64Array;
+  readonly sampleWeight: Float64Array;
   readonly values: FloatArray;
   readonly setWeights: FloatArray;
   readonly u: FloatArray;
@@ -289,8 +344,14 @@ export interface BatchViews {
 
 /** 0..count-1 in a seeded random order (Fisher-Yates). */
 export function shuffled(count: number, random: Random): Uint32Array {
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
+  return shuffleInto(new Uint32Array(count), random);
+}
+
+/** shuffled(order.length, random), into `order` (an epoch's, kept for the next). */
+export function shuffleInto(order: Uint32Array, random: Random): Uint32Array {
+  // (plain loops: Uint32Array.from with a mapping function cost 3 ms an epoch of 65,536)
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  for (let i = order.length - 1; i > 0; i--) {
     const j = random.below(i + 1);
     const t = order[i];
     order[i] = order[j];

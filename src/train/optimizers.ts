@@ -58,12 +58,17 @@ export interface StepRows {
   readonly grad: number;
 }
 
+/** Where region i of the state holds a part at `offset` bytes, or 0 (no such region). */
+function stateAt(state: OptimizerState, i: number, offset: number): number {
+  return i < state.regions.length ? state.regions[i] + offset : 0;
+}
+
 /**
  * One step of the optimizer over the listed rows of one part of the parameters (phi, or the
  * linear weights): the gradient buffer's rows, scaled by gradScale (clipping), update the
  * parameters and the rows' state, which lies at `stateOffset` bytes into each region of state
- * (the regions mirror the parameter block). The caller counts the step (state.steps) once for
- * all parts.
+ * (the regions mirror the parameter block), and are zeroed. The caller counts the step
+ * (state.steps) once for all parts.
  */
 export function stepRows(
   K: PrecisionKernels,
@@ -75,7 +80,8 @@ export function stepRows(
   stateOffset = 0,
 ): void {
   const { count, list, k, phi, grad } = rows;
-  const [first = 0, second = 0] = state.regions.map((region) => region + stateOffset);
+  const first = stateAt(state, 0, stateOffset),
+    second = stateAt(state, 1, stateOffset);
   if (o.type === "adam") {
     const b1 = o.beta1 ?? 0.9,
       b2 = o.beta2 ?? 0.999,

@@ -297,9 +297,11 @@ export function checkObservations(
     o.sampleWeight === undefined
       ? new Float64Array(count).fill(1)
       : checkNumbers(caller, `${name}.sampleWeight`, o.sampleWeight, count, "the number of observations");
+  let unitWeights = true;
   sampleWeight.forEach((x, b) => {
     if (!(x >= 0) || !Number.isFinite(x))
       throw new RangeError(`${caller}(): ${name}.sampleWeight[${b}] must be finite and non-negative, got ${x}`);
+    unitWeights &&= x === 1;
   });
   let widest = 1;
   for (let b = 0; b < count; b++) widest = Math.max(widest, sets.indptr[b + 1] - sets.indptr[b]);
@@ -316,6 +318,7 @@ export function checkObservations(
     splits: sets.splits,
     y,
     sampleWeight,
+    unitWeights,
     widest,
   };
 }

@@ -3,7 +3,7 @@
 
 import type { Random } from "../util/random.js";
 import type { FloatArray } from "../util/types.js";
-import { lossAndSlope, pairLossAndSlope, type Loss } from "./losses.js";
+import { lossOf, pairLossAndSlope, type Loss } from "./losses.js";
 import { BatchBuffers, type Capacity, type CheckedObservations, type Scored } from "./minibatch.js";
 import { choosePairs, pairCapacity, type Pair, type Pairing } from "./pairing.js";
 import type { Catalogue } from "./pairs.js";
@@ -109,9 +109,9 @@ export function meanLoss(
       });
     });
   } else {
-    scores(model, data, caller).forEach((F, id) => {
-      sum += data.sampleWeight[id] * lossAndSlope(loss as "squared" | "logistic", F, data.y![id])[0];
-    });
+    const F = scores(model, data, caller);
+    for (let id = 0; id < data.count; id++)
+      sum += data.sampleWeight[id] * lossOf(loss as "squared" | "logistic", F[id], data.y![id]);
   }
   return sum / (weights || 1);
 }

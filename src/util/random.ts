@@ -13,7 +13,9 @@ export class Random {
 
   /** The next uniform double in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    // (the state's 32 bits as an int32, not a uint32: V8 keeps a small integer unboxed, where a
+    // uint32 above 2^31 took a new heap number every draw; the stream is the same)
+    this.state = (this.state + 0x6d2b79f5) | 0;
     let t = Math.imul(this.state ^ (this.state >>> 15), this.state | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

@@ -60,6 +60,7 @@ function checked(data: Observations, n: number): CheckedObservations {
       return e;
     }),
     sampleWeight: Float64Array.from(sampleWeights(data)),
+    unitWeights: sampleWeights(data).every((x) => x === 1),
     widest: 1,
   };
 }
