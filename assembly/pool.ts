@@ -653,18 +653,26 @@ function listedGatedSum<T>(
       const end = min(n, i + chunk);
       let c: u32 = 0;
       for (; c + STRIP * L <= kv; c += STRIP * L) {
-        strip<T>(STRIP, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
+        strip<T>(
+          STRIP, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale,
+        );
       }
       if (c + 4 * L <= kv) {
-        strip<T>(4, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
+        strip<T>(
+          4, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale,
+        );
         c += 4 * L;
       }
       if (c + 2 * L <= kv) {
-        strip<T>(2, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
+        strip<T>(
+          2, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale,
+        );
         c += 2 * L;
       }
       if (c + L <= kv) {
-        strip<T>(1, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale);
+        strip<T>(
+          1, i, end, k, c, phi, h, rowList, gateList, slot, listed, binary, gradOut, gradW, gradScaled, gradScale,
+        );
       }
     }
   }
