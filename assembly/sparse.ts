@@ -14,6 +14,13 @@ import { foldNodes, nodeAt, openLeaf, pushLeaf, treeBytes, treeNodes } from "./t
 const FEW_ROWS: u32 = 4;
 
 /**
+ * Rows of at most this many bytes take fewRowsLeaf in a group of many blocks; wider ones
+ * listedSum's strips, which read each row's index once rather than once a vector (1% sparse
+ * gates at k = 64 f32 were 1.13x to 1.25x slower through fewRowsLeaf; the same bits either way).
+ */
+const FEW_ROWS_MAX_ROW_BYTES: usize = 64;
+
+/**
  * Columns c.. of one vector of sum_e weight_e phi_index[e] over the listed rows [from, to), in T
  * from 0 in order, rows of weight 0 skipped (weight = 0: every weight 1): the bits of listedSum
  * into a zeroed slot (its strips add the same terms in the same order; x * 1 is x).
@@ -162,8 +169,8 @@ export function poolListed<T>(
     const block = blockOf(index, i, first);
     let j = i + 1;
     while (j < count && blockOf(index, j, first) == block) j++;
-    if (j - i <= FEW_ROWS) {
-      // a few rows: their sum straight into the leaf
+    if (j - i <= FEW_ROWS && rowBytes <= FEW_ROWS_MAX_ROW_BYTES) {
+      // a few narrow rows: their sum straight into the leaf
       const place = openLeaf<T>(k, tree, nodes, top, previous, block);
       const w = weight == 0 ? <usize>0 : at<T>(weight, i);
       fewRowsLeaf<T>(j - i, k, rowBytes, phi, index + (<usize>i << 2), w, nodeAt<T>(k, tree, place));
