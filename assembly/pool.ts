@@ -27,7 +27,7 @@ import {
 import {
   gatedTerm, groupLaneSums, groupRows, narrowPartial, rowAdd, rowAddAndDot, rowPairPass, storeGroupDots,
 } from "./rowpass";
-import { gradientBlocks, gradientRow } from "./gradient";
+import { gradientBlocks, gradientRow, rowScratchBytes, scaledRow } from "./gradient";
 import { copyNodes, foldTree, pushBlock, settle, treeBytes, treeNodes } from "./tree";
 
 /** The most blocks a multi-block pass sums at once (PLAN_MULTI_BLOCK): each has its own slot. */
@@ -157,12 +157,41 @@ export function rangeScratchBytes<T>(rows: u32, first: u32, k: u32): u64 {
 export function poolRange<T>(
   rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, plan: u32,
 ): u32 {
+  return rangePass<T>(rows, k, phi, h, first, meta, values, scratch, plan, 0, 0, 0, 0);
+}
+
+/** poolRange(), and with gradOut != 0 its gradient rows as poolPass writes them (one body for both kernels). */
+function rangePass<T>(
+  rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, scratch: usize, plan: u32,
+  gradOut: usize, gradW: usize, gradScaled: usize, gradScale: f64,
+): u32 {
   const nodes = <usize>rangeNodes(first, blocksOf(rows));
-  let top = poolPass<T>(rows, k, phi, h, first, nodes, scratch, plan, 0, 0, 0, 0);
+  let top = poolPass<T>(rows, k, phi, h, first, nodes, scratch, plan, gradOut, gradW, gradScaled, gradScale);
   const tree = treeAt<T>(scratch, k);
   top = settle<T>(k, tree, nodes, top, first + blocksOf(rows), false);
   copyNodes<T>(k, tree, nodes, top, meta, values);
   return <u32>top;
+}
+
+/** Bytes of scratch poolRangeWithGradient() needs: poolRange()'s, then a row of scale * w. */
+export function fusedRangeScratchBytes<T>(rows: u32, first: u32, k: u32): u64 {
+  return rangeScratchBytes<T>(rows, first, k) + rowScratchBytes<T>(k);
+}
+
+/**
+ * poolRange() that also writes the range's gradient rows, out[r] = scale * h_r * w, in the same
+ * read of phi, as a copy reads and writes (a thread pool's fused valueAndGradient pass over one
+ * group once the other's sum w is known; interaction.ts fuses the same way): the nodes of
+ * poolRange and the rows of gradientRows, bit for bit.
+ */
+export function poolRangeWithGradient<T>(
+  rows: u32, k: u32, phi: usize, h: usize, first: u32, meta: usize, values: usize, w: usize, scale: f64, out: usize,
+  scratch: usize, plan: u32,
+): u32 {
+  // passScratchBytes is a multiple of 16: the scaled row is aligned
+  const scaled = scratch + <usize>rangeScratchBytes<T>(rows, first, k);
+  scaledRow<T>(k, w, scale, scaled);
+  return rangePass<T>(rows, k, phi, h, first, meta, values, scratch, plan, out, w, scaled, scale);
 }
 
 /** How many blocks a streaming pass sums at once under PLAN_MULTI_BLOCK: 4 for rows of 1 or 2 vectors, 2 up to 4. */

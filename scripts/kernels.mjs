@@ -222,6 +222,20 @@ export const KERNELS = [
     "The nodes of its group's tree a range of rows completes; returns how many.",
   ],
   [
+    "fusedRangeScratchBytes",
+    "pool.fusedRangeScratchBytes",
+    "rows: u32, first: u32, k: u32",
+    "size",
+    "Bytes of scratch poolRangeWithGradient needs.",
+  ],
+  [
+    "poolRangeWithGradient",
+    "pool.poolRangeWithGradient",
+    "rows: u32, k: u32, phi: ptr, h: ptr, first: u32, meta: ptr, values: ptr, w: ptr, scale: f64, out: ptr, scratch: ptr, plan: u32",
+    "u32",
+    "poolRange, and out[r] = scale * h_r * w for its rows in the same read; returns how many nodes.",
+  ],
+  [
     "combineScratchBytes",
     "tree.combineScratchBytes",
     "count: u32, k: u32",

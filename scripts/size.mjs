@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  * keeps the budgets' history).
  */
 export const ENTRIES = {
-  crossgrad: { entry: "dist/index.js", budget: 104 * 1024 },
+  crossgrad: { entry: "dist/index.js", budget: 106 * 1024 },
   "crossgrad/reference": { entry: "dist/reference.js", budget: 2 * 1024 },
   // the recommender layer reaches the trainer, and through it the kernels: a page that uses it loads both
   "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 119 * 1024 },

@@ -27,6 +27,9 @@ import {
 
 const PRECISIONS: readonly Precision[] = ["f32", "f64"];
 
+/** A float array's constructor over a buffer (a view of wasm memory). */
+type FloatArrayType = new (buffer: ArrayBuffer, byteOffset: number, length: number) => FloatArray;
+
 /** The gates as an f32 or f64 kernel sees them (rounded to phi's precision). */
 function kernelGates(h: ArrayLike<number>, precision: Precision): FloatArray {
   return precision === "f32" ? Float32Array.from(h) : Float64Array.from(h);
@@ -348,6 +351,72 @@ export function kernelSuite(build: "simd" | "scalar"): void {
       expect(firstBitDifference(phi, phiCopy)).toBe(-1);
       expect(firstBitDifference(h, hCopy)).toBe(-1);
       expect(hNumbers).toEqual(hNumbersCopy);
+    });
+
+    it("pool a range and write its gradient rows in one read with the bits of poolRange and gradientRows", () => {
+      // a thread pool's fused pass (poolRangeWithGradient): every plan, k from 0 to 72, row counts
+      // around the block and multi-block edges, ranges from block 0 and after it, every kind of gate
+      const engine = requireEngine("test");
+      const K = engine[precision];
+      const { memory, planBits: b } = engine;
+      const plans = [0, b.compact, b.wideStrips, b.multiBlock, b.fillFirst, b.touchAhead, b.compact | b.fillFirst];
+      const size = K.bytesPerElement;
+      for (let k = 0; k <= 72; k++) {
+        const rows = [1, 17, 255, 256, 257, 1030][k % 6];
+        const first = k % 2 ? 0 : 3;
+        const gates = GATE_KINDS[k % GATE_KINDS.length];
+        const { phi, h } = randomProblem({ n: rows, m: 0, k }, precision, gates, 2000 + k);
+        const w = randomProblem({ n: 1, m: 0, k }, precision, "real", 3000 + k).phi;
+        const nodes = 8 * engine.maxRangeNodes;
+        const scratchBytes = Math.max(K.fusedRangeScratchBytes({ rows, first, k }), K.rowScratchBytes({ k }));
+        const parts = { phi: phi.length * size, h: rows * size, w: k * size, out: phi.length * size };
+        const at: Record<string, number> = {};
+        for (const [name, bytes] of Object.entries({
+          ...parts,
+          out2: parts.out,
+          meta: nodes,
+          meta2: nodes,
+          values: nodes * k,
+          values2: nodes * k,
+          scratch: scratchBytes,
+        }))
+          at[name] = memory.alloc(Math.max(16, bytes));
+        memory.view(K.ArrayType, at.phi, phi.length).set(phi);
+        memory.view(K.ArrayType, at.h, rows).set(h);
+        memory.view(K.ArrayType, at.w, k).set(w);
+        for (const plan of plans) {
+          const range = { rows, k, phi: at.phi, h: at.h, first, scratch: at.scratch, plan };
+          const count = K.poolRange({ ...range, meta: at.meta, values: at.values });
+          K.gradientRows({
+            rows,
+            k,
+            h: at.h,
+            w: at.w,
+            scale: -0.75,
+            out: at.out,
+            accumulate: false,
+            scratch: at.scratch,
+            plan,
+          });
+          // the output starts dirty: every row must be written
+          memory.view(K.ArrayType, at.out2, phi.length).fill(NaN);
+          const fused = K.poolRangeWithGradient({
+            ...range,
+            meta: at.meta2,
+            values: at.values2,
+            w: at.w,
+            scale: -0.75,
+            out: at.out2,
+          });
+          expect(fused).toBe(count);
+          const same = (Type: FloatArrayType, a: number, b: number, n: number) =>
+            firstBitDifference(new Type(memory.buffer, a, n).slice(), new Type(memory.buffer, b, n).slice());
+          expect(same(Float64Array, at.meta2, at.meta, count)).toBe(-1);
+          expect(same(Float64Array, at.values2, at.values, k * count)).toBe(-1);
+          expect(same(K.ArrayType, at.out2, at.out, phi.length)).toBe(-1);
+        }
+        for (const ptr of Object.values(at)) memory.free(ptr);
+      }
     });
   });
 }

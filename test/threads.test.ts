@@ -1,9 +1,17 @@
 // Threads: workers on one shared memory give the bits of a single call, whatever their number;
 // without SharedArrayBuffer the pool computes on the calling thread and says so. Runs in Node
 // (worker_threads) and in Chromium (Web Workers, the test server being cross-origin isolated).
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createProblem, createThreadPool, TILE_ROWS, type ThreadPool } from "../src/index.js";
-import { init } from "../src/wasm/init.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  createProblem,
+  createThreadPool,
+  exportWisdom,
+  importWisdom,
+  TILE_ROWS,
+  type ThreadPool,
+} from "../src/index.js";
+import { init, requireEngine } from "../src/wasm/init.js";
+import { layoutOf, resetPlan, sizeClass } from "../src/wasm/planner.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 // the built worker script (npm test and npm run test:browser build first)
@@ -48,6 +56,106 @@ describe.each(["f32", "f64"] as const)("%s thread pools", (precision) => {
       expect(firstBitDifference(v, expected.pooled.v)).toBe(-1);
       p.dispose();
       expect(() => p.phi).toThrow("ThreadedProblem.phi: this ThreadedProblem was disposed");
+    }
+  });
+});
+
+describe.each(["f32", "f64"] as const)("%s thread pools' fused valueAndGradient", (precision) => {
+  afterEach(() => resetPlan());
+
+  it.each([
+    ["A", { n: 2 * TILE_ROWS + 700, m: TILE_ROWS + 300, k: 9 }],
+    ["B", { n: 300, m: 2 * TILE_ROWS + 5, k: 16 }],
+  ])(
+    "fuses the larger group (%s) where the planner chose a fused pass, with the bits of a single call",
+    async (_, shape) => {
+      // the class's choice, as if measured: a fused pass (not where the gradient accumulates)
+      const engine = requireEngine("test");
+      const l = layoutOf(engine, engine[precision], (shape.n + shape.m) * shape.k, shape.k);
+      const key = sizeClass(precision, l.phiBytes, l.rowBytes);
+      importWisdom({ ...exportWisdom(), plans: { [key]: { valueAndGradient: "streaming+fused" } } });
+      const { phi, h } = randomProblem(shape, precision, "real", 63);
+      const single = createProblem(shape, { precision });
+      single.phi.set(phi);
+      single.h.set(h);
+      const start = Float64Array.from({ length: phi.length }, (_, i) => Math.cos(i));
+      const region = single.valueAndGradient({ scale: -0.25 }).gradient;
+      const fused = region.slice();
+      region.set(start);
+      const expected = { fused, accumulated: single.gradient({ scale: 2, accumulate: true }).slice() };
+      for (const threads of [1, 2, 3]) {
+        const pool = await createThreadPool({ threads, workerUrl });
+        const p = pool.createProblem(shape, { precision });
+        p.phi.set(phi);
+        p.h.set(h);
+        const { value, gradient } = await p.valueAndGradient({ scale: -0.25 });
+        expect(value).toBe(single.value());
+        expect(firstBitDifference(gradient, expected.fused)).toBe(-1);
+        gradient.set(start);
+        expect(firstBitDifference(await p.gradient({ scale: 2, accumulate: true }), expected.accumulated)).toBe(-1);
+        await pool.terminate();
+      }
+      single.dispose();
+    },
+  );
+});
+
+describe("a thread pool's doorbells", () => {
+  it("run the calls that do not fit one ring in several, results in order", async () => {
+    const pool = await createThreadPool({ threads: 2, workerUrl });
+    const K = pool.engine.f64;
+    const memory = pool.engine.memory;
+    const count = 5000;
+    const at = memory.alloc(16 * count);
+    const values = memory.view(Float64Array, at, 2 * count);
+    for (let i = 0; i < count; i++) [values[2 * i], values[2 * i + 1]] = [i, 1];
+    // dot64 of one element: u64[0] * v64[0] = i
+    const jobs = Array.from({ length: count }, (_, i) => ({
+      kernel: "dot64" as const,
+      args: { k: 1, u64: at + 16 * i, v64: at + 16 * i + 8 },
+    }));
+    const results = await pool.run("test", K, jobs);
+    expect(results).toEqual(Array.from({ length: count }, (_, i) => i));
+    memory.free(at);
+    await pool.terminate();
+  });
+
+  it("reject a call whose kernel traps with the worker's error, and serve the next", async () => {
+    const pool = await createThreadPool({ threads: 1, workerUrl });
+    const K = pool.engine.f64;
+    const beyond = { kernel: "dot64" as const, args: { k: 1, u64: 2 ** 32 - 8, v64: 2 ** 32 - 8 } };
+    await expect(pool.run("test", K, [beyond])).rejects.toThrow(
+      /^test\(\): a crossgrad worker failed: RuntimeError: memory access out of bounds/,
+    );
+    const at = pool.engine.memory.alloc(16);
+    pool.engine.memory.view(Float64Array, at, 2).set([3, 4]);
+    expect(await pool.run("test", K, [{ kernel: "dot64", args: { k: 1, u64: at, v64: at + 8 } }])).toEqual([12]);
+    await pool.terminate();
+  });
+
+  it("wait for a message where the host has no Atomics.waitAsync", async () => {
+    const atomics = Atomics as { waitAsync?: unknown };
+    const real = atomics.waitAsync;
+    atomics.waitAsync = undefined;
+    try {
+      const shape = { n: TILE_ROWS + 9, m: 2 * TILE_ROWS, k: 3 };
+      const { phi, h } = randomProblem(shape, "f32", "real", 64);
+      const single = createProblem(shape);
+      single.phi.set(phi);
+      single.h.set(h);
+      const pool = await createThreadPool({ threads: 2, workerUrl });
+      const p = pool.createProblem(shape);
+      p.phi.set(phi);
+      p.h.set(h);
+      for (let call = 0; call < 3; call++) {
+        const { value, gradient } = await p.valueAndGradient();
+        expect(value).toBe(single.value());
+        expect(firstBitDifference(gradient, single.valueAndGradient().gradient)).toBe(-1);
+      }
+      await pool.terminate();
+      single.dispose();
+    } finally {
+      atomics.waitAsync = real;
     }
   });
 });

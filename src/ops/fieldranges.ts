@@ -33,18 +33,24 @@ export function fieldStarts(fields: ArrayLike<number>): number[] {
 
 /**
  * The ranges of rows start..start+rows-1 (a chunk on block boundaries of its fields; the whole
- * table from 0), each field's part cut into pieces of at most `most` rows (a multiple of
- * BLOCK_ROWS: a thread pool's tiles). `first` counts from `start`; a field with no rows in the
- * span has no range.
+ * table from 0), each field's part cut into pieces of at most `most(rows of the field)` rows (a
+ * multiple of BLOCK_ROWS: a thread pool's tiles). `first` counts from `start`; a field with no
+ * rows in the span has no range.
  */
-export function fieldRangesOf(fields: ArrayLike<number>, start: number, rows: number, most = Infinity): FieldRange[] {
+export function fieldRangesOf(
+  fields: ArrayLike<number>,
+  start: number,
+  rows: number,
+  most: (fieldRows: number) => number = () => Infinity,
+): FieldRange[] {
   const starts = fieldStarts(fields);
   const ranges: FieldRange[] = [];
   for (let g = 0; g < fields.length; g++) {
     const from = Math.max(start, starts[g]);
     const to = Math.min(start + rows, starts[g + 1]);
-    for (let row = from; row < to; row += most) {
-      const count = Math.min(most, to - row);
+    const piece = most(fields[g]);
+    for (let row = from; row < to; row += piece) {
+      const count = Math.min(piece, to - row);
       ranges.push({ field: g, first: row - start, count, block: (row - starts[g]) / BLOCK_ROWS });
     }
   }

@@ -1,9 +1,10 @@
 // FieldProblem's API over an asynchronous executor (docs/design.md §4, §16): what a thread pool
-// hands out for the factorization-machine family. Each field is cut into tiles of TILE_ROWS rows
-// from its first row; the tiles are pooled on the threads and their nodes combined here in tile
-// order; the contexts are formed here in float64; the tiles' rows (fieldRows) run on the threads,
-// each leaving its blocks' sums in a shared array; the fold and F are taken here in the kernel's
-// order. So the bits are those of one fieldsDense call for every thread count.
+// hands out for the factorization-machine family. Each field is cut into tiles (tileRows: one a
+// thread, of at least TILE_ROWS rows) from its first row; the tiles are pooled on the threads and
+// their nodes combined here in tile order; the contexts are formed here in float64; the tiles'
+// rows (fieldRows) run on the threads, each leaving its blocks' sums in a shared array; the fold
+// and F are taken here in the kernel's order. So the bits are those of one fieldsDense call for
+// every thread count.
 
 import { FieldMemory, OwnedFieldProblem } from "./fieldowned.js";
 import {
@@ -26,7 +27,7 @@ import {
 } from "./fieldranges.js";
 import type { Executor } from "./ranges.js";
 import { readNodes, type PooledNodes } from "./tree.js";
-import { TILE_ROWS } from "./tiled.js";
+import { TILE_ROWS, tileRows } from "./tiled.js";
 import { TiledCalls } from "./tiledcalls.js";
 import type { FloatArrayOf, Precision } from "../util/types.js";
 import { layout, partsAt, Slots } from "../wasm/layout.js";
@@ -59,7 +60,7 @@ export class ThreadedFieldProblem<P extends Precision = Precision> extends Owned
   constructor(pool: Executor, s: CheckedFieldShape, precision: P) {
     const engine = pool.engine;
     const K = engine[precision];
-    const tiles = fieldRangesOf(s.fields, 0, s.rows, TILE_ROWS);
+    const tiles = fieldRangesOf(s.fields, 0, s.rows, (rows) => tileRows(rows, pool.threads));
     const node = layout({ meta: 8 * engine.maxRangeNodes, values: 8 * s.k * engine.maxRangeNodes });
     const nodes = { slots: new Slots(tiles.length, node.bytes), offsets: node.offsets };
     // a thread's scratch serves a tile's pooling pass, then its rows

@@ -9,6 +9,9 @@ import type { KernelArgs, KernelName, Kernels } from "../wasm/generated/kernels.
 import { BLOCK_ROWS, type Engine, type PrecisionKernels } from "../wasm/loader.js";
 import { readNodes, type PooledNodes } from "./tree.js";
 
+/** Ranges of any length: a chunk's, or the whole table's on one thread. */
+const whole = (_rows: number): number => Infinity;
+
 /** Rows [first, first + count) of the arrays a pass is given, in `group` (0: A, 1: B), from its block `block`. */
 export interface Range {
   readonly group: 0 | 1;
@@ -22,22 +25,23 @@ export type Job = { readonly [N in KernelName]: { readonly kernel: N; readonly a
 
 /**
  * The ranges of rows start..start+rows-1 of a table whose group A has n rows (a chunk, on block
- * boundaries; the whole table from 0), each group's part cut into pieces of at most `most` rows
- * (a multiple of BLOCK_ROWS: a thread pool's tiles). `first` counts from `start`; a group with
- * no rows in the span has no range.
+ * boundaries; the whole table from 0), each group's part cut into pieces of at most
+ * `most(rows of the group)` rows (a multiple of BLOCK_ROWS: a thread pool's tiles). `first`
+ * counts from `start`; a group with no rows in the span has no range.
  */
-export function rangesOf(n: number, start: number, rows: number, most = Infinity): Range[] {
+export function rangesOf(n: number, start: number, rows: number, most = whole): Range[] {
   const aRows = Math.max(0, Math.min(n, start + rows) - start);
   const ranges: Range[] = [];
-  for (const [group, first, count, fromRow] of [
-    [0, 0, aRows, start],
-    [1, aRows, rows - aRows, Math.max(start, n) - n],
+  for (const [group, first, count, fromRow, groupRows] of [
+    [0, 0, aRows, start, n],
+    [1, aRows, rows - aRows, Math.max(start, n) - n, Math.max(n, start + rows) - n],
   ] as const) {
-    for (let done = 0; done < count; done += most) {
+    const piece = most(groupRows);
+    for (let done = 0; done < count; done += piece) {
       ranges.push({
         group,
         first: first + done,
-        count: Math.min(most, count - done),
+        count: Math.min(piece, count - done),
         block: (fromRow + done) / BLOCK_ROWS,
       });
     }
@@ -78,6 +82,25 @@ export function poolJob(
     first: range.block,
   };
   return { kernel: "poolRange", args: { ...args, meta: nodes.meta, values: nodes.values, scratch, plan } };
+}
+
+/**
+ * Pools a range as poolJob does and writes its gradient rows, out = scale * h_r * (v or u), in
+ * the same read: once the other group's sum is known (a fused valueAndGradient).
+ */
+export function fusedPoolJob(
+  K: PrecisionKernels,
+  range: Range,
+  k: number,
+  at: PassArrays,
+  nodes: { readonly meta: number; readonly values: number },
+  scale: number,
+  scratch: number,
+  plan: number,
+): Job {
+  const pooling = poolJob(K, range, k, at, nodes, scratch, plan).args as KernelArgs["poolRange"];
+  const [w, out] = [partnerOf(range, at), rowOf(K, at.out, range, k)];
+  return { kernel: "poolRangeWithGradient", args: { ...pooling, w, scale, out } };
 }
 
 /** A range's gradient rows, out (+)= scale * h_r * (v or u). */

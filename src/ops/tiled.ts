@@ -8,7 +8,17 @@
 
 import { checkGradientOptions, SCALING, type CheckedShape } from "./checks.js";
 import { OwnedProblem, ProblemMemory, type Output } from "./owned.js";
-import { dotsJob, gradientJob, nodesByGroup, poolJob, rangesOf, type Executor, type Range } from "./ranges.js";
+import {
+  dotsJob,
+  fusedPoolJob,
+  gradientJob,
+  nodesByGroup,
+  poolJob,
+  rangesOf,
+  type Executor,
+  type PassArrays,
+  type Range,
+} from "./ranges.js";
 import { combineNodes } from "./tree.js";
 import { TiledCalls } from "./tiledcalls.js";
 import { checkOptions } from "../util/checks.js";
@@ -18,15 +28,31 @@ import { layout, partsAt, Slots } from "../wasm/layout.js";
 import { layoutOf, settledBits, type PlanJob } from "../wasm/planner.js";
 
 /**
- * Rows a tile of a thread pool's work covers: 64 blocks, a unit large enough to amortise a
- * message. A problem of fewer rows per group keeps one thread busy per group.
+ * The fewest rows a tile of a thread pool's work covers, but a group's last (64 blocks): a
+ * group of fewer rows stays whole, on one thread.
  *
  * @example
  * ```ts
- * Math.ceil(n / TILE_ROWS) + Math.ceil(m / TILE_ROWS); // tiles the threads share
+ * tileRows(100_000, 2); // 50,176: two tiles, on block boundaries
+ * tileRows(20_000, 2); // 20,224: one tile (halves would be shorter than TILE_ROWS)
  * ```
  */
 export const TILE_ROWS = 64 * BLOCK_ROWS;
+
+/**
+ * The rows of each tile of a group (or field) of `rows` rows on `threads` threads: the group cut
+ * into one tile a thread, on block boundaries and as even as they allow, or fewer tiles where
+ * they would be shorter than TILE_ROWS. One tile a thread and group, not many small ones: each
+ * tile costs the calling thread its job and its nodes, which it handles alone between passes
+ * (62 tiles of 500,000 x 32 rows took half a millisecond of a 6 ms pass; docs/design.md §4).
+ */
+export function tileRows(rows: number, threads: number): number {
+  const tiles = Math.max(1, Math.min(threads, Math.floor(rows / TILE_ROWS)));
+  return BLOCK_ROWS * Math.ceil(Math.ceil(rows / BLOCK_ROWS) / tiles);
+}
+
+/** A gradient's scale and whether it adds to the output (checked options). */
+type Scaling = { readonly scale: number; readonly accumulate: boolean };
 
 /**
  * A problem in a thread pool's shared memory; its kernels run on the pool's threads and
@@ -56,13 +82,13 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
   constructor(pool: Executor, s: CheckedShape, precision: P) {
     const engine = pool.engine;
     const K = engine[precision];
-    const tiles = rangesOf(s.n, 0, s.rows, TILE_ROWS);
+    const tiles = rangesOf(s.n, 0, s.rows, (rows) => tileRows(rows, pool.threads));
     const node = layout({ meta: 8 * engine.maxRangeNodes, values: 8 * s.k * engine.maxRangeNodes });
     const nodes = { slots: new Slots(tiles.length, node.bytes), offsets: node.offsets };
-    // a thread's scratch serves a tile's pooling pass, then its gradient rows
+    // a thread's scratch serves a tile's pooling pass (fused or not), then its gradient rows
     const lastBlock = Math.ceil(Math.max(s.n, s.m) / BLOCK_ROWS);
     const perThread = Math.max(
-      K.rangeScratchBytes({ rows: TILE_ROWS, first: lastBlock, k: s.k }),
+      K.fusedRangeScratchBytes({ rows: TILE_ROWS, first: lastBlock, k: s.k }),
       K.rowScratchBytes({ k: s.k }),
     );
     const scratch = new Slots(pool.threads, perThread);
@@ -77,24 +103,33 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
     return settledBits(job, layoutOf(this.owned.engine, this.owned.K, this.owned.s.elements, this.owned.s.k));
   }
 
+  /** Tile i's node slot. */
+  #nodesOf(i: number) {
+    return partsAt(this.#nodes.slots.at(this.owned.at.nodes, i), this.#nodes.offsets);
+  }
+
   /** Pooled sums on the threads, combined here in tile order; u and v go to the problem's region for the next pass. */
   async #pooled(caller: string): Promise<{ u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number }> {
-    const { s, K, at, engine } = this.owned;
+    const { s, K, at } = this.owned;
     const plan = this.#plan("value");
-    const nodes = (i: number) => partsAt(this.#nodes.slots.at(at.nodes, i), this.#nodes.offsets);
     const counts = await this.#calls.run(caller, (i, scratch) =>
-      poolJob(K, this.#tiles[i], s.k, at, nodes(i), scratch, plan),
+      poolJob(K, this.#tiles[i], s.k, at, this.#nodesOf(i), scratch, plan),
     );
-    const groups = nodesByGroup(engine, this.#tiles, counts, nodes, s.k);
-    const pooled = combineNodes(
-      engine,
-      K,
-      s.k,
-      groups,
-      [s.n, s.m],
-      caller,
-      `combining a threaded ${this.owned.what()}`,
-    );
+    return this.#combined(caller, counts);
+  }
+
+  /**
+   * The tiles' nodes (`counts` a tile) combined in tile order into the sums of groups of `rows`
+   * rows (a group whose nodes are not there yet: 0 rows, sum 0); u and v also go to the problem's region.
+   */
+  #combined(
+    caller: string,
+    counts: readonly number[],
+    rows: readonly [number, number] = [this.owned.s.n, this.owned.s.m],
+  ): { u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number } {
+    const { s, K, at, engine } = this.owned;
+    const groups = nodesByGroup(engine, this.#tiles, counts, (i) => this.#nodesOf(i), s.k);
+    const pooled = combineNodes(engine, K, s.k, groups, rows, caller, `combining a threaded ${this.owned.what()}`);
     engine.memory.view(K.ArrayType, at.u, s.k).set(pooled.u);
     engine.memory.view(K.ArrayType, at.v, s.k).set(pooled.v);
     return pooled as { u: FloatArrayOf<P>; v: FloatArrayOf<P>; value: number };
@@ -146,7 +181,7 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
   }
 
   #valueAndGradient(method: string, options: GradientScaling | undefined) {
-    let scaling: { scale: number; accumulate: boolean };
+    let scaling: Scaling;
     try {
       const caller = `ThreadedProblem.${method}`;
       scaling = checkGradientOptions(caller, checkOptions(caller, "options", options, SCALING));
@@ -154,16 +189,49 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
       return Promise.reject(error);
     }
     return this.#calls.exclusive(method, async (caller) => {
-      const { s, K } = this.owned;
       const arrays = this.#arrays("gradient", caller);
-      const { value } = await this.#pooled(caller);
-      // the gradient rows take the writes the planner chose for valueAndGradient (fill-first or not)
+      // the passes take the loops the planner chose for valueAndGradient (fused or not, fill-first or not)
       const plan = this.#plan("valueAndGradient");
-      await this.#calls.run(caller, (i, scratch) =>
-        gradientJob(K, this.#tiles[i], s.k, arrays, scaling, scratch, plan),
-      );
+      const fused = (plan & this.owned.engine.planBits.fused) !== 0 && !scaling.accumulate;
+      const value = await (fused ? this.#fused : this.#unfused).call(this, caller, arrays, scaling, plan);
       return { value, gradient: this.owned.outputView("gradient") };
     });
+  }
+
+  /** F + dF/dphi in two passes on the threads: both groups pooled, then every gradient row written. */
+  async #unfused(caller: string, arrays: PassArrays, scaling: Scaling, plan: number): Promise<number> {
+    const { s, K } = this.owned;
+    const { value } = await this.#pooled(caller);
+    await this.#calls.run(caller, (i, scratch) => gradientJob(K, this.#tiles[i], s.k, arrays, scaling, scratch, plan));
+    return value;
+  }
+
+  /**
+   * F + dF/dphi with the larger group read once for its sum and written once for its gradient,
+   * as a copy reads and writes (threads gain more on that than on a read, then a write): the
+   * smaller group is pooled, then the larger pooled while its gradient rows are written, then the
+   * smaller's rows written. The bits of #unfused (interaction.ts's fused pass, by tiles).
+   */
+  async #fused(caller: string, arrays: PassArrays, scaling: Scaling, plan: number): Promise<number> {
+    const { s, K, at } = this.owned;
+    const smaller = s.n <= s.m ? 0 : 1;
+    const tilesOf = (group: number) => this.#tiles.flatMap((tile, i) => (tile.group === group ? [i] : []));
+    const [first, second] = [tilesOf(smaller), tilesOf(1 - smaller)];
+    const counts = new Array<number>(this.#tiles.length).fill(0);
+    const pool = (i: number, scratch: number) => poolJob(K, this.#tiles[i], s.k, at, this.#nodesOf(i), scratch, plan);
+    (await this.#calls.run(caller, pool, first)).forEach((count, j) => (counts[first[j]] = count));
+    // the smaller group's sum alone, where the fused pass reads it
+    this.#combined(caller, counts, smaller === 0 ? [s.n, 0] : [0, s.m]);
+    const fusedPool = (i: number, scratch: number) =>
+      fusedPoolJob(K, this.#tiles[i], s.k, arrays, this.#nodesOf(i), scaling.scale, scratch, plan);
+    (await this.#calls.run(caller, fusedPool, second)).forEach((count, j) => (counts[second[j]] = count));
+    const { value } = this.#combined(caller, counts);
+    await this.#calls.run(
+      caller,
+      (i, scratch) => gradientJob(K, this.#tiles[i], s.k, arrays, scaling, scratch, plan),
+      first,
+    );
+    return value;
   }
 
   /**

@@ -20,13 +20,14 @@ export class TiledCalls {
   readonly #label: string;
   readonly #owned: Owner;
   readonly #pool: Executor;
-  readonly #tiles: number;
+  readonly #every: readonly number[];
   readonly #scratch: Slots;
   #tail: Promise<unknown> = Promise.resolve();
   #calls = 0;
 
   constructor(label: string, owned: Owner, pool: Executor, tiles: number, scratch: Slots) {
-    [this.#label, this.#owned, this.#pool, this.#tiles, this.#scratch] = [label, owned, pool, tiles, scratch];
+    [this.#label, this.#owned, this.#pool, this.#scratch] = [label, owned, pool, scratch];
+    this.#every = Array.from({ length: tiles }, (_, i) => i);
   }
 
   /** No call is queued or running: a disposed problem's memory may be freed now. */
@@ -64,12 +65,17 @@ export class TiledCalls {
     this.#pool.live(caller);
   }
 
-  /** Runs one job a tile on the pool (job i's scratch: the slot of the thread that runs it); their results. */
-  async run(caller: string, job: (tile: number, scratch: number) => Job): Promise<number[]> {
+  /**
+   * Runs one job a tile on the pool, for every tile or the tiles listed (the i-th job's scratch:
+   * the slot of the thread that runs it); their results, in the same order.
+   */
+  async run(
+    caller: string,
+    job: (tile: number, scratch: number) => Job,
+    tiles: readonly number[] = this.#every,
+  ): Promise<number[]> {
     const { K, at } = this.#owned;
-    const jobs = Array.from({ length: this.#tiles }, (_, i) =>
-      job(i, this.#scratch.at(at.scratch, i % this.#pool.threads)),
-    );
+    const jobs = tiles.map((tile, i) => job(tile, this.#scratch.at(at.scratch, i % this.#pool.threads)));
     const results = await this.#pool.run(caller, K, jobs);
     this.step(caller);
     return results;

@@ -11,10 +11,9 @@ import { describe, shown } from "../util/read.js";
 import type { Precision, Shape } from "../util/types.js";
 import { KERNEL_ARGS } from "../wasm/generated/kernels.js";
 import { hostHasSimd, loadFresh, type Engine, type PrecisionKernels } from "../wasm/loader.js";
-import type { WasmModuleLike } from "../wasm/wasm-types.js";
 
 import { markThreadPool } from "./brand.js";
-import { spawn, started, type WorkerHandle } from "./workers.js";
+import { exportNames, startDoorbells, type Call, type Doorbell } from "./doorbell.js";
 
 /**
  * The most threads a pool may have: more than the hardware runs only costs memory (each
@@ -51,12 +50,6 @@ export interface ThreadPoolOptions {
   readonly startTimeout?: number;
 }
 
-/** A job as a worker runs it: an export's name and its arguments in the export's order. */
-function workerCall(K: PrecisionKernels, job: Job): readonly [string, readonly (number | boolean)[]] {
-  const args = job.args as unknown as Record<string, number | boolean>;
-  return [K.names[job.kernel], KERNEL_ARGS[job.kernel].map((name) => args[name])];
-}
-
 /**
  * A pool of worker threads sharing one wasm memory, for problems too large for one thread.
  * Create it once, reuse it, and terminate() it when done (an idle pool keeps no Node process
@@ -76,40 +69,25 @@ export class ThreadPool {
   /** Whether the workers share the memory (false: everything runs on the calling thread). */
   readonly shared: boolean;
   /** @internal */ readonly engine: Engine;
-  readonly #workers: WorkerHandle[];
-  #next = 0;
-  readonly #pending = new Map<
-    number,
-    { resolve: (r: number[]) => void; reject: (e: Error) => void; worker: WorkerHandle }
-  >();
+  readonly #doorbells: Doorbell[];
+  /** An export's index in the calls a worker runs, by its name. */
+  readonly #exports: Map<string, number>;
   /** Why the pool cannot compute any more: terminated, or a worker failed. */
   #broken: string | undefined;
   #terminating: Promise<void> | undefined;
 
   /** @internal Use {@link createThreadPool}. */
-  constructor(engine: Engine, workers: WorkerHandle[]) {
+  constructor(engine: Engine, doorbells: Doorbell[], names: readonly string[] = []) {
     this.engine = engine;
-    this.#workers = workers;
-    this.threads = Math.max(1, workers.length);
-    this.shared = workers.length > 0;
+    this.#doorbells = doorbells;
+    this.#exports = new Map(names.map((name, i) => [name, i]));
+    this.threads = Math.max(1, doorbells.length);
+    this.shared = doorbells.length > 0;
     markThreadPool(this);
-    for (const worker of workers) {
-      worker.onError((message) => {
-        // a worker that failed may hold a job forever: the pool stops taking work
-        this.#broken ??= `a crossgrad worker failed (${message}); create a new pool`;
-        for (const [id, job] of this.#pending) {
-          if (job.worker !== worker) continue;
-          this.#pending.delete(id);
-          job.reject(new Error(`a crossgrad worker failed: ${message}`));
-        }
-      });
-      worker.onReply((reply) => {
-        const job = reply.id === undefined ? undefined : this.#pending.get(reply.id);
-        if (!job) return;
-        this.#pending.delete(reply.id!);
-        if (reply.error) job.reject(new Error(`a crossgrad worker failed: ${reply.error}`));
-        else job.resolve(reply.results!);
-      });
+    for (const { worker } of doorbells) {
+      // a worker that failed may hold a job forever: the pool stops taking work (its doorbell
+      // rejects the run it was on)
+      worker.onError((message) => (this.#broken ??= `a crossgrad worker failed (${message}); create a new pool`));
     }
   }
 
@@ -126,17 +104,10 @@ export class ThreadPool {
   async run(caller: string, K: PrecisionKernels, jobs: readonly Job[]): Promise<number[]> {
     this.live(caller);
     if (!this.shared) return runHere(K, jobs);
-    const lists = this.#workers.map((): number[] => []);
+    const lists = this.#doorbells.map((): number[] => []);
     jobs.forEach((_, i) => lists[i % lists.length].push(i));
     const replies = await Promise.allSettled(
-      lists.map((list, w) =>
-        list.length
-          ? this.#post(
-              this.#workers[w],
-              list.map((i) => workerCall(K, jobs[i])),
-            )
-          : [],
-      ),
+      lists.map((list, w) => (list.length ? this.#doorbells[w].run(list.map((i) => this.#call(K, jobs[i]))) : [])),
     );
     const failed = replies.find((r) => r.status === "rejected");
     if (failed) throw new Error(`${caller}(): ${(failed.reason as Error).message}`);
@@ -148,13 +119,10 @@ export class ThreadPool {
     return results;
   }
 
-  #post(worker: WorkerHandle, calls: ReturnType<typeof workerCall>[]): Promise<number[]> {
-    const id = this.#next++;
-    worker.hold(true);
-    return new Promise<number[]>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, worker });
-      worker.post({ id, calls });
-    }).finally(() => worker.hold(false));
+  /** A job as a worker runs it: its export's index and its arguments in the export's order. */
+  #call(K: PrecisionKernels, job: Job): Call {
+    const args = job.args as unknown as Record<string, number | boolean>;
+    return [this.#exports.get(K.names[job.kernel])!, KERNEL_ARGS[job.kernel].map((name) => args[name])];
   }
 
   /**
@@ -189,10 +157,7 @@ export class ThreadPool {
    */
   terminate(): Promise<void> {
     this.#broken = "this pool was terminated";
-    this.#terminating ??= Promise.all(this.#workers.map((w) => w.terminate())).then(() => {
-      for (const job of this.#pending.values()) job.reject(new Error("the pool was terminated while working"));
-      this.#pending.clear();
-    });
+    this.#terminating ??= Promise.all(this.#doorbells.map((doorbell) => doorbell.stop())).then(() => {});
     return this.#terminating;
   }
 }
@@ -201,39 +166,6 @@ export class ThreadPool {
 function canShare(): boolean {
   const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
   return typeof g.SharedArrayBuffer === "function" && g.crossOriginIsolated !== false && hostHasSimd();
-}
-
-/** Starts `threads` workers on the shared module and memory; rejects (every worker stopped) if one does not start. */
-async function startWorkers(
-  url: string | URL,
-  threads: number,
-  timeout: number,
-  init: { module: WasmModuleLike; memory: unknown },
-  caller: string,
-): Promise<WorkerHandle[]> {
-  const workers: WorkerHandle[] = [];
-  try {
-    for (let i = 0; i < threads; i++) workers.push(await spawn(url));
-    await Promise.all(
-      workers.map((worker) => {
-        // held while it starts: an awaited start must keep Node running
-        worker.hold(true);
-        const ready = started(worker, url, timeout, caller);
-        worker.post({ init });
-        return ready.finally(() => worker.hold(false));
-      }),
-    );
-    return workers;
-  } catch (error) {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-    const message = String((error as Error)?.message ?? error);
-    if (message.startsWith(caller)) throw error;
-    // new URL() or new Worker() refused the URL
-    throw new (error instanceof TypeError ? TypeError : Error)(
-      `${caller}(): options.workerUrl could not start a worker: ${message}`,
-      { cause: error },
-    );
-  }
 }
 
 /**
@@ -280,6 +212,6 @@ export async function createThreadPool(options?: ThreadPoolOptions): Promise<Thr
   // one thread where memory cannot be shared: the plain module on a memory of its own
   if (!shareable) return new ThreadPool((await loadFresh(false)).engine, []);
   const { module, memory, engine } = await loadFresh({ caller });
-  const workers = await startWorkers(url, threads, Math.min(asked, MAX_TIMER_MS), { module, memory }, caller);
-  return new ThreadPool(engine, workers);
+  const doorbells = await startDoorbells(url, threads, Math.min(asked, MAX_TIMER_MS), { module, memory }, caller);
+  return new ThreadPool(engine, doorbells, exportNames(module));
 }

@@ -3,12 +3,12 @@
 // worker's creation until someone listens), stops its worker, and in Node holds the process
 // alive while the worker has work or is stopping (docs/design.md §7).
 
-/** A reply of the worker script (src/worker.ts). */
+/** A message of the worker script (src/worker.ts): ready or not after init, and done (doorbell.ts). */
 export interface Reply {
-  readonly id?: number;
   readonly ready?: boolean;
-  readonly results?: number[];
   readonly error?: string;
+  /** The ring a worker answered, where the host waits for a message (no Atomics.waitAsync). */
+  readonly done?: number;
 }
 
 /** The part of a worker the pool uses: Web Worker and worker_threads alike. */
