@@ -27,6 +27,13 @@ interface Doorbell {
 // typed as `object`: the declaration must not need the DOM library's WebAssembly namespace
 type Message = { readonly init: { readonly module: object; readonly memory: object; readonly doorbell: Doorbell } };
 
+/** An error's name and message, then its stack (Firefox's stack names neither). */
+function described(error: unknown): string {
+  const head = String(error);
+  const stack = (error as Error)?.stack;
+  return !stack || stack.startsWith(head) ? (stack ?? head) : `${head}\n${stack}`;
+}
+
 /** Runs the calls the host rings for, until it asks the worker to stop (a negative count). */
 function serve(exports: Record<string, unknown>, doorbell: Doorbell, post: (reply: unknown) => void): void {
   const { slot } = doorbell;
@@ -50,7 +57,7 @@ function serve(exports: Record<string, unknown>, doorbell: Doorbell, post: (repl
         at += 3 + argc;
       }
     } catch (error) {
-      const text = String((error as Error)?.stack ?? error).slice(0, errors.length);
+      const text = described(error).slice(0, errors.length);
       for (let i = 0; i < text.length; i++) errors[i] = text.charCodeAt(i);
       ints[slot.errorLength] = text.length;
       failed = 1;
@@ -68,7 +75,7 @@ function handle(message: Message, post: (reply: unknown) => void): void {
     const { module, memory } = message.init as { module: WebAssembly.Module; memory: WebAssembly.Memory };
     instance = new WebAssembly.Instance(module, { env: { memory } });
   } catch (error) {
-    post({ error: String((error as Error)?.stack ?? error) });
+    post({ error: described(error) });
     return;
   }
   post({ ready: true });

@@ -1,10 +1,10 @@
 // A worker's doorbell (docs/design.md §6, §7): a small shared block through which the host hands a
 // worker its kernel calls and the worker says it is done, with Atomics instead of messages. A
-// message round trip cost 50-150 us a pass, a tenth of a 65,536 x 64 pass on two threads; a
-// wake through Atomics.notify costs 10-20 us. The worker (src/worker.ts) blocks in Atomics.wait
-// between calls; the host waits with Atomics.waitAsync, or where the host has none, for a
-// message the worker then sends as well. The block's layout is sent to the worker at init, so
-// that it is defined here only.
+// message round trip cost 50-90 us a pass (AMD EPYC), several percent of a 65,536 x 64 pass on
+// two threads; a wake through Atomics.notify costs 10-20 us. The worker (src/worker.ts) blocks in
+// Atomics.wait between calls; the host waits with Atomics.waitAsync, or where the host has none,
+// for a message the worker then sends as well. The block's layout is sent to the worker at init,
+// so that it is defined here only.
 
 import type { WasmModuleLike } from "../wasm/wasm-types.js";
 import { spawn, started, type WorkerHandle } from "./workers.js";
@@ -94,6 +94,8 @@ export class Doorbell {
     this.#failure ??= error;
     this.#waiting?.reject(this.#failure);
     this.#waiting = undefined;
+    // a host wait on the answer ends (it finds nothing waiting any more)
+    Atomics.notify(this.#ints, SLOT.done);
   }
 
   /**
