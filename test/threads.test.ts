@@ -66,6 +66,8 @@ describe.each(["f32", "f64"] as const)("%s thread pools' fused valueAndGradient"
   it.each([
     ["A", { n: 2 * TILE_ROWS + 700, m: TILE_ROWS + 300, k: 9 }],
     ["B", { n: 300, m: 2 * TILE_ROWS + 5, k: 16 }],
+    ["B, A empty", { n: 0, m: TILE_ROWS + 5, k: 3 }],
+    ["A, B empty", { n: TILE_ROWS + 5, m: 0, k: 3 }],
   ])(
     "fuses the larger group (%s) where the planner chose a fused pass, with the bits of a single call",
     async (_, shape) => {

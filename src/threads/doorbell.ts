@@ -164,6 +164,8 @@ export class Doorbell {
     Atomics.notify(ints, SLOT.seq);
     if (!this.#messages) void this.#watch(seq);
     await answered;
+    // an acquire of the worker's answer (a message alone orders nothing in shared memory)
+    Atomics.load(ints, SLOT.done);
     if (ints[SLOT.failed]) {
       const text = String.fromCharCode(...this.#errors.subarray(0, ints[SLOT.errorLength]));
       throw new Error(`a crossgrad worker failed: ${text}`);
