@@ -136,6 +136,41 @@ describe("a thread pool's doorbells", () => {
     await pool.terminate();
   });
 
+  it("reject the call in flight and every later one when a worker fails", async () => {
+    // a Web Worker that starts and then never answers its doorbell, until it fails
+    const Real = globalThis.Worker;
+    const workers: EventTarget[] = [];
+    class SilentWorker extends EventTarget {
+      constructor() {
+        super();
+        workers.push(this);
+      }
+      postMessage(message: { init?: unknown }) {
+        if (message.init)
+          queueMicrotask(() => this.dispatchEvent(new MessageEvent("message", { data: { ready: true } })));
+      }
+      terminate() {}
+    }
+    globalThis.Worker = SilentWorker as unknown as typeof Worker;
+    try {
+      // one worker: a call settles once every worker it went to has answered or failed
+      const pool = await createThreadPool({ threads: 1, workerUrl });
+      const p = pool.createProblem({ n: 3, m: 2, k: 2 });
+      const call = p.value();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const event = new Event("error", { cancelable: true }) as Event & { message: string };
+      event.message = "out of memory";
+      workers[0].dispatchEvent(event);
+      await expect(call).rejects.toThrow("ThreadedProblem.value(): a crossgrad worker failed: out of memory");
+      await expect(p.value()).rejects.toThrow(
+        "ThreadedProblem.value(): a crossgrad worker failed (out of memory); create a new pool",
+      );
+      await pool.terminate();
+    } finally {
+      globalThis.Worker = Real;
+    }
+  });
+
   it("wait for a message where the host has no Atomics.waitAsync", async () => {
     const atomics = Atomics as { waitAsync?: unknown };
     const real = atomics.waitAsync;
