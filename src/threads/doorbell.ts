@@ -1,10 +1,10 @@
 // A worker's doorbell (docs/design.md §6, §7): a small shared block through which the host hands a
-// worker its kernel calls and the worker says it is done, with Atomics instead of messages. A
-// message round trip cost 50-90 us a pass (AMD EPYC), several percent of a 65,536 x 64 pass on
-// two threads; a wake through Atomics.notify costs 10-20 us. The worker (src/worker.ts) blocks in
-// Atomics.wait between calls; the host waits with Atomics.waitAsync, or where the host has none,
-// for a message the worker then sends as well. The block's layout is sent to the worker at init,
-// so that it is defined here only.
+// worker its kernel calls and the worker says it is done, with Atomics instead of messages: a
+// pass on one worker cost 90 us through messages, 40 us through a ring (AMD EPYC; a tiny
+// problem's calls back to back), a few percent of a 65,536 x 64 pass. The worker (src/worker.ts)
+// blocks in Atomics.wait between calls; the host waits with Atomics.waitAsync, or where the host
+// has none, for a message the worker then sends as well. The block's layout is sent to the worker
+// at init, so that it is defined here only.
 
 import type { WasmModuleLike } from "../wasm/wasm-types.js";
 import { spawn, started, type WorkerHandle } from "./workers.js";
