@@ -78,7 +78,8 @@ function handle(message: Message, post: (reply: unknown) => void): void {
     post({ error: described(error) });
     return;
   }
-  post({ ready: true });
+  // the protocol of src/threads/workers.ts (WORKER_PROTOCOL): this file imports nothing
+  post({ ready: true, protocol: 2 });
   serve(instance.exports, message.init.doorbell, post);
 }
 

@@ -12,6 +12,7 @@ import {
 } from "../src/index.js";
 import { init, requireEngine } from "../src/wasm/init.js";
 import { layoutOf, resetPlan, sizeClass } from "../src/wasm/planner.js";
+import { WORKER_PROTOCOL } from "../src/threads/workers.js";
 import { firstBitDifference, randomProblem } from "./helpers.js";
 
 // the built worker script (npm test and npm run test:browser build first)
@@ -147,7 +148,9 @@ describe("a thread pool's doorbells", () => {
       }
       postMessage(message: { init?: unknown }) {
         if (message.init)
-          queueMicrotask(() => this.dispatchEvent(new MessageEvent("message", { data: { ready: true } })));
+          queueMicrotask(() =>
+            this.dispatchEvent(new MessageEvent("message", { data: { ready: true, protocol: WORKER_PROTOCOL } })),
+          );
       }
       terminate() {}
     }
@@ -231,6 +234,15 @@ describe("starting a thread pool", () => {
     const started = Date.now();
     await expect(createThreadPool({ threads: 2, workerUrl: silent, startTimeout: 400 })).rejects.toThrow(
       /createThreadPool\(\): the worker at .*silent-worker\.js did not report ready within 400 ms; options\.workerUrl must be crossgrad's worker script/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("refuses the worker script of another crossgrad version at once, saying so", async () => {
+    const old = new URL("./fixtures/old-protocol-worker.js", import.meta.url);
+    const started = Date.now();
+    await expect(createThreadPool({ threads: 2, workerUrl: old, startTimeout: 20_000 })).rejects.toThrow(
+      /createThreadPool\(\): the worker at options\.workerUrl = .*old-protocol-worker\.js failed to start: it is the worker script of another crossgrad version \(protocol 1, expected 2\); serve this version's dist\/worker\.js/,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
   });

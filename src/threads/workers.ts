@@ -6,6 +6,8 @@
 /** A message of the worker script (src/worker.ts): ready or not after init, and done (doorbell.ts). */
 export interface Reply {
   readonly ready?: boolean;
+  /** The worker's protocol, with ready (WORKER_PROTOCOL). */
+  readonly protocol?: number;
   readonly error?: string;
   /** The ring a worker answered, where the host waits for a message (no Atomics.waitAsync). */
   readonly done?: number;
@@ -97,6 +99,12 @@ export async function spawn(url: string | URL): Promise<WorkerHandle> {
   };
 }
 
+/**
+ * The protocol between a pool and its workers (src/worker.ts answers ready with it): a worker
+ * script copied from another crossgrad version would start and then never answer a call.
+ */
+export const WORKER_PROTOCOL = 2;
+
 /** Waits for a worker's ready reply, at most `timeout` ms; rejects if it fails to load or start. */
 export function started(worker: WorkerHandle, url: string | URL, timeout: number, caller: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -116,7 +124,19 @@ export function started(worker: WorkerHandle, url: string | URL, timeout: number
     };
     const failed = (why: string) =>
       new Error(`${caller}(): the worker at options.workerUrl = ${String(url)} failed to start: ${why}`);
-    worker.onReply((reply) => (reply.ready ? settle() : reply.error ? settle(failed(reply.error)) : undefined));
+    worker.onReply((reply) => {
+      if (reply.error) settle(failed(reply.error));
+      else if (reply.ready && reply.protocol === WORKER_PROTOCOL) settle();
+      else if (reply.ready)
+        settle(
+          failed(
+            `it is the worker script of another crossgrad version (protocol ${shownProtocol(reply.protocol)}, ` +
+              `expected ${WORKER_PROTOCOL}); serve this version's dist/worker.js`,
+          ),
+        );
+    });
     worker.onError((message) => settle(failed(message)));
   });
 }
+
+const shownProtocol = (protocol: unknown): string => (typeof protocol === "number" ? String(protocol) : "1");
