@@ -193,7 +193,9 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
       // the passes take the loops the planner chose for valueAndGradient (fused or not, fill-first or not)
       const plan = this.#plan("valueAndGradient");
       const fused = (plan & this.owned.engine.planBits.fused) !== 0 && !scaling.accumulate;
-      const value = await (fused ? this.#fused : this.#unfused).call(this, caller, arrays, scaling, plan);
+      const value = fused
+        ? await this.#fused(caller, arrays, scaling, plan)
+        : await this.#unfused(caller, arrays, scaling, plan);
       return { value, gradient: this.owned.outputView("gradient") };
     });
   }
@@ -225,6 +227,7 @@ export class ThreadedProblem<P extends Precision = Precision> extends OwnedProbl
     const fusedPool = (i: number, scratch: number) =>
       fusedPoolJob(K, this.#tiles[i], s.k, arrays, this.#nodesOf(i), scaling.scale, scratch, plan);
     (await this.#calls.run(caller, fusedPool, second)).forEach((count, j) => (counts[second[j]] = count));
+    // both groups (the smaller's nodes combined again: a few microseconds, one code path)
     const { value } = this.#combined(caller, counts);
     await this.#calls.run(
       caller,
