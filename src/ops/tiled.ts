@@ -33,8 +33,9 @@ import { layoutOf, settledBits, type PlanJob } from "../wasm/planner.js";
  *
  * @example
  * ```ts
- * tileRows(100_000, 2); // 50,176: two tiles, on block boundaries
- * tileRows(20_000, 2); // 20,224: one tile (halves would be shorter than TILE_ROWS)
+ * TILE_ROWS; // 16384
+ * // a pool of 2 threads cuts a group of 100,000 rows into tiles of 50,176 and 49,824 rows, on
+ * // block boundaries, and keeps a group of 20,000 whole (halves would be shorter than TILE_ROWS)
  * ```
  */
 export const TILE_ROWS = 64 * BLOCK_ROWS;
