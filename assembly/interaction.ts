@@ -8,7 +8,7 @@
 // `plan` (the dense kernels' last argument) names the loop variants to run (PLAN_* in
 // common.ts, chosen by the host's planner): every combination gives the same bits.
 
-import { PLAN_FUSED, at, blocksOf, paddedColumns, paddedColumnsOf } from "./common";
+import { PLAN_COMPACT, PLAN_FUSED, at, blocksOf, paddedColumns, paddedColumnsOf } from "./common";
 import { pool, poolPass, poolScratchBytes, poolWithDots, treeAt } from "./pool";
 import { gradientRows, scaledRow } from "./gradient";
 import { foldTree, treeNodes } from "./tree";
@@ -126,9 +126,11 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
 }
 
 /**
- * F, and out = dF/dh: <phi_r, v> for r in A, <phi_r, u> for r in B. The smaller group is pooled
- * first; the larger is then read once for both its pooled sum and its dots, and the smaller
- * is read again for its dots: 2 min(n, m) + max(n, m) rows read instead of 2 (n + m).
+ * F, and out = dF/dh: <phi_r, v> for r in A, <phi_r, u> for r in B. Streaming, the smaller
+ * group is pooled first; the larger is then read once for both its pooled sum and its dots,
+ * and the smaller is read again for its dots: 2 min(n, m) + max(n, m) rows read instead of
+ * 2 (n + m). Compacted (PLAN_COMPACT), a pooling pass skips the inactive rows a dot needs, so
+ * both groups are pooled first and the dots take a pass of their own (docs/design.md §6).
  */
 // @ts-ignore: decorator
 @inline export function gateGradient<T>(
@@ -138,7 +140,12 @@ import { dotsListed, gradientListed, poolListed } from "./sparse";
   const rest = restAt<T>(scratch, k);
   const phiB = phi + <usize>n * (<usize>k << alignof<T>());
   const hB = at<T>(h, n), outB = at<T>(out, n);
-  if (n <= m) {
+  if (plan & PLAN_COMPACT) {
+    pool<T>(n, k, phi, h, u, u64, rest, plan);
+    pool<T>(m, k, phiB, hB, v, v64, rest, plan);
+    rowDots<T>(n, k, phi, v, out);
+    rowDots<T>(m, k, phiB, u, outB);
+  } else if (n <= m) {
     pool<T>(n, k, phi, h, u, u64, rest, plan);
     poolWithDots<T>(m, k, phiB, hB, v, v64, rest, u, outB);
     rowDots<T>(n, k, phi, v, out);

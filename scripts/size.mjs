@@ -20,7 +20,7 @@ export const ENTRIES = {
   // the recommender layer reaches the trainer, and through it the kernels: a page that uses it loads both
   "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 119 * 1024 },
   // the FM family's paths (docs/fields.md) on the kernels and the trainer
-  "crossgrad/fields": { entry: "dist/fields.js", budget: 107 * 1024 },
+  "crossgrad/fields": { entry: "dist/fields.js", budget: 108 * 1024 },
   "the scalar build (hosts without wasm SIMD)": { entry: "dist/wasm/generated/scalar.js", budget: 21 * 1024 },
 };
 

@@ -189,13 +189,14 @@ export interface PlanCache {
 /**
  * The plan bits of a call of `job` on groups of n and m rows when every variant runs the same
  * loop there, else -1 (the planner then chooses). The kernels pool a group of at most
- * `smallRows` rows (the module's SMALL_ROWS) row by row whatever the plan: value and pooled
- * pool both groups, gateGradient plans only the pooling of the smaller; valueAndGradient's fused
- * pass and ways to write differ at every size. Such calls are not planned, timed or remembered.
+ * `smallRows` rows (the module's SMALL_ROWS) row by row whatever the plan: value pools both
+ * groups, and so does gateGradient when compacted (streaming, it pools the smaller and reads the
+ * larger once for its sum and dots); valueAndGradient's fused pass and ways to write differ at
+ * every size. Such calls are not planned, timed or remembered: they run plan 0.
  */
 export function oneLoopBits(job: PlanJob, n: number, m: number, smallRows: number): number {
   if (job === "valueAndGradient") return -1;
-  return (job === "value" ? Math.max(n, m) : Math.min(n, m)) <= smallRows ? 0 : -1;
+  return Math.max(n, m) <= smallRows ? 0 : -1;
 }
 
 /**
