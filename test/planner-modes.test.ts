@@ -61,14 +61,26 @@ describe("estimate's model", () => {
           }
   });
 
-  it("pools compacted in cache (rows of 128 bytes and more), streams beyond 16 MiB, multi-block for rows of 16 to 64 bytes, and fuses the gradient", () => {
+  it("pools compacted in cache (rows of 128 bytes and more; F and dF/dh 32), streams beyond 16 MiB, multi-block for rows of 16 to 64 bytes, and fuses the gradient", () => {
     const inCache = layout({ n: 4096, m: 4096, k: 64 });
     const outOfCache = layout({ n: 65536, m: 65536, k: 64 });
     const narrow = layout({ n: 16384, m: 16384, k: 8 });
+    const narrowest = layout({ n: 16384, m: 16384, k: 6 });
     const wide = layout({ n: 500_000, m: 500_000, k: 32 });
     expect(JOBS.map((job) => estimatedVariant(job, inCache))).toEqual(["compacted", "compacted+fused", "compacted"]);
     expect(JOBS.map((job) => estimatedVariant(job, outOfCache))).toEqual(["streaming", "streaming+fused", "streaming"]);
-    expect(JOBS.map((job) => estimatedVariant(job, narrow))).toEqual(["multi-block", "streaming+fused", "multi-block"]);
+    expect(JOBS.map((job) => estimatedVariant(job, narrow))).toEqual(["compacted", "streaming+fused", "compacted"]);
+    expect(JOBS.map((job) => estimatedVariant(job, narrowest))).toEqual([
+      "multi-block",
+      "streaming+fused",
+      "multi-block",
+    ]);
+    expect(estimatedVariant("gateGradient", { ...narrow, simd: false })).toBe("streaming");
+    expect(JOBS.map((job) => estimatedVariant(job, { ...narrow, phiBytes: 17 * 2 ** 20 }))).toEqual([
+      "multi-block",
+      "streaming+fused",
+      "multi-block",
+    ]);
     expect(JOBS.map((job) => estimatedVariant(job, wide))).toEqual(["wide-strips", "wide-strips+fused", "wide-strips"]);
     expect(estimatedVariant("value", { ...wide, simd: false })).toBe("streaming");
   });

@@ -46,6 +46,8 @@ export function layoutOf(
 
 const COMPACT_MAX_BYTES = 16 * 1024 * 1024;
 const COMPACT_MIN_ROW_BYTES = 128;
+/** estimate compacts value's and gateGradient's rows from this width in a cache (they write no rows). */
+const COMPACT_MIN_ROW_BYTES_READING = 32;
 
 /** The fixed rule: compacted up to 16 MiB of phi, for rows of 128 bytes and more. */
 export function fixedLoop(phiBytes: number, rowBytes: number): PoolingLoop {
@@ -91,17 +93,20 @@ export function variantBits(variant: string, b: PlanBits): number | undefined {
 
 /**
  * estimate's choice (docs/planner.md), from a model of the machine rather than a clock: phi of at
- * most 16 MiB stays in a cache, where compacted pooling (for rows of 128 bytes and more) reads
- * the fewest rows; beyond, streaming keeps one stream for the prefetcher (wide strips for rows of
- * 65 to 128 bytes). Rows of 16 to 64 bytes pool by multi-block: their add chains are latency
- * bound. valueAndGradient takes the fused pass (a copy's traffic) on streaming rows of any width,
- * and plain stores: no machine measured gained 1.15x from the other ways to write.
+ * most 16 MiB stays in a cache, where compacted pooling reads the fewest rows (value and dF/dh
+ * compact rows of 32 bytes and more there; valueAndGradient, whose stores dominate, rows of 128
+ * bytes and more, the fixed rule's); beyond, streaming keeps one stream for the prefetcher (wide
+ * strips for rows of 65 to 128 bytes). Rows of 16 to 64 bytes not compacted pool by multi-block:
+ * their add chains are latency bound. valueAndGradient takes the fused pass (a copy's traffic) on
+ * streaming rows of any width, and plain stores: no machine measured gained 1.15x from the other
+ * ways to write. Measured on an AMD EPYC (bench/estimate.mjs).
  */
 export function estimatedVariant(job: PlanJob, layout: Layout): Variant {
   const { simd, phiBytes, rowBytes } = layout;
   let loop: PoolingLoop = fixedLoop(phiBytes, rowBytes);
   if (simd && loop === "streaming" && rowBytes > 64 && rowBytes <= 128) loop = "wide-strips";
   if (job === "valueAndGradient") return `${loop}+fused`;
+  if (simd && phiBytes <= COMPACT_MAX_BYTES && rowBytes >= COMPACT_MIN_ROW_BYTES_READING) return "compacted";
   return simd && rowBytes >= 16 && rowBytes <= 64 ? "multi-block" : loop;
 }
 
