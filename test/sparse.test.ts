@@ -42,6 +42,9 @@ function sparseProblem(
 const SHAPES = [
   { n: 1000, m: 700, k: 37 },
   { n: 3, m: 2000, k: 64 },
+  // rows of whole 4-vector steps: their dots a group of listed rows at a time, the rest one by one
+  { n: 411, m: 389, k: 16 },
+  { n: 250, m: 530, k: 48 },
   { n: 5000, m: 4, k: 8 },
   { n: 0, m: 300, k: 5 },
   { n: 600, m: 600, k: 0 },
