@@ -63,28 +63,37 @@ function siftUp<T>(index: usize, score: usize, size: u32, s: T, j: u32): void {
 
 /**
  * The best `top` of `items` scores (scores[j] + bias[j]), skipping the excluded items
- * exclude[0..excluded) (ascending) and NaN, into index/score best first; slots past the
- * candidates get item 0xFFFFFFFF and score -Infinity. Returns how many were found.
+ * exclude[0..excluded) (ascending, distinct) and NaN, into index/score best first; slots past
+ * the candidates get item 0xFFFFFFFF and score -Infinity. Returns how many were found.
  */
 function selectTop<T>(
   items: u32, scores: usize, bias: usize, exclude: usize, excluded: u32, top: u32, index: usize, score: usize,
 ): u32 {
   let size: u32 = 0, next: u32 = 0;
-  for (let j: u32 = 0; j < items; j++) {
+  let j: u32 = 0;
+  // until the heap is full every item is a candidate
+  for (; j < items && size < top; j++) {
     if (next < excluded && load<u32>(exclude + (<usize>next << 2)) == j) {
       next++;
       continue;
     }
     const s = load<T>(at<T>(scores, j)) + load<T>(at<T>(bias, j));
     if (s != s) continue; // NaN: never recommended
-    if (size < top) {
-      siftUp<T>(index, score, size, s, j);
-      size++;
-    } else if (top > 0 && s > load<T>(score)) {
-      // enters: replaces the worst kept (an equal score does not: its item is higher)
-      put<T>(index, score, 0, s, j);
-      siftDown<T>(index, score, 0, size);
+    siftUp<T>(index, score, size, s, j);
+    size++;
+  }
+  if (top > 0 && size == top) {
+    // then only a score above the worst kept enters (an equal one does not: its item is
+    // higher; NaN never does): a vector of scores at a time, most of which none passes
+    if (ASC_FEATURE_SIMD) {
+      const L = <u32>(16 / sizeof<T>());
+      for (; j + L <= items; j += L) {
+        const s = v128.add<T>(v128.load(at<T>(scores, j)), v128.load(at<T>(bias, j)));
+        if (!v128.any_true(v128.gt<T>(s, v128.splat<T>(load<T>(score))))) continue;
+        for (let i = j; i < j + L; i++) next = offer<T>(i, scores, bias, exclude, excluded, next, index, score, size);
+      }
     }
+    for (; j < items; j++) next = offer<T>(j, scores, bias, exclude, excluded, next, index, score, size);
   }
   // heapsort: the worst goes to the end, so the slots end best first
   for (let end: u32 = size; end > 1; end--) {
@@ -96,6 +105,26 @@ function selectTop<T>(
   }
   for (let e: u32 = size; e < top; e++) put<T>(index, score, e, <T>-Infinity, 0xffffffff);
   return size;
+}
+
+/**
+ * Item j into a full heap of `size` if it is not excluded and scores above the worst kept;
+ * returns the exclusions' cursor, moved past the items before j (they may have been skipped).
+ */
+// @ts-ignore: decorator
+@inline function offer<T>(
+  j: u32, scores: usize, bias: usize, exclude: usize, excluded: u32, next: u32, index: usize, score: usize,
+  size: u32,
+): u32 {
+  while (next < excluded && load<u32>(exclude + (<usize>next << 2)) < j) next++;
+  if (next < excluded && load<u32>(exclude + (<usize>next << 2)) == j) return next + 1;
+  const s = load<T>(at<T>(scores, j)) + load<T>(at<T>(bias, j));
+  if (s > load<T>(score)) {
+    // enters: replaces the worst kept
+    put<T>(index, score, 0, s, j);
+    siftDown<T>(index, score, 0, size);
+  }
+  return next;
 }
 
 /**

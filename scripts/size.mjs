@@ -15,10 +15,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
  * keeps the budgets' history).
  */
 export const ENTRIES = {
-  crossgrad: { entry: "dist/index.js", budget: 106 * 1024 },
+  crossgrad: { entry: "dist/index.js", budget: 107 * 1024 },
   "crossgrad/reference": { entry: "dist/reference.js", budget: 2 * 1024 },
   // the recommender layer reaches the trainer, and through it the kernels: a page that uses it loads both
-  "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 119 * 1024 },
+  "crossgrad/recommend": { entry: "dist/recommend/index.js", budget: 120 * 1024 },
   // the FM family's paths (docs/fields.md) on the kernels and the trainer
   "crossgrad/fields": { entry: "dist/fields.js", budget: 108 * 1024 },
   "the scalar build (hosts without wasm SIMD)": { entry: "dist/wasm/generated/scalar.js", budget: 21 * 1024 },
