@@ -42,7 +42,7 @@ function sparseProblem(
 const SHAPES = [
   { n: 1000, m: 700, k: 37 },
   { n: 3, m: 2000, k: 64 },
-  // rows of whole 4-vector steps: their dots a group of listed rows at a time, the rest one by one
+  // rows of whole 4-vector steps: the dense path's dots take groups of rows, the listed rows' go one by one
   { n: 411, m: 389, k: 16 },
   { n: 250, m: 530, k: 48 },
   { n: 5000, m: 4, k: 8 },
