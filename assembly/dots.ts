@@ -39,11 +39,11 @@ export function rowDots<T>(rows: u32, k: u32, phi: usize, w: usize, out: usize):
 }
 
 /**
- * The dots of whole groups of rows of whole 4-vector steps (k = 16, 32, 64, ... in f32): one
- * row's partial sums end in a short add chain and a lane sum that row by row wait on one
- * another; four rows' overlap, and their lane sums take one transpose. rowPass's order, with
- * neither a single vector nor a scalar tail. A function of its own: inlined beside the other
- * paths, V8 spilled its accumulators. Returns how many rows it did.
+ * The dots of whole groups of rows of whole 4-vector steps (k = 16, 32, 64, ... in f32; 8, 16,
+ * ... in f64): one row's partial sums end in a short add chain and a lane sum that row by row
+ * wait on one another; a group's (4 rows f32, 2 f64) overlap, and their lane sums take one
+ * transpose. rowPass's order, with neither a single vector nor a scalar tail. A function of its
+ * own: inlined beside the other paths, V8 spilled its accumulators. Returns how many rows it did.
  */
 function stepDots<T>(rows: u32, k: u32, phi: usize, w: usize, out: usize): u32 {
   const rowBytes = <usize>k << alignof<T>();
