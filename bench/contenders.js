@@ -187,7 +187,9 @@ export async function closePools() {
 /**
  * Every contender: name, group (what it computes) and setup(inputs) -> { run, dispose }.
  * `maxWork` skips a contender above that much work(inputs) (the literal double sum),
- * `minWork` below (threads, for the large sizes only); `async` runs return Promises.
+ * `minWork` below (threads, for the large sizes only); `async` runs return Promises. Contenders
+ * of one `interleave` group are timed together in alternating rounds (bench/interleave.js): the
+ * report checks the pools' speedup against the parallel copies'.
  */
 export async function contenders({ tf, tfBackends = [], loadBytes }) {
   const scalar = await scalarKernels();
@@ -340,6 +342,7 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       name: `crossgrad ${threads} thread${threads > 1 ? "s" : ""}, ThreadPool`,
       group: "F + dF/dphi",
       async: true,
+      interleave: "threads",
       minWork: 65536,
       work: ({ n }) => n,
       async setup(inputs) {
@@ -352,6 +355,7 @@ export async function contenders({ tf, tfBackends = [], loadBytes }) {
       name: `roofline: copy (n+m)k floats, ${threads} worker${threads > 1 ? "s" : ""}`,
       group: "roofline",
       async: true,
+      interleave: "threads",
       minWork: 65536,
       work: ({ n }) => n,
       async setup({ phi }) {

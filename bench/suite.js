@@ -1,11 +1,13 @@
 // The benchmark suite: every contender of bench/contenders.js on every size, timed side by
-// side in one process with tinybench (median of the samples). Runs in Node (bench/node.mjs)
+// side in one process with tinybench (median of the samples); an interleave group's contenders
+// (the thread pools and parallel copies) in alternating rounds (median of the rounds). Runs in Node (bench/node.mjs)
 // and in Chromium (bench/browser/); the runner injects TensorFlow.js and a byte loader.
 
 // by path, not by package name: the demo page runs this suite in a Web Worker, where no
 // import map resolves a bare name
 import { Bench } from "../node_modules/tinybench/dist/index.js";
 import { closePools, contenders, makeInputs, settlePlans } from "./contenders.js";
+import { timeInterleaved } from "./interleave.js";
 
 /** Rows per group n = m, and k: the speed targets (docs/design.md §6). */
 export const SIZES = [
@@ -136,6 +138,7 @@ export async function runSuite({
   const timing = quick
     ? { time: 30, warmupTime: 5, iterations: 2, warmupIterations: 1 }
     : { time: 600, warmupTime: 100, iterations: 5, warmupIterations: 2 };
+  const order = new Map(all.map((c, i) => [c.name, i]));
   const out = [];
   for (const { n, k } of chosen) {
     const inputs = makeInputs(n, n, k);
@@ -143,7 +146,8 @@ export async function runSuite({
     settlePlans(inputs);
     settlePlans(inputs, "f64");
     const results = [];
-    for (const c of runs(inputs)) {
+    const chosenHere = runs(inputs);
+    for (const c of chosenHere.filter((c) => !c.interleave)) {
       const { run, dispose } = await c.setup(inputs);
       // calls shorter than a sample run several times a sample: a browser's clock is coarse
       // (clockTick), and one tick must not be a call's whole time
@@ -180,6 +184,31 @@ export async function runSuite({
       log(`n = m = ${n}, k = ${k}: ${c.name}: ${entry.ms.toPrecision(4)} ms`);
       progress(++done, total);
     }
+    // each interleave group's contenders together, in alternating rounds
+    for (const groupName of new Set(chosenHere.map((c) => c.interleave).filter(Boolean))) {
+      const group = chosenHere.filter((c) => c.interleave === groupName);
+      const set = [];
+      for (const c of group) set.push(await c.setup(inputs));
+      const timed = await timeInterleaved(
+        Object.fromEntries(group.map((c, i) => [c.name, set[i].run])),
+        quick ? { warmup: 5, minRounds: 3 } : { warmup: 150, minRounds: 40, minMs: timing.time, maxMs: MAX_TASK_MS },
+      );
+      for (const { dispose } of set) await dispose?.();
+      for (const c of group) {
+        const entry = {
+          name: c.name,
+          group: c.group,
+          ...timed[c.name],
+          interleaved: true,
+          bytes: bytesMoved(c, inputs),
+        };
+        results.push(entry);
+        log(`n = m = ${n}, k = ${k}: ${c.name}: ${entry.ms.toPrecision(4)} ms (interleaved)`);
+        progress(++done, total);
+      }
+    }
+    // in the contenders' order, whichever way each was timed
+    results.sort((a, b) => order.get(a.name) - order.get(b.name));
     out.push({ n, m: n, k, results });
   }
   await closePools();

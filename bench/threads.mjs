@@ -10,6 +10,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { createProblem, createThreadPool, init } from "../dist/index.js";
 import { parallelCopier } from "./parallelcopy.js";
+import { timeInterleaved } from "./interleave.js";
 import { cpuSlug } from "./report.js";
 
 const { values, positionals } = parseArgs({
@@ -20,7 +21,6 @@ const sizes = (positionals[0] ?? "65536x64,500000x32").split(",").map((s) => s.s
 const rounds = Number(values.rounds);
 await init();
 
-const median = (times) => times.sort((a, b) => a - b)[times.length >> 1];
 const lines = [
   `| n = m, k | pool F + dF/dphi, 1 -> 2 workers | pool F | read | copy | fill | pool F + dF/dphi / copy (speedups) | pool F / copy | 2 workers / calling thread: F + dF/dphi, F |`,
   `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
@@ -60,17 +60,8 @@ for (const [n, k] of sizes) {
       ]),
     ),
   };
-  for (let i = 0; i < 150; i++) for (const task of Object.values(tasks)) await task();
-  const times = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, task] of Object.entries(tasks)) {
-      await task();
-      const start = performance.now();
-      for (let i = 0; i < 3; i++) await task();
-      times[name].push((performance.now() - start) / 3);
-    }
-  }
-  const t = Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]));
+  const timed = await timeInterleaved(tasks, { warmup: 150, calls: 3, minRounds: rounds });
+  const t = Object.fromEntries(Object.entries(timed).map(([name, { ms }]) => [name, ms]));
   const gain = (name) => t[`${name} 1`] / t[`${name} 2`];
   const x = (r) => `${r.toFixed(2)}x`;
   lines.push(

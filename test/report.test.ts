@@ -3,6 +3,7 @@
 // dash. Portable: runs in Node and in the browser.
 import { describe, expect, it } from "vitest";
 import { cpuSlug, PALETTE, seriesStyle, svgChart } from "../bench/report.js";
+import { timeInterleaved } from "../bench/interleave.js";
 import { parseSizes } from "../bench/suite.js";
 
 const NAMES = [
@@ -118,5 +119,49 @@ describe("benchmark options and result names", () => {
     ]);
     for (const bad of ["", "4096", "4096x", "x64", "0x64", "4096x0", "4096x64,", "1e3x8", "-5x8", "4096*64"])
       expect(() => parseSizes(bad), bad).toThrow(/--sizes: ".*" is not ROWSxK/);
+  });
+});
+
+describe("interleaved timing (bench/interleave.js)", () => {
+  it("alternates the tasks round by round, after the warm-up calls, until every task has its rounds", async () => {
+    const calls: string[] = [];
+    const timed = await timeInterleaved(
+      { a: () => calls.push("a"), b: async () => calls.push("b") },
+      { warmup: 2, calls: 3, minRounds: 5 },
+    );
+    // 2 warm-up calls of each, then 5 rounds of one untimed and 3 timed calls of each, in turn
+    const rounds = calls.slice(4).join("");
+    expect(calls.slice(0, 4).join("")).toBe("abab");
+    expect(rounds).toBe("aaaabbbb".repeat(5));
+    for (const name of ["a", "b"]) {
+      expect(timed[name].samples).toBe(5);
+      expect(timed[name].ms).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(timed[name].rme)).toBe(true);
+    }
+  });
+
+  it("takes the median round, and stops at maxMs even short of minRounds", async () => {
+    const spin = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    // no warm-up, one timed call a round: calls 2, 4, ... are the timed ones, rounds of 5, 1, 20, 3, 7 ms (a mean of 7.2, a least of 1)
+    const schedule = [5, 1, 20, 3, 7];
+    let call = 0;
+    const timed = await timeInterleaved(
+      { task: () => spin(++call % 2 ? 0 : schedule[call / 2 - 1]) },
+      {
+        warmup: 0,
+        calls: 1,
+        minRounds: 5,
+      },
+    );
+    expect(timed.task.samples).toBe(5);
+    expect(timed.task.ms).toBeGreaterThanOrEqual(5);
+    expect(timed.task.ms).toBeLessThan(7);
+    const start = performance.now();
+    const capped = await timeInterleaved({ spin: () => spin(5) }, { warmup: 0, calls: 1, minRounds: 1e6, maxMs: 30 });
+    expect(capped.spin.samples).toBeLessThan(20);
+    expect(performance.now() - start).toBeLessThan(1000);
   });
 });
