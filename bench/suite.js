@@ -1,7 +1,8 @@
 // The benchmark suite: every contender of bench/contenders.js on every size, timed side by
 // side in one process with tinybench (median of the samples); an interleave group's contenders
-// (the thread pools and parallel copies) in alternating rounds (median of the rounds). Runs in Node (bench/node.mjs)
-// and in Chromium (bench/browser/); the runner injects TensorFlow.js and a byte loader.
+// (the thread pools and parallel copies) in alternating rounds (median of the rounds). Runs in
+// Node (bench/node.mjs) and in Chromium (bench/browser/); the runner injects TensorFlow.js and
+// a byte loader.
 
 // by path, not by package name: the demo page runs this suite in a Web Worker, where no
 // import map resolves a bare name
