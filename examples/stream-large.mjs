@@ -14,8 +14,16 @@ const { values } = parseArgs({
     rows: { type: "string", default: "20000000" },
     k: { type: "string", default: "32" },
     chunk: { type: "string", default: "1048576" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.help) {
+  console.log(`node examples/stream-large.mjs [--rows 20000000] [--k 32] [--chunk 1048576]
+Streams a generated table of 2 x rows rows through crossgrad in chunks of --chunk rows (a multiple
+of 256): pooled sums and F, then every chunk's dF/dphi. The default generates 4.8 GiB of rows.
+Needs dist/ (npm run build).`);
+  process.exit(0);
+}
 const n = Number(values.rows),
   m = n,
   k = Number(values.k),

@@ -21,8 +21,16 @@ const { values: args } = parseArgs({
     m: { type: "string", default: "1000" },
     observations: { type: "string", default: "400000" },
     only: { type: "string", default: "" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (args.help) {
+  console.log(`node examples/tune-defaults.mjs [--loss squared|logistic|bpr] [--epochs 15,40] [--n 1000] [--m 1000]
+  [--observations 400000] [--only <text in a name>]
+Trains every candidate training setting on a planted problem and tables how close each ends to the
+noise floor (docs/training.md, "Training defaults"). Needs dist/ (npm run build).`);
+  process.exit(0);
+}
 const loss = args.loss,
   counts = args.epochs.split(",").map(Number),
   count = Number(args.observations),

@@ -12,6 +12,13 @@ import { createModel, init } from "../../dist/index.js";
 import { crossgradEpochs, TRAINING_BATCHES } from "../training.js";
 import { plantedProblem } from "../../examples/planted.js";
 
+const usage = "node bench/pytorch/export.mjs [folder = /tmp/crossgrad-epoch] [runs = 3]";
+if (process.argv[2]?.startsWith("-")) {
+  // an option where the folder goes: usage, never a folder named like a flag
+  const help = ["-h", "--help"].includes(process.argv[2]);
+  (help ? console.log : console.error)(usage);
+  process.exit(help ? 0 : 2);
+}
 const folder = process.argv[2] ?? "/tmp/crossgrad-epoch";
 const runs = Number(process.argv[3] ?? 3);
 await init();
