@@ -189,12 +189,17 @@ export async function runSuite({
     for (const groupName of new Set(chosenHere.map((c) => c.interleave).filter(Boolean))) {
       const group = chosenHere.filter((c) => c.interleave === groupName);
       const set = [];
-      for (const c of group) set.push(await c.setup(inputs));
-      const timed = await timeInterleaved(
-        Object.fromEntries(group.map((c, i) => [c.name, set[i].run])),
-        quick ? { warmup: 5, minRounds: 3 } : { warmup: 150, minRounds: 40, minMs: timing.time, maxMs: MAX_TASK_MS },
-      );
-      for (const { dispose } of set) await dispose?.();
+      let timed;
+      try {
+        for (const c of group) set.push(await c.setup(inputs));
+        timed = await timeInterleaved(
+          Object.fromEntries(group.map((c, i) => [c.name, set[i].run])),
+          quick ? { warmup: 5, minRounds: 3 } : { warmup: 150, minRounds: 40, minMs: timing.time, maxMs: MAX_TASK_MS },
+        );
+      } finally {
+        // a failed setup or call leaves no worker running (a parallel copier's would keep the process alive)
+        for (const { dispose } of set) await dispose?.();
+      }
       for (const c of group) {
         const entry = {
           name: c.name,
