@@ -12,13 +12,17 @@ import { createProblem, createThreadPool, init } from "../dist/index.js";
 import { parallelCopier } from "./parallelcopy.js";
 import { timeInterleaved } from "./interleave.js";
 import { cpuSlug } from "./report.js";
+import { parseSizes } from "./suite.js";
 
 const { values, positionals } = parseArgs({
   options: { rounds: { type: "string", default: "40" } },
   allowPositionals: true,
 });
-const sizes = (positionals[0] ?? "65536x64,500000x32").split(",").map((s) => s.split("x").map(Number));
+const sizes = parseSizes(positionals[0] ?? "65536x64,500000x32").map(({ n, k }) => [n, k]);
 const rounds = Number(values.rounds);
+// a round count that is not one would time nothing, or rounds until timeInterleaved's time cap
+if (!(Number.isInteger(rounds) && rounds >= 1))
+  throw new Error(`--rounds: "${values.rounds}" is not a whole number >= 1`);
 await init();
 
 const lines = [
