@@ -2,7 +2,8 @@
 // method behind the speed report (docs/design.md §6). Calls the module's kernels directly (the
 // SIMD build, one memory), on the benchmark's inputs (f32, half the gates on), and times each
 // phase, each whole kernel under every plan, and the rooflines (a read of one group, a fill of
-// one group's gradient with v128 stores and with memory.fill, a copy of phi), side by side in
+// one group's gradient with v128 stores and with memory.fill, a copy of phi, and, for rows of
+// whole 4-vector steps, the dots' loads and arithmetic without their lane sums), side by side in
 // one process: the minimum of many interleaved runs. Without sizes given, the tables also go to
 // bench/results/<cpu>/phases.md.
 //   node bench/phases.mjs [n k [n k ...]]
@@ -80,9 +81,12 @@ for (const [n, k] of sizes) {
   new Float32Array(memory.buffer, at.phi, phi.length).set(phi);
   new Float32Array(memory.buffer, at.h, n + m).set(h);
   new Float32Array(memory.buffer, at.w, k).fill(0.5);
-  const r = arena(R.memory, 1024, 2 * bytes);
+  const r = arena(R.memory, 1024, 2 * bytes + n * 16 + k * 4);
   const src = r(bytes),
-    dst = r(bytes);
+    dst = r(bytes),
+    rowSums = r(n * 16),
+    rooflineW = r(k * 4);
+  new Float32Array(R.memory.buffer, rooflineW, k).fill(0.5);
   new Float32Array(R.memory.buffer, src, phi.length).set(phi);
 
   const rowBytes = k * 4;
@@ -100,6 +104,9 @@ for (const [n, k] of sizes) {
     "roofline: copy of phi": () => R.copySimd(dst, src, bytes),
     "roofline: read of phi": () => R.readF32(src, bytes),
   };
+  // the dots' own floor (rows of whole 4-vector steps): 2 loads a vector where a read has 1
+  const dotsFloor = k % 16 == 0;
+  if (dotsFloor) tasks["roofline: dots of A"] = () => R.dotsF32(n, k, src, rooflineW, rowSums);
   for (const plan of pooling)
     tasks[`pool A: ${planName(plan)}`] = () => X.poolRangeF32(n, k, p, g, 0, meta, values, pass, plan);
   for (const plan of [0, PLAN.fill])
@@ -134,20 +141,21 @@ for (const [n, k] of sizes) {
       best[name] = Math.min(best[name], performance.now() - t);
     }
   }
-  const ref = (name) =>
-    name.startsWith("F+dF/dphi")
-      ? "roofline: copy of phi"
-      : name.startsWith("B read")
-        ? "roofline: copy of A"
-        : name.startsWith("F:") || name.startsWith("dF/dh")
-          ? "roofline: read of phi"
-          : "roofline: read of A";
+  // what each task is measured against
+  const ref = (name) => {
+    if (name == "dots A" && dotsFloor) return "roofline: dots of A";
+    if (name.startsWith("F+dF/dphi")) return "roofline: copy of phi";
+    if (name.startsWith("B read")) return "roofline: copy of A";
+    if (name.startsWith("F:") || name.startsWith("dF/dh")) return "roofline: read of phi";
+    return "roofline: read of A";
+  };
   print(`\n## n = m = ${n}, k = ${k} (phi ${(bytes / 2 ** 20).toFixed(1)} MiB), minimum of ${rounds} rounds\n`);
   print("| task | ms | against |\n|---|---:|---|");
   for (const name of names) {
-    const against = name.startsWith("roofline")
-      ? ""
-      : `${(best[name] / best[ref(name)]).toFixed(2)}x ${ref(name).slice(10)}`;
+    const against =
+      name.startsWith("roofline") && name != "roofline: dots of A"
+        ? ""
+        : `${(best[name] / best[ref(name)]).toFixed(2)}x ${ref(name).slice(10)}`;
     print(`| ${name} | ${best[name].toFixed(4)} | ${against} |`);
   }
 }

@@ -1,6 +1,6 @@
 // Roofline kernels for the benchmarks (not shipped): the least work any F + dF/dphi kernel
 // must do. A pure SIMD read of phi bounds F and dF/dh; a copy of (n+m)k floats (read phi,
-// write as much) bounds F + dF/dphi.
+// write as much) bounds F + dF/dphi; dotsF32, 2 loads a vector, bounds dF/dh's dots.
 
 /** Sum of every f32 of [ptr, ptr + bytes), 8 accumulators: a pure streaming read. */
 export function readF32(ptr: usize, bytes: usize): f32 {
@@ -61,4 +61,28 @@ export function fillSimd(dst: usize, bytes: usize): void {
 /** memory.fill: the engine's memset (string stores that need not read the lines they write). */
 export function fillBulk(dst: usize, bytes: usize): void {
   memory.fill(dst, 0, bytes);
+}
+
+/**
+ * What any dots loop must do (dF/dh's <phi_r, w>, rows of k f32, k a multiple of 16): each
+ * vector of a row and of w loaded, multiplied and added: 2 loads a vector where a read has 1.
+ * 4 chains of 4 vectors a step, carried from row to row, one store a row and no lane sums: of
+ * the loops tried, the fastest V8 compiled (8 chains spill: V8 loads a step's 16 vectors first).
+ */
+export function dotsF32(rows: u32, k: u32, phi: usize, w: usize, out: usize): void {
+  const rowBytes = <usize>k << 2;
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  for (let r: u32 = 0; r < rows; r++) {
+    const row = phi + <usize>r * rowBytes;
+    // 4 vectors a step
+    for (let c: usize = 0; c < rowBytes; c += 64) {
+      const p = row + c, x = w + c;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p), v128.load(x)));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), v128.load(x, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), v128.load(x, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), v128.load(x, 48)));
+    }
+    v128.store(out + (<usize>r << 4), a0);
+  }
+  v128.store(out, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
 }
