@@ -754,10 +754,11 @@ const STRIP_CHUNK_ROWS: u32 = 8;
  * Rows of up to SHORT_CHUNK_ROW_BYTES take chunks of SHORT_CHUNK_ROWS: each chunk ends a
  * strip's add chains in a store that the next chunk loads, so longer chunks end fewer chains
  * and give the CPU more rows to overlap (at k = 64 f32 in cache on an AMD EPYC, 16 rows took 8%
- * off 8's time, and 64 another 3% to 6% of F's). 64 rows of 256 bytes are 16 KiB, half of a
- * 32 KiB L1 data cache, so a chunk's later strips still find its rows there.
+ * off 8's time, and 32 another 3% to 5% of F's; 64 measured the same as 32). 32 rows of 256
+ * bytes are 8 KiB, a quarter of a 32 KiB L1 data cache, so a chunk's later strips still find
+ * its rows there.
  */
-const SHORT_CHUNK_ROWS: u32 = 64;
+const SHORT_CHUNK_ROWS: u32 = 32;
 const SHORT_CHUNK_ROW_BYTES: usize = 256;
 
 /**
