@@ -105,7 +105,7 @@ for (const [n, k] of sizes) {
     "roofline: read of phi": () => R.readF32(src, bytes),
   };
   // the dots' own floor (rows of whole 4-vector steps): 2 loads a vector where a read has 1
-  const dotsFloor = k % 16 == 0;
+  const dotsFloor = k > 0 && k % 16 == 0;
   if (dotsFloor) tasks["roofline: dots of A"] = () => R.dotsF32(n, k, src, rooflineW, rowSums);
   for (const plan of pooling)
     tasks[`pool A: ${planName(plan)}`] = () => X.poolRangeF32(n, k, p, g, 0, meta, values, pass, plan);
